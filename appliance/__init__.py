@@ -1,0 +1,1 @@
+"""Centralina's domain and engine: models, services and the Asterisk layer (never imports Flask)."""

@@ -1,0 +1,73 @@
+"""Build and cache the engine root: a Debian sid filesystem carrying Asterisk 22.
+
+Asterisk 22 ships only in Debian sid, and sid cannot be mixed with the host's
+stable libc, so the engine runs from its own root filesystem (chroot) on
+developer machines and CI. In the appliance image that root is ``/``.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+#: What the engine root holds; changing this list changes the cache key.
+PACKAGES = (
+    "asterisk",
+    "asterisk-modules",
+    "asterisk-core-sounds-en-gsm",
+    "asterisk-moh-opsound-gsm",
+    "sqlite3",
+)
+SUITE = "sid"
+# The mirror's sid Release file is past its validity date (ARCHITECTURE.md).
+MMDEBSTRAP_OPTIONS = (
+    "--variant=apt",
+    "--aptopt=Acquire::Check-Valid-Until \"false\"",
+)
+CACHE_DIR = Path(os.environ.get("CENTRALINA_ENGINE_CACHE", "/var/cache/centralina"))
+
+
+def cache_key():
+    """Return the short hash naming an engine root built from this package list."""
+    text = "\n".join([SUITE, *MMDEBSTRAP_OPTIONS, *sorted(PACKAGES)])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cached_root():
+    """Return where the engine root for the current package list lives (built or not)."""
+    return CACHE_DIR / f"engine-root-{cache_key()}"
+
+
+def is_built(root):
+    """Tell whether ``root`` holds a complete engine root."""
+    return (Path(root) / "usr/sbin/asterisk").exists() and (Path(root) / ".centralina-built").exists()
+
+
+def build(force=False, log=print):
+    """Build the engine root into the cache unless it is already there; return its path.
+
+    The build goes to a temporary folder beside the cache and is renamed into
+    place only when complete, so an interrupted build never looks finished.
+    """
+    root = cached_root()
+    if is_built(root) and not force:
+        return root
+    if shutil.which("mmdebstrap") is None:
+        raise RuntimeError("mmdebstrap is not installed (apt-get install mmdebstrap)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{root.name}.", dir=CACHE_DIR))
+    log(f"building engine root {root} (Debian {SUITE}: {', '.join(PACKAGES)})")
+    try:
+        subprocess.run(
+            ["mmdebstrap", *MMDEBSTRAP_OPTIONS, "--include=" + ",".join(PACKAGES), SUITE, str(staging)],
+            check=True,
+        )
+        (staging / ".centralina-built").write_text(cache_key() + "\n")
+        if root.exists():
+            shutil.rmtree(root)
+        staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return root

@@ -1,0 +1,137 @@
+"""The ``centralina`` command: database, accounts, demo data and running the appliance."""
+import os
+import sys
+
+import click
+
+from appliance import db, migrations, settings
+from appliance.errors import DomainError
+from appliance.services import Actor, users
+
+
+def _open(ctx):
+    conf = settings.load()
+    db.init(conf["DATABASE_URL"])
+    ctx.obj = conf
+    return conf
+
+
+def _fail(error):
+    raise click.ClickException(error.message % error.params if error.params else error.message)
+
+
+@click.group()
+@click.pass_context
+def main(ctx):
+    """Centralina IP-PBX appliance."""
+    _open(ctx)
+
+
+@main.group("db")
+def db_group():
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations (creates the database when missing)."""
+    applied = migrations.upgrade(db.database.obj, log=click.echo)
+    click.echo(f"database at version {migrations.current(db.database.obj):04d}" + ("" if applied else " (up to date)"))
+
+
+@db_group.command("version")
+def db_version():
+    """Print the schema version of the database and of this code."""
+    click.echo(f"database {migrations.current(db.database.obj):04d}, code {migrations.head():04d}")
+
+
+@main.group("admin")
+def admin_group():
+    """Web accounts."""
+
+
+@admin_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "user"]), default="admin", show_default=True)
+@click.option("--name", "display_name", default="")
+@click.option("--email", default="")
+@click.password_option(help="Password (asked when not given).")
+def admin_create(username, role, display_name, email, password):
+    """Create a web account."""
+    data = users.UserInput(username=username, password=password, display_name=display_name, email=email, role=role)
+    try:
+        user = users.create(data, Actor.system("cli"))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {user.username} ({user.role})")
+
+
+@admin_group.command("reset-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Set this password instead of a random one.")
+def admin_reset_password(username, password):
+    """Give an account a new password (random unless --password) and print it."""
+    user = users.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    try:
+        if password:
+            users.set_password(user.id, password, Actor.system("cli"))
+        else:
+            password = users.reset_password(user.id, Actor.system("cli"))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"new password for {user.username}: {password}")
+
+
+@main.group("engine")
+def engine_group():
+    """The Asterisk engine."""
+
+
+@engine_group.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even when the cached root is current.")
+def engine_build(force):
+    """Build (or reuse from the cache) the engine root filesystem with Asterisk."""
+    from appliance.asterisk import engine_root
+
+    click.echo(f"engine root: {engine_root.build(force=force, log=click.echo)}")
+
+
+@main.command("seed-demo")
+@click.pass_obj
+def seed_demo(conf):
+    """Create the demo company on an empty database; print the admin login."""
+    from appliance import demo
+
+    migrations.upgrade(db.database.obj)
+    demo.seed(conf)
+    click.echo(demo.login_hint(conf))
+
+
+@main.command("daemon")
+@click.pass_obj
+def daemon(conf):
+    """Run the engine daemon (one per installation) until stopped."""
+    import logging
+
+    from appliance import daemon as daemon_module
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        daemon_module.run(conf)
+    except daemon_module.AlreadyRunning as error:
+        raise click.ClickException(str(error))
+
+
+@main.command("run")
+@click.pass_obj
+def run(conf):
+    """Run the whole appliance in the foreground (web app, daemon, engine) until Ctrl-C."""
+    from appliance import supervisor
+
+    sys.exit(supervisor.run(conf))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

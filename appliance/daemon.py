@@ -1,0 +1,52 @@
+"""The one long-running engine process: scheduler and (with the engine) the AMI listener.
+
+Only one daemon may run per installation: a lock file under VAR_DIR guards it.
+"""
+import fcntl
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger("centralina.daemon")
+
+
+class AlreadyRunning(RuntimeError):
+    """Another daemon holds the lock."""
+
+
+def acquire_lock(var_dir):
+    """Take the daemon lock or raise AlreadyRunning; the returned file must stay open."""
+    path = Path(var_dir) / "daemon.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(f"another centralina daemon holds {path}") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{__import__('os').getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def run(conf, stop_event=None):
+    """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
+    lock = acquire_lock(conf["VAR_DIR"])
+    stop_event = stop_event or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: stop_event.set())
+    scheduler = BackgroundScheduler(timezone=conf["TIMEZONE"])
+    scheduler.start()
+    log.info("daemon started")
+    try:
+        stop_event.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        lock.close()
+        log.info("daemon stopped")

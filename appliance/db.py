@@ -1,0 +1,45 @@
+"""The database handle: one peewee proxy, opened from a URL, SQLite tuned for an appliance."""
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect
+
+#: Every model binds to this proxy; ``init`` points it at a real database.
+database = peewee.DatabaseProxy()
+
+# WAL lets the web workers read while the daemon writes; foreign keys are off
+# by default in SQLite; busy_timeout turns write contention into a short wait.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -16 * 1024,
+}
+
+
+class BaseModel(peewee.Model):
+    """Base class of every model: bound to the shared database proxy."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def init(url):
+    """Open the database at ``url`` (``sqlite:///path`` or ``postgresql://...``) and bind the proxy."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    else:
+        db = connect(url)
+    database.initialize(db)
+    return db
+
+
+def close():
+    """Close the current connection if one is open."""
+    if database.obj is not None and not database.is_closed():
+        database.close()

@@ -1,0 +1,1 @@
+"""Peewee models, one module per area; services are the only writers."""

@@ -1,0 +1,86 @@
+"""Layered settings shared by the web app, the daemon and the CLI.
+
+Defaults, then ``/etc/centralina/*.cfg`` (Python ``KEY = value`` files, read in
+name order so a drop-in ``50-local.cfg`` overrides the shipped ``00-defaults.cfg``),
+then ``CENTRALINA_<KEY>`` environment variables, then explicit overrides (tests).
+"""
+import os
+import secrets
+from pathlib import Path
+
+CONFIG_DIR = Path(os.environ.get("CENTRALINA_CONFIG_DIR", "/etc/centralina"))
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    # Where mutable state lives: the database, the secret key, generations, uploads.
+    "VAR_DIR": str(PROJECT_DIR / "var"),
+    # sqlite:///path (default, under VAR_DIR) or postgresql://user:pass@host/db
+    "DATABASE_URL": "",
+    # Signs sessions and CSRF tokens; generated once into VAR_DIR when empty.
+    "SECRET_KEY": "",
+    # Idle minutes before a session ends, and its absolute lifetime in hours.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    # Login attempts allowed per client address and per account (Flask-Limiter syntax).
+    "LOGIN_LIMIT_PER_IP": "20 per 5 minutes",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
+    # Where Flask-Limiter keeps its counters (memory://, redis://, memcached://).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Language when neither the user nor the browser session chose one.
+    "DEFAULT_LOCALE": "pt_BR",
+    # Time zone used to show and schedule times (IANA name).
+    "TIMEZONE": "America/Sao_Paulo",
+    # Web app bind address and port (make run).
+    "WEB_BIND": "127.0.0.1:8000",
+    # Secure cookies need HTTPS; the appliance image turns this on behind TLS.
+    "SESSION_COOKIE_SECURE": False,
+}
+
+LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
+
+
+def _coerce(value, default):
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def _read_cfg(path):
+    scope = {}
+    exec(compile(path.read_text(), str(path), "exec"), scope)  # operator-owned config, like Flask's from_pyfile
+    return {key: value for key, value in scope.items() if key.isupper()}
+
+
+def load(overrides=None, environ=None, config_dir=None):
+    """Return the merged settings: defaults, config files, environment, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    config_dir = CONFIG_DIR if config_dir is None else Path(config_dir)
+    settings = dict(DEFAULTS)
+    if config_dir.is_dir():
+        for path in sorted(config_dir.glob("*.cfg")):
+            settings.update(_read_cfg(path))
+    for key, value in environ.items():
+        if key.startswith("CENTRALINA_"):
+            name = key[len("CENTRALINA_"):]
+            settings[name] = _coerce(value, DEFAULTS.get(name, ""))
+    settings.update(overrides or {})
+    var_dir = Path(settings["VAR_DIR"])
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{var_dir / 'centralina.db'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _persistent_secret(var_dir / "secret_key")
+    return settings
+
+
+def _persistent_secret(path):
+    """Read the secret at ``path``, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret

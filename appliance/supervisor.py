@@ -1,0 +1,61 @@
+"""Run the appliance in the foreground: start every process, stop them all on Ctrl-C or when one dies."""
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from appliance import demo
+
+BIN = Path(sys.executable).parent
+STOP_TIMEOUT = 10
+
+
+def _commands(conf):
+    workers = str(conf.get("WEB_WORKERS", 3))
+    return {
+        "web": [str(BIN / "gunicorn"), "--workers", workers, "--bind", conf["WEB_BIND"], "--access-logfile", "-",
+                "--graceful-timeout", "5", "web:create_app()"],
+        "daemon": [str(BIN / "centralina"), "daemon"],
+    }
+
+
+def _stop(children):
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run(conf):
+    """Start the web app and the daemon, print where to log in, and supervise; return an exit code."""
+    children = {}
+    stopping = []
+
+    def _on_signal(signum, frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        for name, command in _commands(conf).items():
+            # Own process groups: Ctrl-C reaches only us, and we stop the children in order.
+            children[name] = subprocess.Popen(command, start_new_session=True)
+        host, port = conf["WEB_BIND"].rsplit(":", 1)
+        print(f"\nCentralina is running at http://{host}:{port}/\n{demo.login_hint(conf)}\nCtrl-C stops it.\n", flush=True)
+        while not stopping:
+            dead = [name for name, proc in children.items() if proc.poll() is not None]
+            if dead:
+                print(f"{', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        _stop(children)
+        print("Centralina stopped.", flush=True)

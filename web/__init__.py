@@ -1,0 +1,31 @@
+"""The Centralina web app: admin pages, the extension panel and the JSON API."""
+import datetime
+
+from flask import Flask
+
+from appliance import db, settings
+from web import plugins
+
+
+def create_app(test_config=None):
+    """Build the Flask app; ``test_config`` overrides every other settings layer."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(settings.load(overrides=test_config))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+        BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session that holds it
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    db.init(app.config["DATABASE_URL"])
+    plugins.init_app(app)
+
+    from web import admin, advanced, api, auth, callcenter, panel, telephony
+
+    for module in (auth, panel, callcenter, telephony, advanced, api, admin):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,98 @@
+"""Log in, log out, and the language switcher of the login page."""
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from appliance.services import users
+from appliance.settings import LANGUAGES
+from web.forms import Form
+from web.navigation import home_endpoint
+from web.plugins import LoginUser, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(Form):
+    """User name and password."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+
+
+def _safe_next(target):
+    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _failed_login(response):
+    # Only failed attempts count against the limits: a login that succeeds redirects.
+    return response.status_code != 302
+
+
+def _account_key():
+    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+def login():
+    """Show the login form and log the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user.role)))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            session.clear()  # a fresh session id on login (no fixation)
+            login_user(LoginUser(user))
+            session.permanent = True
+            session["started"] = session["last_seen"] = time.time()
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user.role)))
+        form.form_errors.append(gettext("Wrong user name or password."))
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    flash(gettext("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Remember the language chosen on the login page (or by a logged-in user)."""
+    chosen = request.form.get("language", "")
+    if chosen in LANGUAGES:
+        session["language"] = chosen
+        if current_user.is_authenticated:
+            users.set_language(current_user.id, chosen)
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.login"))
+
+
+@bp.route("/")
+def index():
+    """Send visitors to their home page, or to the login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user.role)))
+    return redirect(url_for("auth.login"))

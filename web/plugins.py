@@ -1,0 +1,181 @@
+"""Flask integrations, each set up by ``init_app``: database, login, CSRF, rate limits, Babel, HTMX."""
+import time
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
+
+from appliance import db
+from appliance.errors import DomainError
+from appliance.models.users import User
+from appliance.settings import LANGUAGES
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
+
+
+def translate(message, params=None):
+    """Translate a domain message (an ``N_`` msgid) into the current locale."""
+    text = gettext(message)
+    return text % params if params else text
+
+
+def translate_error(error):
+    """Translate a DomainError for display."""
+    return translate(error.message, error.params)
+
+
+def select_locale():
+    """Pick the locale: the user's own, then the login page's switcher, then the default."""
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    chosen = session.get("language")
+    return chosen if chosen in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+
+
+def is_htmx():
+    """Tell whether the current request was sent by htmx (and wants a fragment)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+class LoginUser:
+    """Adapter between a User row and Flask-Login."""
+
+    def __init__(self, user):
+        self.user = user
+        self.id = user.id
+        self.username = user.username
+        self.role = user.role
+        self.language = user.language
+        self.display_name = user.display_name or user.username
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self):
+        """Return the session key: the user id and when the password last changed."""
+        # Changing a password invalidates every other session of that user.
+        return f"{self.user.id}:{self.user.password_changed_at.timestamp():.0f}"
+
+    def has_role(self, *roles):
+        """Tell whether the user has one of ``roles``."""
+        return self.role in roles
+
+
+@login_manager.user_loader
+def _load_user(session_key):
+    user_id, _, stamp = session_key.partition(":")
+    user = User.get_or_none((User.id == int(user_id)) & User.active) if user_id.isdigit() else None
+    if user is None or f"{user.password_changed_at.timestamp():.0f}" != stamp:
+        return None
+    return LoginUser(user)
+
+
+def _enforce_session_age():
+    """End a session idle for too long or older than its absolute lifetime."""
+    if not current_user.is_authenticated:
+        return None
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
+    last_seen = session.get("last_seen", now)
+    started = session.get("started", now)
+    if now - last_seen > idle or now - started > lifetime:
+        logout_user()
+        session.clear()
+        flash(gettext("Your session expired. Please log in again."), "warning")
+        target = url_for("auth.login", next=request.full_path if request.method == "GET" and not is_htmx() else None)
+        if is_htmx():
+            return "", 204, {"HX-Redirect": target}
+        return redirect(target)
+    session["last_seen"] = now
+    return None
+
+
+def _unauthorized():
+    if is_htmx():
+        return "", 204, {"HX-Redirect": url_for("auth.login")}
+    flash(gettext("Please log in to see this page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def _render_error(status, message):
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    return render_template(template, status=status, message=message), status
+
+
+def _vary_on_htmx(response):
+    # The same URL answers a full page or a fragment, so caches must key on the header.
+    response.vary.add("HX-Request")
+    if is_htmx() and response.mimetype == "text/html" and response.status_code < 300 and session.get("_flashes"):
+        response.direct_passthrough = False
+        response.set_data(response.get_data() + render_template("_partials/_flashes.html", oob=True).encode())
+    return response
+
+
+def init_app(app):
+    """Wire every integration into ``app``."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.unauthorized_handler(_unauthorized)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _open_db():
+        db.database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close_db(exc):
+        db.close()
+
+    app.before_request(_enforce_session_age)
+    app.after_request(_vary_on_htmx)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _render_error(400, gettext("The form expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(429)
+    def _too_many(error):
+        return _render_error(429, gettext("Too many attempts. Wait a few minutes and try again."))
+
+    @app.errorhandler(403)
+    def _forbidden(error):
+        return _render_error(403, gettext("You do not have permission to do this."))
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        return _render_error(404, gettext("Page not found."))
+
+    @app.errorhandler(413)
+    def _too_large(error):
+        return _render_error(413, gettext("The upload is too large."))
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error):
+        return _render_error(400, translate_error(error))
+
+    from web.navigation import navigation
+
+    app.jinja_env.globals.update(
+        languages=LANGUAGES,
+        get_locale=get_locale,
+        navigation=navigation,
+        is_htmx=is_htmx,
+        translate=translate,
+    )
+    app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>".join(Markup.escape(text).split("\n")))
+
+
+__all__ = ["babel", "csrf", "limiter", "login_manager", "lazy_gettext", "translate", "translate_error", "is_htmx"]
