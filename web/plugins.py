@@ -88,8 +88,7 @@ def _enforce_session_age():
     last_seen = session.get("last_seen", now)
     started = session.get("started", now)
     if now - last_seen > idle or now - started > lifetime:
-        logout_user()
-        session.clear()
+        end_session()
         flash(gettext("Your session expired. Please log in again."), "warning")
         target = url_for("auth.login", next=request.full_path if request.method == "GET" and not is_htmx() else None)
         if is_htmx():
@@ -97,6 +96,15 @@ def _enforce_session_age():
         return redirect(target)
     session["last_seen"] = now
     return None
+
+
+def end_session():
+    """Log the user out and clear the session, keeping only their language for the login page."""
+    language = current_user.language if current_user.is_authenticated else session.get("language")
+    logout_user()
+    session.clear()
+    if language:
+        session["language"] = language
 
 
 def _unauthorized():

@@ -88,7 +88,7 @@ def validate_password(password, username, field="password"):
         raise ValidationError.one(field, N_("The password must have at least %(min)d characters."), min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise ValidationError.one(field, N_("Use at most %(max)d characters."), max=MAX_PASSWORD)
-    if username and username.lower() in password.lower():
+    if len(username or "") >= 3 and username.lower() in password.lower():
         raise ValidationError.one(field, N_("The password must not contain the user name."))
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -13,7 +13,7 @@ from appliance.services import users
 from appliance.settings import LANGUAGES
 from web.forms import Form
 from web.navigation import home_endpoint
-from web.plugins import LoginUser, limiter
+from web.plugins import LoginUser, end_session, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -73,8 +73,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """End the session."""
-    logout_user()
-    session.clear()
+    end_session()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -1,0 +1,44 @@
+"""The ``centralina`` command line."""
+import pytest
+from click.testing import CliRunner
+
+from appliance import cli, db
+from appliance.models.users import AuditEntry, User
+from appliance.services import users
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("CENTRALINA_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("CENTRALINA_CONFIG_DIR", str(tmp_path / "etc"))
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli.main, list(args), catch_exceptions=False)
+
+    assert invoke("db", "upgrade").exit_code == 0
+    yield invoke
+    db.close()
+
+
+def test_admin_create_and_reset_password(run):
+    result = run("admin", "create", "chefe", "--password", "Boss-Password-1")
+    assert result.exit_code == 0 and "created chefe (admin)" in result.output
+    result = run("admin", "reset-password", "chefe")
+    new_password = result.output.strip().rsplit(" ", 1)[1]
+    assert users.authenticate("chefe", new_password) is not None
+    assert AuditEntry.select().where(AuditEntry.actor_name == "cli").count() == 2
+
+
+def test_admin_create_rejects_bad_input_and_writes_nothing(run):
+    result = run("admin", "create", "<bad>", "--password", "Some-Password-1")
+    assert result.exit_code != 0 and "Use 2 to 64 characters" in result.output
+    assert User.select().count() == 0
+
+
+def test_seed_demo_prints_a_random_admin_password_once(run, tmp_path):
+    first = run("seed-demo").output
+    password = first.split("password: ")[1].strip()
+    assert users.authenticate("admin", password) is not None
+    assert run("seed-demo").output == first  # no second seeding; the same hint
+    assert (tmp_path / "admin-password.txt").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,28 @@
+"""Settings are layered: defaults, config files, environment, explicit overrides."""
+from appliance import settings
+
+
+def test_layers_apply_in_order(tmp_path):
+    conf_dir = tmp_path / "etc"
+    conf_dir.mkdir()
+    (conf_dir / "00-shipped.cfg").write_text("SESSION_IDLE_MINUTES = 10\nTIMEZONE = 'UTC'\n")
+    (conf_dir / "50-local.cfg").write_text("SESSION_IDLE_MINUTES = 20\n")
+    env = {"CENTRALINA_TIMEZONE": "America/Manaus", "CENTRALINA_SESSION_MAX_HOURS": "4"}
+    conf = settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ=env, config_dir=conf_dir)
+    assert conf["SESSION_IDLE_MINUTES"] == 20
+    assert conf["TIMEZONE"] == "America/Manaus"
+    assert conf["SESSION_MAX_HOURS"] == 4
+    assert conf["DATABASE_URL"] == f"sqlite:///{tmp_path / 'centralina.db'}"
+
+
+def test_secret_key_is_generated_once_and_private(tmp_path):
+    first = settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ={}, config_dir=tmp_path / "none")
+    second = settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ={}, config_dir=tmp_path / "none")
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_environment_selects_postgresql(tmp_path):
+    conf = settings.load(environ={"CENTRALINA_DATABASE_URL": "postgresql://pbx@localhost/pbx", "CENTRALINA_VAR_DIR": str(tmp_path)},
+                         config_dir=tmp_path / "none")
+    assert conf["DATABASE_URL"] == "postgresql://pbx@localhost/pbx"
