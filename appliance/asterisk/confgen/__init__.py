@@ -1,0 +1,57 @@
+"""Pure config generators: rows in, Asterisk file text out, nothing touched.
+
+One module per Asterisk file (the model is Wazo's wazo-confgend). Collecting
+rows, rendering and writing are three separate steps: ``render_all`` only
+renders; the engine writes; ``realtime.sync_rows`` stores the endpoint rows
+that ``pjsip.endpoint_rows`` returns.
+"""
+from .asterisk import render_asterisk_conf
+from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
+from .cel import render_cel_conf
+from .defaults import DEFAULTS_ONLY, render_defaults_only
+from .extensions import render_extensions_conf
+from .http import render_http_conf
+from .indications import render_indications_conf
+from .logger import render_logger_conf
+from .manager import render_manager_conf
+from .modules import render_modules_conf
+from .pjsip import (
+    endpoint_rows,
+    render_extconfig_conf,
+    render_pjsip_conf,
+    render_res_config_sqlite3_conf,
+    render_sorcery_conf,
+)
+from .pjsip_notify import render_pjsip_notify_conf
+from .rtp import render_rtp_conf
+from .types import SipDevice
+
+__all__ = ["SipDevice", "endpoint_rows", "render_all"]
+
+
+def render_all(settings, devices):
+    """Return every config file for ``settings`` and ``devices`` as {file name: text}.
+
+    Device credentials are not in these files: they are realtime rows
+    (``endpoint_rows(devices, settings.media_address)``).
+    """
+    files = {
+        "asterisk.conf": render_asterisk_conf(settings),
+        "modules.conf": render_modules_conf(),
+        "logger.conf": render_logger_conf(),
+        "manager.conf": render_manager_conf(settings),
+        "rtp.conf": render_rtp_conf(settings),
+        "http.conf": render_http_conf(settings),
+        "cdr.conf": render_cdr_conf(),
+        "cdr_sqlite3_custom.conf": render_cdr_sqlite3_custom_conf(settings),
+        "cel.conf": render_cel_conf(),
+        "indications.conf": render_indications_conf(),
+        "pjsip.conf": render_pjsip_conf(settings),
+        "pjsip_notify.conf": render_pjsip_notify_conf(),
+        "sorcery.conf": render_sorcery_conf(),
+        "extconfig.conf": render_extconfig_conf(),
+        "res_config_sqlite3.conf": render_res_config_sqlite3_conf(settings),
+        "extensions.conf": render_extensions_conf(devices),
+    }
+    files.update((name, render_defaults_only()) for name in DEFAULTS_ONLY)
+    return files

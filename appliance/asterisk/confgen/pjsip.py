@@ -1,0 +1,146 @@
+"""Render PJSIP: static transports/global/system, and endpoints as realtime rows.
+
+Devices (endpoint + AOR + auth each) live in a SQLite file that Asterisk
+reads per object through sorcery's realtime wizard, so editing one device
+among thousands is live on its next request with no reload
+(docs/decisions/002-endpoint-storage.md). This module renders the static
+files and, separately, the rows; realtime.sync_rows() writes the rows.
+"""
+from .asterisk import HEADER
+
+#: Database name shared by extconfig.conf and res_config_sqlite3.conf.
+REALTIME_DATABASE = "centralina"
+#: sorcery object type -> realtime table (the names of Asterisk's contrib schema).
+REALTIME_TABLES = {"endpoint": "ps_endpoints", "aor": "ps_aors", "auth": "ps_auths"}
+#: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
+DEVICE_CODECS = "ulaw,alaw"
+
+
+def _hostport(address, port=None):
+    host = f"[{address}]" if ":" in address else address
+    return host if port is None else f"{host}:{port}"
+
+
+def render_pjsip_conf(settings):
+    """Return pjsip.conf: global, system and the UDP/TCP/WebSocket transports."""
+    # Options as documented for Asterisk 22 (docs.asterisk.org, Asterisk_22_Documentation
+    # /API_Documentation/Module_Configuration/res_pjsip; the same text ships in the
+    # engine root's core-en_US.xml): the unidentified_request_* trio lives in [global].
+    bind = _hostport(settings.bind_address, settings.sip_port)
+    return HEADER + f"""
+[global]
+type = global
+; Devices are identified by username (each has identify_by=username), trunks
+; by source address. "anonymous" finds nothing: no anonymous endpoint exists
+; and its identifier module is not loaded, so unknown callers are challenged
+; and refused (chan_sip's allowguest=no).
+endpoint_identifier_order = username,ip,anonymous
+; More than 3 unidentified requests from one address within 60 s raise a
+; security event (AMI class "security") the daemon can block on; entries
+; older than twice the period are pruned every 60 s.
+unidentified_request_count = 3
+unidentified_request_period = 60
+unidentified_request_prune_interval = 60
+; Don't advertise the exact Asterisk version to scanners (Server/User-Agent).
+user_agent = Centralina
+default_realm = centralina
+
+[system]
+type = system
+; Timer and thread-pool defaults suit one box; tune here, not per endpoint.
+
+[transport-udp]
+type = transport
+protocol = udp
+bind = {bind}
+
+[transport-tcp]
+type = transport
+protocol = tcp
+bind = {bind}
+
+; Served by Asterisk's HTTP server (http.conf) at /ws; "bind" opens no socket
+; for protocol=ws but is required syntax (notes/webrtc.md section 5).
+[transport-ws]
+type = transport
+protocol = ws
+bind = {_hostport(settings.bind_address)}
+"""
+
+
+def render_sorcery_conf():
+    """Return sorcery.conf mapping endpoints, AORs and auths to realtime tables.
+
+    Unlisted types keep res_pjsip's defaults: transports, global and system
+    from pjsip.conf, contacts in astdb.
+    """
+    lines = [f"{kind} = realtime,{table}" for kind, table in REALTIME_TABLES.items()]
+    return HEADER + "\n[res_pjsip]\n" + "\n".join(lines) + "\n"
+
+
+def render_extconfig_conf():
+    """Return extconfig.conf binding the realtime tables to the SQLite driver."""
+    lines = [f"{table} => sqlite3,{REALTIME_DATABASE},{table}" for table in REALTIME_TABLES.values()]
+    return HEADER + "\n[settings]\n" + "\n".join(lines) + "\n"
+
+
+def render_res_config_sqlite3_conf(settings):
+    """Return res_config_sqlite3.conf pointing the realtime database at ``settings.realtime_db``."""
+    return HEADER + f"""
+[{REALTIME_DATABASE}]
+dbfile = {settings.realtime_db}
+; The app writes this file from another process: no write batching on
+; Asterisk's side, which would hold a transaction open
+; (res_config_sqlite3.conf.sample, "batch").
+batch = 0
+busy_timeout = 1000
+"""
+
+
+def endpoint_rows(devices, media_address=None):
+    """Return the realtime rows for ``devices``: {table: [row, ...]} sorted by id.
+
+    ``media_address`` (EngineSettings.media_address) pins RTP sockets and the
+    SDP address to that address; None leaves RTP on all interfaces.
+    """
+    rows = {table: [] for table in REALTIME_TABLES.values()}
+    # Bound to a specific address, RTP also skips Asterisk's per-call guess of
+    # "our IP" (a hostname lookup, acl.c ast_find_ourip) and never shows the
+    # LAN address in SDP (notes/webrtc.md pitfall 4).
+    media = {"media_address": media_address, "bind_rtp_to_media_address": "yes"} if media_address else {}
+    for device in sorted(devices, key=lambda d: d.username):
+        name = device.username
+        rows["ps_endpoints"].append({
+            "id": name,
+            "aors": name,
+            "auth": name,
+            "context": device.context,
+            "callerid": f'"{device.display_name}" <{device.extension}>',
+            "disallow": "all",
+            "allow": DEVICE_CODECS,
+            # Media stays in Asterisk: recording and NAT traversal stay simple.
+            "direct_media": "no",
+            # Phones behind NAT: answer and send to the source address.
+            "rtp_symmetric": "yes",
+            "force_rport": "yes",
+            "rewrite_contact": "yes",
+            "dtmf_mode": "rfc4733",
+            # Devices must authenticate: never matched by source address
+            # (res_pjsip endpoint option identify_by: username matches the From user).
+            "identify_by": "username",
+            **media,
+        })
+        rows["ps_aors"].append({
+            "id": name,
+            "max_contacts": device.max_contacts,
+            # A phone that re-registers from a new address replaces its old contact.
+            "remove_existing": "yes",
+        })
+        rows["ps_auths"].append({
+            "id": name,
+            # Asterisk 22 documents userpass and md5 as deprecated aliases of digest.
+            "auth_type": "digest",
+            "username": name,
+            "password": device.password,
+        })
+    return rows

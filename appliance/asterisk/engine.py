@@ -1,0 +1,257 @@
+"""Where Asterisk lives and how it starts and stops.
+
+One engine is one Asterisk instance. Everything it writes (config, astdb,
+control socket, logs, call records) lives under ``/srv/centralina/<instance>``
+inside the engine root, and ``asterisk.conf`` points every Asterisk directory
+there, so the developer appliance and every test run share one cached engine
+root without colliding. In the appliance image the engine root is ``/``: the
+same code runs with an empty path prefix and no chroot.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+#: Parent of every instance folder, as Asterisk sees it (inside the engine root).
+INSTANCES_DIR = PurePosixPath("/srv/centralina")
+#: The instance's own folders; asterisk.conf maps Asterisk's directories onto them.
+INSTANCE_SUBDIRS = ("etc", "run", "spool", "lib", "lib/keys", "lib/cache", "log", "cdr")
+
+# The host reaches the control socket at <root>/srv/centralina/<instance>/run/asterisk.ctl,
+# and AF_UNIX paths are limited to 107 bytes: keep instance names short.
+_INSTANCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+# Asterisk config values end at ';' (a comment) and at a newline.
+_SECRET = re.compile(r"[A-Za-z0-9_.-]{16,128}")
+
+
+class EngineError(RuntimeError):
+    """Asterisk did not start, stop or answer as asked."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineSettings:
+    """Where one Asterisk instance lives and which addresses it uses."""
+
+    engine_root: Path = Path("/")
+    instance: str = "centralina"
+    #: Address for SIP (UDP and TCP), HTTP/WebSocket and RTP. AMI always stays on loopback.
+    bind_address: str = "127.0.0.1"
+    sip_port: int = 5060
+    ami_port: int = 5038
+    ami_username: str = "centralina"
+    ami_secret: str
+    http_port: int = 8088
+    rtp_start: int = 10000
+    rtp_end: int = 20000
+
+    def __post_init__(self):
+        if not _INSTANCE_NAME.fullmatch(self.instance):
+            raise ValueError(f"instance name must match {_INSTANCE_NAME.pattern}: {self.instance!r}")
+        if not _SECRET.fullmatch(self.ami_secret):
+            raise ValueError("ami_secret must be 16-128 characters of [A-Za-z0-9_.-]")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", self.ami_username):
+            raise ValueError(f"invalid AMI username: {self.ami_username!r}")
+        if not 0 < self.rtp_start < self.rtp_end <= 65535:
+            raise ValueError("RTP range must satisfy 0 < rtp_start < rtp_end <= 65535")
+        object.__setattr__(self, "engine_root", Path(self.engine_root))
+
+    @property
+    def instance_dir(self):
+        """Return the instance folder as Asterisk sees it."""
+        return INSTANCES_DIR / self.instance
+
+    @property
+    def media_address(self):
+        """Return the address RTP binds to, or None when bind_address is a wildcard."""
+        return None if self.bind_address in ("0.0.0.0", "::") else self.bind_address
+
+    @property
+    def asterisk_conf(self):
+        """Return the path of this instance's asterisk.conf (the ``-C`` argument)."""
+        return self.instance_dir / "etc" / "asterisk.conf"
+
+    @property
+    def realtime_db(self):
+        """Return the SQLite file Asterisk reads PJSIP endpoints, AORs and auths from."""
+        return self.instance_dir / "lib" / "realtime.sqlite3"
+
+    @property
+    def cdr_db(self):
+        """Return the SQLite file cdr_sqlite3_custom writes call records to."""
+        return self.instance_dir / "cdr" / "master.db"
+
+
+class Engine:
+    """Start, stop and query one Asterisk instance."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._proc = None
+        self._console = None
+
+    @property
+    def instance_dir(self):
+        """Return the instance folder as Asterisk sees it (inside the engine root)."""
+        return self.settings.instance_dir
+
+    @property
+    def pid(self):
+        """Return the PID of the Asterisk this object started, or None."""
+        return self._proc.pid if self._proc else None
+
+    def host_path(self, path):
+        """Return ``path`` (absolute, as Asterisk sees it) as seen from the host."""
+        path = PurePosixPath(path)
+        if not path.is_absolute():
+            raise ValueError(f"engine paths are absolute: {path}")
+        return self.settings.engine_root / path.relative_to("/")
+
+    def create_dirs(self):
+        """Create the instance folders if they are missing."""
+        for sub in INSTANCE_SUBDIRS:
+            self.host_path(self.instance_dir / sub).mkdir(parents=True, exist_ok=True)
+
+    def write_file(self, name, text):
+        """Write ``text`` to ``etc/<name>`` atomically; return the host path.
+
+        A reader (Asterisk reloading) sees the old file or the new one, never
+        half of one: the text goes to a temporary file in the same folder,
+        reaches the disk, and is renamed over the old file.
+        """
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"config file names are plain names: {name!r}")
+        etc = self.host_path(self.instance_dir / "etc")
+        etc.mkdir(parents=True, exist_ok=True)
+        target = etc / name
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=etc)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o640)  # manager.conf carries the AMI secret
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def _command(self, *args):
+        prefix = [] if self.settings.engine_root == Path("/") else ["chroot", str(self.settings.engine_root)]
+        return [*prefix, "asterisk", "-C", str(self.settings.asterisk_conf), *args]
+
+    def start(self, timeout=30.0):
+        """Start Asterisk in the foreground as our child and wait until it is fully booted.
+
+        ``-f`` keeps Asterisk in the foreground, so the PID we hold is
+        Asterisk's own (chroot execs it) and stop() can always reach it. The
+        child gets its own process group, so a Ctrl-C meant for the caller's
+        terminal does not kill it before an orderly stop.
+        """
+        if self._proc and self._proc.poll() is None:
+            raise EngineError(f"instance {self.settings.instance} already started (pid {self._proc.pid})")
+        if self.is_running():
+            raise EngineError(f"instance {self.settings.instance} is already served by another Asterisk")
+        self.create_dirs()
+        self._console = open(self.host_path(self.instance_dir / "log" / "console.log"), "ab")
+        self._proc = subprocess.Popen(
+            self._command("-f"), stdin=subprocess.DEVNULL, stdout=self._console,
+            stderr=subprocess.STDOUT, process_group=0,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                code = self._proc.returncode
+                self._reap()
+                raise EngineError(f"asterisk exited with {code} while booting:\n{self.log_tail()}")
+            try:
+                # Blocks until boot completes once the control socket answers.
+                self.cli("core waitfullybooted", timeout=max(deadline - time.monotonic(), 0.1))
+                return
+            except EngineError:
+                time.sleep(0.05)
+        self.stop()
+        raise EngineError(f"asterisk did not boot within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, timeout=10.0):
+        """Stop the Asterisk this object started: ``core stop now``, then SIGTERM, then SIGKILL."""
+        if not self._proc:
+            return
+        if self._proc.poll() is None:
+            try:
+                self.cli("core stop now", timeout=min(timeout, 5.0))
+            except EngineError:
+                pass  # not answering: the signals below still stop it
+            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None:
+                    self._proc.send_signal(sig)
+                try:
+                    self._proc.wait(timeout=timeout / 3)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self._reap()
+
+    def _reap(self):
+        if self._proc:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._console:
+            self._console.close()
+        self._proc = self._console = None
+
+    def is_running(self):
+        """Tell whether an Asterisk (ours or not) answers on this instance's control socket."""
+        if self._proc and self._proc.poll() is not None:
+            return False
+        ctl = self.host_path(self.instance_dir / "run" / "asterisk.ctl")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1.0)
+            try:
+                sock.connect(str(ctl))
+            except OSError:
+                return False
+        return True
+
+    def cli(self, command, timeout=10.0):
+        """Run one CLI command on this instance (``asterisk -rx``) and return its output."""
+        try:
+            done = subprocess.run(
+                self._command("-rx", command), capture_output=True, text=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise EngineError(f"CLI command {command!r} timed out after {timeout} s") from exc
+        if done.returncode != 0:
+            raise EngineError(f"CLI command {command!r} failed ({done.returncode}): {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def status(self):
+        """Return version, uptime in seconds, registered contacts and active channels."""
+        version = re.search(r"Asterisk (\S+)", self.cli("core show version"))
+        uptime = re.search(r"System uptime:\s*(\d+)", self.cli("core show uptime seconds"))
+        # "Objects found: N" closes the listing; with no contacts it prints "No objects found."
+        contacts = re.search(r"Objects found:\s*(\d+)", self.cli("pjsip show contacts"))
+        channels = re.search(r"(\d+) active channels?", self.cli("core show channels count"))
+        return {
+            "version": version.group(1) if version else None,
+            "uptime_seconds": int(uptime.group(1)) if uptime else 0,
+            "contacts": int(contacts.group(1)) if contacts else 0,
+            "active_channels": int(channels.group(1)) if channels else 0,
+        }
+
+    def log_tail(self, lines=30):
+        """Return the last lines of the instance's messages.log and console.log (for error reports)."""
+        out = []
+        for name in ("messages.log", "console.log"):
+            path = self.host_path(self.instance_dir / "log" / name)
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"--- {name}\n" + "\n".join(text))
+        return "\n".join(out)

@@ -1,0 +1,111 @@
+"""Keep Asterisk's PJSIP realtime tables (a SQLite file) equal to the wanted rows.
+
+Asterisk reads endpoints, AORs and auths from this file per request (sorcery
+realtime over res_config_sqlite3), so a committed change is live on the
+device's next request: no reload, and the other rows are not touched.
+"""
+import sqlite3
+
+#: Columns per table: names and types follow Asterisk's contrib schema
+#: (contrib/ast-db-manage, ps_endpoints/ps_aors/ps_auths), restricted to the
+#: options Centralina sets. Unset (NULL) columns take Asterisk's defaults, as
+#: res_config_sqlite3 skips NULL values. A column added here is added to an
+#: existing file by sync_rows().
+SCHEMA = {
+    "ps_endpoints": {
+        "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
+        "transport": "VARCHAR(40)",
+        "aors": "VARCHAR(200)",
+        "auth": "VARCHAR(40)",
+        "context": "VARCHAR(40)",
+        "callerid": "VARCHAR(40)",
+        "disallow": "VARCHAR(200)",
+        "allow": "VARCHAR(200)",
+        "direct_media": "VARCHAR(3)",
+        "rtp_symmetric": "VARCHAR(3)",
+        "force_rport": "VARCHAR(3)",
+        "rewrite_contact": "VARCHAR(3)",
+        "dtmf_mode": "VARCHAR(10)",
+        "identify_by": "VARCHAR(80)",
+        "media_address": "VARCHAR(40)",
+        "bind_rtp_to_media_address": "VARCHAR(3)",
+    },
+    "ps_aors": {
+        "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
+        "max_contacts": "INTEGER",
+        "remove_existing": "VARCHAR(3)",
+    },
+    "ps_auths": {
+        "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
+        "auth_type": "VARCHAR(20)",
+        "username": "VARCHAR(40)",
+        "password": "VARCHAR(80)",
+    },
+}
+
+
+def connect(db_path):
+    """Open the realtime file, creating or widening its tables as SCHEMA says."""
+    conn = sqlite3.connect(db_path, timeout=5, isolation_level=None)
+    # WAL: Asterisk's reads never wait for our write transaction, nor it for them.
+    conn.execute("PRAGMA journal_mode=WAL")
+    for table, columns in SCHEMA.items():
+        # Identifiers come from the SCHEMA constant above, never from input.
+        ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    return conn
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def sync_rows(db_path, rows):
+    """Make the tables in ``rows`` ({table: [row dict, ...]}) hold exactly those rows.
+
+    Only rows that differ are inserted, updated or deleted, all in one
+    transaction; tables absent from ``rows`` are left alone. Return the
+    changed ids per table ({table: sorted ids}, changed tables only).
+    """
+    for table, table_rows in rows.items():
+        if table not in SCHEMA:
+            raise ValueError(f"unknown realtime table {table!r}")
+        for row in table_rows:
+            unknown = set(row) - set(SCHEMA[table])
+            if unknown:
+                raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+    conn = connect(db_path)
+    try:
+        changed = {}
+        conn.execute("BEGIN IMMEDIATE")
+        for table, table_rows in rows.items():
+            columns = list(SCHEMA[table])
+            names = ", ".join(columns)
+            have = {r[0]: tuple(map(_text, r)) for r in conn.execute(f"SELECT {names} FROM {table}")}
+            want = {row["id"]: tuple(_text(row.get(c)) for c in columns) for row in table_rows}
+            upserts = [values for key, values in want.items() if have.get(key) != values]
+            deletes = [key for key in have if key not in want]
+            if upserts:
+                marks = ", ".join("?" for _ in columns)
+                updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+                conn.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
+                    upserts,
+                )
+            if deletes:
+                conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(key,) for key in deletes])
+            ids = sorted([values[0] for values in upserts] + deletes)
+            if ids:
+                changed[table] = ids
+        conn.execute("COMMIT")
+        return changed
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()

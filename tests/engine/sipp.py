@@ -1,0 +1,289 @@
+"""Drive SIPp against a SIP server on loopback: register, answer, call, DTMF, NOTIFY.
+
+Every helper runs ``sipp`` as a subprocess on free 127.0.0.1 ports with a
+bounded timeout and returns a :class:`SippResult` (exit code, statistics and
+the SIP messages exchanged). Scenarios live in ``scenarios/``; a few hold
+``${name}`` placeholders (expected status, DTMF steps) that are filled in
+before SIPp reads them, while per-run strings go through SIPp's own
+``-key name value`` / ``[name]`` mechanism.
+"""
+import csv
+import random
+import re
+import shutil
+import socket
+import string
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+SCENARIOS = Path(__file__).parent / "scenarios"
+#: RFC 2833/4733 event pcaps shipped by Debian's sip-tester package (payload type 101).
+DTMF_PCAP_DIR = Path("/usr/share/sip-tester")
+_DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"}, "*": "dtmf_2833_star.pcap",
+               "#": "dtmf_2833_pound.pcap"}
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(span=1, low=40000, high=60000, tries=200):
+    """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP."""
+    for _ in range(tries):
+        base = random.randrange(low, high - span) & ~1
+        socks = []
+        try:
+            for port in range(base, base + span):
+                for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    s = socket.socket(socket.AF_INET, kind)
+                    socks.append(s)
+                    s.bind((LOOPBACK, port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {span} free consecutive ports on {LOOPBACK}")
+
+
+@dataclass
+class SippResult:
+    """What one SIPp run did: exit code, statistics and SIP messages."""
+
+    command: list
+    returncode: int
+    output: str
+    sent: list = field(default_factory=list)
+    received: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        """Tell whether SIPp finished its scenario successfully (exit code 0)."""
+        return self.returncode == 0
+
+    @property
+    def statuses(self):
+        """Return the status codes of the responses received, in order."""
+        return [int(m.split()[1]) for m in self.received if m.startswith("SIP/2.0 ")]
+
+    def received_requests(self, method):
+        """Return the received requests of ``method`` (e.g. "NOTIFY")."""
+        return [m for m in self.received if m.startswith(method + " ")]
+
+    def __str__(self):
+        return (f"sipp exit {self.returncode}: statuses {self.statuses}\n{' '.join(self.command)}\n"
+                f"{self.output[-2000:]}")
+
+
+class SippProcess:
+    """A SIPp run in the background (a UAS waiting for a call, a NOTIFY catcher)."""
+
+    def __init__(self, command, workdir, timeout, on_exit=None):
+        self.command, self.workdir, self.timeout = command, workdir, timeout
+        self._on_exit = on_exit
+        self._proc = subprocess.Popen(
+            command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )
+        self.result = None
+
+    @property
+    def pid(self):
+        """Return the PID of this SIPp process."""
+        return self._proc.pid
+
+    def wait(self, timeout=None):
+        """Wait (bounded) for SIPp to finish and return its result; kill it on timeout."""
+        try:
+            output, _ = self._proc.communicate(timeout=self.timeout + 5 if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            output, _ = self._proc.communicate(timeout=5)
+        if self.result is None:
+            self.result = _result(self.command, self._proc.returncode, output, self.workdir)
+        return self.result
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._proc.poll() is None:
+            self._proc.terminate()
+        self.wait(timeout=5)
+        if self._on_exit:
+            self._on_exit()
+
+
+class Sipp:
+    """SIPp helpers aimed at one SIP server (host and UDP/TCP port)."""
+
+    def __init__(self, server_port, server_host=LOOPBACK, workdir=None, timeout=15.0):
+        self.server = f"{server_host}:{server_port}"
+        self.timeout = timeout
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._runs = 0
+
+    def _scenario(self, name, **values):
+        """Fill a scenario's ${placeholders} and return the path SIPp should read."""
+        text = string.Template((SCENARIOS / name).read_text()).substitute(values)
+        self._runs += 1
+        path = self.workdir / f"{self._runs:03d}-{name}"
+        path.write_text(text)
+        return path
+
+    def _command(self, scenario, *, port, service=None, auth=None, keys=None, transport="udp",
+                 extra=(), calls=1, timeout=None):
+        run_dir = self.workdir / scenario.stem
+        run_dir.mkdir(exist_ok=True)
+        cmd = [SIPP, self.server, "-sf", str(scenario), "-i", LOOPBACK, "-p", str(port),
+               "-t", {"udp": "u1", "tcp": "t1"}[transport], "-m", str(calls), "-nostdin",
+               "-timeout", f"{timeout or self.timeout}s", "-timeout_error",
+               "-trace_msg", "-message_file", str(run_dir / "messages.log"),
+               "-trace_stat", "-stf", str(run_dir / "stats.csv"),
+               "-trace_err", "-error_file", str(run_dir / "errors.log")]
+        if service:
+            cmd += ["-s", service]
+        if auth:
+            cmd += ["-au", auth[0], "-ap", auth[1]]
+        for key, value in (keys or {}).items():
+            cmd += ["-key", key, str(value)]
+        # Audio and video (RTP, RTCP) echo sockets start at -mp: four ports.
+        cmd += ["-mi", LOOPBACK, "-mp", str(free_port(span=4))]
+        return [*cmd, *extra], run_dir
+
+    def _run(self, cmd, run_dir, timeout=None):
+        timeout = (timeout or self.timeout) + 5
+        try:
+            done = subprocess.run(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
+            return _result(cmd, -1, f"killed after {timeout} s\n{out}", run_dir)
+        return _result(cmd, done.returncode, done.stdout + done.stderr, run_dir)
+
+    def register(self, username, password, *, expires=300, port=None, transport="udp", final=200):
+        """REGISTER ``username`` (digest auth) from ``port`` (free if None); expect ``final``."""
+        scenario = self._scenario("register.xml", final=final)
+        cmd, run_dir = self._command(scenario, port=port or free_port(), service=username,
+                                     auth=(username, password), keys={"expires": expires},
+                                     transport=transport)
+        return self._run(cmd, run_dir)
+
+    def register_expect_401(self, username, password, **kwargs):
+        """REGISTER with a password the server must refuse (401 after the digest retry)."""
+        return self.register(username, password, final=401, **kwargs)
+
+    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True):
+        """Register ``username`` and answer ``calls`` calls in the background.
+
+        Use as a context manager: on exit the UAS is stopped (by its PID) and
+        its contact is removed, so later tests don't ring a dead address.
+        """
+        port = free_port()
+        registered = self.register(username, password, port=port)
+        if not registered.ok:
+            raise AssertionError(f"UAS {username} could not register: {registered}")
+        scenario = self._scenario("uas.xml")
+        cmd, run_dir = self._command(scenario, port=port, calls=calls, timeout=timeout,
+                                     extra=["-rtp_echo"] if rtp_echo else [])
+        if not trace:  # under load, tracing every message would measure the disk
+            cmd.remove("-trace_msg")
+        return SippProcess(cmd, run_dir, timeout or self.timeout,
+                           on_exit=lambda: self.register(username, password, port=port, expires=0))
+
+    def call(self, from_user, password, to_number, *, hold_seconds=1.0, expect_status=200, dtmf=""):
+        """Call ``to_number`` as ``from_user``; expect ``expect_status`` as the final answer.
+
+        With 200 the call is held ``hold_seconds`` (playing ``dtmf`` digits as
+        RFC 4733 packets first) and hung up with BYE.
+        """
+        keys = {"from_user": from_user}
+        if expect_status == 200:
+            scenario = self._scenario("uac_call.xml", dtmf=_dtmf_steps(dtmf),
+                                      hold_ms=int(hold_seconds * 1000))
+        else:
+            scenario = self._scenario("uac_call_rejected.xml", final=expect_status)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
+                                     auth=(from_user, password), keys=keys)
+        return self._run(cmd, run_dir, timeout=self.timeout + hold_seconds)
+
+    def call_load(self, from_user, password, to_number, *, calls, rate, limit=50, timeout=120.0):
+        """Place ``calls`` answered-then-hung-up calls at ``rate`` per second (``limit`` at once).
+
+        Returns the SippResult (``stats`` holds SuccessfulCall(C)/FailedCall(C)) with the wall
+        time in ``stats["wall_seconds"]``. Message tracing is off: at load it would measure the disk.
+        """
+        scenario = self._scenario("uac_call.xml", dtmf="", hold_ms=0)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number, auth=(from_user, password),
+                                     keys={"from_user": from_user}, calls=calls, timeout=timeout,
+                                     extra=["-r", str(rate), "-l", str(limit)])
+        cmd.remove("-trace_msg")
+        started = time.monotonic()
+        result = self._run(cmd, run_dir, timeout=timeout)
+        result.stats["wall_seconds"] = time.monotonic() - started
+        return result
+
+    def expect_notify(self, username, password, trigger, timeout=10.0):
+        """Register ``username``, run ``trigger()``, and wait for one NOTIFY to it."""
+        port = free_port()
+        registered = self.register(username, password, port=port)
+        if not registered.ok:
+            raise AssertionError(f"{username} could not register: {registered}")
+        scenario = self._scenario("notify_uas.xml")
+        cmd, run_dir = self._command(scenario, port=port, timeout=timeout)
+        with SippProcess(cmd, run_dir, timeout,
+                         on_exit=lambda: self.register(username, password, port=port, expires=0)) as proc:
+            trigger()
+            return proc.wait()
+
+
+def _dtmf_steps(digits):
+    """Return scenario steps that play each digit's RFC 2833 pcap, spaced out."""
+    steps = []
+    for digit in digits:
+        if digit not in _DTMF_FILES:
+            raise ValueError(f"no DTMF pcap for {digit!r}")
+        pcap = DTMF_PCAP_DIR / _DTMF_FILES[digit]
+        if not pcap.exists():
+            raise FileNotFoundError(f"{pcap} missing (Debian package sip-tester)")
+        # play_pcap_audio returns at once; the pause lets the ~160 ms event finish.
+        steps.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
+                     f'  <pause milliseconds="400"/>')
+    return "\n".join(steps)
+
+
+def _result(cmd, returncode, output, run_dir):
+    sent, received = _messages(run_dir / "messages.log")
+    return SippResult(cmd, returncode, output, sent, received, read_stats(run_dir / "stats.csv"))
+
+
+_BLOCK = re.compile(r"^-{20,} .*$", re.MULTILINE)
+
+
+def _messages(path):
+    """Split SIPp's -trace_msg file into (sent, received) message texts."""
+    sent, received = [], []
+    if not path.exists():
+        return sent, received
+    for block in _BLOCK.split(path.read_text(errors="replace")):
+        head, _, body = block.strip().partition("\n")
+        body = body.strip()
+        if " message sent" in head:
+            sent.append(body)
+        elif " message received" in head:
+            received.append(body)
+    return sent, received
+
+
+def read_stats(path):
+    """Return the last row of SIPp's -trace_stat CSV (cumulative counters) as a dict."""
+    if not path.exists():
+        return {}
+    rows = list(csv.reader(path.read_text(errors="replace").splitlines(), delimiter=";"))
+    if len(rows) < 2:
+        return {}
+    return {key: value for key, value in zip(rows[0], rows[-1], strict=False) if key}

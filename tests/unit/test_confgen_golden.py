@@ -1,0 +1,33 @@
+"""Every generated Asterisk file matches its golden copy."""
+import json
+from pathlib import Path
+
+import pytest
+
+from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.engine import EngineSettings
+from tests.unit.confgen_golden import assert_golden
+
+SETTINGS = EngineSettings(
+    engine_root=Path("/"), instance="golden", bind_address="127.0.0.1", sip_port=5060,
+    ami_port=5038, ami_username="centralina", ami_secret="golden-secret-0123456789",
+    http_port=8088, rtp_start=10000, rtp_end=20000,
+)
+DEVICES = [
+    SipDevice("201", "secret-201", "201", "Alice"),
+    SipDevice("202", "secret-202", "202", "Bob"),
+    SipDevice("1001-desk", "desk-pw", "1001", "Reception desk"),
+    SipDevice("1001-soft", "soft-pw", "1001", "Reception softphone", max_contacts=3),
+]
+FILES = render_all(SETTINGS, DEVICES)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_rendered_file_matches_golden(name):
+    assert_golden(name, FILES[name])
+
+
+def test_endpoint_rows_match_golden():
+    rows = endpoint_rows(DEVICES, SETTINGS.media_address)
+
+    assert_golden("endpoint_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")

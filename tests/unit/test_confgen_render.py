@@ -1,0 +1,73 @@
+"""Behaviour of the config generators beyond their golden files."""
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen.extensions import render_extensions_conf
+from appliance.asterisk.confgen.modules import MODULES
+from appliance.asterisk.confgen.pjsip import render_pjsip_conf
+from appliance.asterisk.engine import EngineSettings
+
+SETTINGS = EngineSettings(engine_root=Path("/"), instance="unit", ami_secret="unit-secret-0123456789")
+
+
+def test_devices_sharing_an_extension_are_dialled_together():
+    devices = [SipDevice("b", "pw", "300", "B"), SipDevice("a", "pw", "300", "A")]
+
+    text = render_extensions_conf(devices)
+
+    assert "exten => 300,1,Dial(PJSIP/a&PJSIP/b,30)" in text
+    assert text.count("exten => 300,") == 1
+
+
+def test_extensions_are_ordered_by_number_length_then_value():
+    devices = [SipDevice(n, "pw", n, n) for n in ("1000", "30", "200")]
+
+    text = render_extensions_conf(devices)
+
+    assert text.index("exten => 30,") < text.index("exten => 200,") < text.index("exten => 1000,")
+
+
+def test_rendering_touches_nothing_and_is_deterministic():
+    devices = [SipDevice("201", "pw", "201", "A")]
+
+    assert render_all(SETTINGS, devices) == render_all(SETTINGS, list(reversed(devices)))
+
+
+def test_no_guest_access_modules_are_loaded():
+    names = {name for name, _ in MODULES}
+
+    assert "res_pjsip_endpoint_identifier_anonymous.so" not in names
+    assert not names & {"chan_iax2.so", "pbx_dundi.so", "cel_sqlite3_custom.so", "res_ari.so"}
+    assert {"res_pjsip_pubsub.so", "chan_pjsip.so"} <= names
+
+
+def test_media_is_pinned_to_a_specific_bind_address():
+    device = SipDevice("201", "pw", "201", "A")
+
+    pinned = endpoint_rows([device], "127.0.0.1")["ps_endpoints"][0]
+    wildcard = endpoint_rows([device], None)["ps_endpoints"][0]
+
+    assert (pinned["media_address"], pinned["bind_rtp_to_media_address"]) == ("127.0.0.1", "yes")
+    assert "media_address" not in wildcard
+    assert replace(SETTINGS, bind_address="0.0.0.0").media_address is None
+
+
+def test_ipv6_transports_bracket_the_address():
+    text = render_pjsip_conf(replace(SETTINGS, bind_address="::1", sip_port=5070))
+
+    assert "bind = [::1]:5070" in text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("username", "a;b"), ("username", ""), ("extension", "_X."), ("extension", "20a"),
+    ("display_name", 'Eve" <666>'), ("context", "in ternal"), ("password", "line\nbreak"),
+    ("max_contacts", 0),
+])
+def test_device_rejects_values_that_would_break_the_config(field, value):
+    fields = {"username": "201", "password": "pw", "extension": "201", "display_name": "A", field: value}
+
+    with pytest.raises(ValueError):
+        SipDevice(**fields)
