@@ -46,10 +46,10 @@ def test_version_1_database_with_data_upgrades_without_losing_rows(database):
 def test_every_step_keeps_existing_rows(database, version):
     migrations.upgrade(database, target=version)
     database.execute_sql(
-        "INSERT INTO users (username, password_hash, created_at, password_changed_at)"
-        " VALUES ('kept', 'x', '2026-01-01', '2026-01-01')"
+        "INSERT INTO users (username, display_name, email, password_hash, role, language, active, created_at,"
+        " password_changed_at) VALUES ('kept', '', '', 'x', 'user', 'pt_BR', 1, '2026-01-01', '2026-01-01')"
     )
-    before = _row_counts(database)
+    before = {table: count for table, count in _row_counts(database).items() if table != "schema_version"}
     migrations.upgrade(database)
     assert {table: _row_counts(database)[table] for table in before} == before
 

@@ -1,0 +1,419 @@
+"""The AMI adapter: intention-named actions and a reconnecting event stream, with pystrix kept inside.
+
+Callers see plain strings and dicts and the domain errors below, never pystrix objects.
+Checked against Asterisk 22.10 (Debian sid) with pystrix 1.3.0:
+
+- pystrix's socket reader loops forever on end-of-stream: when Asterisk stops, ``readline()``
+  returns ``b""``, the reader spins at 100 % CPU appending empty lines and ``is_connected()``
+  stays true. ``_Socket`` below treats end-of-stream as a broken connection.
+- Since Asterisk 14 the ``Command`` reply carries one ``Output:`` header per CLI line; pystrix
+  stores headers in a dict, so only the last line survived. ``_Message`` keeps every header line.
+- pystrix's ``Hangup``/``QueueAdd``/``QueueRemove`` wait for events that never carry the
+  ActionID, and its ``DBGet`` ignores the event list; the adapter sends plain actions instead.
+- pystrix polls for replies every 50 ms, so every action costs at least about 50 ms.
+"""
+import contextlib
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+
+from pystrix.ami import Manager, ManagerError, core
+from pystrix.ami import ami as _pystrix
+
+from appliance.asterisk.confgen.manager import AMI_ADDRESS
+from appliance.errors import DomainError
+from appliance.i18n import N_
+
+log = logging.getLogger("centralina.ami")
+
+
+class AmiError(DomainError):
+    """Asterisk's manager interface could not do what was asked."""
+
+
+class AmiUnavailable(AmiError):
+    """There is no working AMI connection (Asterisk down, restarting, or refusing the login)."""
+
+
+class AmiActionFailed(AmiError):
+    """Asterisk answered an action with ``Response: Error``; ``reason`` is its message."""
+
+    def __init__(self, action, reason):
+        super().__init__(N_("Asterisk refused %(action)s: %(reason)s"), action=action, reason=reason)
+        self.action = action
+        self.reason = reason
+
+
+class ReloadFailed(AmiActionFailed):
+    """A module reload was refused (no such module, not reloadable, or the module reported an error)."""
+
+    def __init__(self, module, reason):
+        super().__init__(f"Reload {module}", reason)
+        self.module = module
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    """Where the manager interface listens and how to log in."""
+
+    host: str
+    port: int
+    username: str
+    secret: str
+    timeout: float = 5.0
+
+    @classmethod
+    def for_engine(cls, settings):
+        """Return the AMI settings of the instance described by ``EngineSettings``."""
+        return cls(AMI_ADDRESS, settings.ami_port, settings.ami_username, settings.ami_secret)
+
+
+# -- pystrix internals, fixed --------------------------------------------------------------------
+
+
+class _Message(_pystrix._Message):
+    """A reply or event that also keeps every header line in order, repeated keys included."""
+
+    def _parse(self, response):
+        self.lines = []
+        for line in response:
+            key, colon, value = line.partition(":")
+            if colon:
+                self.lines.append((key.strip(), value.removeprefix(" ").rstrip("\r\n")))
+        super()._parse(response)
+
+
+class _Socket(_pystrix._SynchronisedSocket):
+    """pystrix's socket, reading whole messages and failing cleanly at end-of-stream."""
+
+    def __init__(self, *args, **kwargs):
+        self._pending = []
+        super().__init__(*args, **kwargs)
+
+    def _close(self):
+        # Shut the socket down first: that wakes a reader blocked in readline(), which holds the
+        # file's lock; closing the file under it would otherwise wait out the read timeout.
+        with contextlib.suppress(OSError, AttributeError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        super()._close()
+
+    def read_message(self):
+        """Return the next message, ``None`` when idle past the timeout; raise when the connection ends."""
+        if not self.is_connected():
+            raise _pystrix.ManagerSocketError("Not connected to Asterisk")
+        while True:
+            with self._socket_read_lock:
+                try:
+                    raw = self._socket_file.readline()
+                except TimeoutError:
+                    return None  # idle: partial lines stay in self._pending for the next call
+                except (OSError, ValueError, AttributeError) as exc:  # closed under us by disconnect()
+                    self._close()
+                    raise _pystrix.ManagerSocketError(str(exc)) from exc
+            if not raw:
+                self._close()
+                raise _pystrix.ManagerSocketError("Asterisk closed the manager connection")
+            line = raw.decode("utf-8", "replace")
+            # Asterisk 14+ no longer sends the "Response: Follows ... --END COMMAND--" form that
+            # pystrix special-cases: every message, Command output included, ends at a blank line.
+            if line != "\r\n":
+                self._pending.append(line)
+            elif self._pending:
+                message, self._pending = _Message(self._pending), []
+                return message
+
+
+class _Manager(Manager):
+    """pystrix's manager, connecting through ``_Socket``."""
+
+    def connect(self, host, port=5038, timeout=5):
+        """Open the TCP connection and start the reader thread."""
+        self.disconnect()
+        with self._connection_lock:
+            self._connection = _Socket(host=host, port=port, timeout=timeout)
+            self._message_reader = _pystrix._MessageReader(self, self._orphaned_response_timeout)
+            self._message_reader.start()
+
+
+def _event_class(name):
+    """Return pystrix's class for event ``name``, registering a plain one when pystrix has none.
+
+    pystrix files a list action's events by class, so each event name of a list needs its own.
+    """
+    cls = _pystrix._EVENT_REGISTRY.get(name)
+    if cls is None:
+        cls = type(name, (_pystrix._Event,), {"__doc__": f"The AMI {name} event."})
+        _pystrix._EVENT_REGISTRY[name] = cls
+        _pystrix._EVENT_REGISTRY_REV[cls] = name
+    return cls
+
+
+#: Actions answered by an event list: action -> (item event, closing event) classes, registered
+#: once at import so that no two threads race to create them.
+_EVENT_LISTS = {
+    action: (_event_class(item), _event_class(complete)) for action, (item, complete) in {
+        "DBGet": ("DBGetResponse", "DBGetComplete"),
+        "PJSIPShowContacts": ("ContactList", "ContactListComplete"),
+        "CoreShowChannels": ("CoreShowChannel", "CoreShowChannelsComplete"),
+    }.items()
+}
+
+
+class _Action(_pystrix._Request):
+    """Any AMI action from its name and headers; a list value repeats the header (``Variable``)."""
+
+    def __init__(self, name, timeout=5.0, **headers):
+        super().__init__(name)
+        self.update({key: value for key, value in headers.items() if value is not None})
+        # pystrix reads an Originate's timeout in milliseconds and every other one in seconds.
+        self.timeout = timeout * 1000 if name == "Originate" else timeout
+        if name in _EVENT_LISTS:
+            # pystrix then waits for the closing event and files the items under their class.
+            self.synchronous = True
+            self._synchronous_events_list = (_EVENT_LISTS[name][0],)
+            self._synchronous_events_finalising = (_EVENT_LISTS[name][1],)
+
+
+# -- the adapter ---------------------------------------------------------------------------------
+
+
+class Ami:
+    """One logged-in AMI session with intention-named actions; use as a context manager."""
+
+    def __init__(self, settings, on_event=None):
+        """Connect and log in (MD5 challenge); with ``on_event`` every event is passed to it as a dict."""
+        self._manager = _Manager(logger=log)
+        try:
+            self._manager.connect(settings.host, settings.port, timeout=settings.timeout)
+            challenge = self._send(core.Challenge())
+            login = core.Login(settings.username, settings.secret, events=on_event is not None,
+                               challenge=challenge.result["Challenge"])
+            if on_event is not None:
+                self._manager.register_callback("", lambda event, _manager: on_event(dict(event)))
+            self._send(login)
+        except (_pystrix.Error, AmiError) as exc:
+            self.close()
+            raise AmiUnavailable(N_("Cannot log in to Asterisk's manager at %(where)s: %(reason)s"),
+                                 where=f"{settings.host}:{settings.port}", reason=str(exc)) from exc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Drop the connection and stop pystrix's threads."""
+        # No Logoff action: Asterisk ends the session on disconnect, and the round trip
+        # would cost pystrix's 50 ms poll for nothing.
+        self._manager.close()
+
+    def connected(self):
+        """Tell whether the TCP connection is still up (false soon after Asterisk stops)."""
+        return self._manager.is_connected()
+
+    def _send(self, request, check=True):
+        """Send ``request``; return pystrix's reply or raise AmiUnavailable (and, if ``check``, AmiActionFailed)."""
+        failed = N_("AMI %(action)s failed: %(reason)s")
+        try:
+            reply = self._manager.send_action(request)
+        except (ManagerError, _pystrix.ManagerSocketError) as exc:  # also a refused Login
+            raise AmiUnavailable(failed, action=request["Action"], reason=str(exc)) from exc
+        if reply is None:
+            raise AmiUnavailable(failed, action=request["Action"], reason="no answer in time")
+        if check and not reply.success:
+            # Read Message from the kept lines: a value ending in "\n" (e.g. "No Contacts found\n")
+            # makes pystrix file the header as body data.
+            reasons = [value for key, value in reply.response.lines if key == "Message"]
+            raise AmiActionFailed(request["Action"], reasons[-1].strip() if reasons else "unknown error")
+        if request.synchronous and reply.events_timeout:
+            raise AmiUnavailable(failed, action=request["Action"], reason="the list did not end in time")
+        return reply
+
+    def _list(self, action, **headers):
+        """Send an event-list action; return its item events as dicts."""
+        return [dict(event) for event in self._send(_Action(action, **headers)).events[_EVENT_LISTS[action][0]]]
+
+    def ping(self):
+        """Check that Asterisk answers; raise AmiUnavailable otherwise."""
+        self._send(_Action("Ping"))
+
+    def command(self, cli):
+        """Run a CLI command and return its output; needs manager.conf's ``command`` write permission."""
+        reply = self._send(_Action("Command", Command=cli), check=False)
+        output = "\n".join(value for key, value in reply.response.lines if key == "Output")
+        if not reply.success:
+            # An unknown command explains itself in Output; a missing "command" write
+            # permission (manager.conf) only in Message ("Permission denied").
+            raise AmiActionFailed(cli, output or reply.response.get("Message", "unknown error"))
+        return output
+
+    def core_status(self):
+        """Return version and uptime facts (``AsteriskVersion``, ``CoreStartupDate``/``Time``, ``CoreCurrentCalls``...).
+
+        CoreSettings and CoreStatus need only the ``system`` or ``reporting`` class, unlike
+        ``command()``, which needs manager.conf's ``command`` write permission.
+        """
+        facts = {}
+        for action in ("CoreSettings", "CoreStatus"):
+            facts.update(self._send(_Action(action)).response.lines)
+        facts.pop("Response", None)
+        facts.pop("ActionID", None)
+        return facts
+
+    def reload_module(self, module):
+        """Reload one module (``res_pjsip.so``, ``manager``...); raise ReloadFailed with Asterisk's reason.
+
+        Asterisk 22 answers ``No such module``, ``Module does not support reload``, ``A reload is
+        in progress``, or ``An unknown error occurred`` when the module's own reload failed (e.g.
+        pbx_config on an unparseable extensions.conf). A "successful" res_pjsip reload may still
+        have dropped objects it could not build; apply.py checks Asterisk's log for that.
+        """
+        try:
+            self._send(_Action("Reload", Module=module))
+        except AmiActionFailed as exc:
+            raise ReloadFailed(module, exc.reason) from exc
+
+    def originate(self, channel, exten, context, caller_id=None, variables=None, timeout=30):
+        """Call ``channel`` and, once answered, send it to ``exten@context``; return the ActionID.
+
+        Asynchronous: the reply only means "queued"; the ``OriginateResponse`` event carrying
+        the returned ActionID tells how it went. ``timeout`` is seconds to wait for an answer.
+        """
+        variables = [f"{key}={value}" for key, value in (variables or {}).items()]
+        request = _Action("Originate", Channel=channel, Exten=exten, Context=context, Priority=1,
+                          CallerID=caller_id, Timeout=int(timeout * 1000), Async="true", Variable=variables or None)
+        return self._send(request).action_id
+
+    def hangup(self, channel):
+        """Hang up ``channel``; raise AmiActionFailed (``No such channel``) when it is gone."""
+        self._send(_Action("Hangup", Channel=channel))
+
+    def db_get(self, family, key):
+        """Return the AstDB value at ``family/key``, or ``None`` when there is none."""
+        try:
+            rows = self._list("DBGet", Family=family, Key=key)
+        except AmiActionFailed as exc:
+            if exc.reason == "Database entry not found":
+                return None
+            raise
+        return rows[0]["Val"] if rows else None
+
+    def db_put(self, family, key, value):
+        """Store ``value`` at ``family/key`` in AstDB."""
+        self._send(_Action("DBPut", Family=family, Key=key, Val=value))
+
+    def db_del(self, family, key):
+        """Delete ``family/key`` from AstDB; deleting a missing key is not an error."""
+        try:
+            self._send(_Action("DBDel", Family=family, Key=key))
+        except AmiActionFailed as exc:
+            if exc.reason != "Database entry could not be deleted":
+                raise
+
+    def queue_add(self, queue, interface, member_name=None, penalty=0, paused=False):
+        """Add ``interface`` (``PJSIP/201``) to ``queue`` as a dynamic member."""
+        self._send(_Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,
+                           Penalty=penalty, Paused="true" if paused else "false"))
+
+    def queue_remove(self, queue, interface):
+        """Remove ``interface`` from ``queue``."""
+        self._send(_Action("QueueRemove", Queue=queue, Interface=interface))
+
+    def queue_pause(self, interface, paused, queue=None, reason=None):
+        """Pause or unpause ``interface`` in ``queue`` (every queue when ``None``)."""
+        self._send(_Action("QueuePause", Interface=interface, Paused="true" if paused else "false",
+                           Queue=queue, Reason=reason))
+
+    def pjsip_notify(self, endpoint, variables):
+        """Send a SIP NOTIFY to ``endpoint`` with ``variables`` as headers (``{"Event": "check-sync"}``)."""
+        self._send(_Action("PJSIPNotify", Endpoint=endpoint,
+                           Variable=[f"{name}={value}" for name, value in variables.items()]))
+
+    def pjsip_show_contacts(self):
+        """Return every PJSIP contact as a dict of its ``ContactList`` event (``Endpoint``, ``Uri``, ``Status``...)."""
+        try:
+            return self._list("PJSIPShowContacts")
+        except AmiActionFailed as exc:
+            if exc.reason == "No Contacts found":  # res_pjsip answers an empty list with an error
+                return []
+            raise
+
+    def core_show_channels(self):
+        """Return every active channel as a dict of its ``CoreShowChannel`` event."""
+        return self._list("CoreShowChannels")
+
+
+class AmiEvents:
+    """A background AMI session passing every event to ``on_event(dict)``, reconnecting when Asterisk restarts.
+
+    Reconnection backs off from ``backoff[0]`` doubling up to ``backoff[1]`` seconds; a ping every
+    ``ping_interval`` seconds notices a connection that died without closing. ``on_connect`` runs
+    after every (re)login, the place to resynchronise state that events missed while down.
+    """
+
+    def __init__(self, settings, on_event, on_connect=None, backoff=(0.5, 10.0), ping_interval=5.0):
+        """Prepare the stream; ``start()`` runs it."""
+        self.settings = settings
+        self.on_event = on_event
+        self.on_connect = on_connect
+        self.backoff = backoff
+        self.ping_interval = ping_interval
+        self.connected = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="centralina-ami-events", daemon=True)
+
+    def start(self):
+        """Start the background thread; return self."""
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=10.0):
+        """Stop the stream and wait for its thread."""
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def wait_connected(self, timeout):
+        """Block until logged in (or ``timeout`` seconds); return whether it is."""
+        return self.connected.wait(timeout)
+
+    def _run(self):
+        delay = self.backoff[0]
+        while not self._stopping.is_set():
+            try:
+                session = Ami(self.settings, on_event=self.on_event)
+            except AmiUnavailable as exc:
+                log.info("AMI events: %s; retrying in %.1f s", exc, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, self.backoff[1])
+                continue
+            delay = self.backoff[0]
+            try:
+                self.connected.set()
+                if self.on_connect:
+                    try:
+                        self.on_connect()
+                    except Exception:  # a failing resync must not end the stream
+                        log.exception("AMI events: on_connect failed")
+                self._watch(session)
+            finally:
+                self.connected.clear()
+                session.close()
+
+    def _watch(self, session):
+        """Return when the session dies or the stream stops."""
+        since_ping = 0.0
+        step = 0.2
+        while not self._stopping.wait(step):
+            if not session.connected():
+                log.warning("AMI events: connection to Asterisk lost")
+                return
+            since_ping += step
+            if since_ping >= self.ping_interval:
+                since_ping = 0.0
+                try:
+                    session.ping()
+                except AmiError as exc:
+                    log.warning("AMI events: %s", exc)
+                    return

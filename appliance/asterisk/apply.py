@@ -1,0 +1,325 @@
+"""Live apply: write a compiled generation, reload only what changed, roll back if Asterisk refuses it.
+
+One apply runs at a time per instance (a file lock under the instance folder) and
+applying what already runs changes nothing. A changed file is written atomically,
+then only the modules reading it are reloaded through AMI. Asterisk 22 reports a
+failed reload in two ways, both checked:
+
+- the AMI ``Reload`` reply is an error (pbx_config on an unparseable extensions.conf:
+  "An unknown error occurred"; also "No such module", "Module does not support reload");
+- the reply is a success but the module dropped what it could not build and said so
+  in the log: res_pjsip logs ``ERROR ... Could not create an object of type
+  'transport' ...`` and keeps running without it; pbx_config logs ``WARNING ... at
+  line 9 of extensions.conf`` and skips the line. The log is messages.log, rendered
+  by confgen/logger.py with notice, warning and error.
+
+On refusal the previous files are written back and reloaded, the generation is
+recorded as failed with Asterisk's words, and ApplyFailed is raised.
+"""
+import difflib
+import fcntl
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from appliance.asterisk.ami import Ami, AmiError, AmiSettings
+from appliance.db import database
+from appliance.errors import DomainError, NotFound
+from appliance.i18n import N_
+from appliance.models.engine import EngineGeneration
+
+#: (file, what reloads it), in reload order: the logger first so later messages land in the
+#: new log setup, realtime plumbing before res_pjsip, the dialplan last. Module names for
+#: built-in subsystems (manager, cdr, http, logger, extconfig) are those of the AMI
+#: ModuleLoad documentation.
+RELOADS = (
+    ("logger.conf", "logger"),
+    ("extconfig.conf", "extconfig"),
+    ("res_config_sqlite3.conf", "res_config_sqlite3.so"),
+    ("acl.conf", "acl"),
+    ("pjproject.conf", "res_pjproject.so"),
+    ("pjsip.conf", "res_pjsip.so"),
+    ("pjsip_notify.conf", "res_pjsip_notify.so"),
+    ("rtp.conf", "res_rtp_asterisk.so"),
+    ("udptl.conf", "udptl"),
+    ("indications.conf", "indications"),
+    ("manager.conf", "manager"),
+    ("http.conf", "http"),
+    ("cdr.conf", "cdr"),
+    ("cdr_sqlite3_custom.conf", "cdr_sqlite3_custom.so"),
+    ("cel.conf", "cel"),
+    ("musiconhold.conf", "res_musiconhold.so"),
+    ("queues.conf", "app_queue.so"),
+    ("voicemail.conf", "app_voicemail.so"),
+    ("confbridge.conf", "app_confbridge.so"),
+    ("features.conf", "features"),
+    ("extensions.conf", "pbx_config.so"),
+)
+_MODULE_OF = dict(RELOADS)
+# Any other file takes effect only when Asterisk starts: asterisk.conf (directories),
+# modules.conf (what loads), sorcery.conf (object-to-wizard mapping, bound when res_pjsip
+# loads), ccss.conf (no reload entry point).
+#: pjsip.conf section types a res_pjsip reload keeps as they were: Asterisk 22 logs "Transport
+#: 'x' is not fully reloadable, not reloading" (allow_reload defaults to no) and "Type 'system'
+#: is not reloadable, maintaining previous values".
+PJSIP_RESTART_TYPES = ("transport", "system")
+
+DEFAULT_KEEP = 20
+LOCK_TIMEOUT = 30.0
+# "[2026-11-26 00:47:37.123] ERROR[10248][C-00000001] res_sorcery_config.c: message"
+_LOG_LINE = re.compile(r"^\[[^\]]*\] (?P<level>[A-Z]+)\[\d+\](?:\[[^\]]*\])? (?P<text>.*)$")
+# A warning that points into a config file ("at line 9 of extensions.conf", "line 14 of ...").
+_FILE_POSITION = re.compile(r"\bline \d+\b")
+
+
+class ApplyError(DomainError):
+    """The configuration could not be applied."""
+
+
+class ApplyBusy(ApplyError):
+    """Another apply held the instance's lock for too long."""
+
+
+class ApplyFailed(ApplyError):
+    """Asterisk refused a generation; ``restored`` tells whether the previous files run again."""
+
+    def __init__(self, generation, reason, restored):
+        if restored:
+            super().__init__(N_("Asterisk refused configuration %(number)d and kept the previous one: %(reason)s"),
+                             number=generation, reason=reason)
+        else:
+            super().__init__(N_("Asterisk refused configuration %(number)d and restoring the previous one failed "
+                                "too: %(reason)s"), number=generation, reason=reason)
+        self.generation = generation
+        self.reason = reason
+        self.restored = restored
+
+
+@dataclass
+class ApplyResult:
+    """What one apply did."""
+
+    generation: int | None
+    changed: list = field(default_factory=list)
+    reloaded: list = field(default_factory=list)
+    restart_needed: list = field(default_factory=list)
+    engine_running: bool = True
+    duration_ms: int = 0
+
+
+def apply(engine, files, keep=DEFAULT_KEEP):
+    """Make ``engine`` run ``files`` ({name: text}, or a callable returning it); return an ApplyResult.
+
+    A callable is rendered once the lock is held, so of two racing applies the last one
+    always writes what the database says now rather than what it said before the other
+    one. Nothing changed: no write, no reload, no generation (``generation`` is None).
+    With Asterisk stopped the files are written for its next start and nothing is reloaded.
+    """
+    started = time.monotonic()
+    with _locked(engine):
+        wanted = files() if callable(files) else dict(files)
+        last = latest_generation()
+        names = sorted(set(wanted) | set(last.file_map() if last else ()))
+        before = {name: _read(engine, name) for name in names}
+        changed = [name for name in names if before[name] != wanted.get(name)]
+        if not changed:
+            return ApplyResult(None)
+        running = engine.is_running()
+        # A stopped Asterisk reads every file when it starts: nothing waits for a restart.
+        restart = _restart_needed(changed, before, wanted) if running else []
+        modules = _modules(changed)
+        _write(engine, {name: wanted.get(name) for name in changed})
+        refusal = restore_error = None
+        if running:
+            refusal = _reload_checked(engine, modules)
+            if refusal:
+                restore_error = _restore(engine, before, changed, modules)
+        elapsed = int((time.monotonic() - started) * 1000)
+        error = refusal or ""
+        if restore_error:
+            error += f"; restoring the previous files failed: {restore_error}"
+        number = _record(wanted, changed, restart, error, elapsed, keep)
+    if refusal:
+        raise ApplyFailed(number, error, restored=not restore_error)
+    return ApplyResult(number, changed, modules if running else [], restart, running, elapsed)
+
+
+def latest_generation():
+    """Return the newest applied generation, or None before the first apply."""
+    return (EngineGeneration.select().where(EngineGeneration.status == "applied")
+            .order_by(EngineGeneration.number.desc()).first())
+
+
+def list_generations():
+    """Return the kept generations, newest first."""
+    return EngineGeneration.select().order_by(EngineGeneration.number.desc())
+
+
+def get_generation(number):
+    """Return generation ``number`` or raise NotFound."""
+    generation = EngineGeneration.get_or_none(EngineGeneration.number == number)
+    if generation is None:
+        raise NotFound(N_("Configuration %(number)d is no longer kept."), number=number)
+    return generation
+
+
+def diff_generations(old, new):
+    """Return ``{file: unified diff}`` for the files that differ between generations ``old`` and ``new``."""
+    before, after = get_generation(old).file_map(), get_generation(new).file_map()
+    diffs = {}
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) != after.get(name):
+            diffs[name] = "".join(difflib.unified_diff(
+                (before.get(name) or "").splitlines(keepends=True), (after.get(name) or "").splitlines(keepends=True),
+                fromfile=f"{name} ({old})", tofile=f"{name} ({new})"))
+    return diffs
+
+
+def restore_generation(engine, number, keep=DEFAULT_KEEP):
+    """Apply the files of generation ``number`` again as a new generation; mark the replaced one rolled back."""
+    files = get_generation(number).file_map()
+    replaced = latest_generation()
+    result = apply(engine, files, keep)
+    if result.generation is not None and replaced is not None:
+        replaced.status = "rolled_back"
+        replaced.save()
+    return result
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+
+class _locked:
+    """Hold the instance's apply lock (flock: also serialises gunicorn workers and the daemon)."""
+
+    def __init__(self, engine):
+        self.path = engine.host_path(engine.instance_dir / "apply.lock")
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = open(self.path, "a")
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.handle.close()
+                    raise ApplyBusy(N_("Another configuration apply is still running; try again.")) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc_info):
+        self.handle.close()  # closing releases the lock
+
+
+def _etc(engine, name):
+    return engine.host_path(engine.instance_dir / "etc" / name)
+
+
+def _read(engine, name):
+    """Return the text of ``etc/<name>`` as it is on disk, or None when absent."""
+    path = _etc(engine, name)
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def _write(engine, texts):
+    """Write each file atomically (None removes it)."""
+    for name, text in texts.items():
+        if text is None:
+            _etc(engine, name).unlink(missing_ok=True)
+        else:
+            engine.write_file(name, text)
+
+
+def _modules(changed):
+    """Return the modules to reload for ``changed`` files, once each, in RELOADS order."""
+    wanted = {_MODULE_OF[name] for name in changed if name in _MODULE_OF}
+    return [module for module in dict.fromkeys(_MODULE_OF.values()) if module in wanted]
+
+
+def _restart_needed(changed, before, wanted):
+    """Return the changed files whose change takes effect only at Asterisk's next start."""
+    restart = [name for name in changed if name not in _MODULE_OF]
+    if "pjsip.conf" in changed:
+        old, new = _sections(before.get("pjsip.conf")), _sections(wanted.get("pjsip.conf"))
+        touched = {name for name in set(old) | set(new) if old.get(name) != new.get(name)}
+        kinds = {_section_type(old.get(name) or new.get(name)) for name in touched}
+        if kinds & set(PJSIP_RESTART_TYPES):
+            restart.append("pjsip.conf")
+    return sorted(restart)
+
+
+def _sections(text):
+    """Return ``{section: [option lines]}`` of an Asterisk config text (comments and blanks dropped)."""
+    sections, current = {}, None
+    for raw in (text or "").splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = line[1:].split("]", 1)[0]
+            sections.setdefault(current, [])
+        elif line and current is not None:
+            sections[current].append(re.sub(r"\s*=>?\s*", "=", line, count=1))
+    return sections
+
+
+def _section_type(lines):
+    return next((line.split("=", 1)[1] for line in lines if line.startswith("type=")), None)
+
+
+def _reload_checked(engine, modules):
+    """Reload ``modules``; return Asterisk's complaint, or None when every reload took."""
+    log = engine.host_path(engine.instance_dir / "log" / "messages.log")
+    offset = log.stat().st_size if log.exists() else 0
+    problems = []
+    try:
+        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
+            for module in modules:
+                ami.reload_module(module)
+    except AmiError as exc:
+        problems.append(str(exc))  # the log usually says why ("parse error ... line 22 of ...")
+    problems += _complaints(log, offset)
+    return "; ".join(problems) or None
+
+
+def _complaints(log, offset, quiet=0.05, limit=0.5):
+    """Return the errors Asterisk logged after ``offset``, once its logger thread has caught up."""
+    if not log.exists():
+        return []
+    # Asterisk's logger writes from its own thread; wait until the file stops growing.
+    deadline, size = time.monotonic() + limit, -1
+    while size != log.stat().st_size and time.monotonic() < deadline:
+        size = log.stat().st_size
+        time.sleep(quiet)
+    with open(log, "rb") as handle:
+        handle.seek(offset if size >= offset else 0)  # a rotated log starts over
+        text = handle.read().decode("utf-8", "replace")
+    found = []
+    for line in text.splitlines():
+        match = _LOG_LINE.match(line)
+        if match and (match["level"] == "ERROR" or (match["level"] == "WARNING" and
+                                                   _FILE_POSITION.search(match["text"]))):
+            found.append(match["text"])
+    return list(dict.fromkeys(found))  # a broken file is reported once per reader
+
+
+def _restore(engine, before, changed, modules):
+    """Write the previous files back and reload; return an error text if that failed too."""
+    _write(engine, {name: before[name] for name in changed})
+    return _reload_checked(engine, modules)
+
+
+def _record(files, changed, restart, error, duration_ms, keep):
+    """Store the generation (failed when ``error``) and prune to the newest ``keep``; return its number."""
+    with database.atomic():
+        number = (EngineGeneration.select(EngineGeneration.number).order_by(EngineGeneration.number.desc())
+                  .scalar() or 0) + 1
+        EngineGeneration.create(
+            number=number, status="failed" if error else "applied", files=json.dumps(files, sort_keys=True),
+            changed=json.dumps(changed), restart_needed=json.dumps(restart), error=error, duration_ms=duration_ms)
+        running = latest_generation()
+        (EngineGeneration.delete()
+         .where(EngineGeneration.number <= number - keep, EngineGeneration.id != (running.id if running else 0))
+         .execute())
+    return number
