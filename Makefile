@@ -8,7 +8,7 @@ STAMP := var/stamps
 APT_RUN := python3-venv nodejs npm mmdebstrap sqlite3
 APT_TEST := chromium sip-tester
 
-.PHONY: run test deps test-deps assets translations messages engine lint clean
+.PHONY: run test deps test-deps assets translations messages engine clean
 
 run: deps assets translations engine
 	$(BIN)/centralina db upgrade
@@ -16,6 +16,7 @@ run: deps assets translations engine
 	$(BIN)/centralina run
 
 test: deps test-deps assets translations engine
+	$(BIN)/ruff check appliance web provisioning tests bench
 	$(BIN)/pytest
 
 # Debian packages: installed only when one is missing, so a warm machine skips apt.
@@ -70,8 +71,6 @@ messages: deps
 engine: deps
 	$(BIN)/centralina engine build
 
-lint: test-deps
-	$(BIN)/ruff check appliance web provisioning tests bench
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

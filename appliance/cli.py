@@ -98,6 +98,50 @@ def engine_build(force):
     click.echo(f"engine root: {engine_root.build(force=force, log=click.echo)}")
 
 
+def _engine(conf):
+    from appliance.asterisk.engine import Engine
+    from appliance.services import engine_sync
+
+    return Engine(engine_sync.engine_settings(conf))
+
+
+@engine_group.command("status")
+@click.pass_obj
+def engine_status(conf):
+    """Print Asterisk's version, uptime, registered contacts and active channels."""
+    engine = _engine(conf)
+    if not engine.is_running():
+        raise click.ClickException(f"Asterisk is not running (instance {engine.settings.instance})")
+    for key, value in engine.status().items():
+        click.echo(f"{key}: {value}")
+
+
+@engine_group.command("apply")
+@click.pass_obj
+def engine_apply(conf):
+    """Compile the database into the engine's configuration and apply what changed."""
+    from appliance.services import engine_sync
+
+    result = engine_sync.sync(_engine(conf))
+    if result.generation is None:
+        click.echo("nothing changed")
+    else:
+        click.echo(f"generation {result.generation}: changed {', '.join(result.changed)}; "
+                   f"reloaded {', '.join(result.reloaded) or 'nothing'}"
+                   + (f"; restart needed for {', '.join(result.restart_needed)}" if result.restart_needed else ""))
+
+
+@engine_group.command("restart")
+@click.pass_obj
+def engine_restart(conf):
+    """Restart Asterisk in place once its calls have ended (``core restart gracefully``)."""
+    engine = _engine(conf)
+    if not engine.is_running():
+        raise click.ClickException("Asterisk is not running")
+    engine.cli("core restart gracefully")
+    click.echo("Asterisk restarts when its active calls have ended")
+
+
 @main.command("seed-demo")
 @click.pass_obj
 def seed_demo(conf):
@@ -118,10 +162,11 @@ def daemon(conf):
     from appliance import daemon as daemon_module
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
     try:
         daemon_module.run(conf)
     except daemon_module.AlreadyRunning as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
 
 
 @main.command("run")

@@ -34,19 +34,40 @@ def acquire_lock(var_dir):
     return handle
 
 
+def _ingest_call_records(engine):
+    from appliance.asterisk import cdr
+
+    try:
+        cdr.ingest(engine)
+    except Exception:  # the next run retries from the stored cursor; never kill the scheduler
+        log.exception("call record ingest failed")
+
+
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
+    from appliance.services import engine_sync
+    from appliance.watcher import Watcher
+
     lock = acquire_lock(conf["VAR_DIR"])
     stop_event = stop_event or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
         signal.signal(signal.SIGINT, lambda *_: stop_event.set())
     scheduler = BackgroundScheduler(timezone=conf["TIMEZONE"])
+    engine = engine_sync.configure_from_settings(conf)
+    watcher = None
+    if engine is not None:
+        watcher = Watcher(engine, conf["VAR_DIR"]).start()
+        # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
+        scheduler.add_job(_ingest_call_records, "interval", args=[engine], seconds=1, id="cdr-ingest",
+                          max_instances=1, coalesce=True)
     scheduler.start()
     log.info("daemon started")
     try:
         stop_event.wait()
     finally:
         scheduler.shutdown(wait=True)
+        if watcher is not None:
+            watcher.stop()
         lock.close()
         log.info("daemon stopped")

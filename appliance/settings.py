@@ -32,6 +32,22 @@ DEFAULTS = {
     "TIMEZONE": "America/Sao_Paulo",
     # Web app bind address and port (make run).
     "WEB_BIND": "127.0.0.1:8000",
+    # Run Asterisk and apply every change to it (off only in tests of the web layer).
+    "ENGINE_ENABLED": True,
+    # The engine root: empty means the cached Debian sid root built by `centralina engine build`;
+    # "/" in the appliance image, where Asterisk is installed natively.
+    "ENGINE_ROOT": "",
+    # Name of this installation's Asterisk instance (its folder under /srv/centralina in the root).
+    "ENGINE_INSTANCE": "centralina",
+    # SIP (UDP and TCP) and RTP address; 0.0.0.0 to take phones from the network.
+    "SIP_BIND": "127.0.0.1",
+    "SIP_PORT": 5060,
+    # AMI always listens on loopback only.
+    "AMI_PORT": 5038,
+    # Asterisk's HTTP server (SIP over WebSocket for the browser phone).
+    "ENGINE_HTTP_PORT": 8088,
+    "RTP_START": 10000,
+    "RTP_END": 20000,
     # Secure cookies need HTTPS; the appliance image turns this on behind TLS.
     "SESSION_COOKIE_SECURE": False,
 }

@@ -15,7 +15,7 @@ def _commands(conf):
     workers = str(conf.get("WEB_WORKERS", 3))
     return {
         "web": [str(BIN / "gunicorn"), "--workers", workers, "--bind", conf["WEB_BIND"], "--access-logfile", "-",
-                "--graceful-timeout", "5", "web:create_app()"],
+                "--graceful-timeout", "5", "--no-control-socket", "web:create_app()"],
         "daemon": [str(BIN / "centralina"), "daemon"],
     }
 
@@ -33,10 +33,26 @@ def _stop(children):
             proc.wait()
 
 
+def _start_engine(conf):
+    """Compile the database into the engine's config and start Asterisk; return the Engine or None."""
+    from appliance.services import engine_sync
+
+    engine = engine_sync.configure_from_settings(conf)
+    if engine is None:
+        return None
+    if engine.is_running():
+        raise SystemExit(f"an Asterisk already serves instance {engine.settings.instance}; stop it first")
+    engine_sync.sync(engine)  # Asterisk is down: this writes the files it will boot with
+    engine.start()
+    print(f"Asterisk started (pid {engine.pid}), SIP on {conf['SIP_BIND']}:{conf['SIP_PORT']}", flush=True)
+    return engine
+
+
 def run(conf):
-    """Start the web app and the daemon, print where to log in, and supervise; return an exit code."""
+    """Start Asterisk, the web app and the daemon, print where to log in, and supervise; return an exit code."""
     children = {}
     stopping = []
+    engine = None
 
     def _on_signal(signum, frame):
         stopping.append(signum)
@@ -44,13 +60,17 @@ def run(conf):
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
+        engine = _start_engine(conf)
         for name, command in _commands(conf).items():
             # Own process groups: Ctrl-C reaches only us, and we stop the children in order.
             children[name] = subprocess.Popen(command, start_new_session=True)
         host, port = conf["WEB_BIND"].rsplit(":", 1)
-        print(f"\nCentralina is running at http://{host}:{port}/\n{demo.login_hint(conf)}\nCtrl-C stops it.\n", flush=True)
+        url = f"http://{host}:{port}/"
+        print(f"\nCentralina is running at {url}\n{demo.login_hint(conf)}\nCtrl-C stops it.\n", flush=True)
         while not stopping:
             dead = [name for name, proc in children.items() if proc.poll() is not None]
+            if engine is not None and not engine.is_running():
+                dead.append("asterisk")
             if dead:
                 print(f"{', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
                 return 1
@@ -58,4 +78,6 @@ def run(conf):
         return 0
     finally:
         _stop(children)
+        if engine is not None:
+            engine.stop()
         print("Centralina stopped.", flush=True)

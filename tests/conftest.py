@@ -20,6 +20,7 @@ def app(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
             "SECRET_KEY": "test",
             "RATELIMIT_STORAGE_URI": "memory://",
+            "ENGINE_ENABLED": False,
         }
     )
     migrations.upgrade(db.database.obj)

@@ -4,6 +4,7 @@ import datetime
 from flask import Flask
 
 from appliance import db, settings
+from appliance.services import engine_sync
 from web import plugins
 
 
@@ -22,6 +23,7 @@ def create_app(test_config=None):
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     db.init(app.config["DATABASE_URL"])
+    engine_sync.configure_from_settings(app.config)
     plugins.init_app(app)
 
     from web import admin, advanced, api, auth, callcenter, panel, telephony

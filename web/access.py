@@ -1,11 +1,10 @@
 """Role checks for views."""
 import functools
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from appliance.services import Actor
-from flask import request
 
 
 def role_required(*roles):

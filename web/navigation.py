@@ -6,6 +6,8 @@ from flask_login import current_user
 #: (endpoint, label, roles allowed); the first entry a role sees is its home page.
 MENU = [
     ("panel.account", _l("My account"), ("admin", "supervisor", "user")),
+    ("telephony.extensions_list", _l("Extensions"), ("admin",)),
+    ("admin.system", _l("System"), ("admin",)),
     ("admin.users_list", _l("Users"), ("admin",)),
     ("admin.audit_log", _l("Audit log"), ("admin",)),
 ]

@@ -1,7 +1,7 @@
 """Flask integrations, each set up by ``init_app``: database, login, CSRF, rate limits, Babel, HTMX."""
 import time
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -152,7 +152,8 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
-        return _render_error(400, gettext("The form expired or was sent from elsewhere. Reload the page and try again."))
+        message = gettext("The form expired or was sent from elsewhere. Reload the page and try again.")
+        return _render_error(400, message)
 
     @app.errorhandler(429)
     def _too_many(error):

@@ -11,7 +11,7 @@ ROLES = ("admin", "supervisor", "user")
 
 def utcnow():
     """Return the current UTC time without tzinfo (how every timestamp is stored)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class User(BaseModel):

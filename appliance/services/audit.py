@@ -3,6 +3,7 @@ import json
 
 from appliance.models.users import AuditEntry  # noqa: F401 (re-exported for views)
 
+
 def record(actor, action, target_type, target_id="", target_name="", before=None, after=None):
     """Write one audit entry; call inside the transaction of the change it describes."""
     return AuditEntry.create(

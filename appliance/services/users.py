@@ -100,7 +100,8 @@ def create(data, actor):
         errors["username"] = (N_("Use at most %(max)d characters."), {"max": 64})
     elif not USERNAME_RE.match(username):
         errors["username"] = (
-            N_("Use 2 to 64 characters: lowercase letters, digits, dot, dash or underscore, starting with a letter or digit."),
+            N_("Use 2 to 64 characters: lowercase letters, digits, dot, dash or underscore, "
+               "starting with a letter or digit."),
             {},
         )
     display_name, email = _validate_profile(data.display_name, data.email, data.role, data.language, errors)

@@ -23,6 +23,6 @@ def test_secret_key_is_generated_once_and_private(tmp_path):
 
 
 def test_environment_selects_postgresql(tmp_path):
-    conf = settings.load(environ={"CENTRALINA_DATABASE_URL": "postgresql://pbx@localhost/pbx", "CENTRALINA_VAR_DIR": str(tmp_path)},
-                         config_dir=tmp_path / "none")
+    env = {"CENTRALINA_DATABASE_URL": "postgresql://pbx@localhost/pbx", "CENTRALINA_VAR_DIR": str(tmp_path)}
+    conf = settings.load(environ=env, config_dir=tmp_path / "none")
     assert conf["DATABASE_URL"] == "postgresql://pbx@localhost/pbx"

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("telephony", __name__, url_prefix="/telephony")
+
+from web.telephony import extensions  # noqa: E402,F401  (views register on bp)

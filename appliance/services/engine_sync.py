@@ -1,0 +1,104 @@
+"""Make the running Asterisk follow the database after every committed change.
+
+Services call ``request()`` inside their transaction. In a process where the
+engine is configured (the web app and the daemon of a running appliance) one
+sync runs after the commit however many times the transaction asked, and none
+after a rollback; elsewhere (tests of the web layer) nothing happens.
+"""
+import fcntl
+import logging
+import os
+import threading
+from pathlib import Path
+
+from appliance import passwords
+from appliance.asterisk import apply, confgen, engine_root, realtime
+from appliance.asterisk.engine import Engine, EngineSettings
+from appliance.db import database
+
+log = logging.getLogger(__name__)
+_engine = None
+_pending = threading.local()
+
+
+def engine_settings(conf):
+    """Build the EngineSettings of this installation from the app settings."""
+    root = conf.get("ENGINE_ROOT") or str(engine_root.cached_root())
+    return EngineSettings(
+        engine_root=Path(root),
+        instance=conf["ENGINE_INSTANCE"],
+        bind_address=conf["SIP_BIND"],
+        sip_port=int(conf["SIP_PORT"]),
+        ami_port=int(conf["AMI_PORT"]),
+        ami_secret=_ami_secret(Path(conf["VAR_DIR"])),
+        http_port=int(conf["ENGINE_HTTP_PORT"]),
+        rtp_start=int(conf["RTP_START"]),
+        rtp_end=int(conf["RTP_END"]),
+    )
+
+
+def _ami_secret(var_dir):
+    path = var_dir / "ami_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(passwords.generate(32) + "\n")
+    return path.read_text().strip()
+
+
+def configure(engine):
+    """Let ``request()`` apply changes to ``engine`` (None turns it off)."""
+    global _engine
+    _engine = engine
+
+
+def configured_engine():
+    """Return the engine this process applies to, or None."""
+    return _engine
+
+
+def configure_from_settings(conf):
+    """Configure from app settings when ENGINE_ENABLED; return the Engine or None."""
+    engine = Engine(engine_settings(conf)) if conf.get("ENGINE_ENABLED") else None
+    configure(engine)
+    return engine
+
+
+def request():
+    """Ask for one sync after the running transaction commits (at once outside a transaction).
+
+    The sync runs in the caller's thread: an ApplyFailed it raises leaves the
+    ``with database.atomic()`` block after the rows were committed.
+    """
+    if _engine is None:
+        return
+    # Registered on every call, run once: a rolled-back transaction drops its callbacks
+    # but leaves the flag set, so checking the flag here could swallow the next change.
+    _pending.wanted = True
+    database.after_commit(_sync_pending)
+
+
+def _sync_pending():
+    if getattr(_pending, "wanted", False) and _engine is not None:
+        _pending.wanted = False
+        sync(_engine)
+
+
+def sync(engine):
+    """Compile the database into realtime rows and config files and make ``engine`` run them."""
+    from appliance.services.extensions import engine_devices
+
+    settings = engine.settings
+    engine.create_dirs()
+    rows_path = engine.host_path(settings.realtime_db)
+    # Read and write the rows under one lock: two web workers saving at once must
+    # not let the older snapshot land last.
+    with open(engine.host_path(settings.instance_dir / "run" / "realtime.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        devices = engine_devices()
+        changed = realtime.sync_rows(rows_path, confgen.endpoint_rows(devices, settings.media_address))
+    result = apply.apply(engine, lambda: confgen.render_all(settings, engine_devices()))
+    if changed:
+        log.info("realtime rows changed: %s", ", ".join(sorted(map(str, changed)))[:500])
+    return result

@@ -1,0 +1,84 @@
+"""Compile + apply time for 100 / 1,000 / 10,000 extensions, and one edit at the largest size.
+
+For each size: a fresh app database with that many extensions; Asterisk started
+empty; then the full compile (rows + files) and the apply to the running Asterisk
+are timed. At the largest size, three edits through the service layer are timed
+until the next SIP request sees them:
+- a new SIP password: until a REGISTER with it succeeds (realtime row, no reload);
+- a renamed extension: until the apply returns (realtime row, no reload);
+- a new extension: until a call to it is answered (one dialplan line: pbx_config reload).
+
+    .venv/bin/python -m bench.apply_scale [--sizes 100,1000,10000]
+"""
+import argparse
+import time
+
+from appliance.asterisk import confgen
+from appliance.models.extensions import Extension
+from appliance.services import Actor, engine_sync, extensions
+from bench.common import pbx, timed
+from tests.engine.sipp import Sipp
+
+ACTOR = Actor.system("bench")
+
+
+def _until(check, limit=30.0):
+    """Return seconds until ``check()`` is true (polled), or raise after ``limit`` seconds."""
+    started = time.perf_counter()
+    while not check():
+        if time.perf_counter() - started > limit:
+            raise RuntimeError("change not seen in time")
+    return time.perf_counter() - started
+
+
+def measure(size, edits):
+    """Return the timings for ``size`` extensions (and the edits when asked)."""
+    with pbx(size, start_empty=True) as (engine, workdir):
+        devices, collect = timed(extensions.engine_devices)
+        _, render = timed(lambda: (confgen.render_all(engine.settings, devices),
+                                   confgen.endpoint_rows(devices, engine.settings.media_address)))
+        result, apply = timed(engine_sync.sync, engine)
+        _, noop = timed(engine_sync.sync, engine)
+        row = {"size": size, "collect": collect, "render": render, "apply": apply, "noop": noop,
+               "reloaded": ",".join(result.reloaded)}
+        if edits:
+            sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp")
+            target = Extension.get(Extension.number == str(2000 + size // 2))
+            started = time.perf_counter()
+            password = extensions.regenerate_password(target.devices[0].id, ACTOR)
+            _until(lambda: sipp.register(target.number, password).ok)
+            row["password_live"] = time.perf_counter() - started
+            _, row["rename"] = timed(extensions.update, target.id,
+                                     extensions.ExtensionChanges("Renomeado", True), ACTOR)
+            caller = Extension.get(Extension.number == "2000").devices[0]
+            started = time.perf_counter()
+            new, device = extensions.create(extensions.ExtensionInput("9000", "Novo"), ACTOR)
+            with sipp.uas("9000", device.sip_password, calls=1):
+                row["new_extension_callable"] = (time.perf_counter() - started) + _until(
+                    lambda: sipp.call("2000", caller.sip_password, "9000", hold_seconds=0).ok)
+        return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    rows = [measure(size, edits=size == max(sizes)) for size in sizes]
+    print("\ncompile + apply to a running Asterisk (seconds), 2 cores")
+    print("| extensions | collect rows | render | first apply | no-op apply | reloaded |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['size']:,} | {row['collect']:.3f} | {row['render']:.3f} | {row['apply']:.3f} | "
+              f"{row['noop']:.3f} | {row['reloaded']} |")
+    last = rows[-1]
+    print(f"\none edit among {last['size']:,} extensions, until the next SIP request sees it (seconds)")
+    print("| edit | seconds | goal |")
+    print("|---|---|---|")
+    print(f"| new SIP password, until REGISTER with it succeeds | {last['password_live']:.3f} | <= 1 |")
+    print(f"| rename (caller ID), apply returned | {last['rename']:.3f} | <= 1 |")
+    print(f"| new extension, until a call to it is answered | {last['new_extension_callable']:.3f} | <= 1 |")
+
+
+if __name__ == "__main__":
+    main()

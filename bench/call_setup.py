@@ -1,0 +1,76 @@
+"""Call set-up rate through the generated dialplan against a bare one, on the same Asterisk, same run.
+
+Two callers place the same load of short calls (INVITE with digest auth, answered,
+hung up at once) to the same answering SIPp: one device lives in the generated
+``internal`` context, the other in a bare context holding only
+``exten => _X.,1,Dial(PJSIP/${EXTEN})``. Rounds alternate so drift hits both.
+The ratio generated/bare is the goal (>= 0.95, 0 failed calls).
+
+    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3]
+"""
+import argparse
+import statistics
+
+from appliance.asterisk import confgen, realtime
+from appliance.models.extensions import Device
+from bench.common import pbx
+from tests.engine.sipp import Sipp
+
+BARE_CONTEXT = "\n[bench-bare]\nexten => _X.,1,Dial(PJSIP/${EXTEN},30)\n"
+
+
+def _add_bare_caller(engine, username, password):
+    """Give the engine a caller in the bare context (rows and dialplan the app knows nothing of)."""
+    device = confgen.SipDevice(username, password, "9999", "Bare caller", context="bench-bare")
+    rows = confgen.endpoint_rows([device], engine.settings.media_address)
+    path = engine.host_path(engine.settings.realtime_db)
+    with realtime.connect(path) as conn:
+        for table, table_rows in rows.items():
+            for row in table_rows:
+                columns = ", ".join(row)
+                conn.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                             list(row.values()))
+    etc = engine.host_path(engine.instance_dir / "etc" / "extensions.conf")
+    engine.write_file("extensions.conf", etc.read_text() + BARE_CONTEXT)
+    engine.cli("dialplan reload")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extensions", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=600)
+    parser.add_argument("--rate", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    with pbx(args.extensions) as (engine, workdir):
+        caller = Device.get(Device.sip_username == "2000")
+        callee = Device.get(Device.sip_username == "2001")
+        _add_bare_caller(engine, "barecaller", "bare-caller-secret-1")
+        sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=120)
+        total = args.calls * args.rounds * 2
+        rates = {"generated": [], "bare": []}
+        failed = {"generated": 0, "bare": 0}
+        with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
+            for _ in range(args.rounds):
+                for name, (user, password) in (("bare", ("barecaller", "bare-caller-secret-1")),
+                                               ("generated", ("2000", caller.sip_password))):
+                    result = sipp.call_load(user, password, "2001", calls=args.calls, rate=args.rate)
+                    ok = int(result.stats.get("SuccessfulCall(C)", 0))
+                    failed[name] += int(result.stats.get("FailedCall(C)", 0)) + (args.calls - ok - int(
+                        result.stats.get("FailedCall(C)", 0)))
+                    rates[name].append(ok / result.stats["wall_seconds"])
+        generated, bare = statistics.median(rates["generated"]), statistics.median(rates["bare"])
+        print(f"\ncall set-up, {args.extensions} extensions, {args.rounds} rounds x {args.calls} calls offered at "
+              f"{args.rate}/s, 2 cores")
+        print("| dialplan | calls/s (median) | rounds | failed calls |")
+        print("|---|---|---|---|")
+        print(f"| bare `_X.,1,Dial(PJSIP/${{EXTEN}})` | {bare:.1f} | {', '.join(f'{r:.1f}' for r in rates['bare'])} | "
+              f"{failed['bare']} |")
+        print(f"| generated (`internal`) | {generated:.1f} | {', '.join(f'{r:.1f}' for r in rates['generated'])} | "
+              f"{failed['generated']} |")
+        print(f"\nratio generated/bare: {generated / bare:.3f} (goal >= 0.95, 0 failed)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Services ask for a sync inside their transaction; it runs once after the commit, never after a rollback."""
+import pytest
+
+from appliance import db, migrations
+from appliance.services import engine_sync
+
+
+@pytest.fixture
+def syncs(tmp_path, monkeypatch):
+    database = db.init(f"sqlite:///{tmp_path / 'sync.db'}")
+    migrations.upgrade(database)
+    calls = []
+    monkeypatch.setattr(engine_sync, "sync", lambda engine: calls.append(engine))
+    engine_sync.configure("the-engine")
+    yield calls
+    engine_sync.configure(None)
+    db.close()
+
+
+def test_many_requests_in_one_transaction_sync_once_after_commit(syncs):
+    with db.database.atomic():
+        engine_sync.request()
+        engine_sync.request()
+        with db.database.atomic():
+            engine_sync.request()
+        assert syncs == []
+    assert syncs == ["the-engine"]
+
+
+def test_a_rolled_back_transaction_syncs_nothing_and_the_next_one_still_does(syncs):
+    with pytest.raises(RuntimeError), db.database.atomic():
+        engine_sync.request()
+        raise RuntimeError("the service failed")
+    assert syncs == []
+    with db.database.atomic():
+        engine_sync.request()
+    assert syncs == ["the-engine"]
+
+
+def test_without_an_engine_nothing_happens(syncs):
+    engine_sync.configure(None)
+    with db.database.atomic():
+        engine_sync.request()
+    assert syncs == []
