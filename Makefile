@@ -22,9 +22,11 @@ test: deps test-deps assets translations engine
 # Debian packages: installed only when one is missing, so a warm machine skips apt.
 $(STAMP)/apt-run:
 	@mkdir -p $(STAMP)
-	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ] && ! { command -v node >/dev/null && command -v npm >/dev/null && [ "$$(echo $$missing)" = "nodejs npm" ]; }; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@# A machine with its own Node.js (e.g. NodeSource, npm bundled) keeps it: Debian's npm would conflict.
+	@missing=$$(for p in $(APT_RUN); do \
+		case $$p in nodejs|npm) command -v npm >/dev/null && continue;; esac; \
+		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 	@touch $@
 
 $(STAMP)/apt-test:

@@ -1,0 +1,164 @@
+"""What every vendor module works with: the phone's settings in, the files it asks for out.
+
+A vendor module (``provisioning/vendors/<vendor>.py``) is a subclass of ``Vendor``
+with its templates in ``provisioning/templates/<vendor>/``. Templates are resolved
+from most to least specific (STYLE.md point 9, as Wazo's provd does):
+``overrides/<mac>/<template>`` (per-device override, from the admin), then
+``<vendor>/<model family>/<template>``, then ``<vendor>/base/<template>``.
+Rendering is pure: a PhoneConfig in, bytes out; no database, no Flask.
+"""
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAC_RE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def normalize_mac(text):
+    """Return ``text`` as 12 lowercase hex digits (accepts ``:``/``-``/``.`` separators), or None."""
+    mac = re.sub(r"[^0-9a-fA-F]", "", text or "").lower()
+    return mac if MAC_RE.match(mac) else None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One SIP account on the phone."""
+
+    username: str
+    password: str
+    display_name: str
+    extension: str  # the number people dial; the label on the phone
+
+
+@dataclass(frozen=True)
+class Key:
+    """A programmable key: ``blf`` (busy lamp of a colleague) or ``speeddial``."""
+
+    kind: str
+    value: str  # the number watched or dialled
+    label: str
+
+
+@dataclass(frozen=True)
+class PhoneConfig:
+    """Everything a phone's files carry. Strings are raw: templates escape for their format."""
+
+    mac: str  # 12 lowercase hex digits
+    model: str  # as identified, e.g. "T46S", "GRP2614", "D785", "CP-8841-3PCC", "VVX400", "X4U"
+    lines: tuple  # of Line, line 1 first
+    sip_server: str  # host or address the phone registers to
+    sip_port: int = 5060
+    transport: str = "udp"  # udp | tcp | tls
+    timezone: str = "America/Sao_Paulo"  # IANA name; each vendor maps it to its own notation
+    ntp_server: str = "pool.ntp.org"
+    language: str = "pt_BR"  # pt_BR | en
+    keys: tuple = ()  # of Key
+    directory_url: str = ""  # the company directory in this vendor's XML phonebook format
+    firmware_url: str = ""  # empty: leave the firmware alone
+    provisioning_url: str = ""  # base URL (with the device token) the phone fetches its files from
+    resync_interval_minutes: int = 1440  # periodic check for changed files
+    resync_random_delay_seconds: int = 600  # spread a power-cut reboot storm over this window
+    admin_password: str = ""  # the phone's own web admin password (random per device)
+    extra: dict = field(default_factory=dict)  # per-device raw settings the admin added (key -> value)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a request's User-Agent says about the phone."""
+
+    vendor: str
+    model: str
+    firmware: str
+    mac: str | None  # when the UA carries it
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One name in the company phonebook."""
+
+    name: str
+    number: str
+
+
+class Vendor:
+    """Base of every vendor module; subclasses fill in the class attributes and the methods marked so."""
+
+    #: Short id used in URLs, the database and template folders, e.g. "yealink".
+    name = ""
+    #: Human name, e.g. "Yealink".
+    label = ""
+    #: MAC prefixes (OUI, 6 lowercase hex) of this vendor's phones.
+    ouis = ()
+    #: ``[(compiled regex, model family)]``: the first pattern matching a User-Agent wins; the regex has
+    #: named groups ``model``, ``firmware`` and optionally ``mac``. Real captured UAs sit beside them.
+    user_agents = ()
+    #: SIP NOTIFY headers that make the phone fetch its files again.
+    check_sync = {"Event": "check-sync"}
+
+    def identify(self, user_agent):
+        """Return the Identity in ``user_agent``, or None when it is not one of this vendor's phones."""
+        raise NotImplementedError
+
+    def mac_from_path(self, filename):
+        """Return the MAC a requested file name carries (per-MAC file), or None for common files."""
+        raise NotImplementedError
+
+    def files(self, config):
+        """Return ``{filename: bytes}``: exactly the files this phone requests at boot, rendered."""
+        raise NotImplementedError
+
+    def sensitive(self, filename):
+        """Tell whether ``filename`` carries SIP secrets (served only to the authenticated device)."""
+        raise NotImplementedError
+
+    def directory(self, entries):
+        """Return the company phonebook (DirectoryEntry list) in this vendor's XML format, as bytes."""
+        raise NotImplementedError
+
+    def read_lines(self, files):
+        """Parse rendered ``files`` back (the vendor's own format) into ``[(username, password, server, port)]``.
+
+        Used by tests to prove the credentials a phone would read register to the real Asterisk.
+        """
+        raise NotImplementedError
+
+    # -- shared helpers -----------------------------------------------------------------------------
+
+    def environment(self, overrides=None):
+        """Return a Jinja2 environment resolving per-device overrides, then model family, then vendor base."""
+        loaders = []
+        if overrides:  # {template name: text} set by the admin for this one device
+            loaders.append(jinja2.DictLoader({f"device/{name}": text for name, text in overrides.items()}))
+        loaders.append(jinja2.FileSystemLoader(str(TEMPLATES / self.name)))
+        return jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=False,  # each template escapes for its own format (|xml, |cfgvalue)
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, template, family, config, overrides=None, **context):
+        """Render ``template`` for model ``family``: ``<family>/<template>`` if it exists, else ``base/<template>``."""
+        env = self.environment(overrides)
+        env.filters.update(FILTERS)
+        chosen = env.select_template([f"device/{template}", f"{family}/{template}", f"base/{template}"])
+        return chosen.render(config=config, vendor=self, **context).encode("utf-8")
+
+
+def _xml(value):
+    """Escape text for an XML element or attribute value."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&apos;"))
+
+
+def _cfgvalue(value):
+    """Make a value safe for a ``key = value`` line: no line breaks can start a new key."""
+    return re.sub(r"[\r\n\x00]", " ", str(value))
+
+
+FILTERS = {"xml": _xml, "cfgvalue": _cfgvalue}
