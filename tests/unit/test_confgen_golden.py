@@ -6,7 +6,7 @@ import pytest
 
 from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
 from appliance.asterisk.engine import EngineSettings
-from tests.unit.confgen_golden import assert_golden
+from tests.golden import assert_golden
 
 SETTINGS = EngineSettings(
     engine_root=Path("/"), instance="golden", bind_address="127.0.0.1", sip_port=5060,

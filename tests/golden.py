@@ -6,7 +6,7 @@ and review the diff before committing it.
 import os
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).parent / "golden"
+GOLDEN_DIR = Path(__file__).parent / "unit" / "golden"
 
 
 def normalize(text):
