@@ -1,4 +1,6 @@
 """Admin pages for extensions (the engine itself is proved in tests/engine)."""
+import re
+
 import pytest
 
 from appliance.models.extensions import Device, Extension
@@ -18,6 +20,8 @@ def test_creating_an_extension_shows_its_strong_sip_password_once(auth, client):
     password = page.split('id="sip-password">')[1].split("<")[0]
     device = Device.get(Device.sip_username == "201")
     assert password == device.sip_password and len(password) == 24
+    enabled_box = re.search(r'<input[^>]*id="enabled"[^>]*>', page).group(0)
+    assert "checked" in enabled_box  # the new extension shows (and would save) as enabled
     assert password not in client.get(f"/telephony/extensions/{device.extension.id}").get_data(as_text=True)
     assert AuditEntry.get(AuditEntry.action == "extension.create").target_name == "201"
 

@@ -79,7 +79,9 @@ def extension_create():
 
 
 def _detail(extension, form=None, new_password=None, status=200):
-    form = form or ExtensionEditForm(obj=extension)
+    # formdata=None: right after the create POST, the request's form is the create form, whose
+    # missing "enabled" box would otherwise show (and then save) the new extension as disabled.
+    form = form or ExtensionEditForm(formdata=None, obj=extension)
     contacts = live_state().contacts_by_endpoint()
     return render_template(
         "telephony/extensions/detail.html",
