@@ -85,40 +85,57 @@ class _Message(_pystrix._Message):
 
 
 class _Socket(_pystrix._SynchronisedSocket):
-    """pystrix's socket, reading whole messages and failing cleanly at end-of-stream."""
+    """pystrix's socket, reading whole messages and failing cleanly at end-of-stream.
+
+    Reads go straight to the socket (``recv``) into our own buffer: pystrix reads through a
+    file object, and a file object whose read once timed out refuses every later read
+    ("cannot read from timed out object"), so an AMI session idle for longer than the timeout
+    used to drop every few seconds.
+    """
 
     def __init__(self, *args, **kwargs):
         self._pending = []
+        self._buffer = b""
         super().__init__(*args, **kwargs)
 
     def _close(self):
-        # Shut the socket down first: that wakes a reader blocked in readline(), which holds the
-        # file's lock; closing the file under it would otherwise wait out the read timeout.
+        # Shut the socket down first: that wakes a reader blocked in recv(); closing under it
+        # would otherwise wait out the read timeout.
         with contextlib.suppress(OSError, AttributeError):
             self._socket.shutdown(socket.SHUT_RDWR)
         super()._close()
+
+    def _next_line(self):
+        """Return the next line (bytes, CRLF stripped), None when idle past the timeout."""
+        while b"\n" not in self._buffer:
+            with self._socket_read_lock:
+                try:
+                    chunk = self._socket.recv(65536)
+                except TimeoutError:
+                    return None  # idle: a partial line stays buffered for the next call
+                except (OSError, AttributeError) as exc:  # closed under us by disconnect()
+                    self._close()
+                    raise _pystrix.ManagerSocketError(str(exc)) from exc
+            if not chunk:
+                self._close()
+                raise _pystrix.ManagerSocketError("Asterisk closed the manager connection")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.rstrip(b"\r")
 
     def read_message(self):
         """Return the next message, ``None`` when idle past the timeout; raise when the connection ends."""
         if not self.is_connected():
             raise _pystrix.ManagerSocketError("Not connected to Asterisk")
         while True:
-            with self._socket_read_lock:
-                try:
-                    raw = self._socket_file.readline()
-                except TimeoutError:
-                    return None  # idle: partial lines stay in self._pending for the next call
-                except (OSError, ValueError, AttributeError) as exc:  # closed under us by disconnect()
-                    self._close()
-                    raise _pystrix.ManagerSocketError(str(exc)) from exc
-            if not raw:
-                self._close()
-                raise _pystrix.ManagerSocketError("Asterisk closed the manager connection")
+            raw = self._next_line()
+            if raw is None:
+                return None
             line = raw.decode("utf-8", "replace")
             # Asterisk 14+ no longer sends the "Response: Follows ... --END COMMAND--" form that
             # pystrix special-cases: every message, Command output included, ends at a blank line.
-            if line != "\r\n":
-                self._pending.append(line)
+            if line:
+                self._pending.append(line + "\r\n")
             elif self._pending:
                 message, self._pending = _Message(self._pending), []
                 return message

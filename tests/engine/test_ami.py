@@ -29,6 +29,15 @@ def test_ping_answers(ami):
     ami.ping()
 
 
+def test_a_session_idle_past_its_read_timeout_stays_usable(engine):
+    settings = AmiSettings.for_engine(engine.settings)
+    settings = AmiSettings(settings.host, settings.port, settings.username, settings.secret, timeout=0.5)
+    with Ami(settings) as session:
+        time.sleep(1.5)  # three read timeouts with nothing to read
+        assert session.connected()
+        session.ping()
+
+
 def test_core_status_reports_the_running_version(ami):
     assert ami.core_status()["AsteriskVersion"].startswith("22.")
 
