@@ -5,13 +5,14 @@ from pathlib import Path
 from appliance import passwords
 from appliance.db import database
 from appliance.models.users import User
-from appliance.services import Actor, users
+from appliance.services import Actor, extensions, users
 
 PEOPLE = [
     ("supervisora", "Ana Souza", "supervisor"),
     ("joao", "João Pereira", "user"),
     ("maria", "Maria Oliveira", "user"),
 ]
+EXTENSIONS = [("201", "Recepção"), ("202", "João Pereira"), ("203", "Maria Oliveira"), ("204", "Ana Souza")]
 
 
 def _password_file(conf):
@@ -28,6 +29,8 @@ def seed(conf):
         users.create(users.UserInput("admin", admin_password, "Administrador", role="admin"), actor)
         for username, name, role in PEOPLE:
             users.create(users.UserInput(username, passwords.generate(16), name, role=role), actor)
+        for number, name in EXTENSIONS:
+            extensions.create(extensions.ExtensionInput(number, name), actor)
     path = _password_file(conf)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

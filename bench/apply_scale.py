@@ -52,10 +52,10 @@ def measure(size, edits):
                                      extensions.ExtensionChanges("Renomeado", True), ACTOR)
             caller = Extension.get(Extension.number == "2000").devices[0]
             started = time.perf_counter()
-            new, device = extensions.create(extensions.ExtensionInput("9000", "Novo"), ACTOR)
-            with sipp.uas("9000", device.sip_password, calls=1):
+            new, device = extensions.create(extensions.ExtensionInput("88888", "Novo"), ACTOR)
+            with sipp.uas("88888", device.sip_password, calls=1):
                 row["new_extension_callable"] = (time.perf_counter() - started) + _until(
-                    lambda: sipp.call("2000", caller.sip_password, "9000", hold_seconds=0).ok)
+                    lambda: sipp.call("2000", caller.sip_password, "88888", hold_seconds=0).ok)
         return row
 
 

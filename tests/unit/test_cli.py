@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from appliance import cli, db
 from appliance.models.users import AuditEntry, User
-from appliance.services import users
+from appliance.services import extensions, users
 
 
 @pytest.fixture
@@ -41,4 +41,5 @@ def test_seed_demo_prints_a_random_admin_password_once(run, tmp_path):
     password = first.split("password: ")[1].strip()
     assert users.authenticate("admin", password) is not None
     assert run("seed-demo").output == first  # no second seeding; the same hint
+    assert [e.number for e in extensions.list_extensions()] == ["201", "202", "203", "204"]
     assert (tmp_path / "admin-password.txt").stat().st_mode & 0o777 == 0o600
