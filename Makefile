@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := var/stamps
 APT_RUN := python3-venv nodejs npm mmdebstrap sqlite3
-APT_TEST := chromium sip-tester
+APT_TEST := chromium sip-tester postgresql
 
 .PHONY: run test deps test-deps assets translations messages engine clean
 
