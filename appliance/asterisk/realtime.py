@@ -64,12 +64,15 @@ def _text(value):
     return None if value is None else str(value)
 
 
-def sync_rows(db_path, rows):
+def sync_rows(db_path, rows, only_ids=None):
     """Make the tables in ``rows`` ({table: [row dict, ...]}) hold exactly those rows.
 
     Only rows that differ are inserted, updated or deleted, all in one
-    transaction; tables absent from ``rows`` are left alone. Return the
-    changed ids per table ({table: sorted ids}, changed tables only).
+    transaction; tables absent from ``rows`` are left alone. With ``only_ids``
+    just those ids are compared (an id among them with no row is deleted) and
+    every other row is left untouched, unread: one edit costs one lookup, not
+    a pass over every device. Return the changed ids per table
+    ({table: sorted ids}, changed tables only).
     """
     for table, table_rows in rows.items():
         if table not in SCHEMA:
@@ -78,6 +81,8 @@ def sync_rows(db_path, rows):
             unknown = set(row) - set(SCHEMA[table])
             if unknown:
                 raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+            if only_ids is not None and row["id"] not in only_ids:
+                raise ValueError(f"{table}: row {row['id']!r} is outside only_ids")
     conn = connect(db_path)
     try:
         changed = {}
@@ -85,7 +90,12 @@ def sync_rows(db_path, rows):
         for table, table_rows in rows.items():
             columns = list(SCHEMA[table])
             names = ", ".join(columns)
-            have = {r[0]: tuple(map(_text, r)) for r in conn.execute(f"SELECT {names} FROM {table}")}
+            if only_ids is None:
+                found = conn.execute(f"SELECT {names} FROM {table}")
+            else:
+                ids = sorted(only_ids)
+                found = conn.execute(f"SELECT {names} FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids)
+            have = {r[0]: tuple(map(_text, r)) for r in found}
             want = {row["id"]: tuple(_text(row.get(c)) for c in columns) for row in table_rows}
             upserts = [values for key, values in want.items() if have.get(key) != values]
             deletes = [key for key in have if key not in want]

@@ -65,28 +65,39 @@ def configure_from_settings(conf):
     return engine
 
 
-def request():
+def request(usernames=None, files=True):
     """Ask for one sync after the running transaction commits (at once outside a transaction).
 
-    The sync runs in the caller's thread: an ApplyFailed it raises leaves the
-    ``with database.atomic()`` block after the rows were committed.
+    ``usernames``: the SIP devices whose rows may have changed (None: every device);
+    ``files``: whether the config files may have changed (a new or removed number does;
+    a password, name or enabled change is rows only, live with no reload). The requests
+    of one transaction add up. The sync runs in the caller's thread: an ApplyFailed it
+    raises leaves the ``with database.atomic()`` block after the rows were committed.
     """
     if _engine is None:
         return
+    wanted = getattr(_pending, "wanted", None)
+    if wanted is None:
+        wanted = _pending.wanted = {"usernames": set(), "all": False, "files": False}
+    if usernames is None:
+        wanted["all"] = True
+    else:
+        wanted["usernames"].update(usernames)
+    wanted["files"] |= files
     # Registered on every call, run once: a rolled-back transaction drops its callbacks
-    # but leaves the flag set, so checking the flag here could swallow the next change.
-    _pending.wanted = True
+    # but leaves the request behind, which then joins the next transaction's sync.
     database.after_commit(_sync_pending)
 
 
 def _sync_pending():
-    if getattr(_pending, "wanted", False) and _engine is not None:
-        _pending.wanted = False
-        sync(_engine)
+    wanted = getattr(_pending, "wanted", None)
+    if wanted is not None and _engine is not None:
+        _pending.wanted = None
+        sync(_engine, usernames=None if wanted["all"] else wanted["usernames"], files=wanted["files"])
 
 
-def sync(engine):
-    """Compile the database into realtime rows and config files and make ``engine`` run them."""
+def sync(engine, usernames=None, files=True):
+    """Compile the database into realtime rows (of ``usernames``, or all) and, with ``files``, config files."""
     from appliance.services.extensions import engine_devices
 
     settings = engine.settings
@@ -96,9 +107,10 @@ def sync(engine):
     # not let the older snapshot land last.
     with open(engine.host_path(settings.instance_dir / "run" / "realtime.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        devices = engine_devices()
-        changed = realtime.sync_rows(rows_path, confgen.endpoint_rows(devices, settings.media_address))
-    result = apply.apply(engine, lambda: confgen.render_all(settings, engine_devices()))
+        rows = confgen.endpoint_rows(engine_devices(usernames), settings.media_address)
+        changed = realtime.sync_rows(rows_path, rows, only_ids=usernames)
     if changed:
-        log.info("realtime rows changed: %s", ", ".join(sorted(map(str, changed)))[:500])
-    return result
+        log.info("realtime rows changed: %s", str(changed)[:500])
+    if not files:
+        return apply.ApplyResult(None, engine_running=engine.is_running())
+    return apply.apply(engine, lambda: confgen.render_all(settings, engine_devices(enabled_only=False)))

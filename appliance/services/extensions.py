@@ -102,7 +102,7 @@ def create(data, actor):
             sip_password=passwords.generate(SIP_PASSWORD_LENGTH),
         )
         audit.record(actor, "extension.create", "extension", extension.id, number, after=extension.public_fields())
-        engine_sync.request()
+        engine_sync.request([device.sip_username])
     return extension, device
 
 
@@ -121,7 +121,8 @@ def update(extension_id, changes, actor):
         extension.save()
         audit.record(actor, "extension.update", "extension", extension.id, extension.number,
                      before=before, after=extension.public_fields())
-        engine_sync.request()
+        # Name and state live in the device rows (caller ID; no rows while disabled): no reload.
+        engine_sync.request(_usernames(extension), files=False)
     return extension
 
 
@@ -131,8 +132,8 @@ def delete(extension_id, actor):
         extension = get_extension(extension_id)
         audit.record(actor, "extension.delete", "extension", extension.id, extension.number,
                      before=extension.public_fields())
+        engine_sync.request(_usernames(extension))
         extension.delete_instance(recursive=True)
-        engine_sync.request()
 
 
 def regenerate_password(device_id, actor):
@@ -143,20 +144,23 @@ def regenerate_password(device_id, actor):
         device.sip_password = new_password
         device.save()
         audit.record(actor, "device.new_password", "device", device.id, device.sip_username)
-        engine_sync.request()
+        engine_sync.request([device.sip_username], files=False)
     return new_password
 
 
-def engine_devices():
-    """Return the SIP devices of every enabled extension, as the config compiler's input rows."""
+def _usernames(extension):
+    return [device.sip_username for device in extension.devices]
+
+
+def engine_devices(usernames=None, enabled_only=True):
+    """Return SIP devices as the config compiler's input rows: of enabled extensions, or all; optionally some."""
     from appliance.asterisk.confgen import SipDevice
 
-    query = (
-        Device.select(Device, Extension)
-        .join(Extension)
-        .where(Extension.enabled)
-        .order_by(Extension.number, Device.id)
-    )
+    query = Device.select(Device, Extension).join(Extension).order_by(Extension.number, Device.id)
+    if enabled_only:
+        query = query.where(Extension.enabled)
+    if usernames is not None:
+        query = query.where(Device.sip_username.in_(sorted(usernames)))
     return [
         SipDevice(
             username=device.sip_username,

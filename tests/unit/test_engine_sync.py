@@ -10,7 +10,7 @@ def syncs(tmp_path, monkeypatch):
     database = db.init(f"sqlite:///{tmp_path / 'sync.db'}")
     migrations.upgrade(database)
     calls = []
-    monkeypatch.setattr(engine_sync, "sync", lambda engine: calls.append(engine))
+    monkeypatch.setattr(engine_sync, "sync", lambda engine, usernames, files: calls.append((engine, usernames, files)))
     engine_sync.configure("the-engine")
     yield calls
     engine_sync.configure(None)
@@ -19,22 +19,36 @@ def syncs(tmp_path, monkeypatch):
 
 def test_many_requests_in_one_transaction_sync_once_after_commit(syncs):
     with db.database.atomic():
-        engine_sync.request()
-        engine_sync.request()
+        engine_sync.request(["201"], files=False)
+        engine_sync.request(["202"], files=False)
         with db.database.atomic():
-            engine_sync.request()
+            engine_sync.request(["203"], files=True)
         assert syncs == []
-    assert syncs == ["the-engine"]
+    assert syncs == [("the-engine", {"201", "202", "203"}, True)]
+
+
+def test_rows_only_requests_leave_the_files_alone(syncs):
+    with db.database.atomic():
+        engine_sync.request(["201"], files=False)
+    assert syncs == [("the-engine", {"201"}, False)]
+
+
+def test_a_request_for_everything_wins_over_a_narrow_one(syncs):
+    with db.database.atomic():
+        engine_sync.request(["201"], files=False)
+        engine_sync.request()
+    assert syncs == [("the-engine", None, True)]
 
 
 def test_a_rolled_back_transaction_syncs_nothing_and_the_next_one_still_does(syncs):
     with pytest.raises(RuntimeError), db.database.atomic():
-        engine_sync.request()
+        engine_sync.request(["201"])
         raise RuntimeError("the service failed")
     assert syncs == []
     with db.database.atomic():
-        engine_sync.request()
-    assert syncs == ["the-engine"]
+        engine_sync.request(["202"])
+    # The rolled-back request rides along: syncing a device that did not change is harmless.
+    assert syncs == [("the-engine", {"201", "202"}, True)]
 
 
 def test_without_an_engine_nothing_happens(syncs):

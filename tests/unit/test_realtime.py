@@ -67,3 +67,16 @@ def test_unknown_column_is_refused_before_writing(tmp_path):
     with pytest.raises(ValueError):
         sync_rows(db, {"ps_auths": [{"id": "x", "bogus": "1"}]})
     assert not db.exists()
+
+
+def test_only_ids_touches_just_those_rows(tmp_path):
+    path = tmp_path / "rt.sqlite3"
+    everyone = [{"id": name, "auth_type": "userpass", "username": name, "password": "pw"} for name in ("a", "b", "c")]
+    sync_rows(path, {"ps_auths": everyone})
+
+    changed = sync_rows(path, {"ps_auths": [{"id": "b", "auth_type": "userpass", "username": "b", "password": "new"}]},
+                        only_ids={"b", "c"})
+
+    assert changed == {"ps_auths": ["b", "c"]}  # b updated, c (asked for, no row) deleted, a untouched
+    with sqlite3.connect(path) as conn:
+        assert dict(conn.execute("SELECT id, password FROM ps_auths")) == {"a": "pw", "b": "new"}
