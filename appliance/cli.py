@@ -142,6 +142,54 @@ def engine_restart(conf):
     click.echo("Asterisk restarts when its active calls have ended")
 
 
+@main.group("phones")
+def phones_group():
+    """Desk phones provisioned over HTTP."""
+
+
+@phones_group.command("add")
+@click.option("--mac", required=True)
+@click.option("--vendor", required=True)
+@click.option("--model", required=True)
+@click.option("--extension", "extension_number", required=True)
+@click.pass_obj
+def phones_add(conf, mac, vendor, model, extension_number):
+    """Attach a phone to an extension (idempotent); print JSON with "changed"."""
+    import json
+
+    from appliance.services import engine_sync, phones
+
+    engine_sync.configure_from_settings(conf)
+    try:
+        device, changed = phones.save_phone(phones.PhoneInput(mac, vendor, model, extension_number),
+                                            Actor.system("cli"), minutes=conf["PROV_BOOTSTRAP_MINUTES"])
+    except DomainError as error:
+        if hasattr(error, "fields"):
+            raise click.ClickException("; ".join(m % p if p else m for m, p in error.fields.values())) from None
+        _fail(error)
+    click.echo(json.dumps({"changed": changed, "mac": device.mac, "extension": device.extension.number,
+                           "sip_username": device.sip_username}))
+
+
+@phones_group.command("resync")
+@click.option("--mac", "macs", multiple=True, required=True)
+@click.pass_obj
+def phones_resync(conf, macs):
+    """Send the check-sync NOTIFY to the phones with these MACs."""
+    from appliance.services import engine_sync, phones
+
+    engine_sync.configure_from_settings(conf)
+    found = [phones.find_phone(mac) for mac in macs]
+    missing = [mac for mac, device in zip(macs, found, strict=True) if device is None]
+    if missing:
+        raise click.ClickException(f"no phone with MAC {', '.join(missing)}")
+    try:
+        sent = phones.resync([device.id for device in found], Actor.system("cli"))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"re-provisioning asked of {sent} phone(s)")
+
+
 @main.command("seed-demo")
 @click.pass_obj
 def seed_demo(conf):

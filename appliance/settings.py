@@ -48,6 +48,24 @@ DEFAULTS = {
     "ENGINE_HTTP_PORT": 8088,
     "RTP_START": 10000,
     "RTP_END": 20000,
+    # Phone provisioning server (its own listener, phones only): address:port, and TLS files for HTTPS.
+    "PROV_BIND": "127.0.0.1:8080",
+    "PROV_CERTFILE": "",
+    "PROV_KEYFILE": "",
+    # The URL phones are told to come back to; empty: http(s)://<PROV_BIND>/prov.
+    "PROV_BASE_URL": "",
+    # Zero-touch: after an admin assigns a phone, it may fetch its secrets once, without its token,
+    # within this many minutes (from the address it was seen at, when known).
+    "PROV_BOOTSTRAP_MINUTES": 60,
+    # Failed provisioning requests (unknown token, MAC or file) from one address before a ban,
+    # the window they are counted in, and the ban's length, in seconds.
+    "PROV_BAN_FAILURES": 20,
+    "PROV_BAN_WINDOW": 300,
+    "PROV_BAN_SECONDS": 1800,
+    # Time server the phones use.
+    "NTP_SERVER": "pool.ntp.org",
+    # Firmware per "vendor:model" (e.g. {"yealink:T46U": "http://.../T46U-108.86.0.20.rom"}); absent: left alone.
+    "PROV_FIRMWARE": {},
     # Secure cookies need HTTPS; the appliance image turns this on behind TLS.
     "SESSION_COOKIE_SECURE": False,
 }

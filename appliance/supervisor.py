@@ -11,11 +11,18 @@ BIN = Path(sys.executable).parent
 STOP_TIMEOUT = 10
 
 
+def _gunicorn(bind, app, workers, *extra):
+    return [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", bind, "--access-logfile", "-",
+            "--graceful-timeout", "5", "--no-control-socket", *extra, app]
+
+
 def _commands(conf):
-    workers = str(conf.get("WEB_WORKERS", 3))
+    tls = ["--certfile", conf["PROV_CERTFILE"], "--keyfile", conf["PROV_KEYFILE"]] if conf["PROV_CERTFILE"] else []
     return {
-        "web": [str(BIN / "gunicorn"), "--workers", workers, "--bind", conf["WEB_BIND"], "--access-logfile", "-",
-                "--graceful-timeout", "5", "--no-control-socket", "web:create_app()"],
+        "web": _gunicorn(conf["WEB_BIND"], "web:create_app()", conf.get("WEB_WORKERS", 3)),
+        # Phones get their own listener: no admin page is reachable on the port they use.
+        "provisioning": _gunicorn(conf["PROV_BIND"], "provisioning.http:create_app()", conf.get("PROV_WORKERS", 2),
+                                  *tls),
         "daemon": [str(BIN / "centralina"), "daemon"],
     }
 

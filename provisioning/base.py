@@ -14,13 +14,13 @@ from pathlib import Path
 import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAC_RE = re.compile(r"^[0-9a-f]{12}$")
+MAC_RE = re.compile(r"[0-9a-f]{12}")
 
 
 def normalize_mac(text):
     """Return ``text`` as 12 lowercase hex digits (accepts ``:``/``-``/``.`` separators), or None."""
     mac = re.sub(r"[^0-9a-fA-F]", "", text or "").lower()
-    return mac if MAC_RE.match(mac) else None
+    return mac if MAC_RE.fullmatch(mac) else None
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,19 @@ class Vendor:
         """Return the Identity in ``user_agent``, or None when it is not one of this vendor's phones."""
         raise NotImplementedError
 
+    def family_of(self, model):
+        """Return the template family (folder) of ``model``, or raise ValueError for a model not supported."""
+        raise NotImplementedError
+
     def mac_from_path(self, filename):
         """Return the MAC a requested file name carries (per-MAC file), or None for common files."""
         raise NotImplementedError
 
-    def files(self, config):
-        """Return ``{filename: bytes}``: exactly the files this phone requests at boot, rendered."""
+    def files(self, config, overrides=None):
+        """Return ``{filename: bytes}`` in the phone's request order: exactly the files it asks for at boot.
+
+        ``overrides`` ({template name: text}) are the admin's per-device templates.
+        """
         raise NotImplementedError
 
     def sensitive(self, filename):
@@ -150,9 +157,13 @@ class Vendor:
         return chosen.render(config=config, vendor=self, **context).encode("utf-8")
 
 
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xml(value):
-    """Escape text for an XML element or attribute value."""
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape text for an XML element or attribute value, without the control characters XML forbids."""
+    text = _XML_FORBIDDEN.sub("", str(value))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&apos;"))
 
 

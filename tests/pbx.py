@@ -2,6 +2,7 @@
 import secrets
 import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine, EngineSettings
@@ -47,3 +48,44 @@ def driven_engine(prefix="test", start_empty=False):
         engine_sync.configure(None)
         engine.stop()
         shutil.rmtree(engine.host_path(engine.instance_dir), ignore_errors=True)
+
+
+@contextmanager
+def installation(var_dir):
+    """An installation's settings (VAR_DIR ``var_dir``) with its engine started on free loopback ports.
+
+    Yields ``(conf, engine)``; the database is initialised and migrated, and service changes reach
+    the engine, as in the web app's process.
+    """
+    from appliance import db, migrations, settings
+
+    var_dir = Path(var_dir)
+    (var_dir / "ami_secret").write_text(secrets.token_urlsafe(24) + "\n")
+    rtp = free_port(span=100)
+    overrides = {
+        "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
+        "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
+        "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
+    }
+    conf = settings.load(overrides=overrides, environ={}, config_dir=var_dir / "etc")
+    migrations.upgrade(db.init(conf["DATABASE_URL"]))
+    engine = Engine(engine_sync.engine_settings(conf))
+    try:
+        engine_sync.sync(engine)
+        engine.start()
+        engine_sync.configure(engine)
+        yield conf, engine
+    finally:
+        engine_sync.configure(None)
+        engine.stop()
+        shutil.rmtree(engine.host_path(engine.instance_dir), ignore_errors=True)
+        db.close()
+
+
+def environment_of(conf):
+    """Return the CENTRALINA_* variables that make the CLI use the installation ``conf`` describes."""
+    keys = ("VAR_DIR", "ENGINE_ROOT", "ENGINE_INSTANCE", "SIP_PORT", "AMI_PORT", "ENGINE_HTTP_PORT", "RTP_START",
+            "RTP_END")
+    env = {f"CENTRALINA_{key}": str(conf[key]) for key in keys}
+    env["CENTRALINA_CONFIG_DIR"] = str(Path(conf["VAR_DIR"]) / "etc")
+    return env

@@ -7,6 +7,7 @@ from flask_login import current_user
 MENU = [
     ("panel.account", _l("My account"), ("admin", "supervisor", "user")),
     ("telephony.extensions_list", _l("Extensions"), ("admin",)),
+    ("telephony.phones_list", _l("Phones"), ("admin",)),
     ("admin.system", _l("System"), ("admin",)),
     ("admin.users_list", _l("Users"), ("admin",)),
     ("admin.audit_log", _l("Audit log"), ("admin",)),

@@ -27,6 +27,7 @@ SCHEMA = {
         "rewrite_contact": "VARCHAR(3)",
         "dtmf_mode": "VARCHAR(10)",
         "identify_by": "VARCHAR(80)",
+        "outbound_auth": "VARCHAR(40)",
         "media_address": "VARCHAR(40)",
         "bind_rtp_to_media_address": "VARCHAR(3)",
     },

@@ -1,43 +1,23 @@
 """The daemon against a real Asterisk: one per installation, live state published, call records ingested."""
-import secrets
-import shutil
 import threading
 import time
 
 import pytest
 
-from appliance import daemon, db, live, migrations, settings
-from appliance.asterisk import engine_root
-from appliance.asterisk.engine import Engine
+from appliance import daemon, live
 from appliance.models.calls import CallRecord
-from appliance.services import Actor, engine_sync, extensions
-from tests.engine.sipp import Sipp, free_port
+from appliance.services import Actor, extensions
+from tests.engine.sipp import Sipp
+from tests.pbx import installation as pbx_installation
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
 def installation(tmp_path):
-    """Settings of an installation whose engine runs on free loopback ports, and that engine, started."""
-    (tmp_path / "ami_secret").write_text(secrets.token_urlsafe(24) + "\n")
-    rtp = free_port(span=100)
-    conf = settings.load(overrides={
-        "VAR_DIR": str(tmp_path), "ENGINE_ROOT": str(engine_root.build()),
-        "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
-        "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
-    }, environ={}, config_dir=tmp_path / "etc")
-    migrations.upgrade(db.init(conf["DATABASE_URL"]))
-    engine = Engine(engine_sync.engine_settings(conf))
-    try:
-        engine_sync.sync(engine)
-        engine.start()
-        engine_sync.configure(engine)  # as the web app's process does: its saves reach Asterisk
-        yield conf, engine
-    finally:
-        engine_sync.configure(None)
-        engine.stop()
-        shutil.rmtree(engine.host_path(engine.instance_dir), ignore_errors=True)
-        db.close()
+    """An installation's settings and its started engine."""
+    with pbx_installation(tmp_path) as running:
+        yield running
 
 
 def _wait(check, limit=10.0):

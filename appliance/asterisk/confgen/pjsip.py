@@ -128,6 +128,9 @@ def endpoint_rows(devices, media_address=None):
             # Devices must authenticate: never matched by source address
             # (res_pjsip endpoint option identify_by: username matches the From user).
             "identify_by": "username",
+            # Phones that challenge what they receive (Grandstream answers a check-sync NOTIFY with
+            # 401 by default, P4428) are answered with the device's own credentials.
+            "outbound_auth": name,
             **media,
         })
         rows["ps_aors"].append({
