@@ -83,6 +83,24 @@ class DirectoryEntry:
     number: str
 
 
+def identify_with(vendor, user_agent):
+    """Return the Identity the first of ``vendor.user_agents`` finds in ``user_agent``, or None."""
+    for pattern, _family in vendor.user_agents:
+        match = pattern.match((user_agent or "").strip())
+        if match:
+            mac = match.group("mac") if "mac" in pattern.groupindex else None
+            return Identity(vendor.name, match["model"], match["firmware"], normalize_mac(mac) if mac else None)
+    return None
+
+
+def check_extra(extra, pattern, vendor):
+    """Return ``extra`` as sorted ``[(key, value)]``; raise ValueError for a key ``pattern`` does not accept."""
+    for key in extra:
+        if not (isinstance(key, str) and len(key) <= 128 and pattern.fullmatch(key)):
+            raise ValueError(f"invalid {vendor} setting name {key!r}")
+    return sorted((key, str(value)) for key, value in extra.items())
+
+
 class Vendor:
     """Base of every vendor module; subclasses fill in the class attributes and the methods marked so."""
 
@@ -106,9 +124,13 @@ class Vendor:
         """Return the template family (folder) of ``model``, or raise ValueError for a model not supported."""
         raise NotImplementedError
 
+    #: The per-MAC file name, its first group the MAC (any case); the base methods below use it.
+    mac_file_re = None
+
     def mac_from_path(self, filename):
         """Return the MAC a requested file name carries (per-MAC file), or None for common files."""
-        raise NotImplementedError
+        match = self.mac_file_re.fullmatch(filename.rsplit("/", 1)[-1]) if self.mac_file_re else None
+        return match.group(1).lower() if match else None
 
     def files(self, config, overrides=None):
         """Return ``{filename: bytes}`` in the phone's request order: exactly the files it asks for at boot.
@@ -118,8 +140,14 @@ class Vendor:
         raise NotImplementedError
 
     def sensitive(self, filename):
-        """Tell whether ``filename`` carries SIP secrets (served only to the authenticated device)."""
-        raise NotImplementedError
+        """Tell whether ``filename`` carries SIP secrets (served only to the authenticated device): per-MAC files."""
+        return self.mac_from_path(filename) is not None
+
+    @staticmethod
+    def check_mac(config):
+        """Raise ValueError unless ``config.mac`` is 12 lowercase hex digits."""
+        if not MAC_RE.fullmatch(config.mac):
+            raise ValueError(f"invalid MAC {config.mac!r}")
 
     def directory(self, entries):
         """Return the company phonebook (DirectoryEntry list) in this vendor's XML format, as bytes."""

@@ -10,9 +10,9 @@ gives the default rule ``/$PSN.xml``) and SPA ``spa$PSN.cfg`` such as ``spa504G.
 import re
 from xml.etree import ElementTree
 
-from provisioning.base import MAC_RE, Identity, Vendor, normalize_mac
+from provisioning.base import Identity, Vendor, check_extra, normalize_mac
+from provisioning.timezones import zone_rules
 from provisioning.vendors import register
-from provisioning.vendors.polycom import check_extra, zone_rules
 
 FAMILY_MODELS = {"mpp": re.compile(r"^CP-(\d{4})-3PCC$"), "spa": re.compile(r"^SPA(\d{3}[A-Z0-9]*)$")}
 #: ``Resync_Random_Delay`` unit in seconds: MPP takes seconds (7800 MPP admin guide 11.3(1), "Resync Random
@@ -50,6 +50,7 @@ class Cisco(Vendor):
     )
     # "Resync From SIP: ... the proxy can request a resync by sending a SIP NOTIFY message containing the
     # Event: resync header" (6800 MPP admin guide; SPA admin guides alike). The files set Resync_From_SIP to Yes.
+    mac_file_re = MAC_FILE_RE
     check_sync = {"Event": "resync"}
 
     def identify(self, user_agent):
@@ -74,20 +75,10 @@ class Cisco(Vendor):
         number = FAMILY_MODELS[family].fullmatch(model).group(1)
         return f"{number}-3PCC.xml" if family == "mpp" else f"spa{number}.cfg"
 
-    def mac_from_path(self, filename):
-        """Return the MAC of a ``$MA.xml`` name (lowercased), or None for common files."""
-        match = MAC_FILE_RE.fullmatch(filename.rsplit("/", 1)[-1])
-        return match.group(1).lower() if match else None
-
-    def sensitive(self, filename):
-        """Tell whether ``filename`` is the per-MAC file, the only one carrying SIP and admin passwords."""
-        return self.mac_from_path(filename) is not None
-
     def files(self, config, overrides=None):
         """Return the model's common file and the per-MAC file, in the order the phone asks for them."""
         family = self.family_of(config.model)
-        if not MAC_RE.fullmatch(config.mac):
-            raise ValueError(f"invalid MAC {config.mac!r}")
+        self.check_mac(config)
         common_file, mac_file = self.common_file(config.model), f"{config.mac}.xml"
         base_url = config.provisioning_url.rstrip("/")  # empty: "/file", on the DHCP option 66 server
         zone = zone_rules(config.timezone)

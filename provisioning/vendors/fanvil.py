@@ -8,9 +8,9 @@ import re
 import xml.etree.ElementTree as ET
 from math import ceil
 
-from provisioning.base import MAC_RE, Vendor
+from provisioning.base import Vendor, identify_with
+from provisioning.timezones import zone_rules
 from provisioning.vendors import register
-from provisioning.vendors.yealink import identify_with, zone_rules
 
 #: Base model -> (template family, DSS keys per side-key page). Keys per page from wazo-provd-plugins
 #: wazo_fanvil serie_x/entry.py LINE_KEYS_PER_PAGE; "-Pro"/"-V2" variants share their base model's layout.
@@ -47,6 +47,7 @@ class Fanvil(Vendor):
         (re.compile(r"^Fanvil\s+(?P<model>X210i?(?:[- ](?:Pro|V2))?)\s+(?P<firmware>\d+(?:\.\d+)+)" + _MAC), "x210"),
     )
     # Fanvil re-reads its files on "Event: check-sync" (notes §A.1d); it has no reboot variant we rely on.
+    mac_file_re = MAC_FILE_RE
     check_sync = {"Event": "check-sync"}
 
     def identify(self, user_agent):
@@ -66,20 +67,10 @@ class Fanvil(Vendor):
         self.family_of(model)
         return f"f0{model.partition('-')[0]}hw1.100.cfg"
 
-    def mac_from_path(self, filename):
-        """Return the MAC of a ``<mac>.cfg`` name, or None (the model file is common)."""
-        match = MAC_FILE_RE.fullmatch(filename)
-        return match.group(1) if match else None
-
-    def sensitive(self, filename):
-        """Tell whether ``filename`` is the per-MAC file, the only one carrying SIP and admin passwords."""
-        return self.mac_from_path(filename) is not None
-
     def files(self, config, overrides=None):
         """Return the model's common file, then the per-MAC file: the order the phone asks for them."""
         family = self.family_of(config.model)
-        if not MAC_RE.fullmatch(config.mac):
-            raise ValueError(f"invalid MAC {config.mac!r}")
+        self.check_mac(config)
         zone = zone_rules(config.timezone)
         scheme = config.provisioning_url.partition("://")[0].lower()
         context = {

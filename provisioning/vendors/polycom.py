@@ -9,12 +9,10 @@ keys, time, passwords) before ``common.cfg`` (the same for every phone, no secre
 override files (Poly community FAQ "What files does my phone download or upload and why?").
 """
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo
 
-from provisioning.base import MAC_RE, Identity, Vendor, normalize_mac
+from provisioning.base import MAC_RE, Identity, Vendor, check_extra, normalize_mac
+from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
 #: Model prefix (as ``identify`` writes the model: "VVX400", "SPIP335", "EdgeE450", "CCX500") -> template family.
@@ -39,64 +37,6 @@ def _ua(product, model):
     """Match ``FileTransport <product>-<model>-UA/<firmware> [(SN:<mac>)] [Type/...]``."""
     return re.compile(rf"^FileTransport {product}-(?P<model>{model}_\w+?)-UA/(?P<firmware>\d+(?:\.\d+)+)"
                       r"(?: \(SN:(?P<mac>[0-9A-Fa-f]{12})\))?(?: |$)")
-
-
-# The time zone and extra-setting helpers below serve cisco.py too. zone_rules has the same API as yealink.py's
-# copy: one of them belongs in provisioning/base.py, for every vendor.
-@dataclass(frozen=True)
-class DstChange:
-    """When daylight time starts or ends: month, week of month (5 = last), ISO weekday (7 = Sunday), local hour."""
-
-    month: int
-    week: int
-    weekday: int
-    hour: int
-
-
-@dataclass(frozen=True)
-class ZoneRules:
-    """A zone's standard UTC offset and, when it keeps daylight time, its yearly rule."""
-
-    offset_minutes: int
-    dst_start: DstChange | None = None
-    dst_end: DstChange | None = None
-    dst_minutes: int = 0
-
-
-def zone_rules(name, year=None):
-    """Return the ZoneRules of IANA zone ``name`` in ``year`` (this year by default), read from zoneinfo."""
-    zone = ZoneInfo(name)
-    first = datetime(year or date.today().year, 1, 1, tzinfo=UTC)
-    changes, previous = [], first.astimezone(zone).utcoffset()
-    for hour in range(1, 366 * 24):  # hourly steps: the phones' rules keep only the local hour of a change
-        instant = first + timedelta(hours=hour)
-        offset = instant.astimezone(zone).utcoffset()
-        if offset != previous:
-            changes.append((instant + previous, offset))  # the wall-clock time at which clocks change
-            previous = offset
-    offsets = [first.astimezone(zone).utcoffset()] + [offset for _, offset in changes]
-    standard, summer = min(offsets), max(offsets)
-    if standard == summer:
-        return ZoneRules(int(standard.total_seconds() // 60))
-    start = next(wall for wall, offset in changes if offset == summer)
-    end = next(wall for wall, offset in changes if offset == standard)
-    return ZoneRules(int(standard.total_seconds() // 60), _dst_change(start), _dst_change(end),
-                     int((summer - standard).total_seconds() // 60))
-
-
-def _dst_change(wall):
-    """Express ``wall`` as "the Nth (or last) weekday of the month", the form the phones' DST rules take."""
-    days_in_month = ((wall.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
-    week = 5 if wall.day + 7 > days_in_month else (wall.day - 1) // 7 + 1
-    return DstChange(wall.month, week, wall.isoweekday(), wall.hour)
-
-
-def check_extra(extra, pattern, vendor):
-    """Return ``extra`` as sorted ``[(key, value)]``; raise ValueError for a key ``pattern`` does not accept."""
-    for key in extra:
-        if not (isinstance(key, str) and len(key) <= 128 and pattern.fullmatch(key)):
-            raise ValueError(f"invalid {vendor} setting name {key!r}")
-    return sorted((key, str(value)) for key, value in extra.items())
 
 
 class Polycom(Vendor):

@@ -5,12 +5,10 @@ lists, top to bottom (Yealink T2/T4/T5 admin guide, "Boot Files"). We serve no `
 file names the model's ``y0000000000XX.cfg`` (no secrets) and then ``<mac>.cfg`` (accounts, keys, admin password).
 """
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from math import ceil
-from zoneinfo import ZoneInfo
 
-from provisioning.base import MAC_RE, Identity, Vendor, normalize_mac
+from provisioning.base import Vendor, identify_with
+from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
 #: Model family (template folder) -> (hardware id, models). The hardware id is the first field of the firmware
@@ -48,54 +46,6 @@ def _ua(family):
     )
 
 
-@dataclass(frozen=True)
-class DstChange:
-    """When daylight time starts or ends: month, week of month (5 = last), ISO weekday (7 = Sunday), local hour."""
-
-    month: int
-    week: int
-    weekday: int
-    hour: int
-
-
-@dataclass(frozen=True)
-class ZoneRules:
-    """A zone's standard UTC offset and, when it keeps daylight time, its yearly rule."""
-
-    offset_minutes: int
-    dst_start: DstChange | None = None
-    dst_end: DstChange | None = None
-    dst_minutes: int = 0
-
-
-def zone_rules(name, year=None):
-    """Return the ZoneRules of IANA zone ``name`` in ``year`` (this year by default), read from zoneinfo."""
-    zone = ZoneInfo(name)
-    first = datetime(year or date.today().year, 1, 1, tzinfo=UTC)
-    changes, previous = [], first.astimezone(zone).utcoffset()
-    for hour in range(1, 366 * 24):  # hourly steps are fine: the phones' rules only keep the local hour
-        instant = first + timedelta(hours=hour)
-        offset = instant.astimezone(zone).utcoffset()
-        if offset != previous:
-            changes.append((instant + previous, offset))  # the wall-clock time at which clocks change
-            previous = offset
-    offsets = [first.astimezone(zone).utcoffset()] + [offset for _, offset in changes]
-    standard, summer = min(offsets), max(offsets)
-    if standard == summer:
-        return ZoneRules(int(standard.total_seconds() // 60))
-    start = next(wall for wall, offset in changes if offset == summer)
-    end = next(wall for wall, offset in changes if offset == standard)
-    return ZoneRules(int(standard.total_seconds() // 60), _dst_change(start), _dst_change(end),
-                     int((summer - standard).total_seconds() // 60))
-
-
-def _dst_change(wall):
-    """Express ``wall`` as "the Nth (or last) weekday of the month", the form the phones' DST rules take."""
-    days_in_month = ((wall.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
-    week = 5 if wall.day + 7 > days_in_month else (wall.day - 1) // 7 + 1
-    return DstChange(wall.month, week, wall.isoweekday(), wall.hour)
-
-
 def _offset_text(minutes):
     """Write a UTC offset the way ``local_time.time_zone`` takes it: "-3", "+0", "+5:30"."""
     sign = "-" if minutes < 0 else "+"
@@ -112,16 +62,6 @@ def parse_cfg(text):
         key, _, value = line.partition("=")
         values[key.strip()] = value.strip()
     return values
-
-
-def identify_with(vendor, user_agent):
-    """Return the Identity the first of ``vendor.user_agents`` finds in ``user_agent``, or None."""
-    for pattern, _family in vendor.user_agents:
-        match = pattern.match((user_agent or "").strip())
-        if match:
-            mac = match.group("mac") if "mac" in pattern.groupindex else None
-            return Identity(vendor.name, match["model"], match["firmware"], normalize_mac(mac) if mac else None)
-    return None
 
 
 class Yealink(Vendor):
@@ -146,6 +86,7 @@ class Yealink(Vendor):
     )
     # A plain check-sync makes the phone re-read its files without rebooting (``sip.notify_reboot_enable = 0``
     # below); "check-sync;reboot=true" also reboots it (Yealink auto provisioning guide, "SIP NOTIFY Message").
+    mac_file_re = MAC_FILE_RE
     check_sync = {"Event": "check-sync"}
 
     def identify(self, user_agent):
@@ -159,20 +100,10 @@ class Yealink(Vendor):
         except KeyError:
             raise ValueError(f"unsupported Yealink model {model!r}") from None
 
-    def mac_from_path(self, filename):
-        """Return the MAC of a ``<mac>.cfg`` name, or None (boot and model files are common)."""
-        match = MAC_FILE_RE.fullmatch(filename)
-        return match.group(1) if match else None
-
-    def sensitive(self, filename):
-        """Tell whether ``filename`` is the per-MAC file, the only one carrying SIP and admin passwords."""
-        return self.mac_from_path(filename) is not None
-
     def files(self, config, overrides=None):
         """Return the boot file, the model's common file and the per-MAC file, in the order the phone asks."""
         family = self.family_of(config.model)
-        if not MAC_RE.fullmatch(config.mac):
-            raise ValueError(f"invalid MAC {config.mac!r}")
+        self.check_mac(config)
         common_file = f"y{FAMILIES[family][0]:012d}.cfg"
         mac_file = f"{config.mac}.cfg"
         zone = zone_rules(config.timezone)

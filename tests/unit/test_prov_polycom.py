@@ -6,7 +6,7 @@ import pytest
 
 from provisioning.base import DirectoryEntry, Key, Line, PhoneConfig
 from provisioning.vendors import by_name
-from provisioning.vendors.polycom import DstChange, polycom, zone_rules
+from provisioning.vendors.polycom import polycom
 from tests.golden import assert_golden
 
 MAC = "0004f2e765da"
@@ -154,17 +154,6 @@ def test_new_york_daylight_time_is_second_sunday_of_march_to_first_of_november()
         "3", "8", "1", "2"]
     assert [values[f"tcpIpApp.sntp.daylightSavings.stop.{p}"] for p in ("month", "date", "dayOfWeek", "time")] == [
         "11", "1", "1", "2"]
-
-
-@pytest.mark.parametrize(("zone", "expected"), [
-    ("America/Sao_Paulo", (-180, None, None, 0)),
-    ("Europe/Lisbon", (0, DstChange(3, 5, 7, 1), DstChange(10, 5, 7, 2), 60)),
-    ("Australia/Sydney", (600, DstChange(10, 1, 7, 2), DstChange(4, 1, 7, 3), 60)),
-])
-def test_zone_rules_read_the_yearly_rule_from_zoneinfo(zone, expected):
-    rules = zone_rules(zone, 2025)
-
-    assert (rules.offset_minutes, rules.dst_start, rules.dst_end, rules.dst_minutes) == expected
 
 
 @pytest.mark.parametrize(("language", "value"), [("pt_BR", "Portuguese_Brazil"), ("en", "English_United_States")])
