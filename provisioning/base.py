@@ -163,12 +163,18 @@ class Vendor:
     # -- shared helpers -----------------------------------------------------------------------------
 
     def environment(self, overrides=None):
-        """Return a Jinja2 environment resolving per-device overrides, then model family, then vendor base."""
+        """Return a Jinja2 environment resolving per-device overrides, then model family, then vendor base.
+
+        Without overrides the vendor's one environment is reused, so its templates are compiled
+        once per process, not at every request (a reboot storm is thousands of requests).
+        """
+        if not overrides and getattr(self, "_shared_environment", None) is not None:
+            return self._shared_environment
         loaders = []
         if overrides:  # {template name: text} set by the admin for this one device
             loaders.append(jinja2.DictLoader({f"device/{name}": text for name, text in overrides.items()}))
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES / self.name)))
-        return jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=False,  # each template escapes for its own format (|xml, |cfgvalue)
             undefined=jinja2.StrictUndefined,
@@ -176,11 +182,14 @@ class Vendor:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        env.filters.update(FILTERS)
+        if not overrides:
+            self._shared_environment = env
+        return env
 
     def render(self, template, family, config, overrides=None, **context):
         """Render ``template`` for model ``family``: ``<family>/<template>`` if it exists, else ``base/<template>``."""
         env = self.environment(overrides)
-        env.filters.update(FILTERS)
         chosen = env.select_template([f"device/{template}", f"{family}/{template}", f"base/{template}"])
         return chosen.render(config=config, vendor=self, **context).encode("utf-8")
 

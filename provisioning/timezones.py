@@ -1,4 +1,5 @@
 """Time-zone rules in the form phones take them: a UTC offset and "the Nth weekday of a month" changes."""
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,8 +27,14 @@ class ZoneRules:
 
 def zone_rules(name, year=None):
     """Return the ZoneRules of IANA zone ``name`` in ``year`` (this year by default), read from zoneinfo."""
+    return _zone_rules(name, year or date.today().year)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_rules(name, year):
+    # A year's scan is ~9,000 conversions: once per zone and year, not once per phone request.
     zone = ZoneInfo(name)
-    first = datetime(year or date.today().year, 1, 1, tzinfo=UTC)
+    first = datetime(year, 1, 1, tzinfo=UTC)
     changes, previous = [], first.astimezone(zone).utcoffset()
     for hour in range(1, 366 * 24):  # hourly steps are fine: the phones' rules only keep the local hour
         instant = first + timedelta(hours=hour)
