@@ -73,7 +73,10 @@ def run(conf):
             children[name] = subprocess.Popen(command, start_new_session=True)
         host, port = conf["WEB_BIND"].rsplit(":", 1)
         url = f"http://{host}:{port}/"
-        print(f"\nCentralina is running at {url}\n{demo.login_hint(conf)}\nCtrl-C stops it.\n", flush=True)
+        scheme = "https" if conf["PROV_CERTFILE"] else "http"
+        print(f"\nCentralina is running at {url}\n{demo.login_hint(conf)}\n"
+              f"Phones provision from {scheme}://{conf['PROV_BIND']}/prov/ (DHCP option 66: docs/provisioning.md)\n"
+              "Ctrl-C stops it.\n", flush=True)
         while not stopping:
             dead = [name for name, proc in children.items() if proc.poll() is not None]
             if engine is not None and not engine.is_running():
