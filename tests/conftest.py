@@ -30,6 +30,15 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def database(tmp_path):
+    """A migrated SQLite database under ``tmp_path``, bound to the models (no web app)."""
+    handle = db.init(f"sqlite:///{tmp_path / 'app.db'}")
+    migrations.upgrade(handle)
+    yield handle
+    db.close()
+
+
+@pytest.fixture
 def client(app):
     """A test client of ``app``."""
     return app.test_client()

@@ -7,16 +7,15 @@ return the devices collected from the database. Everything else here stays
 the same.
 """
 import os
-import secrets
 import shutil
 
 import pytest
 
-from appliance.asterisk import engine_root
 from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
-from appliance.asterisk.engine import Engine, EngineSettings
+from appliance.asterisk.engine import Engine
 from appliance.asterisk.realtime import sync_rows
-from tests.engine.sipp import SIPP, Sipp, free_port
+from tests import pbx
+from tests.engine.sipp import SIPP, Sipp
 
 #: Devices every engine test may rely on. 203 exists for tests that change it.
 DEFAULT_DEVICES = (
@@ -41,17 +40,7 @@ def engine_settings():
         pytest.skip("engine tests run Asterisk in a chroot: root required")
     if not os.access(SIPP, os.X_OK):
         pytest.skip("sipp is not installed (apt-get install sip-tester)")
-    rtp = free_port(span=100)
-    return EngineSettings(
-        engine_root=engine_root.build(),
-        instance=f"test-{secrets.token_hex(4)}",
-        sip_port=free_port(),
-        ami_port=free_port(),
-        http_port=free_port(),
-        rtp_start=rtp,
-        rtp_end=rtp + 98,
-        ami_secret=secrets.token_urlsafe(24),
-    )
+    return pbx.engine_settings()
 
 
 def _sync(engine, devices):

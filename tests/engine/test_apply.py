@@ -3,21 +3,12 @@ import time
 
 import pytest
 
-from appliance import db, migrations
 from appliance.asterisk import apply
 from appliance.asterisk.ami import Ami, AmiEvents, AmiSettings
 from appliance.asterisk.confgen import render_all
 from tests.engine.sipp import free_port
 
 ECHO_EXTENSION = "exten => 7777,1,Answer()\n same => n,Echo()\n same => n,Hangup()\n"
-
-
-@pytest.fixture
-def database(tmp_path):
-    handle = db.init("sqlite:///" + str(tmp_path / "app.db"))
-    migrations.upgrade(handle)
-    yield handle
-    db.close()
 
 
 @pytest.fixture

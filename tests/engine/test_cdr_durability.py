@@ -7,9 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from appliance import db, migrations
 from appliance.asterisk import cdr
 from appliance.asterisk.confgen.cdr import CDR_COLUMNS, CDR_TABLE
 from appliance.models.calls import CallRecord, IngestCursor
@@ -17,14 +14,6 @@ from appliance.models.calls import CallRecord, IngestCursor
 WORKER = Path(__file__).with_name("ingest_worker.py")
 BULK_ROWS = 3000
 KILLS = 6
-
-
-@pytest.fixture
-def database(tmp_path):
-    handle = db.init("sqlite:///" + str(tmp_path / "app.db"))
-    migrations.upgrade(handle)
-    yield handle
-    db.close()
 
 
 def source_rows(path):

@@ -1,7 +1,6 @@
 """Apply's bookkeeping without Asterisk: what changed, what reloads, what needs a restart, generations."""
 import pytest
 
-from appliance import db, migrations
 from appliance.asterisk import apply
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.models.engine import EngineGeneration
@@ -11,14 +10,6 @@ FILES = {
     "pjsip.conf": "[global]\ntype = global\n\n[transport-udp]\ntype = transport\nbind = 127.0.0.1:5060\n",
     "modules.conf": "[modules]\nautoload = no\n",
 }
-
-
-@pytest.fixture
-def database(tmp_path):
-    handle = db.init("sqlite:///" + str(tmp_path / "app.db"))
-    migrations.upgrade(handle)
-    yield handle
-    db.close()
 
 
 @pytest.fixture

@@ -1,22 +1,11 @@
 """Copying call records from a CDR file shaped like Asterisk's: once each, resumable, file-replacement safe."""
 import sqlite3
 
-import pytest
-
-from appliance import db, migrations
 from appliance.asterisk import cdr
 from appliance.asterisk.confgen.cdr import CDR_COLUMNS, CDR_TABLE
 from appliance.models.calls import CallRecord, IngestCursor
 
 SOURCE = "cdr:unit"
-
-
-@pytest.fixture
-def database(tmp_path):
-    handle = db.init("sqlite:///" + str(tmp_path / "app.db"))
-    migrations.upgrade(handle)
-    yield handle
-    db.close()
 
 
 def create_cdr_file(path):

@@ -8,6 +8,7 @@ from appliance.services import users
 
 @pytest.fixture
 def database(tmp_path):
+    """An empty database: these tests choose how far to migrate it."""
     handle = db.init(f"sqlite:///{tmp_path / 'old.db'}")
     yield handle
     db.close()
