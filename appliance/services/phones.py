@@ -109,7 +109,8 @@ def save_phone(data, actor, bootstrap_address="", minutes=60):
                 device.delete_instance()
             device = Device(extension=extension, sip_username=_next_username(extension),
                             sip_password=passwords.generate(24), mac=mac)
-        device.vendor, device.model, device.label = data.vendor, data.model, f"{data.vendor} {data.model}"
+        label = _vendors()[data.vendor].label
+        device.vendor, device.model, device.label = data.vendor, data.model, f"{label} {data.model}"
         device.prov_token = device.prov_token or secrets.token_hex(16)
         device.phone_admin_password = device.phone_admin_password or passwords.generate(16)
         device.bootstrap_until = utcnow() + datetime.timedelta(minutes=minutes)

@@ -26,7 +26,7 @@ def test_a_phone_added_by_mac_gets_its_own_account_on_the_extension(admin, clien
     assert device.sip_username == "201-2" and device.extension.number == "201"
     assert len(device.prov_token) == 32 and device.bootstrap_until is not None
     page = client.get("/telephony/phones").get_data(as_text=True)
-    assert "805ec0123456" in page and "yealink T46U" in page
+    assert "805ec0123456" in page and "Yealink T46U" in page
     assert AuditEntry.get(AuditEntry.action == "phone.assign").target_name == "805ec0123456"
 
 

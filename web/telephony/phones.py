@@ -33,8 +33,10 @@ class PhoneForm(Form):
 
 def _page(form, status=200):
     contacts = live_state().contacts_by_endpoint()
+    labels = {name: vendor.label for name, vendor in vendors.load_all().items()}
     return render_template("telephony/phones/list.html", phones=list(phones.list_phones()),
-                           pending=list(phones.list_pending()), form=form, contacts=contacts), status
+                           pending=list(phones.list_pending()), form=form, contacts=contacts,
+                           vendor_labels=labels), status
 
 
 @bp.route("/phones", methods=["GET", "POST"])
