@@ -1,26 +1,16 @@
 """The AMI adapter: intention-named actions and a reconnecting event stream, with pystrix kept inside.
 
-Callers see plain strings and dicts and the domain errors below, never pystrix objects.
-Checked against Asterisk 22.10 (Debian sid) with pystrix 1.3.0:
-
-- pystrix's socket reader loops forever on end-of-stream: when Asterisk stops, ``readline()``
-  returns ``b""``, the reader spins at 100 % CPU appending empty lines and ``is_connected()``
-  stays true. ``_Socket`` below treats end-of-stream as a broken connection.
-- Since Asterisk 14 the ``Command`` reply carries one ``Output:`` header per CLI line; pystrix
-  stores headers in a dict, so only the last line survived. ``_Message`` keeps every header line.
-- pystrix's ``Hangup``/``QueueAdd``/``QueueRemove`` wait for events that never carry the
-  ActionID, and its ``DBGet`` ignores the event list; the adapter sends plain actions instead.
-- pystrix polls for replies every 50 ms, so every action costs at least about 50 ms.
+Callers see plain strings and dicts and the domain errors below, never pystrix objects;
+``ami_protocol`` holds what pystrix needed fixed for Asterisk 22.
 """
-import contextlib
 import logging
-import socket
 import threading
 from dataclasses import dataclass
 
-from pystrix.ami import Manager, ManagerError, core
+from pystrix.ami import ManagerError, core
 from pystrix.ami import ami as _pystrix
 
+from appliance.asterisk.ami_protocol import EVENT_LISTS, Action, Manager
 from appliance.asterisk.confgen.manager import AMI_ADDRESS
 from appliance.errors import DomainError
 from appliance.i18n import N_
@@ -69,129 +59,6 @@ class AmiSettings:
         return cls(AMI_ADDRESS, settings.ami_port, settings.ami_username, settings.ami_secret)
 
 
-# -- pystrix internals, fixed --------------------------------------------------------------------
-
-
-class _Message(_pystrix._Message):
-    """A reply or event that also keeps every header line in order, repeated keys included."""
-
-    def _parse(self, response):
-        self.lines = []
-        for line in response:
-            key, colon, value = line.partition(":")
-            if colon:
-                self.lines.append((key.strip(), value.removeprefix(" ").rstrip("\r\n")))
-        super()._parse(response)
-
-
-class _Socket(_pystrix._SynchronisedSocket):
-    """pystrix's socket, reading whole messages and failing cleanly at end-of-stream.
-
-    Reads go straight to the socket (``recv``) into our own buffer: pystrix reads through a
-    file object, and a file object whose read once timed out refuses every later read
-    ("cannot read from timed out object"), so an AMI session idle for longer than the timeout
-    used to drop every few seconds.
-    """
-
-    def __init__(self, *args, **kwargs):
-        self._pending = []
-        self._buffer = b""
-        super().__init__(*args, **kwargs)
-
-    def _close(self):
-        # Shut the socket down first: that wakes a reader blocked in recv(); closing under it
-        # would otherwise wait out the read timeout.
-        with contextlib.suppress(OSError, AttributeError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        super()._close()
-
-    def _next_line(self):
-        """Return the next line (bytes, CRLF stripped), None when idle past the timeout."""
-        while b"\n" not in self._buffer:
-            with self._socket_read_lock:
-                try:
-                    chunk = self._socket.recv(65536)
-                except TimeoutError:
-                    return None  # idle: a partial line stays buffered for the next call
-                except (OSError, AttributeError) as exc:  # closed under us by disconnect()
-                    self._close()
-                    raise _pystrix.ManagerSocketError(str(exc)) from exc
-            if not chunk:
-                self._close()
-                raise _pystrix.ManagerSocketError("Asterisk closed the manager connection")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.rstrip(b"\r")
-
-    def read_message(self):
-        """Return the next message, ``None`` when idle past the timeout; raise when the connection ends."""
-        if not self.is_connected():
-            raise _pystrix.ManagerSocketError("Not connected to Asterisk")
-        while True:
-            raw = self._next_line()
-            if raw is None:
-                return None
-            line = raw.decode("utf-8", "replace")
-            # Asterisk 14+ no longer sends the "Response: Follows ... --END COMMAND--" form that
-            # pystrix special-cases: every message, Command output included, ends at a blank line.
-            if line:
-                self._pending.append(line + "\r\n")
-            elif self._pending:
-                message, self._pending = _Message(self._pending), []
-                return message
-
-
-class _Manager(Manager):
-    """pystrix's manager, connecting through ``_Socket``."""
-
-    def connect(self, host, port=5038, timeout=5):
-        """Open the TCP connection and start the reader thread."""
-        self.disconnect()
-        with self._connection_lock:
-            self._connection = _Socket(host=host, port=port, timeout=timeout)
-            self._message_reader = _pystrix._MessageReader(self, self._orphaned_response_timeout)
-            self._message_reader.start()
-
-
-def _event_class(name):
-    """Return pystrix's class for event ``name``, registering a plain one when pystrix has none.
-
-    pystrix files a list action's events by class, so each event name of a list needs its own.
-    """
-    cls = _pystrix._EVENT_REGISTRY.get(name)
-    if cls is None:
-        cls = type(name, (_pystrix._Event,), {"__doc__": f"The AMI {name} event."})
-        _pystrix._EVENT_REGISTRY[name] = cls
-        _pystrix._EVENT_REGISTRY_REV[cls] = name
-    return cls
-
-
-#: Actions answered by an event list: action -> (item event, closing event) classes, registered
-#: once at import so that no two threads race to create them.
-_EVENT_LISTS = {
-    action: (_event_class(item), _event_class(complete)) for action, (item, complete) in {
-        "DBGet": ("DBGetResponse", "DBGetComplete"),
-        "PJSIPShowContacts": ("ContactList", "ContactListComplete"),
-        "CoreShowChannels": ("CoreShowChannel", "CoreShowChannelsComplete"),
-    }.items()
-}
-
-
-class _Action(_pystrix._Request):
-    """Any AMI action from its name and headers; a list value repeats the header (``Variable``)."""
-
-    def __init__(self, name, timeout=5.0, **headers):
-        super().__init__(name)
-        self.update({key: value for key, value in headers.items() if value is not None})
-        # pystrix reads an Originate's timeout in milliseconds and every other one in seconds.
-        self.timeout = timeout * 1000 if name == "Originate" else timeout
-        if name in _EVENT_LISTS:
-            # pystrix then waits for the closing event and files the items under their class.
-            self.synchronous = True
-            self._synchronous_events_list = (_EVENT_LISTS[name][0],)
-            self._synchronous_events_finalising = (_EVENT_LISTS[name][1],)
-
-
 # -- the adapter ---------------------------------------------------------------------------------
 
 
@@ -200,7 +67,7 @@ class Ami:
 
     def __init__(self, settings, on_event=None):
         """Connect and log in (MD5 challenge); with ``on_event`` every event is passed to it as a dict."""
-        self._manager = _Manager(logger=log)
+        self._manager = Manager(logger=log)
         try:
             self._manager.connect(settings.host, settings.port, timeout=settings.timeout)
             challenge = self._send(core.Challenge())
@@ -250,15 +117,15 @@ class Ami:
 
     def _list(self, action, **headers):
         """Send an event-list action; return its item events as dicts."""
-        return [dict(event) for event in self._send(_Action(action, **headers)).events[_EVENT_LISTS[action][0]]]
+        return [dict(event) for event in self._send(Action(action, **headers)).events[EVENT_LISTS[action][0]]]
 
     def ping(self):
         """Check that Asterisk answers; raise AmiUnavailable otherwise."""
-        self._send(_Action("Ping"))
+        self._send(Action("Ping"))
 
     def command(self, cli):
         """Run a CLI command and return its output; needs manager.conf's ``command`` write permission."""
-        reply = self._send(_Action("Command", Command=cli), check=False)
+        reply = self._send(Action("Command", Command=cli), check=False)
         output = "\n".join(value for key, value in reply.response.lines if key == "Output")
         if not reply.success:
             # An unknown command explains itself in Output; a missing "command" write
@@ -274,7 +141,7 @@ class Ami:
         """
         facts = {}
         for action in ("CoreSettings", "CoreStatus"):
-            facts.update(self._send(_Action(action)).response.lines)
+            facts.update(self._send(Action(action)).response.lines)
         facts.pop("Response", None)
         facts.pop("ActionID", None)
         return facts
@@ -288,7 +155,7 @@ class Ami:
         have dropped objects it could not build; apply.py checks Asterisk's log for that.
         """
         try:
-            self._send(_Action("Reload", Module=module))
+            self._send(Action("Reload", Module=module))
         except AmiActionFailed as exc:
             raise ReloadFailed(module, exc.reason) from exc
 
@@ -299,13 +166,13 @@ class Ami:
         the returned ActionID tells how it went. ``timeout`` is seconds to wait for an answer.
         """
         variables = [f"{key}={value}" for key, value in (variables or {}).items()]
-        request = _Action("Originate", Channel=channel, Exten=exten, Context=context, Priority=1,
+        request = Action("Originate", Channel=channel, Exten=exten, Context=context, Priority=1,
                           CallerID=caller_id, Timeout=int(timeout * 1000), Async="true", Variable=variables or None)
         return self._send(request).action_id
 
     def hangup(self, channel):
         """Hang up ``channel``; raise AmiActionFailed (``No such channel``) when it is gone."""
-        self._send(_Action("Hangup", Channel=channel))
+        self._send(Action("Hangup", Channel=channel))
 
     def db_get(self, family, key):
         """Return the AstDB value at ``family/key``, or ``None`` when there is none."""
@@ -319,33 +186,33 @@ class Ami:
 
     def db_put(self, family, key, value):
         """Store ``value`` at ``family/key`` in AstDB."""
-        self._send(_Action("DBPut", Family=family, Key=key, Val=value))
+        self._send(Action("DBPut", Family=family, Key=key, Val=value))
 
     def db_del(self, family, key):
         """Delete ``family/key`` from AstDB; deleting a missing key is not an error."""
         try:
-            self._send(_Action("DBDel", Family=family, Key=key))
+            self._send(Action("DBDel", Family=family, Key=key))
         except AmiActionFailed as exc:
             if exc.reason != "Database entry could not be deleted":
                 raise
 
     def queue_add(self, queue, interface, member_name=None, penalty=0, paused=False):
         """Add ``interface`` (``PJSIP/201``) to ``queue`` as a dynamic member."""
-        self._send(_Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,
+        self._send(Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,
                            Penalty=penalty, Paused="true" if paused else "false"))
 
     def queue_remove(self, queue, interface):
         """Remove ``interface`` from ``queue``."""
-        self._send(_Action("QueueRemove", Queue=queue, Interface=interface))
+        self._send(Action("QueueRemove", Queue=queue, Interface=interface))
 
     def queue_pause(self, interface, paused, queue=None, reason=None):
         """Pause or unpause ``interface`` in ``queue`` (every queue when ``None``)."""
-        self._send(_Action("QueuePause", Interface=interface, Paused="true" if paused else "false",
+        self._send(Action("QueuePause", Interface=interface, Paused="true" if paused else "false",
                            Queue=queue, Reason=reason))
 
     def pjsip_notify(self, endpoint, variables):
         """Send a SIP NOTIFY to ``endpoint`` with ``variables`` as headers (``{"Event": "check-sync"}``)."""
-        self._send(_Action("PJSIPNotify", Endpoint=endpoint,
+        self._send(Action("PJSIPNotify", Endpoint=endpoint,
                            Variable=[f"{name}={value}" for name, value in variables.items()]))
 
     def pjsip_show_contacts(self):
