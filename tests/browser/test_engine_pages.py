@@ -25,8 +25,8 @@ def engine(app):
 
 def _create_extension(page, base, number, name):
     page.goto(f"{base}/telephony/extensions/new")
-    page.get_by_label("Number").fill(number)
-    page.get_by_label("Name").fill(name)
+    page.locator("#number").fill(number)
+    page.locator("#name").fill(name)
     page.get_by_role("button", name="Create extension").click()
     expect(page.locator("#flashes")).to_contain_text(f"Extension {number} created.")
     return page.locator("#sip-password").inner_text()

@@ -7,7 +7,8 @@ from appliance import db, migrations
 from appliance.asterisk import cdr
 from appliance.asterisk.apply import list_generations
 from appliance.models.calls import CallRecord
-from appliance.services import Actor, extensions
+from appliance.models.extensions import Device
+from appliance.services import Actor, extension_import, extensions
 from tests.engine.sipp import Sipp
 from tests.pbx import driven_engine
 
@@ -101,4 +102,15 @@ def test_a_new_extension_is_callable_at_once(pbx, sipp):
     _, erin = _extension("305", "Erin")  # adds a dialplan line: extensions.conf reloads
     with sipp.uas("305", erin) as uas:
         assert sipp.call("301", alice, "305", hold_seconds=0.2).ok
+        uas.wait()
+
+
+def test_a_range_of_extensions_is_live_at_once(pbx, sipp):
+    extension_import.create_range("360", "364", ADMIN)
+
+    callee = Device.get(Device.sip_username == "364")
+    _, alice = _extension("301", "Alice")
+    assert sipp.register("362", Device.get(Device.sip_username == "362").sip_password).ok
+    with sipp.uas("364", callee.sip_password) as uas:
+        assert sipp.call("301", alice, "364", hold_seconds=0.2).ok
         uas.wait()

@@ -1,0 +1,136 @@
+"""Many extensions at once: a number range, or a CSV file; all rows or none."""
+import csv
+import io
+from dataclasses import dataclass
+
+from appliance import passwords
+from appliance.db import database
+from appliance.errors import DomainError
+from appliance.i18n import N_
+from appliance.models.extensions import Device, Extension
+from appliance.services import audit, engine_sync
+from appliance.services.extensions import SIP_PASSWORD_LENGTH, _clean_name, _validate_number
+
+#: At most this many extensions per range or file: a typo in a range must not make 90,000.
+MAX_ROWS = 5000
+CSV_COLUMNS = ("number", "name", "enabled")
+#: Values of the "enabled" column that mean disabled (anything else, or no column, is enabled).
+DISABLED = {"no", "não", "nao", "0", "false", "n"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row (1-based, the header is row 1 of a file)."""
+
+    row: int
+    field: str
+    message: str
+    params: dict
+
+
+class ImportRejected(DomainError):
+    """Some rows are wrong; nothing was written. ``errors`` lists every one of them."""
+
+    def __init__(self, errors):
+        super().__init__(N_("Nothing was imported: %(count)d row(s) have errors."), count=len(errors))
+        self.errors = errors
+
+
+def _check(rows):
+    """Validate ``[(row number, number, name, enabled)]`` against each other and the database; return clean rows."""
+    errors, clean, seen = [], [], {}
+    for row, number, name, enabled in rows:
+        fields = {}
+        number = _validate_number(number, fields)
+        name = _clean_name(name, fields)
+        if not fields and number in seen:
+            fields["number"] = (N_("Number %(number)s is repeated (row %(other)d)."), {"number": number,
+                                                                                         "other": seen[number]})
+        seen.setdefault(number, row)
+        errors += [RowError(row, field, message, params) for field, (message, params) in fields.items()]
+        clean.append((row, number, name, enabled))
+    numbers = [number for _, number, _, _ in clean]
+    taken = set()
+    for start in range(0, len(numbers), 500):  # SQLite caps the variables of one statement
+        chunk = numbers[start:start + 500]
+        taken |= {e.number for e in Extension.select(Extension.number).where(Extension.number.in_(chunk))}
+        taken |= {d.sip_username for d in Device.select(Device.sip_username).where(Device.sip_username.in_(chunk))}
+    errors += [RowError(row, "number", N_("Extension %(number)s already exists."), {"number": number})
+               for row, number, _, _ in clean if number in taken]
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
+    return clean
+
+
+def _create_all(clean, actor, action):
+    with database.atomic():
+        for start in range(0, len(clean), 500):
+            Extension.insert_many([{"number": n, "name": name, "enabled": enabled}
+                                   for _, n, name, enabled in clean[start:start + 500]]).execute()
+        ids = {}
+        numbers = [n for _, n, _, _ in clean]
+        for start in range(0, len(numbers), 500):
+            ids.update({e.number: e.id for e in Extension.select(Extension.id, Extension.number)
+                        .where(Extension.number.in_(numbers[start:start + 500]))})
+        devices = [{"extension": ids[n], "sip_username": n, "sip_password": passwords.generate(SIP_PASSWORD_LENGTH)}
+                   for n in numbers]
+        for start in range(0, len(devices), 500):
+            Device.insert_many(devices[start:start + 500]).execute()
+        span = f"{numbers[0]}..{numbers[-1]}" if len(numbers) > 1 else numbers[0]
+        audit.record(actor, action, "extension", "", span, after={"count": len(numbers),
+                                                                   "numbers": ", ".join(numbers[:50])})
+        engine_sync.request(numbers)
+    return numbers
+
+
+def create_range(first, last, actor, name_template="Ramal {number}"):
+    """Create extensions ``first``..``last`` (inclusive), one device each; all or none. Return the numbers."""
+    try:
+        low, high = int(first), int(last)
+    except (TypeError, ValueError):
+        raise ImportRejected([RowError(0, "first", N_("Use 2 to 8 digits, not starting with 0."), {})]) from None
+    if high < low or high - low + 1 > MAX_ROWS:
+        raise ImportRejected([RowError(0, "last", N_("A range holds 1 to %(max)d numbers."), {"max": MAX_ROWS})])
+    rows = [(index + 1, str(number), name_template.format(number=number), True)
+            for index, number in enumerate(range(low, high + 1))]
+    return _create_all(_check(rows), actor, "extension.create_range")
+
+
+def _cell(values, at):
+    return values[at] if at < len(values) else ""
+
+
+def import_csv(data, actor):
+    """Create the extensions of a CSV file (columns number, name[, enabled]); all rows or none."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected([RowError(0, "file", N_("The file is not UTF-8 text."), {})]) from None
+    reader = csv.reader(io.StringIO(text))
+    header = [column.strip().lower() for column in next(reader, [])]
+    if "number" not in header or "name" not in header:
+        raise ImportRejected([RowError(1, "file", N_("The first row must name the columns: number, name."), {})])
+    at_number, at_name = header.index("number"), header.index("name")
+    at_enabled = header.index("enabled") if "enabled" in header else None
+    rows = []
+    for row_number, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportRejected([RowError(row_number, "file", N_("A file holds at most %(max)d extensions."),
+                                           {"max": MAX_ROWS})])
+        enabled = at_enabled is None or _cell(values, at_enabled).strip().lower() not in DISABLED
+        rows.append((row_number, _cell(values, at_number), _cell(values, at_name), enabled))
+    if not rows:
+        raise ImportRejected([RowError(0, "file", N_("The file has no extension in it."), {})])
+    return _create_all(_check(rows), actor, "extension.import")
+
+
+def export_csv():
+    """Return every extension as CSV text (no secrets), in the format ``import_csv`` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for extension in Extension.select().order_by(Extension.number):
+        writer.writerow((extension.number, extension.name, "yes" if extension.enabled else "no"))
+    return out.getvalue()

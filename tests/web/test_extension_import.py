@@ -1,0 +1,71 @@
+"""Creating many extensions at once: a range, a CSV file; every row or none."""
+import io
+
+from appliance.models.extensions import Device, Extension
+
+
+def _upload(client, auth, text, name="ramais.csv"):
+    data = {"file": (io.BytesIO(text.encode()), name), "csrf_token": auth.token("/telephony/extensions/new")}
+    return client.post("/telephony/extensions/import", data=data, content_type="multipart/form-data")
+
+
+def test_a_range_creates_every_number_with_its_own_device(auth, client):
+    auth.login()
+    response = client.post("/telephony/extensions/range",
+                           data={"first": "300", "last": "349", "csrf_token": auth.token("/telephony/extensions/new")})
+    assert response.status_code == 302
+    assert Extension.select().count() == 50 and Device.select().count() == 50
+    assert Extension.get(Extension.number == "349").name == "Ramal 349"
+
+
+def test_a_range_overlapping_existing_numbers_creates_nothing(auth, client):
+    auth.login()
+    token = auth.token("/telephony/extensions/new")
+    client.post("/telephony/extensions/range", data={"first": "310", "last": "310", "csrf_token": token})
+    response = client.post("/telephony/extensions/range", data={"first": "300", "last": "319", "csrf_token": token})
+    assert response.status_code == 422
+    assert "Extension 310 already exists." in response.get_data(as_text=True)
+    assert Extension.select().count() == 1
+
+
+def test_a_csv_file_imports_and_exports_back(auth, client):
+    auth.login()
+    response = _upload(client, auth, "number,name,enabled\n401,Recepção,yes\n402,\"Vendas, SP\",no\n")
+    assert response.status_code == 302
+    assert not Extension.get(Extension.number == "402").enabled
+    exported = client.get("/telephony/extensions/export.csv")
+    assert exported.mimetype == "text/csv"
+    assert exported.get_data(as_text=True).splitlines() == ["number,name,enabled", "401,Recepção,yes",
+                                                            '402,"Vendas, SP",no']
+
+
+def test_a_csv_with_bad_rows_explains_each_and_imports_nothing(auth, client):
+    auth.login()
+    text = "number,name\n501,Ana\n05,Zero\n501,Again\n190,Polícia\n503,\"Evil\"\" <1>\"\n"
+    response = _upload(client, auth, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing was imported: 4 row(s) have errors." in page
+    for row, message in ((3, "Use 2 to 8 digits, not starting with 0."), (4, "Number 501 is repeated (row 2)."),
+                         (5, "190 is a public emergency or utility number."), (6, "The name cannot contain quotes")):
+        assert f"<td>{row}</td><td>{message}" in page
+    assert not Extension.select().exists()
+
+
+def test_a_file_that_is_not_a_csv_of_extensions_is_refused(auth, client):
+    auth.login()
+    assert "The first row must name the columns" in _upload(client, auth, "a,b\n1,2\n").get_data(as_text=True)
+    response = client.post("/telephony/extensions/import", data={
+        "file": (io.BytesIO(b"\xff\xfe\x00garbage"), "x.csv"), "csrf_token": auth.token("/telephony/extensions/new")},
+        content_type="multipart/form-data")
+    assert "The file is not UTF-8 text." in response.get_data(as_text=True)
+    assert not Extension.select().exists()
+
+
+def test_an_oversized_upload_is_refused_in_the_users_language(app, auth, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    auth.login()
+    response = _upload(client, auth, "number,name\n" + "".join(f"{600 + i},Ramal\n" for i in range(200)))
+    assert response.status_code == 413
+    assert "The upload is too large." in response.get_data(as_text=True)
+    assert not Extension.select().exists()
