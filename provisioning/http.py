@@ -14,6 +14,7 @@ from appliance import db, settings
 from appliance.services import engine_sync, phones
 from provisioning import vendors
 from provisioning.base import PhoneConfig
+from web import database
 
 log = logging.getLogger("centralina.provisioning")
 bp = Blueprint("prov", __name__, url_prefix="/prov")
@@ -31,14 +32,7 @@ def create_app(test_config=None):
     engine_sync.configure_from_settings(app.config)
     vendors.load_all()
     app.register_blueprint(bp)
-
-    @app.before_request
-    def _open_db():
-        db.database.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close_db(exc):
-        db.close()
+    database.init_app(app)
 
     return app
 

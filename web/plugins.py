@@ -9,10 +9,10 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
-from appliance import db
 from appliance.errors import DomainError
 from appliance.models.users import User
 from appliance.settings import LANGUAGES
+from web import database
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -138,14 +138,7 @@ def init_app(app):
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-
-    @app.before_request
-    def _open_db():
-        db.database.connect(reuse_if_open=True)
-
-    @app.teardown_request
-    def _close_db(exc):
-        db.close()
+    database.init_app(app)
 
     app.before_request(_enforce_session_age)
     app.after_request(_vary_on_htmx)
