@@ -28,8 +28,13 @@ _DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"}, "*": "dtmf_28
 LOOPBACK = "127.0.0.1"
 
 
-def free_port(span=1, low=40000, high=60000, tries=200):
-    """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP."""
+def free_port(span=1, low=20000, high=32000, tries=200):
+    """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP.
+
+    The range sits below the kernel's ephemeral ports (32768-60999 by default): a port
+    found free here cannot be taken by some outgoing connection before its user binds it.
+    It also stays clear of the RTP range of a `make run` appliance (10000-20000).
+    """
     for _ in range(tries):
         base = random.randrange(low, high - span) & ~1
         socks = []
