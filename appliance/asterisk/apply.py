@@ -67,8 +67,8 @@ PJSIP_RESTART_TYPES = ("transport", "system")
 
 DEFAULT_KEEP = 20
 LOCK_TIMEOUT = 30.0
-# "[2026-11-26 00:47:37.123] ERROR[10248][C-00000001] res_sorcery_config.c: message"
-_LOG_LINE = re.compile(r"^\[[^\]]*\] (?P<level>[A-Z]+)\[\d+\](?:\[[^\]]*\])? (?P<text>.*)$")
+# "[2026-11-26 00:47:37.123] ERROR[10248] res_sorcery_config.c: message"; a call's lines add its id: "ERROR[1][C-00000001]"
+_LOG_LINE = re.compile(r"^\[[^\]]*\] (?P<level>[A-Z]+)\[\d+\](?P<call>\[[^\]]*\])? (?P<text>.*)$")
 # A warning that points into a config file ("at line 9 of extensions.conf", "line 14 of ...").
 _FILE_POSITION = re.compile(r"\bline \d+\b")
 
@@ -298,8 +298,11 @@ def _complaints(log, offset, quiet=0.05, limit=0.5):
     found = []
     for line in text.splitlines():
         match = _LOG_LINE.match(line)
-        if match and (match["level"] == "ERROR" or (match["level"] == "WARNING" and
-                                                   _FILE_POSITION.search(match["text"]))):
+        # A line with a call id ("[C-00000001]") comes from a call in progress (Dial to an
+        # unregistered device logs an ERROR), never from the reload: it must not roll back.
+        if not match or match["call"]:
+            continue
+        if match["level"] == "ERROR" or (match["level"] == "WARNING" and _FILE_POSITION.search(match["text"])):
             found.append(match["text"])
     return list(dict.fromkeys(found))  # a broken file is reported once per reader
 
