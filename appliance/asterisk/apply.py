@@ -67,7 +67,8 @@ PJSIP_RESTART_TYPES = ("transport", "system")
 
 DEFAULT_KEEP = 20
 LOCK_TIMEOUT = 30.0
-# "[2026-11-26 00:47:37.123] ERROR[10248] res_sorcery_config.c: message"; a call's lines add its id: "ERROR[1][C-00000001]"
+# "[2026-11-26 00:47:37.123] ERROR[10248] res_sorcery_config.c: message"; lines logged by a call
+# carry its id after the thread: "ERROR[10248][C-00000001]".
 _LOG_LINE = re.compile(r"^\[[^\]]*\] (?P<level>[A-Z]+)\[\d+\](?P<call>\[[^\]]*\])? (?P<text>.*)$")
 # A warning that points into a config file ("at line 9 of extensions.conf", "line 14 of ...").
 _FILE_POSITION = re.compile(r"\bline \d+\b")
