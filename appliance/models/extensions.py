@@ -2,7 +2,10 @@
 import peewee
 
 from appliance.db import BaseModel
-from appliance.models.users import utcnow
+from appliance.models.users import User, utcnow
+
+#: Presence states a person can choose; shown in the company directory.
+PRESENCE_STATES = ("available", "away", "busy", "lunch", "custom")
 
 
 class Extension(BaseModel):
@@ -12,13 +15,36 @@ class Extension(BaseModel):
     name = peewee.CharField(max_length=64)
     enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
+    email = peewee.CharField(max_length=254, default="")
+    language = peewee.CharField(max_length=8, default="pt_BR")
+    voicemail_enabled = peewee.BooleanField(default=True)
+    voicemail_pin = peewee.CharField(max_length=12, default="")
+    #: Channels of all its devices at once (ringing, talking, calling out); one more gets busy.
+    max_calls = peewee.IntegerField(default=2)
+    ring_seconds = peewee.IntegerField(default=25)
+    #: The person who opens this extension's panel.
+    user = peewee.ForeignKeyField(User, null=True, unique=True, on_delete="SET NULL", backref="extensions")
+    # -- toggles the person changes (panel or feature codes); Asterisk reads them from AstDB.
+    dnd = peewee.BooleanField(default=False)
+    forward_always = peewee.CharField(max_length=32, default="")
+    forward_busy = peewee.CharField(max_length=32, default="")
+    forward_no_answer = peewee.CharField(max_length=32, default="")
+    forward_unavailable = peewee.CharField(max_length=32, default="")
+    presence = peewee.CharField(max_length=16, default="available")
+    presence_text = peewee.CharField(max_length=64, default="")
+    #: False until the toggles above reached AstDB (Asterisk was down, or they just changed).
+    toggles_pushed = peewee.BooleanField(default=False)
 
     class Meta:
         table_name = "extensions"
 
     def public_fields(self):
-        """Return the fields an audit entry may show."""
-        return {"number": self.number, "name": self.name, "enabled": self.enabled}
+        """Return the fields an audit entry may show (never the voicemail PIN)."""
+        return {
+            "number": self.number, "name": self.name, "enabled": self.enabled, "email": self.email,
+            "language": self.language, "voicemail": self.voicemail_enabled, "max_calls": self.max_calls,
+            "ring_seconds": self.ring_seconds, "user": self.user.username if self.user_id else "",
+        }
 
 
 class Device(BaseModel):
@@ -78,3 +104,52 @@ class ProvisioningBan(BaseModel):
 
     class Meta:
         table_name = "provisioning_bans"
+
+
+class RingGroup(BaseModel):
+    """A number that rings several extensions: all at once, one by one, or one more each round."""
+
+    number = peewee.CharField(max_length=8, unique=True)
+    name = peewee.CharField(max_length=64)
+    strategy = peewee.CharField(max_length=16, default="ringall")
+    #: Ring all: how long everyone rings; hunt strategies: the whole hunt's limit.
+    ring_seconds = peewee.IntegerField(default=20)
+    #: Hunt strategies: how long each step rings.
+    member_seconds = peewee.IntegerField(default=15)
+    #: Where an unanswered call goes: "hangup", "extension:201", "voicemail:201", "group:600".
+    destination = peewee.CharField(max_length=40, default="hangup")
+
+    class Meta:
+        table_name = "ring_groups"
+
+
+class RingGroupMember(BaseModel):
+    """An extension in a ring group, at its place in the hunt order."""
+
+    group = peewee.ForeignKeyField(RingGroup, backref="members", on_delete="CASCADE")
+    extension = peewee.ForeignKeyField(Extension, backref="ring_groups", on_delete="CASCADE")
+    position = peewee.IntegerField()
+
+    class Meta:
+        table_name = "ring_group_members"
+        indexes = ((("group", "extension"), True),)
+
+
+class PickupGroup(BaseModel):
+    """Extensions that may answer each other's ringing calls with the pickup code."""
+
+    name = peewee.CharField(max_length=40, unique=True)
+
+    class Meta:
+        table_name = "pickup_groups"
+
+
+class PickupGroupMember(BaseModel):
+    """An extension in a pickup group."""
+
+    group = peewee.ForeignKeyField(PickupGroup, backref="members", on_delete="CASCADE")
+    extension = peewee.ForeignKeyField(Extension, backref="pickup_groups", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "pickup_group_members"
+        indexes = ((("group", "extension"), True),)
