@@ -43,6 +43,39 @@ def _ingest_call_records(engine):
         log.exception("call record ingest failed")
 
 
+def _push_call_settings():
+    from appliance.services import extension_settings
+
+    try:
+        extension_settings.push()
+    except Exception:  # rows stay marked unpushed; the next run retries
+        log.exception("pushing call settings to Asterisk failed")
+
+
+def _reconcile_call_settings(engine):
+    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
+    from appliance.services import extension_settings
+
+    try:
+        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
+            pushed, taken = extension_settings.reconcile(ami)
+        if pushed or taken:
+            log.info("call settings reconciled: %d pushed to Asterisk, %d taken from phones", pushed, taken)
+    except AmiError as error:
+        log.info("call settings not reconciled yet: %s", error)
+    except Exception:
+        log.exception("reconciling call settings failed")
+
+
+def on_engine_event(event):
+    """Bring what a feature code changed in AstDB (its UserEvent) into the database."""
+    from appliance.services import extension_settings
+
+    if event.get("Event") == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
+        extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
+                                              event.get("Value", ""))
+
+
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
     from appliance.services import engine_sync
@@ -57,10 +90,15 @@ def run(conf, stop_event=None):
     engine = engine_sync.configure_from_settings(conf)
     watcher = None
     if engine is not None:
-        watcher = Watcher(engine, conf["VAR_DIR"]).start()
+        watcher = Watcher(engine, conf["VAR_DIR"], on_event=on_engine_event,
+                          on_connect=lambda: scheduler.add_job(_reconcile_call_settings, args=[engine])).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         scheduler.add_job(_ingest_call_records, "interval", args=[engine], seconds=1, id="cdr-ingest",
                           max_instances=1, coalesce=True)
+        scheduler.add_job(_push_call_settings, "interval", seconds=2, id="call-settings-push",
+                          max_instances=1, coalesce=True)
+        scheduler.add_job(_reconcile_call_settings, "interval", args=[engine], minutes=5,
+                          id="call-settings-reconcile", max_instances=1, coalesce=True)
     scheduler.start()
     log.info("daemon started")
     try:

@@ -38,3 +38,8 @@ def generate(length=20):
 #: A hash that matches no password: verified against when the user does not
 #: exist, so a login takes as long for an unknown name as for a wrong password.
 DUMMY_HASH = hash_password(generate())
+
+
+def generate_pin(digits=6):
+    """Return a random numeric PIN (voicemail) of ``digits`` digits."""
+    return "".join(secrets.choice("0123456789") for _ in range(digits))

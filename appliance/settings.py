@@ -34,6 +34,9 @@ DEFAULTS = {
     "WEB_BIND": "127.0.0.1:8000",
     # Run Asterisk and apply every change to it (off only in tests of the web layer).
     "ENGINE_ENABLED": True,
+    # Feature codes that differ from the defaults ({"dnd_on": "*76", ...}; names in
+    # appliance/asterisk/confgen/features.py), listed in every extension's panel.
+    "FEATURE_CODES": {},
     # The engine root: empty means the cached Debian sid root built by `centralina engine build`;
     # "/" in the appliance image, where Asterisk is installed natively.
     "ENGINE_ROOT": "",

@@ -62,14 +62,16 @@ def _uptime(facts, native):
 class Watcher:
     """Keep ``VAR_DIR/live/engine.json`` in step with Asterisk: on events, and at a steady beat."""
 
-    def __init__(self, engine, var_dir):
+    def __init__(self, engine, var_dir, on_event=None, on_connect=None):
         self.engine = engine
         self.var_dir = var_dir
+        self._on_event_hook = on_event
+        self._on_connect_hook = on_connect
         self.ami_settings = AmiSettings.for_engine(engine.settings)
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._session = None
-        self._events = AmiEvents(self.ami_settings, self._on_event, on_connect=self._dirty.set)
+        self._events = AmiEvents(self.ami_settings, self._on_event, on_connect=self._on_connect)
         self._thread = threading.Thread(target=self._run, name="centralina-watcher", daemon=True)
 
     def start(self):
@@ -87,9 +89,24 @@ class Watcher:
         if self._session is not None:
             self._session.close()
 
+    def _on_connect(self):
+        self._dirty.set()
+        if self._on_connect_hook is not None:
+            self._hook(self._on_connect_hook)
+
     def _on_event(self, event):
         if event.get("Event") in STATE_EVENTS:
             self._dirty.set()
+        if self._on_event_hook is not None:
+            self._hook(self._on_event_hook, event)
+
+    @staticmethod
+    def _hook(function, *args):
+        # A failing hook must not stop the event stream the live state depends on.
+        try:
+            function(*args)
+        except Exception:
+            log.exception("watcher hook %s failed", getattr(function, "__name__", function))
 
     def _run(self):
         while not self._stopping.is_set():

@@ -184,6 +184,21 @@ class Ami:
             raise
         return rows[0]["Val"] if rows else None
 
+    def db_tree(self, family):
+        """Return every AstDB entry under ``family`` as {key below the family: value}."""
+        try:
+            rows = self._list("DBGetTree", Family=family)
+        except AmiActionFailed as exc:
+            if exc.reason == "Database entry not found":
+                return {}
+            raise
+        prefix = f"/{family}/"
+        return {row["Key"][len(prefix):]: row.get("Val", "") for row in rows if row.get("Key", "").startswith(prefix)}
+
+    def set_variable(self, name, value, channel=None):
+        """Set a variable or write a dialplan function (``DEVICE_STATE(Custom:DND201)``); global without ``channel``."""
+        self._send(Action("Setvar", Channel=channel, Variable=name, Value=value))
+
     def db_put(self, family, key, value):
         """Store ``value`` at ``family/key`` in AstDB."""
         self._send(Action("DBPut", Family=family, Key=key, Val=value))

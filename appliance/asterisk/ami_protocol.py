@@ -117,6 +117,7 @@ def _event_class(name):
 EVENT_LISTS = {
     action: (_event_class(item), _event_class(complete)) for action, (item, complete) in {
         "DBGet": ("DBGetResponse", "DBGetComplete"),
+        "DBGetTree": ("DBGetTreeResponse", "DBGetTreeComplete"),
         "PJSIPShowContacts": ("ContactList", "ContactListComplete"),
         "CoreShowChannels": ("CoreShowChannel", "CoreShowChannelsComplete"),
     }.items()

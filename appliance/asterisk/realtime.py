@@ -30,6 +30,11 @@ SCHEMA = {
         "outbound_auth": "VARCHAR(40)",
         "media_address": "VARCHAR(40)",
         "bind_rtp_to_media_address": "VARCHAR(3)",
+        "set_var": "VARCHAR(200)",
+        "subscribe_context": "VARCHAR(40)",
+        "named_call_group": "VARCHAR(200)",
+        "named_pickup_group": "VARCHAR(200)",
+        "mailboxes": "VARCHAR(100)",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
@@ -41,6 +46,25 @@ SCHEMA = {
         "auth_type": "VARCHAR(20)",
         "username": "VARCHAR(40)",
         "password": "VARCHAR(80)",
+    },
+    # Centralina's own: what the dialplan reads about an extension at call time.
+    "cn_extensions": {
+        "id": "VARCHAR(20) NOT NULL PRIMARY KEY",
+        "name": "VARCHAR(64)",
+        "dial": "VARCHAR(1000)",
+        "voicemail": "VARCHAR(3)",
+        "max_calls": "INTEGER",
+        "ring_seconds": "INTEGER",
+        "language": "VARCHAR(8)",
+    },
+    # app_voicemail's realtime mailboxes (contrib schema "voicemail", the columns used).
+    "cn_voicemail": {
+        "id": "VARCHAR(20) NOT NULL PRIMARY KEY",
+        "uniqueid": "VARCHAR(20) UNIQUE",
+        "context": "VARCHAR(80)",
+        "mailbox": "VARCHAR(80)",
+        "password": "VARCHAR(80)",
+        "fullname": "VARCHAR(80)",
     },
 }
 
@@ -72,9 +96,12 @@ def sync_rows(db_path, rows, only_ids=None):
     transaction; tables absent from ``rows`` are left alone. With ``only_ids``
     just those ids are compared (an id among them with no row is deleted) and
     every other row is left untouched, unread: one edit costs one lookup, not
-    a pass over every device. Return the changed ids per table
+    a pass over every device. ``only_ids`` may also be {table: ids}, naming
+    every table in ``rows``. Return the changed ids per table
     ({table: sorted ids}, changed tables only).
     """
+    if only_ids is not None and not isinstance(only_ids, dict):
+        only_ids = {table: only_ids for table in rows}
     for table, table_rows in rows.items():
         if table not in SCHEMA:
             raise ValueError(f"unknown realtime table {table!r}")
@@ -82,7 +109,7 @@ def sync_rows(db_path, rows, only_ids=None):
             unknown = set(row) - set(SCHEMA[table])
             if unknown:
                 raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
-            if only_ids is not None and row["id"] not in only_ids:
+            if only_ids is not None and row["id"] not in only_ids[table]:
                 raise ValueError(f"{table}: row {row['id']!r} is outside only_ids")
     conn = connect(db_path)
     try:
@@ -94,7 +121,7 @@ def sync_rows(db_path, rows, only_ids=None):
             if only_ids is None:
                 found = conn.execute(f"SELECT {names} FROM {table}")
             else:
-                ids = sorted(only_ids)
+                ids = sorted(only_ids[table])
                 found = conn.execute(f"SELECT {names} FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids)
             have = {r[0]: tuple(map(_text, r)) for r in found}
             want = {row["id"]: tuple(_text(row.get(c)) for c in columns) for row in table_rows}

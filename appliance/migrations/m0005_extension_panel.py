@@ -1,4 +1,6 @@
 """Extension fields (e-mail, language, voicemail, call limits, linked user, user toggles), ring and pickup groups."""
+import secrets
+
 import peewee
 from playhouse.migrate import migrate
 
@@ -35,8 +37,13 @@ def up(db, migrator):
         migrator.add_column("extensions", "forward_unavailable", peewee.CharField(max_length=32, default="")),
         migrator.add_column("extensions", "presence", peewee.CharField(max_length=16, default="available")),
         migrator.add_column("extensions", "presence_text", peewee.CharField(max_length=64, default="")),
-        migrator.add_column("extensions", "toggles_pushed", peewee.BooleanField(default=False)),
+        migrator.add_column("extensions", "toggles_pushed", peewee.BooleanField(default=True)),
     )
+
+    # Existing mailboxes get a random PIN: app_voicemail opens a mailbox with an empty one to anyone.
+    for (extension_id,) in db.execute_sql("SELECT id FROM extensions").fetchall():
+        pin = "".join(secrets.choice("0123456789") for _ in range(6))
+        db.execute_sql(f"UPDATE extensions SET voicemail_pin = {db.param} WHERE id = {db.param}", (pin, extension_id))
 
     class RingGroups(Base):
         number = peewee.CharField(max_length=8, unique=True)

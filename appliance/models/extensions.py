@@ -32,8 +32,9 @@ class Extension(BaseModel):
     forward_unavailable = peewee.CharField(max_length=32, default="")
     presence = peewee.CharField(max_length=16, default="available")
     presence_text = peewee.CharField(max_length=64, default="")
-    #: False until the toggles above reached AstDB (Asterisk was down, or they just changed).
-    toggles_pushed = peewee.BooleanField(default=False)
+    #: False from a change in the app until the toggles above reach AstDB (Asterisk may be down).
+    #: A new extension has nothing to push: absent AstDB keys mean the defaults.
+    toggles_pushed = peewee.BooleanField(default=True)
 
     class Meta:
         table_name = "extensions"

@@ -15,9 +15,11 @@ from appliance import passwords
 from appliance.asterisk import apply, confgen, engine_root, realtime
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
+from appliance.services import engine_rows
 
 log = logging.getLogger(__name__)
 _engine = None
+_codes = None
 _pending = threading.local()
 
 
@@ -47,10 +49,15 @@ def _ami_secret(var_dir):
     return path.read_text().strip()
 
 
-def configure(engine):
-    """Let ``request()`` apply changes to ``engine`` (None turns it off)."""
-    global _engine
-    _engine = engine
+def configure(engine, codes=None):
+    """Let ``request()`` apply changes to ``engine`` (None turns it off) with feature ``codes``."""
+    global _engine, _codes
+    _engine, _codes = engine, codes
+
+
+def feature_codes():
+    """Return the feature codes of this installation."""
+    return _codes or confgen.FeatureCodes()
 
 
 def configured_engine():
@@ -61,14 +68,15 @@ def configured_engine():
 def configure_from_settings(conf):
     """Configure from app settings when ENGINE_ENABLED; return the Engine or None."""
     engine = Engine(engine_settings(conf)) if conf.get("ENGINE_ENABLED") else None
-    configure(engine)
+    configure(engine, confgen.feature_codes_from(conf.get("FEATURE_CODES")))
     return engine
 
 
-def request(usernames=None, files=True):
+def request(usernames=None, files=True, numbers=()):
     """Ask for one sync after the running transaction commits (at once outside a transaction).
 
-    ``usernames``: the SIP devices whose rows may have changed (None: every device);
+    ``usernames``: the SIP devices whose rows may have changed (None: every device and
+    extension); ``numbers``: extensions whose rows may have changed (their devices' too);
     ``files``: whether the config files may have changed (a new or removed number does;
     a password, name or enabled change is rows only, live with no reload). The requests
     of one transaction add up. The sync runs in the caller's thread: an ApplyFailed it
@@ -78,11 +86,12 @@ def request(usernames=None, files=True):
         return
     wanted = getattr(_pending, "wanted", None)
     if wanted is None:
-        wanted = _pending.wanted = {"usernames": set(), "all": False, "files": False}
+        wanted = _pending.wanted = {"usernames": set(), "numbers": set(), "all": False, "files": False}
     if usernames is None:
         wanted["all"] = True
     else:
         wanted["usernames"].update(usernames)
+        wanted["numbers"].update(numbers)
     wanted["files"] |= files
     # Registered on every call, run once: a rolled-back transaction drops its callbacks
     # but leaves the request behind, which then joins the next transaction's sync.
@@ -93,13 +102,30 @@ def _sync_pending():
     wanted = getattr(_pending, "wanted", None)
     if wanted is not None and _engine is not None:
         _pending.wanted = None
-        sync(_engine, usernames=None if wanted["all"] else wanted["usernames"], files=wanted["files"])
+        if wanted["all"]:
+            sync(_engine, files=wanted["files"])
+        else:
+            sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"])
 
 
-def sync(engine, usernames=None, files=True):
-    """Compile the database into realtime rows (of ``usernames``, or all) and, with ``files``, config files."""
-    from appliance.services.extensions import engine_devices
+def _scoped_rows(usernames, numbers, media_address):
+    """Return (rows, only_ids) for the devices ``usernames`` and extensions ``numbers``, and their kin."""
+    from appliance.models.extensions import Device, Extension
 
+    numbers = set(numbers)
+    if usernames:
+        query = Device.select(Extension.number).join(Extension).where(Device.sip_username.in_(sorted(usernames)))
+        numbers.update(row.extension.number for row in query)
+    # Every device of a touched extension: its row carries the dial string of all of them.
+    devices = engine_rows.engine_devices(numbers=numbers) if numbers else []
+    rows = confgen.endpoint_rows(devices, media_address, engine_rows.engine_extensions(numbers) if numbers else [])
+    device_ids = set(usernames) | {device.username for device in devices}
+    only_ids = {table: (numbers if table.startswith("cn_") else device_ids) for table in rows}
+    return rows, only_ids
+
+
+def sync(engine, usernames=None, files=True, numbers=()):
+    """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files."""
     settings = engine.settings
     engine.create_dirs()
     rows_path = engine.host_path(settings.realtime_db)
@@ -107,10 +133,15 @@ def sync(engine, usernames=None, files=True):
     # not let the older snapshot land last.
     with open(engine.host_path(settings.instance_dir / "run" / "realtime.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        rows = confgen.endpoint_rows(engine_devices(usernames), settings.media_address)
-        changed = realtime.sync_rows(rows_path, rows, only_ids=usernames)
+        if usernames is None:
+            rows, only_ids = confgen.endpoint_rows(
+                engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
+        else:
+            rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
+        changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
     if changed:
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running())
-    return apply.apply(engine, lambda: confgen.render_all(settings, engine_devices(enabled_only=False)))
+    return apply.apply(engine, lambda: confgen.render_all(
+        settings, engine_rows.engine_devices(enabled_only=False), engine_rows.engine_ring_groups(), feature_codes()))

@@ -7,7 +7,7 @@ from appliance import passwords
 from appliance.db import database
 from appliance.errors import DomainError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension
+from appliance.models.extensions import Device, Extension, RingGroup
 from appliance.services import audit, engine_sync
 from appliance.services.extensions import SIP_PASSWORD_LENGTH, _clean_name, _validate_number
 
@@ -50,13 +50,16 @@ def _check(rows):
         errors += [RowError(row, field, message, params) for field, (message, params) in fields.items()]
         clean.append((row, number, name, enabled))
     numbers = [number for _, number, _, _ in clean]
-    taken = set()
+    taken, groups = set(), set()
     for start in range(0, len(numbers), 500):  # SQLite caps the variables of one statement
         chunk = numbers[start:start + 500]
         taken |= {e.number for e in Extension.select(Extension.number).where(Extension.number.in_(chunk))}
         taken |= {d.sip_username for d in Device.select(Device.sip_username).where(Device.sip_username.in_(chunk))}
+        groups |= {g.number for g in RingGroup.select(RingGroup.number).where(RingGroup.number.in_(chunk))}
     errors += [RowError(row, "number", N_("Extension %(number)s already exists."), {"number": number})
                for row, number, _, _ in clean if number in taken]
+    errors += [RowError(row, "number", N_("Number %(number)s is already in use."), {"number": number})
+               for row, number, _, _ in clean if number in groups]
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
     return clean
@@ -65,7 +68,8 @@ def _check(rows):
 def _create_all(clean, actor, action):
     with database.atomic():
         for start in range(0, len(clean), 500):
-            Extension.insert_many([{"number": n, "name": name, "enabled": enabled}
+            Extension.insert_many([{"number": n, "name": name, "enabled": enabled,
+                                    "voicemail_pin": passwords.generate_pin()}
                                    for _, n, name, enabled in clean[start:start + 500]]).execute()
         ids = {}
         numbers = [n for _, n, _, _ in clean]

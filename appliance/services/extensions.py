@@ -6,7 +6,7 @@ from appliance import passwords
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension
+from appliance.models.extensions import Device, Extension, RingGroup
 from appliance.services import audit, engine_sync
 
 NUMBER_RE = re.compile(r"^[1-9][0-9]{1,7}$")
@@ -94,7 +94,9 @@ def create(data, actor):
     with database.atomic():
         if find_extension(number) is not None or Device.select().where(Device.sip_username == number).exists():
             raise ValidationError.one("number", N_("Extension %(number)s already exists."), number=number)
-        extension = Extension.create(number=number, name=name)
+        if RingGroup.select().where(RingGroup.number == number).exists():
+            raise ValidationError.one("number", N_("Number %(number)s is already in use."), number=number)
+        extension = Extension.create(number=number, name=name, voicemail_pin=passwords.generate_pin())
         device = Device.create(
             extension=extension,
             label="",
@@ -132,7 +134,7 @@ def delete(extension_id, actor):
         extension = get_extension(extension_id)
         audit.record(actor, "extension.delete", "extension", extension.id, extension.number,
                      before=extension.public_fields())
-        engine_sync.request(_usernames(extension))
+        engine_sync.request(_usernames(extension), numbers=[extension.number])
         extension.delete_instance(recursive=True)
 
 
@@ -150,23 +152,3 @@ def regenerate_password(device_id, actor):
 
 def _usernames(extension):
     return [device.sip_username for device in extension.devices]
-
-
-def engine_devices(usernames=None, enabled_only=True):
-    """Return SIP devices as the config compiler's input rows: of enabled extensions, or all; optionally some."""
-    from appliance.asterisk.confgen import SipDevice
-
-    query = Device.select(Device, Extension).join(Extension).order_by(Extension.number, Device.id)
-    if enabled_only:
-        query = query.where(Extension.enabled)
-    if usernames is not None:
-        query = query.where(Device.sip_username.in_(sorted(usernames)))
-    return [
-        SipDevice(
-            username=device.sip_username,
-            password=device.sip_password,
-            extension=device.extension.number,
-            display_name=device.extension.name,
-        )
-        for device in query
-    ]

@@ -111,6 +111,20 @@ class SippProcess:
             self.result = _result(self.command, self._proc.returncode, output, self.workdir)
         return self.result
 
+    def received_so_far(self, method):
+        """Return the ``method`` requests received until now (read from the live message trace)."""
+        _, received = _messages(self.workdir / "messages.log")
+        return [m for m in received if m.startswith(f"{method} ")]
+
+    def wait_for_request(self, method, timeout=10.0):
+        """Wait (bounded) until a ``method`` request has arrived; return whether it did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.received_so_far(method):
+                return True
+            time.sleep(0.05)
+        return False
+
     def __enter__(self):
         return self
 
@@ -182,8 +196,8 @@ class Sipp:
         """REGISTER with a password the server must refuse (401 after the digest retry)."""
         return self.register(username, password, final=401, **kwargs)
 
-    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True):
-        """Register ``username`` and answer ``calls`` calls in the background.
+    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True):
+        """Register ``username`` and answer ``calls`` calls in the background (``answer=False``: ring only).
 
         Use as a context manager: on exit the UAS is stopped (by its PID) and
         its contact is removed, so later tests don't ring a dead address.
@@ -192,9 +206,13 @@ class Sipp:
         registered = self.register(username, password, port=port)
         if not registered.ok:
             raise AssertionError(f"UAS {username} could not register: {registered}")
-        scenario = self._scenario("uas.xml")
-        cmd, run_dir = self._command(scenario, port=port, calls=calls, timeout=timeout,
-                                     extra=["-rtp_echo"] if rtp_echo else [])
+        # A phone with a mailbox gets an unsolicited MWI NOTIFY when it registers: -aa
+        # answers it, but SIPp counts it as a call; so a one-call UAS stops itself after
+        # its call instead of after -m calls.
+        stop = '  <nop><action><exec int_cmd="stop_gracefully"/></action></nop>' if calls == 1 else ""
+        scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
+        cmd, run_dir = self._command(scenario, port=port, calls=calls if calls > 1 else 100, timeout=timeout,
+                                     extra=["-aa", *(["-rtp_echo"] if rtp_echo else [])])
         if not trace:  # under load, tracing every message would measure the disk
             cmd.remove("-trace_msg")
         return SippProcess(cmd, run_dir, timeout or self.timeout,
@@ -215,6 +233,37 @@ class Sipp:
         cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
                                      auth=(from_user, password), keys=keys)
         return self._run(cmd, run_dir, timeout=self.timeout + hold_seconds)
+
+    def call_until_hung_up(self, from_user, password, to_number, timeout=None):
+        """Call ``to_number``, expect 200, and stay until the far end hangs up (BYE)."""
+        scenario = self._scenario("uac_call_wait_bye.xml", dtmf="", hold_ms=0)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
+                                     auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
+        return self._run(cmd, run_dir, timeout=timeout)
+
+    def call_with_audio(self, from_user, password, to_number, *, wait_seconds, after_seconds=1.0,
+                        pcap=DTMF_PCAP_DIR / "g711a.pcap"):
+        """Call ``to_number`` offering G.711 a-law, play ``pcap`` after ``wait_seconds``, then hang up."""
+        scenario = self._scenario("uac_call_audio.xml", wait_ms=int(wait_seconds * 1000),
+                                  after_ms=int(after_seconds * 1000), pcap=pcap, dtmf="", hold_ms=0)
+        timeout = self.timeout + wait_seconds + after_seconds
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
+                                     auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
+        return self._run(cmd, run_dir, timeout=timeout)
+
+    def notifies(self, username, password, seconds):
+        """Register ``username`` and collect every NOTIFY for ``seconds`` (a context manager).
+
+        Read them with ``.received_so_far("NOTIFY")``; on exit the contact is removed.
+        """
+        port = free_port()
+        registered = self.register(username, password, port=port)
+        if not registered.ok:
+            raise AssertionError(f"{username} could not register: {registered}")
+        scenario = self._scenario("notify_loop.xml")
+        cmd, run_dir = self._command(scenario, port=port, timeout=seconds)
+        return SippProcess(cmd, run_dir, seconds,
+                           on_exit=lambda: self.register(username, password, port=port, expires=0))
 
     def call_load(self, from_user, password, to_number, *, calls, rate, limit=50, timeout=120.0):
         """Place ``calls`` answered-then-hung-up calls at ``rate`` per second (``limit`` at once).

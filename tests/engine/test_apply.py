@@ -8,7 +8,7 @@ from appliance.asterisk.ami import Ami, AmiEvents, AmiSettings
 from appliance.asterisk.confgen import render_all
 from tests.engine.sipp import free_port
 
-ECHO_EXTENSION = "exten => 7777,1,Answer()\n same => n,Echo()\n same => n,Hangup()\n"
+ECHO_EXTENSION = "\n[internal]\nexten => 7777,1,Answer()\n same => n,Echo()\n same => n,Hangup()\n"
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen import ExtensionRow, RingGroupRow, SipDevice, endpoint_rows, render_all
 from appliance.asterisk.engine import EngineSettings
 from tests.golden import assert_golden
 
@@ -14,12 +14,22 @@ SETTINGS = EngineSettings(
     http_port=8088, rtp_start=10000, rtp_end=20000,
 )
 DEVICES = [
-    SipDevice("201", "secret-201", "201", "Alice"),
-    SipDevice("202", "secret-202", "202", "Bob"),
+    SipDevice("201", "secret-201", "201", "Alice", pickup_groups=("pickup1",), voicemail=True),
+    SipDevice("202", "secret-202", "202", "Bob", pickup_groups=("pickup1",)),
     SipDevice("1001-desk", "desk-pw", "1001", "Reception desk"),
     SipDevice("1001-soft", "soft-pw", "1001", "Reception softphone", max_contacts=3),
 ]
-FILES = render_all(SETTINGS, DEVICES)
+EXTENSIONS = [
+    ExtensionRow("201", "Alice", voicemail=True, voicemail_pin="4321", max_calls=3, ring_seconds=20),
+    ExtensionRow("202", "Bob", language="en"),
+    ExtensionRow("1001", "Reception"),
+]
+RING_GROUPS = [
+    RingGroupRow("600", "Vendas", ("201", "202"), "ringall", destination="voicemail:201"),
+    RingGroupRow("601", "Suporte", ("202", "201", "1001"), "memoryhunt", member_seconds=10,
+                 destination="extension:1001"),
+]
+FILES = render_all(SETTINGS, DEVICES, RING_GROUPS)
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
@@ -28,6 +38,6 @@ def test_rendered_file_matches_golden(name):
 
 
 def test_endpoint_rows_match_golden():
-    rows = endpoint_rows(DEVICES, SETTINGS.media_address)
+    rows = endpoint_rows(DEVICES, SETTINGS.media_address, EXTENSIONS)
 
     assert_golden("endpoint_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")

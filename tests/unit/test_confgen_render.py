@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen import (
+    ExtensionRow,
+    RingGroupRow,
+    SipDevice,
+    endpoint_rows,
+    feature_codes_from,
+    render_all,
+)
 from appliance.asterisk.confgen.extensions import render_extensions_conf
 from appliance.asterisk.confgen.modules import MODULES
 from appliance.asterisk.confgen.pjsip import render_pjsip_conf
@@ -16,18 +23,42 @@ SETTINGS = EngineSettings(engine_root=Path("/"), instance="unit", ami_secret="un
 def test_devices_sharing_an_extension_are_dialled_together():
     devices = [SipDevice("b", "pw", "300", "B"), SipDevice("a", "pw", "300", "A")]
 
-    text = render_extensions_conf(devices)
+    row = endpoint_rows(devices)["cn_extensions"][0]
 
-    assert "exten => 300,1,Dial(PJSIP/a&PJSIP/b,30)" in text
-    assert text.count("exten => 300,") == 1
+    assert row["id"] == "300" and row["dial"] == "PJSIP/a&PJSIP/b"
+    # One BLF hint for the number, covering both devices.
+    assert "exten => 300,hint,PJSIP/a&PJSIP/b&Custom:DND300,CustomPresence:300" in render_extensions_conf(devices)
 
 
-def test_extensions_are_ordered_by_number_length_then_value():
+def test_hints_are_ordered_by_number_length_then_value():
     devices = [SipDevice(n, "pw", n, n) for n in ("1000", "30", "200")]
 
     text = render_extensions_conf(devices)
 
     assert text.index("exten => 30,") < text.index("exten => 200,") < text.index("exten => 1000,")
+
+
+def test_a_mailbox_without_a_pin_is_refused():
+    # app_voicemail lets anyone into a mailbox whose password is empty.
+    with pytest.raises(ValueError):
+        ExtensionRow("201", "A", voicemail=True, voicemail_pin="")
+
+
+def test_feature_codes_may_not_be_prefixes_of_each_other():
+    with pytest.raises(ValueError):
+        feature_codes_from({"dnd_on": "*7", "dnd_off": "*79"})
+    with pytest.raises(ValueError):
+        feature_codes_from({"no_such_feature": "*11"})
+    assert feature_codes_from({"dnd_on": "*76"}).dnd_on == "*76"
+
+
+def test_ring_group_hunts_its_members_in_order():
+    group = RingGroupRow("600", "Vendas", ("202", "201"), "hunt", member_seconds=7, destination="voicemail:201")
+
+    text = render_extensions_conf([], [group])
+
+    assert text.index("Dial(Local/202@cn-group-member,7)") < text.index("Dial(Local/201@cn-group-member,7)")
+    assert "VoiceMail(201@default,u)" in text
 
 
 def test_rendering_touches_nothing_and_is_deterministic():

@@ -10,7 +10,8 @@ def syncs(tmp_path, monkeypatch):
     database = db.init(f"sqlite:///{tmp_path / 'sync.db'}")
     migrations.upgrade(database)
     calls = []
-    monkeypatch.setattr(engine_sync, "sync", lambda engine, usernames, files: calls.append((engine, usernames, files)))
+    monkeypatch.setattr(engine_sync, "sync", lambda engine, usernames=None, files=True, numbers=():
+                        calls.append((engine, usernames, files)))
     engine_sync.configure("the-engine")
     yield calls
     engine_sync.configure(None)
@@ -56,3 +57,13 @@ def test_without_an_engine_nothing_happens(syncs):
     with db.database.atomic():
         engine_sync.request()
     assert syncs == []
+
+
+def test_extension_numbers_ride_along_with_the_devices(tmp_path, monkeypatch, syncs):
+    seen = []
+    monkeypatch.setattr(engine_sync, "sync", lambda engine, usernames=None, files=True, numbers=():
+                        seen.append((usernames, set(numbers))))
+    with db.database.atomic():
+        engine_sync.request(["201"], files=False, numbers=["201"])
+        engine_sync.request(["202-2"], files=False)
+    assert seen == [({"201", "202-2"}, {"201"})]

@@ -9,7 +9,8 @@ from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
 from .defaults import DEFAULTS_ONLY, render_defaults_only
-from .extensions import render_extensions_conf
+from .extensions import RING_DEVICES_CONTEXT, render_extensions_conf
+from .features import FeatureCodes, feature_codes_from
 from .http import render_http_conf
 from .indications import render_indications_conf
 from .logger import render_logger_conf
@@ -24,16 +25,18 @@ from .pjsip import (
 )
 from .pjsip_notify import render_pjsip_notify_conf
 from .rtp import render_rtp_conf
-from .types import SipDevice
+from .types import ExtensionRow, RingGroupRow, SipDevice
+from .voicemail import render_voicemail_conf
 
-__all__ = ["SipDevice", "endpoint_rows", "render_all"]
+__all__ = ["ExtensionRow", "FeatureCodes", "RING_DEVICES_CONTEXT", "RingGroupRow", "SipDevice",
+           "endpoint_rows", "feature_codes_from", "render_all"]
 
 
-def render_all(settings, devices):
-    """Return every config file for ``settings`` and ``devices`` as {file name: text}.
+def render_all(settings, devices, ring_groups=(), codes=None):
+    """Return every config file for ``settings``, ``devices``, ``ring_groups`` and feature ``codes``.
 
-    Device credentials are not in these files: they are realtime rows
-    (``endpoint_rows(devices, settings.media_address)``).
+    Device credentials and extension settings are not in these files: they are
+    realtime rows (``endpoint_rows(devices, settings.media_address, extensions)``).
     """
     files = {
         "asterisk.conf": render_asterisk_conf(settings),
@@ -51,7 +54,8 @@ def render_all(settings, devices):
         "sorcery.conf": render_sorcery_conf(),
         "extconfig.conf": render_extconfig_conf(),
         "res_config_sqlite3.conf": render_res_config_sqlite3_conf(settings),
-        "extensions.conf": render_extensions_conf(devices),
+        "extensions.conf": render_extensions_conf(devices, ring_groups, codes),
+        "voicemail.conf": render_voicemail_conf(),
     }
     files.update((name, render_defaults_only()) for name in DEFAULTS_ONLY)
     return files

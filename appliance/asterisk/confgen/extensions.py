@@ -1,32 +1,229 @@
-"""Render extensions.conf: the internal context where every extension rings its devices."""
-from collections import defaultdict
+"""Render extensions.conf: how a call to a number is handled, with no per-call Python.
 
+Extensions are not listed here one by one. A call to a number goes to
+``cn-dial``, which reads the extension's realtime row (``cn_extensions``:
+devices to ring, ring time, mailbox, call limit) and the person's toggles in
+AstDB (family ``CN``: DND and forwards, written by the app through AMI or by
+the feature codes below). So a new extension or device, and every toggle, is
+live on the next call without a dialplan reload; this file changes only for
+ring groups, feature codes and BLF hints.
+"""
 from .asterisk import HEADER
+from .features import FeatureCodes
 
 INTERNAL_CONTEXT = "internal"
-#: Dialling this answers and echoes the caller's audio back (a common PBX code).
-ECHO_TEST_NUMBER = "*43"
-RING_SECONDS = 30
+#: Rings an extension's own devices only: click-to-call's first leg, ring group members.
+RING_DEVICES_CONTEXT = "cn-ring-devices"
+#: Where phones SUBSCRIBE for BLF (the endpoints' subscribe_context).
+HINTS_CONTEXT = "cn-hints"
+#: Mailboxes of app_voicemail live in this voicemail context.
+VOICEMAIL_CONTEXT = "default"
+#: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
+ASTDB_FAMILY = "CN"
+#: Forwards followed by one call before it is refused: a forward loop ends here.
+MAX_FORWARD_HOPS = 5
+#: Extension numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
+EXTENSION_PATTERNS = ("_[1-9]X", "_[1-9]X.")
+
+ECHO_TEST_NUMBER = FeatureCodes().echo_test
 
 
-def render_extensions_conf(devices):
-    """Return extensions.conf; devices sharing an extension are dialled together."""
-    by_extension = defaultdict(list)
-    for device in devices:
-        by_extension[device.extension].append(device.username)
+def _block(*lines):
+    return list(lines) + [""]
+
+
+def _dial_extension():
+    # One pattern extension with labels, not a Gosub: the CDR's dst stays the
+    # number dialled (a Gosub to "s" would show "s").
+    row = "HASH(cn,{})"
+    db = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
+    return _block(
+        "[cn-dial]",
+        "; A call to an extension: its row, then the person's toggles, then its devices.",
+        "exten => _X.,1,Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        f' same => n,GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
+        ' same => n,Set(__CN_HOPS=$[0${CN_HOPS} + 1])',
+        f" same => n,GotoIf($[${{CN_HOPS}} > {MAX_FORWARD_HOPS}]?loop)",
+        f' same => n,Set(CHANNEL(language)=${{{row.format("language")}}})',
+        f" same => n,Set(CN_FWD=${{{db.format('fwd_always')}}})",
+        ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
+        f' same => n,GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
+        "; Every channel of the extension's devices counts: ringing, talking, calling out.",
+        " same => n,GotoIf($[${GROUP_COUNT(${EXTEN}@cn-in)} + ${GROUP_COUNT(${EXTEN}@cn-out)}"
+        f" >= ${{{row.format('max_calls')}}}]?BUSY)",
+        " same => n,Set(GROUP(cn-in)=${EXTEN})",
+        "; Directed pickup finds the ringing channel by this mark (app_directed_pickup).",
+        " same => n,Set(_PICKUPMARK=${EXTEN})",
+        f" same => n,Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
+        " same => n,Goto(${DIALSTATUS})",
+        f" same => n(NOANSWER),Set(CN_FWD=${{{db.format('fwd_noanswer')}}})",
+        ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
+        f' same => n,GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_unavail)',
+        " same => n,Hangup()",
+        f" same => n(BUSY),Set(CN_FWD=${{{db.format('fwd_busy')}}})",
+        ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
+        f' same => n,GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_busy)',
+        " same => n,Busy(10)",
+        " same => n(CONGESTION),Goto(CHANUNAVAIL)",
+        f" same => n(CHANUNAVAIL),Set(CN_FWD=${{{db.format('fwd_unavail')}}})",
+        ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
+        f' same => n,GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_unavail)',
+        " same => n,Congestion(10)",
+        " same => n(ANSWER),Hangup()",
+        " same => n(CANCEL),Hangup()",
+        " same => n(forward),Goto(internal,${CN_FWD},1)",
+        f" same => n(vm_busy),VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},b)",
+        " same => n,Hangup()",
+        f" same => n(vm_unavail),VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},u)",
+        " same => n,Hangup()",
+        " same => n(loop),Congestion(10)",
+        "; Cause 1 (unallocated number): the phone gets 404 and says so itself.",
+        " same => n(unknown),Hangup(1)",
+    )
+
+
+def _ring_devices():
+    return _block(
+        f"[{RING_DEVICES_CONTEXT}]",
+        "; No forwarding, DND or voicemail: the devices ring, or the leg fails.",
+        "exten => _X.,1,Set(CN_DIAL=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
+        ' same => n,GotoIf($["${CN_DIAL}" = ""]?unavailable)',
+        " same => n,Set(GROUP(cn-in)=${EXTEN})",
+        " same => n,Set(_PICKUPMARK=${EXTEN})",
+        " same => n,Dial(${CN_DIAL})",
+        " same => n,Hangup()",
+        " same => n(unavailable),Hangup(20)",
+        "",
+        "[cn-group-member]",
+        "; A ring group rings a member unless the member set DND.",
+        f'exten => _X.,1,GotoIf($["${{DB({ASTDB_FAMILY}/${{EXTEN}}/dnd)}}" = "1"]?dnd)',
+        f" same => n,Goto({RING_DEVICES_CONTEXT},${{EXTEN}},1)",
+        " same => n(dnd),Busy()",
+    )
+
+
+def _member_dial(members):
+    return "&".join(f"Local/{number}@cn-group-member" for number in members)
+
+
+def _destination(destination):
+    kind, _, target = destination.partition(":")
+    if kind == "voicemail":
+        return f"VoiceMail({target}@{VOICEMAIL_CONTEXT},u)"
+    if kind in ("extension", "group"):
+        return f"Goto({INTERNAL_CONTEXT},{target},1)"
+    return "Hangup()"
+
+
+def _ring_group(group):
+    lines = [f"; ring group {group.name}: {group.strategy}",
+             f"exten => {group.number},1,Set(_PICKUPMARK={group.number})"]
+    members = list(group.members)
+    if not members:
+        pass
+    elif group.strategy == "ringall":
+        lines.append(f" same => n,Dial({_member_dial(members)},{group.ring_seconds})")
+    else:
+        # hunt: one member at a time; memoryhunt: the first, then the first two, …
+        steps = [[member] for member in members] if group.strategy == "hunt" else \
+            [members[: i + 1] for i in range(len(members))]
+        for step in steps:
+            lines += [f" same => n,Dial({_member_dial(step)},{group.member_seconds})",
+                      ' same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)']
+    lines += [f" same => n,{_destination(group.destination)}", " same => n(done),Hangup()"]
+    return lines
+
+
+def _feature_codes(codes):
+    fam = ASTDB_FAMILY + "/${CN_EXT}"
+
+    def toggle(code, key, value, prompt, extra=()):
+        # The UserEvent tells the daemon, which records the change in the app's database.
+        return [
+            f"exten => {code},1,Answer()",
+            f" same => n,Set(DB({fam}/{key})={value})",
+            *extra,
+            f" same => n,UserEvent(CentralinaToggle,Extension: ${{CN_EXT}},Key: {key},Value: {value})",
+            f" same => n,Playback({prompt})",
+            " same => n,Hangup()",
+        ]
+
     lines = [
-        HEADER,
+        "[cn-features]",
+        f"exten => {codes.echo_test},1,Answer()",
+        " same => n,Echo()",
+        " same => n,Hangup()",
+        f"exten => {codes.voicemail},1,Answer()",
+        f" same => n,VoiceMailMain(${{CN_EXT}}@{VOICEMAIL_CONTEXT})",
+        " same => n,Hangup()",
+        f"exten => {codes.voicemail_any},1,Answer()",
+        f" same => n,VoiceMailMain(@{VOICEMAIL_CONTEXT})",
+        " same => n,Hangup()",
+    ]
+    # DND also shows as busy on colleagues' BLF keys (the hint includes Custom:DND<number>).
+    lines += toggle(codes.dnd_on, "dnd", "1", "do-not-disturb&activated",
+                    [" same => n,Set(DEVICE_STATE(Custom:DND${CN_EXT})=BUSY)"])
+    lines += toggle(codes.dnd_off, "dnd", "", "do-not-disturb&de-activated",
+                    [" same => n,Set(DEVICE_STATE(Custom:DND${CN_EXT})=NOT_INUSE)"])
+    for name, key in (("forward_always", "fwd_always"), ("forward_busy", "fwd_busy"),
+                      ("forward_no_answer", "fwd_noanswer")):
+        code = getattr(codes, name)
+        # The target follows the code (*72201): digits only, checked by the pattern.
+        lines += [
+            f"exten => _{code}X.,1,Answer()",
+            f" same => n,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+            f" same => n,Set(DB({fam}/{key})=${{CN_TARGET}})",
+            f" same => n,UserEvent(CentralinaToggle,Extension: ${{CN_EXT}},Key: {key},Value: ${{CN_TARGET}})",
+            " same => n,Playback(call-fwd-unconditional&activated)" if key == "fwd_always"
+            else " same => n,Playback(activated)",
+            " same => n,Hangup()",
+        ]
+        lines += toggle(getattr(codes, name + "_off"), key, "", "de-activated")
+    lines += [
+        "; Group pickup: any call ringing in one of my pickup groups (endpoint named_pickup_group).",
+        f"exten => {codes.pickup},1,Pickup()",
+        " same => n,Hangup()",
+        f"exten => _{codes.directed_pickup}X.,1,"
+        f"Pickup(${{EXTEN:{len(codes.directed_pickup)}}}@PICKUPMARK)",
+        " same => n,Hangup()",
+    ]
+    return _block(*lines)
+
+
+def _hints(devices_by_number):
+    lines = [f"[{HINTS_CONTEXT}]",
+             "; BLF: the devices' state, DND as busy, and the presence the person chose."]
+    for number in sorted(devices_by_number, key=lambda n: (len(n), n)):
+        states = [f"PJSIP/{name}" for name in sorted(devices_by_number[number])] + [f"Custom:DND{number}"]
+        lines.append(f"exten => {number},hint,{'&'.join(states)},CustomPresence:{number}")
+    return _block(*lines)
+
+
+def render_extensions_conf(devices, ring_groups=(), codes=None):
+    """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups`` and feature ``codes``."""
+    codes = codes or FeatureCodes()
+    by_number = {}
+    for device in devices:
+        by_number.setdefault(device.extension, set()).add(device.username)
+    lines = _block(
+        HEADER.rstrip("\n"),
         "[general]",
         "; The dialplan is generated: never rewritten by the CLI (dialplan save).",
         "static = yes",
         "writeprotect = yes",
-        "",
+    )
+    lines += _block(
         f"[{INTERNAL_CONTEXT}]",
-        f"exten => {ECHO_TEST_NUMBER},1,Answer()",
-        " same => n,Echo()",
-        " same => n,Hangup()",
-    ]
-    for number in sorted(by_extension, key=lambda n: (len(n), n)):
-        targets = "&".join(f"PJSIP/{name}" for name in sorted(by_extension[number]))
-        lines += [f"exten => {number},1,Dial({targets},{RING_SECONDS})", " same => n,Hangup()"]
-    return "\n".join(lines) + "\n"
+        "; Every call a device makes starts here.",
+        "include => cn-features",
+        "; Counted against the caller's call limit (see cn-dial).",
+        *[f'exten => {pattern},1,ExecIf($["${{CN_EXT}}" != ""]?Set(GROUP(cn-out)=${{CN_EXT}}))'
+          f"\n same => n,Goto(cn-dial,${{EXTEN}},1)" for pattern in EXTENSION_PATTERNS],
+        *[line for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number))
+          for line in _ring_group(group)],
+    )
+    lines += _dial_extension()
+    lines += _ring_devices()
+    lines += _feature_codes(codes)
+    lines += _hints(by_number)
+    return "\n".join(lines).rstrip("\n") + "\n"

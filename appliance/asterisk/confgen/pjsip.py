@@ -7,11 +7,16 @@ among thousands is live on its next request with no reload
 files and, separately, the rows; realtime.sync_rows() writes the rows.
 """
 from .asterisk import HEADER
+from .extensions import HINTS_CONTEXT, VOICEMAIL_CONTEXT
+from .types import ExtensionRow
 
 #: Database name shared by extconfig.conf and res_config_sqlite3.conf.
 REALTIME_DATABASE = "centralina"
 #: sorcery object type -> realtime table (the names of Asterisk's contrib schema).
 REALTIME_TABLES = {"endpoint": "ps_endpoints", "aor": "ps_aors", "auth": "ps_auths"}
+#: Other realtime families (extconfig.conf name -> table): the extensions the
+#: dialplan reads per call, and app_voicemail's mailboxes.
+OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail"}
 #: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
 DEVICE_CODECS = "ulaw,alaw"
 
@@ -80,7 +85,8 @@ def render_sorcery_conf():
 
 def render_extconfig_conf():
     """Return extconfig.conf binding the realtime tables to the SQLite driver."""
-    lines = [f"{table} => sqlite3,{REALTIME_DATABASE},{table}" for table in REALTIME_TABLES.values()]
+    tables = [(table, table) for table in REALTIME_TABLES.values()] + list(OTHER_REALTIME.items())
+    lines = [f"{family} => sqlite3,{REALTIME_DATABASE},{table}" for family, table in tables]
     return HEADER + "\n[settings]\n" + "\n".join(lines) + "\n"
 
 
@@ -97,13 +103,18 @@ busy_timeout = 1000
 """
 
 
-def endpoint_rows(devices, media_address=None):
-    """Return the realtime rows for ``devices``: {table: [row, ...]} sorted by id.
+def endpoint_rows(devices, media_address=None, extensions=None):
+    """Return the realtime rows for ``devices`` and ``extensions``: {table: [row, ...]} sorted by id.
 
     ``media_address`` (EngineSettings.media_address) pins RTP sockets and the
     SDP address to that address; None leaves RTP on all interfaces.
+    ``extensions`` (ExtensionRow) default to one per number the devices ring,
+    with default settings and no mailbox.
     """
+    if extensions is None:
+        extensions = default_extensions(devices)
     rows = {table: [] for table in REALTIME_TABLES.values()}
+    rows.update(extension_rows(extensions, devices))
     # Bound to a specific address, RTP also skips Asterisk's per-call guess of
     # "our IP" (a hostname lookup, acl.c ast_find_ourip) and never shows the
     # LAN address in SDP (notes/webrtc.md pitfall 4).
@@ -131,6 +142,13 @@ def endpoint_rows(devices, media_address=None):
             # Phones that challenge what they receive (Grandstream answers a check-sync NOTIFY with
             # 401 by default, P4428) are answered with the device's own credentials.
             "outbound_auth": name,
+            # The dialplan knows whose device called (feature codes, call limits).
+            "set_var": f"CN_EXT={device.extension}",
+            "subscribe_context": HINTS_CONTEXT,
+            "named_call_group": ",".join(device.pickup_groups) or None,
+            "named_pickup_group": ",".join(device.pickup_groups) or None,
+            # Unsolicited message-waiting NOTIFYs to every registered contact.
+            "mailboxes": f"{device.extension}@{VOICEMAIL_CONTEXT}" if device.voicemail else None,
             **media,
         })
         rows["ps_aors"].append({
@@ -146,4 +164,47 @@ def endpoint_rows(devices, media_address=None):
             "username": name,
             "password": device.password,
         })
+    return rows
+
+
+def default_extensions(devices):
+    """Return an ExtensionRow with default settings for each number ``devices`` ring."""
+    names = {}
+    for device in sorted(devices, key=lambda d: d.username):
+        names.setdefault(device.extension, device.display_name)
+    return [ExtensionRow(number, name) for number, name in sorted(names.items())]
+
+
+def extension_rows(extensions, devices):
+    """Return the rows of ``cn_extensions`` and ``cn_voicemail`` for ``extensions``.
+
+    An extension whose devices are all absent (disabled) gets no row: a call
+    to it is "not in service", as for an unknown number.
+    """
+    dial = {}
+    for device in sorted(devices, key=lambda d: d.username):
+        dial.setdefault(device.extension, []).append(f"PJSIP/{device.username}")
+    rows = {"cn_extensions": [], "cn_voicemail": []}
+    for extension in sorted(extensions, key=lambda e: e.number):
+        if extension.number not in dial:
+            continue
+        rows["cn_extensions"].append({
+            "id": extension.number,
+            "name": extension.name,
+            "dial": "&".join(dial[extension.number]),
+            "voicemail": "yes" if extension.voicemail else "no",
+            "max_calls": extension.max_calls,
+            "ring_seconds": extension.ring_seconds,
+            "language": extension.language,
+        })
+        if extension.voicemail:
+            rows["cn_voicemail"].append({
+                "id": extension.number,
+                # app_voicemail updates a realtime mailbox by uniqueid (PIN changed from a phone).
+                "uniqueid": extension.number,
+                "context": VOICEMAIL_CONTEXT,
+                "mailbox": extension.number,
+                "password": extension.voicemail_pin,
+                "fullname": extension.name,
+            })
     return rows

@@ -26,6 +26,10 @@ class SipDevice:
     display_name: str
     context: str = "internal"
     max_contacts: int = 1
+    #: Pickup groups this device belongs to: it may answer their calls, and they its.
+    pickup_groups: tuple = ()
+    #: Whether the extension has a mailbox (message-waiting NOTIFYs to this device).
+    voicemail: bool = False
 
     def __post_init__(self):
         if not _USERNAME.fullmatch(self.username):
@@ -40,3 +44,76 @@ class SipDevice:
             raise ValueError("password must be non-empty printable text")
         if not 1 <= self.max_contacts <= 20:
             raise ValueError("max_contacts must be 1..20")
+        if not all(_GROUP_NAME.fullmatch(name) for name in self.pickup_groups):
+            raise ValueError(f"invalid pickup group names: {self.pickup_groups!r}")
+
+
+_PIN = re.compile(r"[0-9]{4,12}")
+_LANGUAGE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
+_GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+_DIAL_TARGET = re.compile(r"\+?[0-9]{2,20}")
+RING_STRATEGIES = ("ringall", "hunt", "memoryhunt")
+
+
+@dataclass(frozen=True)
+class ExtensionRow:
+    """What Asterisk needs at call time about one extension number (a realtime row, no reload)."""
+
+    number: str
+    name: str
+    voicemail: bool = False
+    voicemail_pin: str = ""
+    max_calls: int = 2
+    ring_seconds: int = 25
+    language: str = "pt_BR"
+
+    def __post_init__(self):
+        if not _EXTENSION.fullmatch(self.number):
+            raise ValueError(f"extension numbers are 1-20 digits: {self.number!r}")
+        if not _DISPLAY_NAME.fullmatch(self.name):
+            raise ValueError(f"name has forbidden characters: {self.name!r}")
+        if self.voicemail and not _PIN.fullmatch(self.voicemail_pin):
+            # app_voicemail lets anyone into a mailbox whose password is empty.
+            raise ValueError("a mailbox needs a 4-12 digit PIN")
+        if not 1 <= self.max_calls <= 50 or not 5 <= self.ring_seconds <= 300:
+            raise ValueError("max_calls must be 1..50 and ring_seconds 5..300")
+        if not _LANGUAGE.fullmatch(self.language):
+            raise ValueError(f"invalid language: {self.language!r}")
+
+
+@dataclass(frozen=True)
+class RingGroupRow:
+    """A ring group: its number, members in hunt order, strategy and where unanswered calls go."""
+
+    number: str
+    name: str
+    members: tuple
+    strategy: str = "ringall"
+    ring_seconds: int = 20
+    member_seconds: int = 15
+    #: "hangup", "extension:NNN", "voicemail:NNN" or "group:NNN".
+    destination: str = "hangup"
+
+    def __post_init__(self):
+        if not _EXTENSION.fullmatch(self.number):
+            raise ValueError(f"group numbers are 1-20 digits: {self.number!r}")
+        if not _DISPLAY_NAME.fullmatch(self.name):
+            raise ValueError(f"name has forbidden characters: {self.name!r}")
+        if self.strategy not in RING_STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}")
+        if not all(_EXTENSION.fullmatch(member) for member in self.members):
+            raise ValueError(f"members must be extension numbers: {self.members!r}")
+        kind, _, target = self.destination.partition(":")
+        if not (self.destination == "hangup"
+                or (kind in ("extension", "voicemail", "group") and _EXTENSION.fullmatch(target))):
+            raise ValueError(f"invalid destination {self.destination!r}")
+
+
+def valid_dial_target(number):
+    """Return whether ``number`` may be a forward target: 2-20 digits, an optional leading +."""
+    return bool(_DIAL_TARGET.fullmatch(number or ""))
+
+
+def valid_group_name(name):
+    """Return whether ``name`` may name a pickup group in the endpoint rows."""
+    return bool(_GROUP_NAME.fullmatch(name or ""))

@@ -1,0 +1,77 @@
+"""Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+from appliance.models.extensions import Device, Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+
+
+def _pickup_groups(extension_ids=None):
+    query = (PickupGroupMember.select(PickupGroupMember.extension, PickupGroup.name)
+             .join(PickupGroup).order_by(PickupGroup.name))
+    if extension_ids is not None:
+        query = query.where(PickupGroupMember.extension.in_(list(extension_ids)))
+    groups = {}
+    for member in query:
+        groups.setdefault(member.extension_id, []).append(f"pickup{member.group_id}")
+    return groups
+
+
+def engine_devices(usernames=None, enabled_only=True, numbers=None):
+    """Return SIP devices as SipDevice rows: of enabled extensions, or all; optionally some usernames or numbers."""
+    from appliance.asterisk.confgen import SipDevice
+
+    query = Device.select(Device, Extension).join(Extension).order_by(Extension.number, Device.id)
+    if enabled_only:
+        query = query.where(Extension.enabled)
+    if usernames is not None:
+        query = query.where(Device.sip_username.in_(sorted(usernames)))
+    if numbers is not None:
+        query = query.where(Extension.number.in_(sorted(numbers)))
+    devices = list(query)
+    groups = _pickup_groups({device.extension_id for device in devices}) if devices else {}
+    return [
+        SipDevice(
+            username=device.sip_username,
+            password=device.sip_password,
+            extension=device.extension.number,
+            display_name=device.extension.name,
+            pickup_groups=tuple(groups.get(device.extension_id, ())),
+            voicemail=device.extension.voicemail_enabled,
+        )
+        for device in devices
+    ]
+
+
+def engine_extensions(numbers=None):
+    """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``)."""
+    from appliance.asterisk.confgen import ExtensionRow
+
+    query = Extension.select().where(Extension.enabled).order_by(Extension.number)
+    if numbers is not None:
+        query = query.where(Extension.number.in_(sorted(numbers)))
+    return [
+        ExtensionRow(
+            number=extension.number,
+            name=extension.name,
+            voicemail=extension.voicemail_enabled,
+            voicemail_pin=extension.voicemail_pin,
+            max_calls=extension.max_calls,
+            ring_seconds=extension.ring_seconds,
+            language=extension.language,
+        )
+        for extension in query
+    ]
+
+
+def engine_ring_groups():
+    """Return every ring group as a RingGroupRow, members in hunt order."""
+    from appliance.asterisk.confgen import RingGroupRow
+
+    members = {}
+    query = (RingGroupMember.select(RingGroupMember, Extension).join(Extension)
+             .order_by(RingGroupMember.group, RingGroupMember.position))
+    for member in query:
+        members.setdefault(member.group_id, []).append(member.extension.number)
+    return [
+        RingGroupRow(number=group.number, name=group.name, members=tuple(members.get(group.id, ())),
+                     strategy=group.strategy, ring_seconds=group.ring_seconds,
+                     member_seconds=group.member_seconds, destination=group.destination)
+        for group in RingGroup.select().order_by(RingGroup.number)
+    ]

@@ -1,0 +1,206 @@
+"""A person's own call settings: DND, forwards, presence, ring time.
+
+The database keeps them; Asterisk reads the toggles from AstDB (family CN,
+see confgen/extensions.py) at call time, so they are pushed there through AMI
+after the commit and are live on the next call with no reload. Feature codes
+change AstDB from a phone and raise a UserEvent; the daemon brings those
+changes back here (``mirror_from_engine``), and ``reconcile`` makes both sides
+agree after either was down.
+"""
+import logging
+from dataclasses import dataclass
+
+from appliance.asterisk.confgen.extensions import ASTDB_FAMILY
+from appliance.asterisk.confgen.types import valid_dial_target
+from appliance.db import database
+from appliance.errors import ValidationError
+from appliance.i18n import N_
+from appliance.models.extensions import PRESENCE_STATES, Extension
+from appliance.services import Actor, audit, engine_sync
+
+log = logging.getLogger(__name__)
+
+#: Extension field -> AstDB key the dialplan reads.
+ASTDB_KEYS = {
+    "forward_always": "fwd_always",
+    "forward_busy": "fwd_busy",
+    "forward_no_answer": "fwd_noanswer",
+    "forward_unavailable": "fwd_unavail",
+}
+#: Presence the person picks -> Asterisk presence state and subtype (func_presencestate).
+ASTERISK_PRESENCE = {
+    "available": ("available", ""),
+    "away": ("away", ""),
+    "busy": ("dnd", ""),
+    "lunch": ("away", "lunch"),
+    "custom": ("available", "custom"),
+}
+RING_SECONDS_RANGE = (5, 120)
+
+
+@dataclass
+class CallSettings:
+    """What a person may change about how their calls are handled."""
+
+    dnd: bool = False
+    forward_always: str = ""
+    forward_busy: str = ""
+    forward_no_answer: str = ""
+    forward_unavailable: str = ""
+    ring_seconds: int = 25
+    presence: str = "available"
+    presence_text: str = ""
+
+
+def current(extension):
+    """Return the CallSettings of ``extension``."""
+    return CallSettings(extension.dnd, extension.forward_always, extension.forward_busy,
+                        extension.forward_no_answer, extension.forward_unavailable, extension.ring_seconds,
+                        extension.presence, extension.presence_text)
+
+
+def _validate(extension, settings, errors):
+    for field in ASTDB_KEYS:
+        target = (getattr(settings, field) or "").strip().replace(" ", "")
+        setattr(settings, field, target)
+        if target and not valid_dial_target(target):
+            errors[field] = (N_("Enter an extension or a phone number (digits, optionally starting with +)."), {})
+        elif target == extension.number:
+            errors[field] = (N_("An extension cannot forward to itself."), {})
+    low, high = RING_SECONDS_RANGE
+    try:
+        settings.ring_seconds = int(settings.ring_seconds)
+    except (TypeError, ValueError):
+        settings.ring_seconds = 0
+    if not low <= settings.ring_seconds <= high:
+        errors["ring_seconds"] = (N_("Use %(low)d to %(high)d seconds."), {"low": low, "high": high})
+    if settings.presence not in PRESENCE_STATES:
+        errors["presence"] = (N_("Choose a presence from the list."), {})
+    settings.presence_text = (settings.presence_text or "").strip()
+    if len(settings.presence_text) > 64:
+        errors["presence_text"] = (N_("Use at most %(max)d characters."), {"max": 64})
+    elif settings.presence_text and not settings.presence_text.isprintable():
+        errors["presence_text"] = (N_("Use printable characters only."), {})
+
+
+def update(extension_id, settings, actor):
+    """Save ``settings`` for the extension and push them to Asterisk after the commit."""
+    with database.atomic():
+        extension = Extension.get_by_id(extension_id)
+        errors = {}
+        _validate(extension, settings, errors)
+        if errors:
+            raise ValidationError(errors)
+        before = current(extension)
+        if before == settings:
+            return extension
+        for field, value in vars(settings).items():
+            setattr(extension, field, value)
+        extension.toggles_pushed = False
+        extension.save()
+        audit.record(actor, "extension.call_settings", "extension", extension.id, extension.number,
+                     before=vars(before), after=vars(settings))
+        if before.ring_seconds != settings.ring_seconds:
+            # The ring time is in the extension's realtime row, not in AstDB.
+            engine_sync.request([d.sip_username for d in extension.devices], files=False,
+                                numbers=[extension.number])
+        database.after_commit(lambda: push([extension.number]))
+    return extension
+
+
+def _astdb_values(extension):
+    values = {"dnd": "1" if extension.dnd else ""}
+    values.update((key, getattr(extension, field)) for field, key in ASTDB_KEYS.items())
+    return values
+
+
+def _presence_value(extension):
+    state, subtype = ASTERISK_PRESENCE[extension.presence]
+    # Commas separate the fields of PRESENCE_STATE: keep them out of the message.
+    text = extension.presence_text.replace(",", " ") if extension.presence in ("custom", "lunch", "away") else ""
+    return f"{state},{subtype},{text}"
+
+
+def _write(ami, extension):
+    for key, value in _astdb_values(extension).items():
+        ami.db_put(ASTDB_FAMILY, f"{extension.number}/{key}", value)
+    ami.set_variable(f"DEVICE_STATE(Custom:DND{extension.number})", "BUSY" if extension.dnd else "NOT_INUSE")
+    ami.set_variable(f"PRESENCE_STATE(CustomPresence:{extension.number})", _presence_value(extension))
+
+
+def push(numbers=None, ami=None):
+    """Write the toggles of ``numbers`` (None: every extension not yet pushed) to AstDB; return how many.
+
+    Asterisk down is not an error: the rows stay marked unpushed and the daemon
+    pushes them when Asterisk is back.
+    """
+    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
+
+    engine = engine_sync.configured_engine()
+    if engine is None and ami is None:
+        return 0
+    query = Extension.select()
+    query = query.where(Extension.number.in_(list(numbers))) if numbers is not None else \
+        query.where(~Extension.toggles_pushed)
+    extensions = list(query)
+    if not extensions:
+        return 0
+    try:
+        session = ami or Ami(AmiSettings.for_engine(engine.settings))
+        try:
+            for extension in extensions:
+                _write(session, extension)
+        finally:
+            if ami is None:
+                session.close()
+    except AmiError as error:
+        log.warning("call settings not pushed to Asterisk yet: %s", error)
+        return 0
+    Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in extensions])).execute()
+    return len(extensions)
+
+
+def mirror_from_engine(number, key, value):
+    """Record a toggle a feature code changed in AstDB (the daemon calls this on the UserEvent)."""
+    fields = {"dnd": "dnd", **{astdb: field for field, astdb in ASTDB_KEYS.items()}}
+    field = fields.get(key)
+    if field is None:
+        return False
+    with database.atomic():
+        extension = Extension.get_or_none(Extension.number == number)
+        if extension is None:
+            return False
+        new = (value == "1") if field == "dnd" else value
+        if field != "dnd" and value and not valid_dial_target(value):
+            return False
+        if getattr(extension, field) == new:
+            return False
+        before = {field: getattr(extension, field)}
+        setattr(extension, field, new)
+        extension.save()
+        audit.record(Actor.system("feature-code"), "extension.feature_code", "extension", extension.id, number,
+                     before=before, after={field: new})
+    return True
+
+
+def reconcile(ami):
+    """Make AstDB and the database agree: push unpushed rows, take phone-made changes for the rest.
+
+    Return (rows pushed, values taken from AstDB).
+    """
+    pushed = push(None, ami=ami)
+    stored = {}
+    for name, value in ami.db_tree(ASTDB_FAMILY).items():
+        number, _, key = name.partition("/")
+        stored.setdefault(number, {})[key] = value
+    taken = 0
+    for extension in Extension.select().where(Extension.toggles_pushed):
+        values = stored.get(extension.number)
+        if values is None:
+            # Asterisk lost its AstDB (a new engine instance): the database is the truth.
+            push([extension.number], ami=ami)
+            continue
+        for key, value in _astdb_values(extension).items():
+            if values.get(key, "") != value:
+                taken += mirror_from_engine(extension.number, key, values.get(key, ""))
+    return pushed, taken

@@ -1,0 +1,239 @@
+"""Ring groups (one number ringing several extensions) and pickup groups (who may answer whose calls)."""
+from dataclasses import dataclass, field
+
+from appliance.asterisk.confgen.types import RING_STRATEGIES
+from appliance.db import database
+from appliance.errors import NotFound, ValidationError
+from appliance.i18n import N_
+from appliance.models.extensions import Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.services import audit, engine_sync
+from appliance.services.extensions import NAME_FORBIDDEN, _validate_number
+
+SECONDS_RANGE = (3, 300)
+MAX_MEMBERS = 50
+
+
+@dataclass
+class RingGroupInput:
+    """What an admin types for a ring group; ``members`` are extension numbers in hunt order."""
+
+    number: str
+    name: str
+    strategy: str = "ringall"
+    ring_seconds: int = 20
+    member_seconds: int = 15
+    destination: str = "hangup"
+    members: list = field(default_factory=list)
+
+
+def get_ring_group(group_id):
+    """Return the ring group with ``group_id`` or raise NotFound."""
+    group = RingGroup.get_or_none(RingGroup.id == group_id)
+    if group is None:
+        raise NotFound(N_("Ring group not found."))
+    return group
+
+
+def list_ring_groups():
+    """Return every ring group, by number."""
+    return RingGroup.select().order_by(RingGroup.number)
+
+
+def member_numbers(group):
+    """Return the extension numbers of ``group`` in hunt order."""
+    query = (RingGroupMember.select(RingGroupMember, Extension).join(Extension)
+             .where(RingGroupMember.group == group).order_by(RingGroupMember.position))
+    return [member.extension.number for member in query]
+
+
+def number_in_use(number, ignore_group_id=None):
+    """Return whether ``number`` is taken by an extension or a ring group (other than ``ignore_group_id``)."""
+    if Extension.select().where(Extension.number == number).exists():
+        return True
+    query = RingGroup.select().where(RingGroup.number == number)
+    if ignore_group_id is not None:
+        query = query.where(RingGroup.id != ignore_group_id)
+    return query.exists()
+
+
+def _seconds(value, name, errors):
+    low, high = SECONDS_RANGE
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = 0
+    if not low <= value <= high:
+        errors[name] = (N_("Use %(low)d to %(high)d seconds."), {"low": low, "high": high})
+    return value
+
+
+def _validate(data, group_id, errors):
+    data.number = _validate_number(data.number, errors)
+    if "number" not in errors and number_in_use(data.number, group_id):
+        errors["number"] = (N_("Number %(number)s is already in use."), {"number": data.number})
+    data.name = (data.name or "").strip()
+    if not data.name:
+        errors["name"] = (N_("Enter a name."), {})
+    elif len(data.name) > 64:
+        errors["name"] = (N_("Use at most %(max)d characters."), {"max": 64})
+    elif NAME_FORBIDDEN.search(data.name):
+        errors["name"] = (N_('The name cannot contain quotes, < > \\ or ;.'), {})
+    if data.strategy not in RING_STRATEGIES:
+        errors["strategy"] = (N_("Choose a strategy from the list."), {})
+    data.ring_seconds = _seconds(data.ring_seconds, "ring_seconds", errors)
+    data.member_seconds = _seconds(data.member_seconds, "member_seconds", errors)
+    numbers = [n.strip() for n in data.members if n and n.strip()]
+    if len(numbers) != len(set(numbers)):
+        errors["members"] = (N_("An extension is listed twice."), {})
+    elif len(numbers) > MAX_MEMBERS:
+        errors["members"] = (N_("A group has at most %(max)d members."), {"max": MAX_MEMBERS})
+    found = {e.number: e for e in Extension.select().where(Extension.number.in_(numbers))} if numbers else {}
+    missing = [n for n in numbers if n not in found]
+    if missing and "members" not in errors:
+        errors["members"] = (N_("No such extension: %(numbers)s."), {"numbers": ", ".join(missing)})
+    data.members = numbers
+    kind, _, target = (data.destination or "hangup").partition(":")
+    if data.destination in ("", "hangup"):
+        data.destination = "hangup"
+    elif kind == "extension" and Extension.select().where(Extension.number == target).exists():
+        pass
+    elif kind == "voicemail" and Extension.select().where(
+            (Extension.number == target) & Extension.voicemail_enabled).exists():
+        pass
+    elif kind == "group" and target != data.number and RingGroup.select().where(RingGroup.number == target).exists():
+        pass
+    else:
+        errors["destination"] = (N_("Choose where unanswered calls go from the list."), {})
+    return found
+
+
+def _save_members(group, numbers, extensions):
+    RingGroupMember.delete().where(RingGroupMember.group == group).execute()
+    for position, number in enumerate(numbers):
+        RingGroupMember.create(group=group, extension=extensions[number], position=position)
+
+
+def _fields(data):
+    return {"number": data.number, "name": data.name, "strategy": data.strategy, "ring_seconds": data.ring_seconds,
+            "member_seconds": data.member_seconds, "destination": data.destination}
+
+
+def _public(group):
+    return {"number": group.number, "name": group.name, "strategy": group.strategy,
+            "ring_seconds": group.ring_seconds, "member_seconds": group.member_seconds,
+            "destination": group.destination, "members": member_numbers(group)}
+
+
+def save_ring_group(data, actor, group_id=None):
+    """Create (``group_id`` None) or replace a ring group; the dialplan follows after commit."""
+    with database.atomic():
+        group = get_ring_group(group_id) if group_id is not None else None
+        errors = {}
+        extensions = _validate(data, group_id, errors)
+        if errors:
+            raise ValidationError(errors)
+        before = _public(group) if group else None
+        if group is None:
+            group = RingGroup.create(**_fields(data))
+        else:
+            for key, value in _fields(data).items():
+                setattr(group, key, value)
+            group.save()
+        _save_members(group, data.members, extensions)
+        audit.record(actor, "ring_group.update" if before else "ring_group.create", "ring_group", group.id,
+                     group.number, before=before, after=_public(group))
+        engine_sync.request([], files=True)
+    return group
+
+
+def delete_ring_group(group_id, actor):
+    """Delete a ring group; refused while another group sends unanswered calls to it."""
+    with database.atomic():
+        group = get_ring_group(group_id)
+        if RingGroup.select().where(RingGroup.destination == f"group:{group.number}").exists():
+            raise ValidationError.one("number", N_("Another ring group sends its unanswered calls here."))
+        audit.record(actor, "ring_group.delete", "ring_group", group.id, group.number, before=_public(group))
+        group.delete_instance(recursive=True)
+        engine_sync.request([], files=True)
+
+
+def ring_group_destinations():
+    """Return [(value, label)] of where a ring group's unanswered calls may go."""
+    choices = [("hangup", N_("Hang up"))]
+    for extension in Extension.select().order_by(Extension.number):
+        choices.append((f"extension:{extension.number}", f"{extension.number} {extension.name}"))
+        if extension.voicemail_enabled:
+            choices.append((f"voicemail:{extension.number}", f"{extension.number} {extension.name} (voicemail)"))
+    for group in RingGroup.select().order_by(RingGroup.number):
+        choices.append((f"group:{group.number}", f"{group.number} {group.name}"))
+    return choices
+
+
+# -- pickup groups
+
+
+def list_pickup_groups():
+    """Return every pickup group, by name."""
+    return PickupGroup.select().order_by(PickupGroup.name)
+
+
+def pickup_members(group):
+    """Return the extension numbers in a pickup group."""
+    query = (PickupGroupMember.select(PickupGroupMember, Extension).join(Extension)
+             .where(PickupGroupMember.group == group).order_by(Extension.number))
+    return [member.extension.number for member in query]
+
+
+def save_pickup_group(name, numbers, actor, group_id=None):
+    """Create or replace a pickup group of extensions ``numbers``; their devices' rows follow (no reload)."""
+    name = (name or "").strip()
+    numbers = sorted({n.strip() for n in numbers if n and n.strip()})
+    errors = {}
+    if not name:
+        errors["name"] = (N_("Enter a name."), {})
+    elif len(name) > 40 or NAME_FORBIDDEN.search(name):
+        errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 40})
+    with database.atomic():
+        group = None
+        if group_id is not None:
+            group = PickupGroup.get_or_none(PickupGroup.id == group_id)
+            if group is None:
+                raise NotFound(N_("Pickup group not found."))
+        clash = PickupGroup.select().where(PickupGroup.name == name)
+        if group is not None:
+            clash = clash.where(PickupGroup.id != group.id)
+        if "name" not in errors and clash.exists():
+            errors["name"] = (N_("A pickup group with this name exists."), {})
+        found = {e.number: e for e in Extension.select().where(Extension.number.in_(numbers))} if numbers else {}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            errors["members"] = (N_("No such extension: %(numbers)s."), {"numbers": ", ".join(missing)})
+        if errors:
+            raise ValidationError(errors)
+        before = {"name": group.name, "members": pickup_members(group)} if group else None
+        if group is None:
+            group = PickupGroup.create(name=name)
+        else:
+            group.name = name
+            group.save()
+        old = set(before["members"]) if before else set()
+        PickupGroupMember.delete().where(PickupGroupMember.group == group).execute()
+        for number in numbers:
+            PickupGroupMember.create(group=group, extension=found[number])
+        audit.record(actor, "pickup_group.update" if before else "pickup_group.create", "pickup_group", group.id,
+                     name, before=before, after={"name": name, "members": numbers})
+        engine_sync.request([], files=False, numbers=sorted(old | set(numbers)))
+    return group
+
+
+def delete_pickup_group(group_id, actor):
+    """Delete a pickup group; its members' devices stop sharing calls."""
+    with database.atomic():
+        group = PickupGroup.get_or_none(PickupGroup.id == group_id)
+        if group is None:
+            raise NotFound(N_("Pickup group not found."))
+        members = pickup_members(group)
+        audit.record(actor, "pickup_group.delete", "pickup_group", group.id, group.name,
+                     before={"name": group.name, "members": members})
+        group.delete_instance(recursive=True)
+        engine_sync.request([], files=False, numbers=members)

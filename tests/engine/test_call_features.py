@@ -1,0 +1,259 @@
+"""DND, forwards, ring groups, pickup, voicemail and call limits change what a real Asterisk does with real calls."""
+import threading
+import time
+
+import pytest
+
+from appliance import db, migrations
+from appliance.asterisk import cdr
+from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
+from appliance.models.calls import CallRecord
+from appliance.models.extensions import Extension
+from appliance.services import Actor, extension_settings, extensions, groups
+from tests.engine.sipp import Sipp
+from tests.pbx import driven_engine
+
+pytestmark = pytest.mark.engine
+ADMIN = Actor.system("test")
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("features")
+    migrations.upgrade(db.init(f"sqlite:///{tmp / 'app.db'}"))
+    try:
+        with driven_engine("feat") as engine:
+            yield engine
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def sipp(pbx, tmp_path):
+    return Sipp(pbx.settings.sip_port, workdir=tmp_path)
+
+
+def _ext(number, name=None, **fields):
+    """Return (extension, its first device's SIP password), creating it once; apply ``fields``."""
+    extension = extensions.find_extension(number)
+    if extension is None:
+        extension, _ = extensions.create(extensions.ExtensionInput(number, name or f"Ramal {number}"), ADMIN)
+    if fields:
+        Extension.update(**fields).where(Extension.id == extension.id).execute()
+        extensions.engine_sync.request([d.sip_username for d in extension.devices], files=False,
+                                       numbers=[number])
+        extensions.engine_sync._sync_pending()
+    extension = Extension.get_by_id(extension.id)
+    return extension, extension.devices[0].sip_password
+
+
+def _settings(extension, **changes):
+    settings = extension_settings.current(extension)
+    for key, value in changes.items():
+        setattr(settings, key, value)
+    return extension_settings.update(extension.id, settings, ADMIN)
+
+
+def _in_background(function, *args, **kwargs):
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", function(*args, **kwargs)))
+    thread.start()
+    return thread, box
+
+
+def test_dnd_gives_busy_without_voicemail_and_the_toggle_is_in_astdb(pbx, sipp):
+    _, alice = _ext("401")
+    bob, bob_pw = _ext("402", voicemail_enabled=False)
+    _settings(bob, dnd=True)
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert ami.db_get("CN", "402/dnd") == "1"
+    assert Extension.get_by_id(bob.id).toggles_pushed
+
+    with sipp.uas("402", bob_pw) as uas:
+        busy = sipp.call("401", alice, "402", expect_status=486)
+    assert busy.ok, busy
+    assert not uas.result.received_requests("INVITE")  # the phone never rang
+
+    _settings(Extension.get_by_id(bob.id), dnd=False)
+    with sipp.uas("402", bob_pw) as uas:
+        assert sipp.call("401", alice, "402", hold_seconds=0.2).ok
+        assert uas.wait().received_requests("INVITE")
+
+
+def test_dnd_with_voicemail_answers_with_the_mailbox(pbx, sipp):
+    _, alice = _ext("401")
+    carol, _ = _ext("403", voicemail_enabled=True)
+    _settings(carol, dnd=True)
+
+    call = sipp.call("401", alice, "403", hold_seconds=1)
+
+    assert call.ok, call  # answered by VoiceMail(403@default,b)
+
+
+def test_forward_always_reaches_the_target(pbx, sipp):
+    _, alice = _ext("401")
+    dave, dave_pw = _ext("404")
+    _, erin_pw = _ext("405")
+    _settings(dave, forward_always="405")
+
+    with sipp.uas("404", dave_pw) as desk, sipp.uas("405", erin_pw) as target:
+        call = sipp.call("401", alice, "404", hold_seconds=0.3)
+        answered = target.wait()
+    assert call.ok, call
+    assert answered.received_requests("INVITE")
+    assert not desk.result.received_requests("INVITE")
+    _settings(Extension.get_by_id(dave.id), forward_always="")
+
+
+def test_no_answer_forwards_after_the_ring_time(pbx, sipp):
+    _, alice = _ext("401")
+    frank, frank_pw = _ext("406")
+    _, grace_pw = _ext("407")
+    _settings(frank, forward_no_answer="407", ring_seconds=5)
+
+    with sipp.uas("406", frank_pw, answer=False) as desk, sipp.uas("407", grace_pw) as target:
+        started = time.monotonic()
+        call = sipp.call("401", alice, "406", hold_seconds=0.3)
+        elapsed = time.monotonic() - started
+        answered = target.wait()
+    assert call.ok, call
+    assert desk.result.received_requests("INVITE") and desk.result.received_requests("CANCEL")
+    assert answered.received_requests("INVITE")
+    assert elapsed >= 5
+
+
+def test_a_hunt_group_rings_members_in_order(pbx, sipp):
+    _, alice = _ext("401")
+    _, first_pw = _ext("411")
+    _, second_pw = _ext("412")
+    groups.save_ring_group(groups.RingGroupInput("610", "Vendas", "hunt", member_seconds=3,
+                                                 members=["411", "412"]), ADMIN)
+
+    with sipp.uas("411", first_pw, answer=False) as first, sipp.uas("412", second_pw) as second:
+        call = sipp.call("401", alice, "610", hold_seconds=0.3)
+        answered = second.wait()
+    assert call.ok, call
+    assert first.result.received_requests("INVITE") and first.result.received_requests("CANCEL")
+    assert answered.received_requests("INVITE")
+
+
+def test_an_unanswered_ring_group_goes_to_its_destination(pbx, sipp):
+    _, alice = _ext("401")
+    _, member_pw = _ext("413")
+    _, boss_pw = _ext("414")
+    groups.save_ring_group(groups.RingGroupInput("611", "Suporte", "ringall", ring_seconds=3, members=["413"],
+                                                 destination="extension:414"), ADMIN)
+
+    with sipp.uas("413", member_pw, answer=False), sipp.uas("414", boss_pw) as boss:
+        call = sipp.call("401", alice, "611", hold_seconds=0.3)
+        assert boss.wait().received_requests("INVITE")
+    assert call.ok, call
+
+
+@pytest.mark.parametrize("code", ["*8", "**422"])
+def test_a_ringing_call_is_picked_up_by_a_colleague(pbx, sipp, code):
+    _, alice = _ext("401")
+    _, ringing_pw = _ext("422")
+    _, helper_pw = _ext("423")
+    groups.save_pickup_group("Recepção", ["422", "423"], ADMIN,
+                             group_id=next((g.id for g in groups.list_pickup_groups()), None))
+
+    with sipp.uas("422", ringing_pw, answer=False) as desk:
+        thread, box = _in_background(sipp.call_until_hung_up, "401", alice, "422", timeout=20)
+        assert desk.wait_for_request("INVITE")
+        picked = sipp.call("423", helper_pw, code, hold_seconds=0.5)
+        thread.join(25)
+        desk.wait()
+    assert picked.ok, picked
+    assert box["result"].ok, box["result"]  # the caller was answered by the colleague, then hung up on
+    assert desk.result.received_requests("CANCEL")
+
+
+def test_both_devices_of_an_extension_ring(pbx, sipp):
+    _, alice = _ext("401")
+    heidi, heidi_pw = _ext("431")
+    from appliance.models.extensions import Device
+    Device.create(extension=heidi, sip_username="431-2", sip_password="second-device-secret-123", label="softphone")
+    extensions.engine_sync.request(["431-2"], files=True)
+    extensions.engine_sync._sync_pending()
+
+    with sipp.uas("431", heidi_pw, answer=False) as desk, sipp.uas("431-2", "second-device-secret-123") as soft:
+        call = sipp.call("401", alice, "431", hold_seconds=0.3)
+        soft.wait()
+    assert call.ok, call
+    assert desk.result.received_requests("INVITE") and desk.result.received_requests("CANCEL")
+    assert soft.result.received_requests("INVITE")
+
+
+def test_the_call_limit_gives_busy(pbx, sipp):
+    _, alice = _ext("401")
+    ivan, ivan_pw = _ext("432", max_calls=1, voicemail_enabled=False)
+    _, judy = _ext("433")
+
+    with sipp.uas("432", ivan_pw, answer=False) as desk:
+        thread, _ = _in_background(sipp.call, "401", alice, "432", expect_status=487)
+        assert desk.wait_for_request("INVITE")
+        second = sipp.call("433", judy, "432", expect_status=486)
+        # Let the ringing first call end: hang up the device's INVITE from Asterisk's side.
+        with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+            for channel in ami.core_show_channels():
+                try:
+                    ami.hangup(channel["Channel"])
+                except AmiActionFailed:  # gone with its peer
+                    pass
+        thread.join(20)
+    assert second.ok, second
+
+
+def test_a_voicemail_with_real_audio_lands_in_the_mailbox_and_lights_the_lamp(pbx, sipp):
+    _, alice = _ext("401")
+    kim, kim_pw = _ext("441", voicemail_enabled=True)
+    _settings(kim, dnd=True)  # straight to the mailbox, while the desk phone listens for MWI
+    inbox = pbx.host_path(pbx.instance_dir / "spool" / "voicemail" / "default" / "441" / "INBOX")
+
+    with sipp.notifies("441", kim_pw, seconds=30) as lamp:
+        call = sipp.call_with_audio("401", alice, "441", wait_seconds=11, after_seconds=4)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                "Messages-Waiting: yes" in m for m in lamp.received_so_far("NOTIFY")):
+            time.sleep(0.2)
+        notifies = lamp.received_so_far("NOTIFY")
+    assert call.ok, call
+    assert sorted(p.suffix for p in inbox.iterdir()) == [".txt", ".wav"]
+    wav = next(inbox.glob("*.wav"))
+    assert wav.stat().st_size > 8000  # at least half a second of 8 kHz 16-bit audio
+    assert "callerid=" in next(inbox.glob("*.txt")).read_text()
+    assert any("Messages-Waiting: yes" in m for m in notifies), notifies
+
+
+def test_a_missed_call_is_recorded_as_not_answered(pbx, sipp):
+    _, alice = _ext("451")
+    _, lou_pw = _ext("452", voicemail_enabled=False, ring_seconds=5)
+
+    with sipp.uas("452", lou_pw, answer=False):
+        sipp.call("451", alice, "452", expect_status=480, hold_seconds=0)
+    rows = CallRecord.select().where((CallRecord.src == "451") & (CallRecord.dst == "452"))
+    deadline = time.monotonic() + 10
+    while not rows.count() and time.monotonic() < deadline:
+        cdr.ingest(pbx)
+        time.sleep(0.2)
+    # One call (one linkedid); the dialplan going on after Dial may add a record of the same call.
+    assert {r.disposition for r in rows} == {"NO ANSWER"} and len({r.linkedid for r in rows}) == 1
+
+
+def test_feature_codes_set_dnd_and_forward_in_astdb(pbx, sipp):
+    mia, mia_pw = _ext("461")
+
+    assert sipp.call("461", mia_pw, "*78", hold_seconds=2).ok
+    assert sipp.call("461", mia_pw, "*72401", hold_seconds=2).ok
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert ami.db_get("CN", "461/dnd") == "1"
+        assert ami.db_get("CN", "461/fwd_always") == "401"
+        # What the daemon does on start: take the phone-made changes into the database.
+        pushed, taken = extension_settings.reconcile(ami)
+    mia = Extension.get_by_id(mia.id)
+    assert (mia.dnd, mia.forward_always) == (True, "401") and taken == 2
+
+    assert sipp.call("461", mia_pw, "*79", hold_seconds=2).ok
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert ami.db_get("CN", "461/dnd") == ""
