@@ -185,6 +185,25 @@ def list_contacts(extension, shared=False):
     return _with_numbers(Contact.select().where(owner).order_by(Contact.search_text, Contact.id))
 
 
+def phone_directory(extension=None):
+    """Return the shared contacts and ``extension``'s personal ones as a desk phone's DirectoryEntry rows.
+
+    A phone's XML phonebook has one number per entry: a contact with several numbers
+    gets one entry per number, the first under its plain name.
+    """
+    from provisioning.base import DirectoryEntry
+
+    owner = Contact.owner.is_null()
+    if extension is not None:
+        owner |= Contact.owner == extension.id
+    entries = []
+    for contact in _with_numbers(Contact.select().where(owner).order_by(Contact.search_text, Contact.id)):
+        for index, number in enumerate(contact.numbers):
+            entries.append(DirectoryEntry(contact.name if index == 0 else f"{contact.name} ({index + 1})",
+                                          number.number))
+    return entries
+
+
 def as_input(contact):
     """Return a stored contact as a ContactInput (what the edit form and the exports show)."""
     numbers = [(n.label, n.number) for n in sorted(contact.numbers, key=lambda n: n.position)]

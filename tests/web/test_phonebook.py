@@ -241,3 +241,16 @@ def test_click_to_call_without_an_engine_is_a_clear_error(ana):
         click_to_call.call(ana, "202", SYSTEM)
     with pytest.raises(click_to_call.ValidationError):
         click_to_call.call(ana, "x" * 33, SYSTEM)
+
+
+def test_a_desk_phone_directory_holds_the_company_shared_and_its_own_contacts(ana, bruno):
+    from appliance.services import phonebook, phones
+
+    phonebook.create(None, phonebook.ContactInput("Suporte TI", numbers=[("work", "11 3333-4444")]), SYSTEM,
+                     shared=True)
+    phonebook.create(ana, phonebook.ContactInput("Mãe", numbers=[("mobile", "11 91234-5678"), ("home", "5001")]),
+                     SYSTEM)
+    phonebook.create(bruno, phonebook.ContactInput("Segredo do Bruno", numbers=[("mobile", "303")]), SYSTEM)
+    entries = [(entry.name, entry.number) for entry in phones.directory_entries(ana)]
+    assert entries == [("Ana Souza", "201"), ("Bruno Lima", "202"), ("Mãe", "+5511912345678"), ("Mãe (2)", "5001"),
+                       ("Suporte TI", "+551133334444")]
