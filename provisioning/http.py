@@ -73,7 +73,7 @@ def _render(vendor, device, filename):
     # Grandstream phones always ask for "phonebook.xml" in the folder they were given (P331);
     # Polycom phones for "<mac>-directory.xml" (they have no phonebook URL setting).
     if filename in ("directory.xml", "phonebook.xml") or filename.endswith("-directory.xml"):
-        return vendor.directory(phones.directory_entries())
+        return vendor.directory(phones.directory_entries(device.extension))
     return vendor.files(config).get(filename)
 
 

@@ -228,10 +228,13 @@ def phone_config(device, conf, base_url):
     )
 
 
-def directory_entries():
-    """Return the company phonebook: every enabled extension."""
-    return [DirectoryEntry(extension.name, extension.number)
-            for extension in Extension.select().where(Extension.enabled).order_by(Extension.name)]
+def directory_entries(extension=None):
+    """Return a phone's phonebook: every enabled extension, the shared contacts, and ``extension``'s own ones."""
+    from appliance.services import phonebook
+
+    entries = [DirectoryEntry(other.name, other.number)
+               for other in Extension.select().where(Extension.enabled).order_by(Extension.name)]
+    return entries + phonebook.phone_directory(extension)
 
 
 def resync(device_ids, actor):

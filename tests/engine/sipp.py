@@ -66,8 +66,20 @@ class SippResult:
 
     @property
     def ok(self):
-        """Tell whether SIPp finished its scenario successfully (exit code 0)."""
-        return self.returncode == 0
+        """Tell whether SIPp finished its scenario successfully.
+
+        Exit code 0; or 97 (stopped by an internal command) for a UAS whose scenario
+        ends by stopping SIPp, which it reaches only when its call went as written.
+        """
+        return self.returncode == 0 or (self.returncode == 97 and "stop_now" in self.command_text)
+
+    @property
+    def command_text(self):
+        """Return the scenario text this run used (empty when unknown)."""
+        try:
+            return Path(self.command[self.command.index("-sf") + 1]).read_text()
+        except (ValueError, IndexError, OSError):
+            return ""
 
     @property
     def statuses(self):
@@ -209,7 +221,7 @@ class Sipp:
         # A phone with a mailbox gets an unsolicited MWI NOTIFY when it registers: -aa
         # answers it, but SIPp counts it as a call; so a one-call UAS stops itself after
         # its call instead of after -m calls.
-        stop = '  <nop><action><exec int_cmd="stop_gracefully"/></action></nop>' if calls == 1 else ""
+        stop = '  <nop><action><exec int_cmd="stop_now"/></action></nop>' if calls == 1 else ""
         scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
         cmd, run_dir = self._command(scenario, port=port, calls=calls if calls > 1 else 100, timeout=timeout,
                                      extra=["-aa", *(["-rtp_echo"] if rtp_echo else [])])

@@ -1,0 +1,61 @@
+"""Click-to-call: ring the person's own phones first, then dial the number from their extension.
+
+Asterisk does the call (AMI Originate); Python only asks for it, so the call goes through
+the same ``internal`` dialplan, with the same permissions, as if the person had dialled.
+"""
+import logging
+import re
+
+from appliance.asterisk.confgen.extensions import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
+from appliance.errors import DomainError, ValidationError
+from appliance.i18n import N_
+from appliance.services import engine_sync
+
+log = logging.getLogger(__name__)
+NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+SEPARATORS = re.compile(r"[\s().\-/]")
+#: Seconds the person's own phones ring before the attempt is given up.
+ANSWER_SECONDS = 30
+
+
+class CallFailed(DomainError):
+    """The phone system could not start the call."""
+
+
+def clean_number(number):
+    """Return ``number`` without visual separators, or raise ValidationError when it cannot be dialled."""
+    cleaned = SEPARATORS.sub("", number or "")
+    if not NUMBER.match(cleaned) or len(cleaned) > 32:
+        raise ValidationError.one("number", N_("Dial digits, * and # only, optionally after a +, at most 32."))
+    return cleaned
+
+
+def call(extension, number, actor):
+    """Ring ``extension``'s devices; when one answers, call ``number`` from it. Return the AMI ActionID.
+
+    Raises ValidationError for a number that cannot be dialled, CallFailed when the
+    phone system is not running or does not answer.
+    """
+    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
+
+    number = clean_number(number)
+    if not extension.enabled:
+        raise ValidationError.one("number", N_("Extension %(number)s is disabled."), number=extension.number)
+    if number == extension.number:
+        raise ValidationError.one("number", N_("That is your own extension."))
+    engine = engine_sync.configured_engine()
+    if engine is None:
+        raise CallFailed(N_("The phone system is not running: the call cannot be placed."))
+    # Names are validated free of quotes and angle brackets (services.extensions), so this
+    # cannot be bent into another caller ID.
+    caller_id = f'"{extension.name}" <{extension.number}>'
+    try:
+        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
+            # The first leg rings only this extension's own devices: no forwarding, DND or voicemail.
+            action_id = ami.originate(f"Local/{extension.number}@{RING_DEVICES_CONTEXT}", number, INTERNAL_CONTEXT,
+                                      caller_id=caller_id, timeout=ANSWER_SECONDS)
+    except AmiError as error:
+        log.warning("click-to-call %s -> %s by %s failed: %s", extension.number, number, actor.username, error)
+        raise CallFailed(N_("The phone system did not answer: try again in a moment.")) from error
+    log.info("click-to-call %s -> %s by %s (%s)", extension.number, number, actor.username, action_id)
+    return action_id
