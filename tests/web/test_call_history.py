@@ -164,3 +164,11 @@ def test_an_admin_may_open_any_extensions_history(auth, client, maria):
     page = client.get("/panel/history?ext=201").get_data(as_text=True)
     assert _call_ids(page) == [call.id]
     assert "ext=201" in page.split('id="history-export"')[0].rsplit("<a", 1)[1]
+
+
+def test_a_filter_change_also_points_the_export_at_the_filter(auth, client, maria):
+    auth.login("maria", PASSWORD)
+    fragment = _rows(client, "?status=missed&number=9888")
+    assert "<html" not in fragment
+    link = fragment.split('id="history-export"')[0].rsplit("<a", 1)[1]
+    assert "/panel/history.csv?" in link and "status=missed" in link and "number=9888" in link

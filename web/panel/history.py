@@ -81,7 +81,9 @@ def history():
         continued=after is not None,
     )
     if is_htmx():
-        return render_panel("panel/history/_rows.html", extension, **context)
+        # "Older calls" appends rows; a filter change replaces the export link and the table.
+        partial = "panel/history/_rows.html" if after is not None else "panel/history/_results.html"
+        return render_panel(partial, extension, **context)
     return render_panel("panel/history/page.html", extension, **context)
 
 
