@@ -2,7 +2,8 @@
 
 ``AmiVoicemailServer`` is a real TCP server on 127.0.0.1 that speaks enough AMI (Challenge,
 Login, VoicemailMove, VoicemailRemove) and carries out moves and removals on the spool the
-way app_voicemail does: the folders are renumbered from msg0000 without gaps.
+way app_voicemail 22 does (tests/engine/test_voicemail_ami.py shows it): the folders are
+renumbered from msg0000 without gaps.
 """
 import socket
 import struct
@@ -59,6 +60,8 @@ class AmiVoicemailServer:
     def __init__(self, root, port=0):
         self.root = Path(root)
         self.actions = []
+        #: Answer Success and do nothing, as Asterisk 22 does when it cannot touch the files.
+        self.do_nothing = False
         self.server = socket.create_server(("127.0.0.1", port))
         self.port = self.server.getsockname()[1]
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -107,8 +110,8 @@ class AmiVoicemailServer:
         box = self.root / headers["Context"] / headers["Mailbox"]
         source = box / headers["Folder"]
         stem = _find(source, headers["ID"])
-        if stem is None:
-            return "Message not found"
+        if stem is None or self.do_nothing:
+            return None  # Asterisk 22 answers Success for an id it does not find
         if action == "VoicemailRemove":
             for path in source.glob(stem.name + ".*"):
                 path.unlink()

@@ -56,6 +56,7 @@ def mark_heard(extension, msg_id, actor):
         return message
     _ami(lambda ami: ami.voicemail_move(voicemail_spool.CONTEXT, extension.number, message.folder,
                                          message.msg_id, "Old"))
+    _check_gone(extension, message)
     with database.atomic():
         audit.record(actor, "voicemail.heard", "extension", extension.id, extension.number,
                      after={"msg_id": message.msg_id})
@@ -67,10 +68,22 @@ def delete_message(extension, msg_id, actor):
     message = get_message(extension, msg_id)
     _ami(lambda ami: ami.voicemail_remove(voicemail_spool.CONTEXT, extension.number, message.folder,
                                            message.msg_id))
+    _check_gone(extension, message)
     with database.atomic():
         audit.record(actor, "voicemail.delete", "extension", extension.id, extension.number,
                      before={"msg_id": message.msg_id, "caller": message.caller, "folder": message.folder})
     return message
+
+
+def _check_gone(extension, message):
+    """Raise VoicemailUnavailable when ``message`` is still in its folder after Asterisk said Success.
+
+    Asterisk 22 answers Success even when it could not touch the files (format_wav not loaded,
+    a mailbox voicemail.conf lacks): only the spool tells whether the change happened.
+    """
+    if voicemail_spool.find_message(spool_root(), extension.number, message.msg_id, folders=(message.folder,)):
+        raise VoicemailUnavailable(N_("The phone system accepted the change but did not make it. "
+                                      "Ask an administrator to check the voicemail setup."))
 
 
 def _ami(action):

@@ -180,3 +180,14 @@ def test_portuguese_page(auth, client, mailbox):
     auth.login("maria", PASSWORD)
     page = client.get("/panel/voicemail").get_data(as_text=True)
     assert "Mensagens novas" in page and "Mensagens ouvidas" in page and "Marcar como ouvida" in page
+
+
+def test_a_change_asterisk_claims_but_does_not_make_is_reported(auth, client, mailbox):
+    root, server = mailbox
+    server.do_nothing = True
+    token = _login(client, auth)
+    response = client.post("/panel/voicemail/1795600100-00000001/heard", data={"csrf_token": token})
+    assert response.status_code == 503
+    assert "accepted the change but did not make it" in response.get_data(as_text=True)
+    assert (root / "default/201/INBOX/msg0000.txt").exists()
+    assert not AuditEntry.select().where(AuditEntry.action.startswith("voicemail.")).exists()
