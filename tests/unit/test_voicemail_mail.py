@@ -115,3 +115,14 @@ def test_spool_parsing(tmp_path):
     assert voicemail_spool.find_message(tmp_path, "202", "1-a") is None
     with pytest.raises(ValueError):
         voicemail_spool.mailbox_dir(tmp_path, "../201")
+
+
+def test_the_daemon_job_reads_the_engines_spool(relay, tmp_path):
+    from appliance import daemon
+    from appliance.asterisk.engine import Engine, EngineSettings
+
+    engine = Engine(EngineSettings(engine_root=tmp_path / "root", ami_secret="s" * 20))
+    write_message(voicemail_spool.spool_root(engine), "201", "INBOX", "1795600100-00000001")
+    daemon._email_voicemail(engine, "America/Sao_Paulo")
+    daemon._email_voicemail(engine, "America/Sao_Paulo")
+    assert len(relay.messages) == 1
