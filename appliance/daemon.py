@@ -76,6 +76,16 @@ def on_engine_event(event):
                                               event.get("Value", ""))
 
 
+def _email_voicemail(engine, time_zone):
+    from appliance.asterisk import voicemail_spool
+    from appliance.services import voicemail_mail
+
+    try:
+        voicemail_mail.notify(voicemail_spool.spool_root(engine), time_zone)
+    except Exception:  # a failed send is recorded and retried; never kill the scheduler
+        log.exception("voicemail e-mail run failed")
+
+
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
     from appliance.services import engine_sync
@@ -99,6 +109,10 @@ def run(conf, stop_event=None):
                           max_instances=1, coalesce=True)
         scheduler.add_job(_reconcile_call_settings, "interval", args=[engine], minutes=5,
                           id="call-settings-reconcile", max_instances=1, coalesce=True)
+        # Asterisk wrote the message to its spool already; this only reads it and e-mails it.
+        # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
+        scheduler.add_job(_email_voicemail, "interval", args=[engine, conf["TIMEZONE"]], seconds=5,
+                          id="voicemail-email", max_instances=1, coalesce=True)
     scheduler.start()
     log.info("daemon started")
     try:

@@ -9,6 +9,7 @@ MENU = [
     ("telephony.extensions_list", _l("Extensions"), ("admin",)),
     ("telephony.phones_list", _l("Phones"), ("admin",)),
     ("admin.system", _l("System"), ("admin",)),
+    ("admin.mail_settings", _l("E-mail"), ("admin",)),
     ("admin.users_list", _l("Users"), ("admin",)),
     ("admin.audit_log", _l("Audit log"), ("admin",)),
 ]

@@ -239,6 +239,18 @@ class Ami:
                 return []
             raise
 
+    def voicemail_move(self, context, mailbox, folder, msg_id, to_folder):
+        """Move message ``msg_id`` of ``mailbox@context`` from ``folder`` to ``to_folder`` (Asterisk 20.5+).
+
+        Asterisk renumbers both folders and publishes the new message-waiting state itself.
+        """
+        self._send(Action("VoicemailMove", Context=context, Mailbox=mailbox, Folder=folder, ID=msg_id,
+                           ToFolder=to_folder))
+
+    def voicemail_remove(self, context, mailbox, folder, msg_id):
+        """Delete message ``msg_id`` from ``folder`` of ``mailbox@context`` (Asterisk 20.5+)."""
+        self._send(Action("VoicemailRemove", Context=context, Mailbox=mailbox, Folder=folder, ID=msg_id))
+
     def core_show_channels(self):
         """Return every active channel as a dict of its ``CoreShowChannel`` event."""
         return self._list("CoreShowChannels")

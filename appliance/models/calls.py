@@ -36,7 +36,12 @@ class CallRecord(BaseModel):
     class Meta:
         table_name = "call_records"
         # Also the uniqueid index: lookups by uniqueid use its leading column.
-        indexes = ((("uniqueid", "sequence"), True),)
+        indexes = (
+            (("uniqueid", "sequence"), True),
+            # Per-extension history by date (m0007).
+            (("src", "calldate"), False),
+            (("dst", "calldate"), False),
+        )
 
 
 class IngestCursor(BaseModel):

@@ -18,11 +18,13 @@ AMI_READ = ("system", "call", "agent", "user", "security")
 #: call      - Hangup, Redirect, Setvar on a live channel;
 #: agent     - QueueAdd/QueueRemove/QueuePause;
 #: reporting - CoreShowChannels, QueueStatus, Status;
-#: originate - Originate (click-to-call, callbacks).
+#: originate - Originate (click-to-call, callbacks);
+#: user      - VoicemailMove/VoicemailRemove (the panel's mark heard and delete;
+#:             "manager show command VoicemailMove" lists user,all in 22.10).
 #: Left out: command (an arbitrary CLI line is a shell-sized hole: every need
 #: above has a dedicated action), config (GetConfig/UpdateConfig: the database,
-#: not Asterisk's files, is the source of truth), user, message.
-AMI_WRITE = ("system", "call", "agent", "reporting", "originate")
+#: not Asterisk's files, is the source of truth), message.
+AMI_WRITE = ("system", "call", "agent", "reporting", "originate", "user")
 
 #: AMI listens on loopback only, whatever address SIP uses: only the app on
 #: this machine talks to it.

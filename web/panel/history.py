@@ -1,0 +1,128 @@
+"""Call history: the calls the panel's extension placed, received and missed; filters, pages, CSV."""
+import csv
+import datetime
+import io
+
+from flask import Response, current_app, request, stream_with_context
+from flask_babel import format_datetime, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from appliance.services import call_history
+from web.panel import bp
+from web.panel.context import panel_extension, panel_url, render_panel
+from web.plugins import is_htmx
+
+DIRECTION_LABELS = {"out": _l("Placed"), "in": _l("Received")}
+STATUS_LABELS = {
+    "answered": _l("Answered"),
+    "voicemail": _l("Voicemail"),
+    "no_answer": _l("Not answered"),
+    "busy": _l("Busy"),
+    "failed": _l("Failed"),
+}
+#: The status filter's options: "missed" gathers every received call nobody answered.
+STATUS_FILTERS = {"missed": _l("Missed"), **STATUS_LABELS}
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filter_from_request():
+    """Read the filter from the query string, ignoring what is not valid."""
+    args = request.args
+    direction = args.get("direction", "")
+    status = args.get("status", "")
+    return call_history.HistoryFilter(
+        since=_date(args.get("since", "")),
+        until=_date(args.get("until", "")),
+        direction=direction if direction in call_history.DIRECTIONS else "",
+        status=status if status in STATUS_FILTERS else "",
+        number=call_history.clean_number(args.get("number", "")),
+    )
+
+
+def _filter_args(history_filter):
+    """Return the filter as query-string values (only those set)."""
+    values = {
+        "since": history_filter.since.isoformat() if history_filter.since else "",
+        "until": history_filter.until.isoformat() if history_filter.until else "",
+        "direction": history_filter.direction,
+        "status": history_filter.status,
+        "number": history_filter.number,
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+@bp.route("/history")
+@login_required
+def history():
+    """Show the extension's calls, newest first; htmx asks for the rows only (filters and "older calls")."""
+    extension = panel_extension()
+    history_filter = _filter_from_request()
+    after = call_history.parse_cursor(request.args.get("after", ""))
+    calls, more = call_history.list_calls(extension.number, history_filter, current_app.config["TIMEZONE"],
+                                          after=after)
+    args = _filter_args(history_filter)
+    context = dict(
+        calls=calls,
+        more=more,
+        next_url=panel_url("panel.history", extension, after=call_history.cursor_of(calls[-1]), **args)
+        if more else None,
+        export_url=panel_url("panel.history_csv", extension, **args),
+        filters=history_filter,
+        direction_labels=DIRECTION_LABELS,
+        status_labels=STATUS_LABELS,
+        status_filters=STATUS_FILTERS,
+        continued=after is not None,
+    )
+    if is_htmx():
+        # "Older calls" appends rows; a filter change replaces the export link and the table.
+        partial = "panel/history/_rows.html" if after is not None else "panel/history/_results.html"
+        return render_panel(partial, extension, **context)
+    return render_panel("panel/history/page.html", extension, **context)
+
+
+@bp.route("/history.csv")
+@login_required
+def history_csv():
+    """Stream every call matching the filter as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
+    extension = panel_extension()
+    history_filter = _filter_from_request()
+    time_zone = current_app.config["TIMEZONE"]
+    header = [gettext("Date and time"), gettext("Direction"), gettext("Status"), gettext("Number"),
+              gettext("Name"), gettext("Talk time (s)"), gettext("Total time (s)")]
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for call in call_history.iter_calls(extension.number, history_filter, time_zone):
+            writer.writerow([
+                format_datetime(call.calldate, "yyyy-MM-dd HH:mm:ss"),
+                str(DIRECTION_LABELS[call.direction]),
+                str(STATUS_LABELS[call.status]),
+                _cell(call.other_number),
+                _cell(call.other_name),
+                call.talk_seconds,
+                call.total_seconds,
+            ])
+            if buffer.tell() > 16384:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    name = f"calls-{extension.number}-{datetime.date.today().isoformat()}.csv"
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _cell(value):
+    """Keep a spreadsheet from running a caller-chosen name as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not value[1:].isdigit() else value
