@@ -68,12 +68,16 @@ def _reconcile_call_settings(engine):
 
 
 def on_engine_event(event):
-    """Bring what a feature code changed in AstDB (its UserEvent) into the database."""
-    from appliance.services import extension_settings
+    """Bring what a phone changed into the database: toggles set by feature codes, a mailbox PIN."""
+    from appliance.services import extension_settings, voicemail
 
-    if event.get("Event") == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
+    name = event.get("Event")
+    if name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
                                               event.get("Value", ""))
+    elif name == "VoicemailPasswordChange":
+        voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
+                                         event.get("NewPassword", ""))
 
 
 def _email_voicemail(engine, time_zone):

@@ -8,6 +8,7 @@ changes back here (``mirror_from_engine``), and ``reconcile`` makes both sides
 agree after either was down.
 """
 import logging
+import re
 from dataclasses import dataclass
 
 from appliance.asterisk.confgen.extensions import ASTDB_FAMILY
@@ -61,7 +62,8 @@ def current(extension):
 
 def _validate(extension, settings, errors):
     for field in ASTDB_KEYS:
-        target = (getattr(settings, field) or "").strip().replace(" ", "")
+        # People type numbers as they read them: "(11) 98765-4321".
+        target = re.sub(r"[\s().-]", "", getattr(settings, field) or "")
         setattr(settings, field, target)
         if target and not valid_dial_target(target):
             errors[field] = (N_("Enter an extension or a phone number (digits, optionally starting with +)."), {})

@@ -29,10 +29,23 @@ class ExtensionInput:
 
 @dataclass
 class ExtensionChanges:
-    """What an admin may change on an extension."""
+    """What an admin may change on an extension; None leaves a field as it is."""
 
     name: str
     enabled: bool
+    email: str | None = None
+    language: str | None = None
+    voicemail_enabled: bool | None = None
+    max_calls: int | None = None
+    ring_seconds: int | None = None
+    #: The user who opens this extension's panel: an id, 0 for nobody, None to leave it.
+    user_id: int | None = None
+
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+MAX_CALLS_RANGE = (1, 50)
+RING_SECONDS_RANGE = (5, 120)
+MAX_DEVICES = 10
 
 
 def get_extension(extension_id):
@@ -108,24 +121,109 @@ def create(data, actor):
     return extension, device
 
 
+def _in_range(value, field, bounds, errors):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not bounds[0] <= value <= bounds[1]:
+        errors[field] = (N_("Use a number from %(low)d to %(high)d."), {"low": bounds[0], "high": bounds[1]})
+    return value
+
+
+def _validate_changes(changes, extension, errors):
+    """Return {field: new value} for the fields ``changes`` sets, validated into ``errors``."""
+    from appliance.models.users import User
+    from appliance.settings import LANGUAGES
+
+    values = {"name": _clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
+    if changes.email is not None:
+        email = changes.email.strip()
+        if email and (len(email) > 254 or not EMAIL_RE.match(email)):
+            errors["email"] = (N_("Enter a valid e-mail address."), {})
+        values["email"] = email
+    if changes.language is not None:
+        if changes.language not in LANGUAGES:
+            errors["language"] = (N_("Choose a language from the list."), {})
+        values["language"] = changes.language
+    if changes.voicemail_enabled is not None:
+        values["voicemail_enabled"] = bool(changes.voicemail_enabled)
+    if changes.max_calls is not None:
+        values["max_calls"] = _in_range(changes.max_calls, "max_calls", MAX_CALLS_RANGE, errors)
+    if changes.ring_seconds is not None:
+        values["ring_seconds"] = _in_range(changes.ring_seconds, "ring_seconds", RING_SECONDS_RANGE, errors)
+    if changes.user_id is not None:
+        user_id = int(changes.user_id) or None
+        if user_id is not None:
+            if User.get_or_none(User.id == user_id) is None:
+                errors["user_id"] = (N_("Choose a user from the list."), {})
+            elif Extension.select().where((Extension.user == user_id) & (Extension.id != extension.id)).exists():
+                errors["user_id"] = (N_("That user already has an extension."), {})
+        values["user"] = user_id
+    return values
+
+
 def update(extension_id, changes, actor):
-    """Change an extension's name or enabled state."""
-    errors = {}
-    name = _clean_name(changes.name, errors)
-    if errors:
-        raise ValidationError(errors)
+    """Change an extension's settings; the engine rows follow after commit (no reload)."""
     with database.atomic():
         extension = get_extension(extension_id)
+        errors = {}
+        values = _validate_changes(changes, extension, errors)
+        if errors:
+            raise ValidationError(errors)
         before = extension.public_fields()
-        extension.name, extension.enabled = name, bool(changes.enabled)
+        for field, value in values.items():
+            setattr(extension, field, value)
         if extension.public_fields() == before:
             return extension
         extension.save()
         audit.record(actor, "extension.update", "extension", extension.id, extension.number,
                      before=before, after=extension.public_fields())
-        # Name and state live in the device rows (caller ID; no rows while disabled): no reload.
-        engine_sync.request(_usernames(extension), files=False)
+        # Everything here lives in realtime rows (caller ID, mailbox, limits; none while disabled).
+        engine_sync.request(_usernames(extension), files=False, numbers=[extension.number])
     return extension
+
+
+def next_device_username(extension):
+    """Return the SIP user name of the extension's next device: ``<number>-<n>``."""
+    taken = {d.sip_username for d in Device.select(Device.sip_username).where(
+        Device.sip_username.startswith(f"{extension.number}-"))}
+    n = 2
+    while f"{extension.number}-{n}" in taken:
+        n += 1
+    return f"{extension.number}-{n}"
+
+
+def add_device(extension_id, label, actor):
+    """Give the extension another device (a softphone) with its own generated credentials; return it."""
+    label = (label or "").strip()
+    if len(label) > 64 or NAME_FORBIDDEN.search(label):
+        raise ValidationError.one("label", N_("Use at most %(max)d characters, without quotes, < > \\ or ;."),
+                                  max=64)
+    with database.atomic():
+        extension = get_extension(extension_id)
+        if extension.devices.count() >= MAX_DEVICES:
+            raise ValidationError.one("label", N_("An extension has at most %(max)d devices."), max=MAX_DEVICES)
+        device = Device.create(extension=extension, label=label, sip_username=next_device_username(extension),
+                               sip_password=passwords.generate(SIP_PASSWORD_LENGTH))
+        audit.record(actor, "device.create", "device", device.id, device.sip_username,
+                     after={"extension": extension.number, "label": label})
+        # A new device joins the extension's dial string and its BLF hint.
+        engine_sync.request([device.sip_username], numbers=[extension.number])
+    return device
+
+
+def delete_device(device_id, actor):
+    """Remove a device; an extension keeps at least one."""
+    with database.atomic():
+        device = get_device(device_id)
+        extension = device.extension
+        if extension.devices.count() <= 1:
+            raise ValidationError.one("device", N_("An extension keeps at least one device."))
+        audit.record(actor, "device.delete", "device", device.id, device.sip_username,
+                     before={"extension": extension.number, "label": device.label, "mac": device.mac or ""})
+        engine_sync.request([device.sip_username], numbers=[extension.number])
+        device.delete_instance()
 
 
 def delete(extension_id, actor):

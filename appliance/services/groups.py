@@ -158,14 +158,15 @@ def delete_ring_group(group_id, actor):
 
 
 def ring_group_destinations():
-    """Return [(value, label)] of where a ring group's unanswered calls may go."""
-    choices = [("hangup", N_("Hang up"))]
+    """Return [(value, kind, label)] of where a ring group's unanswered calls may go (kind: hangup, extension, …)."""
+    choices = [("hangup", "hangup", "")]
     for extension in Extension.select().order_by(Extension.number):
-        choices.append((f"extension:{extension.number}", f"{extension.number} {extension.name}"))
+        label = f"{extension.number} {extension.name}"
+        choices.append((f"extension:{extension.number}", "extension", label))
         if extension.voicemail_enabled:
-            choices.append((f"voicemail:{extension.number}", f"{extension.number} {extension.name} (voicemail)"))
+            choices.append((f"voicemail:{extension.number}", "voicemail", label))
     for group in RingGroup.select().order_by(RingGroup.number):
-        choices.append((f"group:{group.number}", f"{group.number} {group.name}"))
+        choices.append((f"group:{group.number}", "group", f"{group.number} {group.name}"))
     return choices
 
 

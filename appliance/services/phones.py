@@ -12,6 +12,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension, PendingPhone, ProvisioningBan
 from appliance.models.users import utcnow
 from appliance.services import audit, engine_sync
+from appliance.services.extensions import next_device_username
 from provisioning import vendors
 from provisioning.base import DirectoryEntry, Key, Line, PhoneConfig, normalize_mac
 
@@ -80,15 +81,6 @@ def _validate(data):
     return mac, extension
 
 
-def _next_username(extension):
-    taken = {device.sip_username for device in extension.devices}
-    index = 2
-    while f"{extension.number}-{index}" in taken or Device.select().where(
-            Device.sip_username == f"{extension.number}-{index}").exists():
-        index += 1
-    return f"{extension.number}-{index}"
-
-
 def save_phone(data, actor, bootstrap_address="", minutes=60):
     """Attach the phone ``data`` describes to its extension; return (device, changed).
 
@@ -107,7 +99,7 @@ def save_phone(data, actor, bootstrap_address="", minutes=60):
             if device is not None:  # moving: the old account goes, the phone starts over
                 engine_sync.request([device.sip_username])
                 device.delete_instance()
-            device = Device(extension=extension, sip_username=_next_username(extension),
+            device = Device(extension=extension, sip_username=next_device_username(extension),
                             sip_password=passwords.generate(24), mac=mac)
         label = _vendors()[data.vendor].label
         device.vendor, device.model, device.label = data.vendor, data.model, f"{label} {data.model}"

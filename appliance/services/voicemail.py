@@ -117,3 +117,21 @@ def set_voicemail_pin(extension, pin, actor):
         audit.record(actor, "voicemail.pin", "extension", extension.id, extension.number)
         engine_sync.request([device.sip_username for device in extension.devices], files=False)
     return extension
+
+
+def mirror_pin_from_engine(context, mailbox, new_pin):
+    """Record a PIN changed from a phone (app_voicemail's VoicemailPasswordChange event); return whether it did."""
+    from appliance.asterisk.confgen.extensions import VOICEMAIL_CONTEXT
+    from appliance.models.extensions import Extension
+    from appliance.services import Actor
+
+    if context != VOICEMAIL_CONTEXT or not PIN_RE.match(new_pin or ""):
+        return False
+    with database.atomic():
+        extension = Extension.get_or_none(Extension.number == mailbox)
+        if extension is None or extension.voicemail_pin == new_pin:
+            return False
+        extension.voicemail_pin = new_pin
+        extension.save(only=[Extension.voicemail_pin])
+        audit.record(Actor.system("phone"), "voicemail.pin", "extension", extension.id, extension.number)
+    return True

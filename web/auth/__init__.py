@@ -55,7 +55,7 @@ def _account_key():
 def login():
     """Show the login form and log the user in."""
     if current_user.is_authenticated:
-        return redirect(url_for(home_endpoint(current_user.role)))
+        return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
         user = users.authenticate(form.username.data, form.password.data)
@@ -64,7 +64,7 @@ def login():
             login_user(LoginUser(user))
             session.permanent = True
             session["started"] = session["last_seen"] = time.time()
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user.role)))
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
         form.form_errors.append(gettext("Wrong user name or password."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -93,5 +93,5 @@ def language():
 def index():
     """Send visitors to their home page, or to the login page."""
     if current_user.is_authenticated:
-        return redirect(url_for(home_endpoint(current_user.role)))
+        return redirect(url_for(home_endpoint(current_user)))
     return redirect(url_for("auth.login"))

@@ -11,11 +11,10 @@ from web.access import current_actor
 from web.forms import Form, apply_errors, choices
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
+from web.panel.settings import PRESENCE_LABELS
 from web.plugins import is_htmx, limiter, translate_error
 
 NUMBER_LABELS = {"mobile": _l("Mobile"), "work": _l("Work"), "home": _l("Home"), "other": _l("Other")}
-PRESENCE_LABELS = {"available": _l("Available"), "away": _l("Away"), "busy": _l("Busy"), "lunch": _l("Lunch"),
-                   "custom": _l("Custom")}
 EXPORTS = {"csv": ("text/csv", "csv"), "vcf": ("text/vcard", "vcf"), "vcf4": ("text/vcard", "vcf")}
 
 

@@ -1,16 +1,17 @@
 """Admin pages for extensions: list, create (SIP password shown once), edit, delete."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from appliance.asterisk.apply import ApplyError
 from appliance.errors import ValidationError
-from appliance.services import engine_sync, extensions
+from appliance.services import extensions, users
+from appliance.settings import LANGUAGES
 from web.access import current_actor, role_required
-from web.forms import Form, apply_errors
-from web.live import live_state
+from web.forms import Form, apply_errors, choices
+from web.live import live_state, sip_server
 from web.plugins import is_htmx, translate_error
 from web.telephony import bp
 
@@ -27,15 +28,23 @@ class ExtensionEditForm(Form):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     enabled = BooleanField(_l("Extension enabled"))
+    email = StringField(_l("E-mail (voicemail messages are sent here)"), validators=[Optional(), Length(max=254)])
+    language = SelectField(_l("Language of prompts and e-mails"), choices=choices(LANGUAGES.items()))
+    voicemail_enabled = BooleanField(_l("Voicemail"))
+    max_calls = IntegerField(_l("Simultaneous calls"), validators=[DataRequired()])
+    ring_seconds = IntegerField(_l("Ring time (seconds) before voicemail or forwarding"), validators=[DataRequired()])
+    user_id = SelectField(_l("User who opens this extension's panel"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})" if u.display_name
+                                              else u.username) for u in users.list_users()]
 
 
-def _sip_server():
-    """Return the (host, port) a phone should register to."""
-    engine = engine_sync.configured_engine()
-    bind, port = ((engine.settings.bind_address, engine.settings.sip_port) if engine
-                  else (current_app.config["SIP_BIND"], current_app.config["SIP_PORT"]))
-    # Listening on every address: the one this browser reached us on is the likeliest for its phones too.
-    return (request.host.split(":")[0] if bind in ("0.0.0.0", "::") else bind), port
+class DeviceForm(Form):
+    """Another device (softphone) for an extension."""
+
+    label = StringField(_l("Device name (e.g. softphone, mobile)"), validators=[Length(max=64)])
 
 
 def _apply_failed(error):
@@ -78,18 +87,20 @@ def extension_create():
     return render_template("telephony/extensions/new.html", form=form), status
 
 
-def _detail(extension, form=None, new_password=None, status=200):
+def _detail(extension, form=None, new_password=None, status=200, new_device=None):
     # formdata=None: right after the create POST, the request's form is the create form, whose
     # missing "enabled" box would otherwise show (and then save) the new extension as disabled.
-    form = form or ExtensionEditForm(formdata=None, obj=extension)
+    form = form or ExtensionEditForm(formdata=None, obj=extension, user_id=extension.user_id or 0)
     contacts = live_state().contacts_by_endpoint()
     return render_template(
         "telephony/extensions/detail.html",
         extension=extension,
         devices=list(extension.devices),
         form=form,
+        device_form=DeviceForm(formdata=None),
         new_password=new_password,
-        sip_server=_sip_server(),
+        new_device=new_device,
+        sip_server=sip_server(),
         contacts=contacts,
     ), status
 
@@ -99,11 +110,14 @@ def _detail(extension, form=None, new_password=None, status=200):
 def extension_detail(extension_id):
     """Show an extension and edit its name and state."""
     extension = extensions.get_extension(extension_id)
-    form = ExtensionEditForm(obj=extension)
+    form = ExtensionEditForm(obj=extension, user_id=extension.user_id or 0)
     if form.validate_on_submit():
+        changes = extensions.ExtensionChanges(
+            form.name.data, form.enabled.data, email=form.email.data or "", language=form.language.data,
+            voicemail_enabled=form.voicemail_enabled.data, max_calls=form.max_calls.data,
+            ring_seconds=form.ring_seconds.data, user_id=form.user_id.data)
         try:
-            extensions.update(extension_id, extensions.ExtensionChanges(form.name.data, form.enabled.data),
-                              current_actor())
+            extensions.update(extension_id, changes, current_actor())
         except ValidationError as error:
             apply_errors(form, error)
             return _detail(extension, form, status=422)
@@ -127,6 +141,43 @@ def extension_delete(extension_id):
     else:
         flash(gettext("Extension %(number)s deleted.", number=number), "success")
     return redirect(url_for("telephony.extensions_list"))
+
+
+@bp.route("/extensions/<int:extension_id>/devices", methods=["POST"])
+@role_required("admin")
+def device_create(extension_id):
+    """Add a device (softphone) to an extension and show its credentials once."""
+    extension = extensions.get_extension(extension_id)
+    form = DeviceForm()
+    if form.validate_on_submit():
+        try:
+            device = extensions.add_device(extension_id, form.label.data, current_actor())
+        except ValidationError as error:
+            flash(translate_error(error), "error")
+        except ApplyError as error:
+            _apply_failed(error)
+        else:
+            flash(gettext("Device %(name)s added.", name=device.sip_username), "success")
+            return _detail(extensions.get_extension(extension_id), new_password=device.sip_password,
+                           new_device=device)
+    return redirect(url_for("telephony.extension_detail", extension_id=extension.id))
+
+
+@bp.route("/devices/<int:device_id>/delete", methods=["POST"])
+@role_required("admin")
+def device_delete(device_id):
+    """Remove a device from its extension."""
+    device = extensions.get_device(device_id)
+    extension_id = device.extension_id
+    try:
+        extensions.delete_device(device_id, current_actor())
+    except ValidationError as error:
+        flash(translate_error(error), "error")
+    except ApplyError as error:
+        _apply_failed(error)
+    else:
+        flash(gettext("Device %(name)s removed.", name=device.sip_username), "success")
+    return redirect(url_for("telephony.extension_detail", extension_id=extension_id))
 
 
 @bp.route("/devices/<int:device_id>/new-password", methods=["POST"])

@@ -1,0 +1,54 @@
+"""My devices: live registration of each, the credentials to type into a softphone, the feature codes."""
+import time
+
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from appliance.services import engine_sync
+from web.live import live_state, sip_server
+from web.panel import bp
+from web.panel.context import panel_extension, render_panel
+
+#: Feature code names as people read them, in the order the panel lists them.
+FEATURE_LABELS = {
+    "voicemail": _l("Listen to my voicemail"),
+    "voicemail_any": _l("Listen to any mailbox (asks for the number)"),
+    "dnd_on": _l("Do not disturb: on"),
+    "dnd_off": _l("Do not disturb: off"),
+    "forward_always": _l("Forward all calls (code + number)"),
+    "forward_always_off": _l("Stop forwarding all calls"),
+    "forward_busy": _l("Forward when busy (code + number)"),
+    "forward_busy_off": _l("Stop forwarding when busy"),
+    "forward_no_answer": _l("Forward when not answered (code + number)"),
+    "forward_no_answer_off": _l("Stop forwarding when not answered"),
+    "pickup": _l("Answer a call ringing in my pickup group"),
+    "directed_pickup": _l("Answer a call ringing on an extension (code + extension)"),
+    "echo_test": _l("Echo test"),
+}
+
+
+def _registrations(devices):
+    contacts = live_state().contacts_by_endpoint()
+    now = time.time()
+    found = {}
+    for device in devices:
+        rows = []
+        for contact in contacts.get(device.sip_username, []):
+            try:
+                left = max(0, int(contact.get("expires") or 0) - int(now))
+            except ValueError:
+                left = None
+            rows.append({**contact, "expires_in": left})
+        found[device.id] = rows
+    return found
+
+
+@bp.route("/devices")
+@login_required
+def devices():
+    """Show the extension's devices with their registrations and credentials."""
+    extension = panel_extension()
+    device_list = list(extension.devices)
+    codes = [(FEATURE_LABELS[name], code) for name, code in engine_sync.feature_codes().items()]
+    return render_panel("panel/devices.html", extension, devices=device_list,
+                        registrations=_registrations(device_list), sip_server=sip_server(), codes=codes)
