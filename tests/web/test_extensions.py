@@ -51,7 +51,9 @@ def test_disable_and_delete_are_audited(auth, client):
     auth.login()
     _create(client, auth)
     extension = Extension.get(Extension.number == "201")
-    client.post(f"/telephony/extensions/{extension.id}", data={"name": "Recepção", "csrf_token": auth.token()})
+    client.post(f"/telephony/extensions/{extension.id}", data={
+        "name": "Recepção", "language": "pt_BR", "max_calls": "2", "ring_seconds": "25", "user_id": "0",
+        "csrf_token": auth.token()})
     assert not Extension.get_by_id(extension.id).enabled
     client.post(f"/telephony/extensions/{extension.id}/delete", data={"csrf_token": auth.token()})
     assert not Extension.select().exists() and not Device.select().exists()
