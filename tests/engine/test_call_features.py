@@ -9,8 +9,10 @@ from appliance.asterisk import cdr
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
 from appliance.models.calls import CallRecord
 from appliance.models.extensions import Extension
-from appliance.services import Actor, extension_settings, extensions, groups
+from appliance.asterisk import voicemail_spool
+from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp
+from tests.smtp import SmtpServer
 from tests.pbx import driven_engine
 
 pytestmark = pytest.mark.engine
@@ -224,6 +226,29 @@ def test_a_voicemail_with_real_audio_lands_in_the_mailbox_and_lights_the_lamp(pb
     assert wav.stat().st_size > 8000  # at least half a second of 8 kHz 16-bit audio
     assert "callerid=" in next(inbox.glob("*.txt")).read_text()
     assert any("Messages-Waiting: yes" in m for m in notifies), notifies
+
+
+def test_the_voicemail_shows_in_the_panel_and_is_mailed_with_its_audio(pbx, sipp):
+    _, alice = _ext("401", "Alice")
+    nina, _ = _ext("442", voicemail_enabled=True, email="nina@example.com")
+    _settings(nina, dnd=True)
+    smtp = SmtpServer().start()
+    try:
+        mail.save_settings(mail.MailSettingsInput("127.0.0.1", smtp.port, "none", "", "", "pbx@example.com"), ADMIN)
+        assert sipp.call_with_audio("401", alice, "442", wait_seconds=11, after_seconds=3).ok
+
+        messages = voicemail.list_messages(Extension.get_by_id(nina.id))
+        result = voicemail_mail.notify(voicemail_spool.spool_root(pbx), "America/Sao_Paulo")
+        again = voicemail_mail.notify(voicemail_spool.spool_root(pbx), "America/Sao_Paulo")
+    finally:
+        smtp.stop()
+    assert [(m.folder, m.caller_number) for m in messages] == [("INBOX", "401")]
+    assert (result.sent, again.sent) == (1, 0)
+    _, recipients, email = smtp.messages[0]
+    assert recipients == ["nina@example.com"]
+    attachment = next(email.iter_attachments())
+    assert attachment.get_content_type() in ("audio/wav", "audio/x-wav")
+    assert attachment.get_content()[:4] == b"RIFF"
 
 
 def test_a_missed_call_is_recorded_as_not_answered(pbx, sipp):
