@@ -5,15 +5,14 @@ import time
 import pytest
 
 from appliance import db, migrations
-from appliance.asterisk import cdr
+from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
 from appliance.models.calls import CallRecord
 from appliance.models.extensions import Extension
-from appliance.asterisk import voicemail_spool
 from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp
-from tests.smtp import SmtpServer
 from tests.pbx import driven_engine
+from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
