@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from appliance import cli, db
 from appliance.models.users import AuditEntry, User
-from appliance.services import extensions, users
+from appliance.services import extensions, groups, users
 
 
 @pytest.fixture
@@ -43,3 +43,7 @@ def test_seed_demo_prints_a_random_admin_password_once(run, tmp_path):
     assert run("seed-demo").output == first  # no second seeding; the same hint
     assert [e.number for e in extensions.list_extensions()] == ["201", "202", "203", "204"]
     assert (tmp_path / "admin-password.txt").stat().st_mode & 0o777 == 0o600
+    # Each demo person opens their own extension's panel; 600 rings the front desk team.
+    assert extensions.find_extension("202").user.username == "joao"
+    group = groups.list_ring_groups().get()
+    assert (group.number, groups.member_numbers(group)) == ("600", ["201", "202", "203"])
