@@ -17,7 +17,8 @@ def bulk_extensions(count, first=2000):
     with db.database.atomic():
         for start in range(0, count, 500):
             numbers = [str(first + i) for i in range(start, min(start + 500, count))]
-            rows = [{"number": n, "name": f"Ramal {n}", "created_at": utcnow()} for n in numbers]
+            rows = [{"number": n, "name": f"Ramal {n}", "created_at": utcnow(), "voicemail_pin": f"{n[-4:]:0>4}19"}
+                    for n in numbers]
             Extension.insert_many(rows).execute()
         ids = {e.number: e.id for e in Extension.select(Extension.id, Extension.number)}
         rows = [{"extension": ids[n], "sip_username": n, "sip_password": f"pw-{n}-{secrets.token_hex(6)}",

@@ -77,8 +77,14 @@ def connect(db_path):
     for table, columns in SCHEMA.items():
         # Identifiers come from the SCHEMA constant above, never from input.
         ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if present and "id" not in present:
+            # Made by someone else (an Asterisk module creating what it requires): its rows
+            # are not ours, and the next sync writes ours.
+            conn.execute(f"DROP TABLE {table}")
+            present = set()
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({ddl})")
+        present = present or {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         for name, kind in columns.items():
             if name not in present:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")

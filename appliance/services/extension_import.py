@@ -9,12 +9,16 @@ from appliance.errors import DomainError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension, RingGroup
 from appliance.services import audit, engine_sync
-from appliance.services.extensions import SIP_PASSWORD_LENGTH, _clean_name, _validate_number
+from appliance.services.extensions import SIP_PASSWORD_LENGTH, _clean_name, _validate_number, validate_profile
 
 #: At most this many extensions per range or file: a typo in a range must not make 90,000.
 MAX_ROWS = 5000
-CSV_COLUMNS = ("number", "name", "enabled")
-#: Values of the "enabled" column that mean disabled (anything else, or no column, is enabled).
+CSV_COLUMNS = ("number", "name", "enabled", "email", "language", "voicemail", "max_calls", "ring_seconds")
+#: Optional CSV column -> extension field (validated by extensions.validate_profile).
+PROFILE_COLUMNS = {"email": "email", "language": "language", "voicemail": "voicemail_enabled",
+                   "max_calls": "max_calls", "ring_seconds": "ring_seconds"}
+PROFILE_DEFAULTS = {field: Extension._meta.fields[field].default for field in PROFILE_COLUMNS.values()}
+#: Values of the "enabled" and "voicemail" columns that mean disabled (anything else, or no column, is enabled).
 DISABLED = {"no", "não", "nao", "0", "false", "n"}
 
 
@@ -37,19 +41,23 @@ class ImportRejected(DomainError):
 
 
 def _check(rows):
-    """Validate ``[(row number, number, name, enabled)]`` against each other and the database; return clean rows."""
+    """Validate ``[(row number, number, name, enabled, profile)]`` against each other and the database.
+
+    ``profile`` holds the optional settings of PROFILE_COLUMNS. Return the clean rows.
+    """
     errors, clean, seen = [], [], {}
-    for row, number, name, enabled in rows:
+    for row, number, name, enabled, profile in rows:
         fields = {}
         number = _validate_number(number, fields)
         name = _clean_name(name, fields)
+        profile = validate_profile(profile, fields)
         if not fields and number in seen:
             fields["number"] = (N_("Number %(number)s is repeated (row %(other)d)."), {"number": number,
                                                                                          "other": seen[number]})
         seen.setdefault(number, row)
         errors += [RowError(row, field, message, params) for field, (message, params) in fields.items()]
-        clean.append((row, number, name, enabled))
-    numbers = [number for _, number, _, _ in clean]
+        clean.append((row, number, name, enabled, profile))
+    numbers = [number for _, number, *_ in clean]
     taken, groups = set(), set()
     for start in range(0, len(numbers), 500):  # SQLite caps the variables of one statement
         chunk = numbers[start:start + 500]
@@ -57,9 +65,9 @@ def _check(rows):
         taken |= {d.sip_username for d in Device.select(Device.sip_username).where(Device.sip_username.in_(chunk))}
         groups |= {g.number for g in RingGroup.select(RingGroup.number).where(RingGroup.number.in_(chunk))}
     errors += [RowError(row, "number", N_("Extension %(number)s already exists."), {"number": number})
-               for row, number, _, _ in clean if number in taken]
+               for row, number, *_ in clean if number in taken]
     errors += [RowError(row, "number", N_("Number %(number)s is already in use."), {"number": number})
-               for row, number, _, _ in clean if number in groups]
+               for row, number, *_ in clean if number in groups]
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
     return clean
@@ -68,11 +76,12 @@ def _check(rows):
 def _create_all(clean, actor, action):
     with database.atomic():
         for start in range(0, len(clean), 500):
-            Extension.insert_many([{"number": n, "name": name, "enabled": enabled,
-                                    "voicemail_pin": passwords.generate_pin()}
-                                   for _, n, name, enabled in clean[start:start + 500]]).execute()
+            # insert_many needs the same columns in every row: defaults fill what a file left out.
+            Extension.insert_many([{**PROFILE_DEFAULTS, "number": n, "name": name, "enabled": enabled,
+                                    "voicemail_pin": passwords.generate_pin(), **profile}
+                                   for _, n, name, enabled, profile in clean[start:start + 500]]).execute()
         ids = {}
-        numbers = [n for _, n, _, _ in clean]
+        numbers = [n for _, n, *_ in clean]
         for start in range(0, len(numbers), 500):
             ids.update({e.number: e.id for e in Extension.select(Extension.id, Extension.number)
                         .where(Extension.number.in_(numbers[start:start + 500]))})
@@ -95,7 +104,7 @@ def create_range(first, last, actor, name_template="Ramal {number}"):
         raise ImportRejected([RowError(0, "first", N_("Use 2 to 8 digits, not starting with 0."), {})]) from None
     if high < low or high - low + 1 > MAX_ROWS:
         raise ImportRejected([RowError(0, "last", N_("A range holds 1 to %(max)d numbers."), {"max": MAX_ROWS})])
-    rows = [(index + 1, str(number), name_template.format(number=number), True)
+    rows = [(index + 1, str(number), name_template.format(number=number), True, {})
             for index, number in enumerate(range(low, high + 1))]
     return _create_all(_check(rows), actor, "extension.create_range")
 
@@ -105,7 +114,7 @@ def _cell(values, at):
 
 
 def import_csv(data, actor):
-    """Create the extensions of a CSV file (columns number, name[, enabled]); all rows or none."""
+    """Create the extensions of a CSV file (number, name, and optionally the other CSV_COLUMNS); all rows or none."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -116,6 +125,7 @@ def import_csv(data, actor):
         raise ImportRejected([RowError(1, "file", N_("The first row must name the columns: number, name."), {})])
     at_number, at_name = header.index("number"), header.index("name")
     at_enabled = header.index("enabled") if "enabled" in header else None
+    profile_at = {column: header.index(column) for column in PROFILE_COLUMNS if column in header}
     rows = []
     for row_number, values in enumerate(reader, start=2):
         if not any(value.strip() for value in values):
@@ -124,7 +134,12 @@ def import_csv(data, actor):
             raise ImportRejected([RowError(row_number, "file", N_("A file holds at most %(max)d extensions."),
                                            {"max": MAX_ROWS})])
         enabled = at_enabled is None or _cell(values, at_enabled).strip().lower() not in DISABLED
-        rows.append((row_number, _cell(values, at_number), _cell(values, at_name), enabled))
+        profile = {}
+        for column, at in profile_at.items():
+            value = _cell(values, at).strip()
+            if value:  # an empty cell keeps the default
+                profile[PROFILE_COLUMNS[column]] = (value.lower() not in DISABLED) if column == "voicemail" else value
+        rows.append((row_number, _cell(values, at_number), _cell(values, at_name), enabled, profile))
     if not rows:
         raise ImportRejected([RowError(0, "file", N_("The file has no extension in it."), {})])
     return _create_all(_check(rows), actor, "extension.import")
@@ -136,5 +151,7 @@ def export_csv():
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for extension in Extension.select().order_by(Extension.number):
-        writer.writerow((extension.number, extension.name, "yes" if extension.enabled else "no"))
+        writer.writerow((extension.number, extension.name, "yes" if extension.enabled else "no", extension.email,
+                         extension.language, "yes" if extension.voicemail_enabled else "no", extension.max_calls,
+                         extension.ring_seconds))
     return out.getvalue()

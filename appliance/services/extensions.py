@@ -131,27 +131,39 @@ def _in_range(value, field, bounds, errors):
     return value
 
 
-def _validate_changes(changes, extension, errors):
-    """Return {field: new value} for the fields ``changes`` sets, validated into ``errors``."""
-    from appliance.models.users import User
+#: Extension settings an admin sets the same way on the page and in a CSV file.
+PROFILE_FIELDS = ("email", "language", "voicemail_enabled", "max_calls", "ring_seconds")
+
+
+def validate_profile(given, errors):
+    """Validate the PROFILE_FIELDS in ``given`` that are not None into ``errors``; return them cleaned."""
     from appliance.settings import LANGUAGES
 
-    values = {"name": _clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
-    if changes.email is not None:
-        email = changes.email.strip()
+    values = {}
+    if given.get("email") is not None:
+        email = given["email"].strip()
         if email and (len(email) > 254 or not EMAIL_RE.match(email)):
             errors["email"] = (N_("Enter a valid e-mail address."), {})
         values["email"] = email
-    if changes.language is not None:
-        if changes.language not in LANGUAGES:
+    if given.get("language") is not None:
+        if given["language"] not in LANGUAGES:
             errors["language"] = (N_("Choose a language from the list."), {})
-        values["language"] = changes.language
-    if changes.voicemail_enabled is not None:
-        values["voicemail_enabled"] = bool(changes.voicemail_enabled)
-    if changes.max_calls is not None:
-        values["max_calls"] = _in_range(changes.max_calls, "max_calls", MAX_CALLS_RANGE, errors)
-    if changes.ring_seconds is not None:
-        values["ring_seconds"] = _in_range(changes.ring_seconds, "ring_seconds", RING_SECONDS_RANGE, errors)
+        values["language"] = given["language"]
+    if given.get("voicemail_enabled") is not None:
+        values["voicemail_enabled"] = bool(given["voicemail_enabled"])
+    if given.get("max_calls") is not None:
+        values["max_calls"] = _in_range(given["max_calls"], "max_calls", MAX_CALLS_RANGE, errors)
+    if given.get("ring_seconds") is not None:
+        values["ring_seconds"] = _in_range(given["ring_seconds"], "ring_seconds", RING_SECONDS_RANGE, errors)
+    return values
+
+
+def _validate_changes(changes, extension, errors):
+    """Return {field: new value} for the fields ``changes`` sets, validated into ``errors``."""
+    from appliance.models.users import User
+
+    values = {"name": _clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
+    values.update(validate_profile({key: getattr(changes, key) for key in PROFILE_FIELDS}, errors))
     if changes.user_id is not None:
         user_id = int(changes.user_id) or None
         if user_id is not None:

@@ -81,3 +81,16 @@ def test_only_ids_touches_just_those_rows(tmp_path):
     assert changed == {"ps_auths": ["b", "c"]}  # b updated, c (asked for, no row) deleted, a untouched
     with sqlite3.connect(path) as conn:
         assert dict(conn.execute("SELECT id, password FROM ps_auths")) == {"a": "pw", "b": "new"}
+
+
+def test_a_table_an_asterisk_module_made_is_replaced_by_ours(tmp_path):
+    db = tmp_path / "rt.sqlite3"
+    # app_voicemail asks res_config_sqlite3 for the columns it needs, which creates this.
+    with sqlite3.connect(db) as conn:
+        conn.execute('CREATE TABLE "cn_voicemail" ("uniqueid" INTEGER, "password" TEXT)')
+
+    sync_rows(db, endpoint_rows(DEVICES))
+
+    with sqlite3.connect(db) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(cn_voicemail)")]
+    assert columns[0] == "id" and "mailbox" in columns

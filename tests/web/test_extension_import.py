@@ -35,8 +35,33 @@ def test_a_csv_file_imports_and_exports_back(auth, client):
     assert not Extension.get(Extension.number == "402").enabled
     exported = client.get("/telephony/extensions/export.csv")
     assert exported.mimetype == "text/csv"
-    assert exported.get_data(as_text=True).splitlines() == ["number,name,enabled", "401,Recepção,yes",
-                                                            '402,"Vendas, SP",no']
+    assert exported.get_data(as_text=True).splitlines() == [
+        "number,name,enabled,email,language,voicemail,max_calls,ring_seconds",
+        "401,Recepção,yes,,pt_BR,yes,2,25", '402,"Vendas, SP",no,,pt_BR,yes,2,25']
+
+
+def test_a_csv_sets_e_mail_language_voicemail_and_limits_and_round_trips(auth, client):
+    auth.login()
+    text = ("number,name,email,language,voicemail,max_calls,ring_seconds\n"
+            "411,Ana,ana@example.com,en,no,4,30\n412,Bruno,,,,,\n")
+    assert _upload(client, auth, text).status_code == 302
+    ana, bruno = Extension.get(Extension.number == "411"), Extension.get(Extension.number == "412")
+    assert (ana.email, ana.language, ana.voicemail_enabled, ana.max_calls, ana.ring_seconds) == (
+        "ana@example.com", "en", False, 4, 30)
+    assert (bruno.language, bruno.voicemail_enabled, bruno.max_calls) == ("pt_BR", True, 2)  # empty cells: defaults
+    exported = client.get("/telephony/extensions/export.csv").get_data(as_text=True)
+    Extension.delete().execute()
+    assert _upload(client, auth, exported).status_code == 302  # the export imports back as it was
+    assert Extension.get(Extension.number == "411").ring_seconds == 30
+
+
+def test_a_csv_with_bad_settings_names_the_row_and_imports_nothing(auth, client):
+    auth.login()
+    text = "number,name,email,max_calls\n421,Ana,not-an-address,2\n422,Bruno,,99\n"
+    page = _upload(client, auth, text).get_data(as_text=True)
+    assert "<td>2</td><td>Enter a valid e-mail address." in page
+    assert "<td>3</td><td>Use a number from 1 to 50." in page
+    assert not Extension.select().exists()
 
 
 def test_a_csv_with_bad_rows_explains_each_and_imports_nothing(auth, client):
