@@ -281,3 +281,19 @@ def test_feature_codes_set_dnd_and_forward_in_astdb(pbx, sipp):
     assert sipp.call("461", mia_pw, "*79", hold_seconds=2).ok
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         assert ami.db_get("CN", "461/dnd") == ""
+
+
+def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):
+    watcher, watcher_pw = _ext("471")
+    olga, _ = _ext("472")  # one device: no hint line of its own, the pattern hint serves it
+
+    with sipp.subscribe_blf("471", watcher_pw, "472") as blf:
+        deadline = time.monotonic() + 10
+        while not blf.received_so_far("NOTIFY") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first = blf.received_so_far("NOTIFY")
+        _settings(olga, dnd=True)
+        result = blf.wait()
+    notifies = result.received_requests("NOTIFY")
+    assert first and "<state>terminated</state>" in first[0]  # idle
+    assert len(notifies) == 2 and "<state>confirmed</state>" in notifies[1]  # DND shows busy

@@ -30,12 +30,15 @@ def test_devices_sharing_an_extension_are_dialled_together():
     assert "exten => 300,hint,PJSIP/a&PJSIP/b&Custom:DND300,CustomPresence:300" in render_extensions_conf(devices)
 
 
-def test_hints_are_ordered_by_number_length_then_value():
-    devices = [SipDevice(n, "pw", n, n) for n in ("1000", "30", "200")]
+def test_only_multi_device_extensions_get_a_hint_line_of_their_own():
+    devices = [SipDevice(n, "pw", n[:4], n) for n in ("1000", "30", "200", "1000-2")]
 
     text = render_extensions_conf(devices)
 
-    assert text.index("exten => 30,") < text.index("exten => 200,") < text.index("exten => 1000,")
+    # One-device extensions are covered by the pattern hints: a new one changes nothing here.
+    assert text == render_extensions_conf([d for d in devices if d.extension == "1000"])
+    assert "exten => 1000,hint,PJSIP/1000&PJSIP/1000-2&Custom:DND1000,CustomPresence:1000" in text
+    assert "exten => 30," not in text and "exten => 200," not in text
 
 
 def test_a_mailbox_without_a_pin_is_refused():
