@@ -92,7 +92,8 @@ def _create_all(clean, actor, action):
         span = f"{numbers[0]}..{numbers[-1]}" if len(numbers) > 1 else numbers[0]
         audit.record(actor, action, "extension", "", span, after={"count": len(numbers),
                                                                    "numbers": ", ".join(numbers[:50])})
-        engine_sync.request(numbers)
+        # One device each: rows only (the dialplan and BLF hints are patterns, decision 007).
+        engine_sync.request(numbers, files=False)
     return numbers
 
 

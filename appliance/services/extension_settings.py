@@ -37,6 +37,8 @@ ASTERISK_PRESENCE = {
     "custom": ("available", "custom"),
 }
 RING_SECONDS_RANGE = (5, 120)
+#: Written once AstDB holds every extension's toggles (see reconcile).
+SYNCED_KEY = "_synced"
 
 
 @dataclass
@@ -125,7 +127,11 @@ def _presence_value(extension):
 
 def _write(ami, extension):
     for key, value in _astdb_values(extension).items():
-        ami.db_put(ASTDB_FAMILY, f"{extension.number}/{key}", value)
+        # Only set toggles exist as keys: the dialplan checks none for a number with no key.
+        if value:
+            ami.db_put(ASTDB_FAMILY, f"{extension.number}/{key}", value)
+        else:
+            ami.db_del(ASTDB_FAMILY, f"{extension.number}/{key}")
     ami.set_variable(f"DEVICE_STATE(Custom:DND{extension.number})", "BUSY" if extension.dnd else "NOT_INUSE")
     ami.set_variable(f"PRESENCE_STATE(CustomPresence:{extension.number})", _presence_value(extension))
 
@@ -191,17 +197,20 @@ def reconcile(ami):
     Return (rows pushed, values taken from AstDB).
     """
     pushed = push(None, ami=ami)
+    tree = ami.db_tree(ASTDB_FAMILY)
+    if SYNCED_KEY not in tree:
+        # An AstDB that never saw us, or was lost (a new engine instance, a restore): a missing
+        # key would read as "off", so the database is the truth for every extension.
+        pushed += push([e.number for e in Extension.select(Extension.number)], ami=ami)
+        ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
+        return pushed, 0
     stored = {}
-    for name, value in ami.db_tree(ASTDB_FAMILY).items():
+    for name, value in tree.items():
         number, _, key = name.partition("/")
         stored.setdefault(number, {})[key] = value
     taken = 0
     for extension in Extension.select().where(Extension.toggles_pushed):
-        values = stored.get(extension.number)
-        if values is None:
-            # Asterisk lost its AstDB (a new engine instance): the database is the truth.
-            push([extension.number], ami=ami)
-            continue
+        values = stored.get(extension.number, {})  # a cleared toggle has no key
         for key, value in _astdb_values(extension).items():
             if values.get(key, "") != value:
                 taken += mirror_from_engine(extension.number, key, values.get(key, ""))

@@ -267,20 +267,22 @@ def test_a_missed_call_is_recorded_as_not_answered(pbx, sipp):
 
 def test_feature_codes_set_dnd_and_forward_in_astdb(pbx, sipp):
     mia, mia_pw = _ext("461")
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        extension_settings.reconcile(ami)  # what the daemon does as it connects: AstDB now follows the rows
 
     assert sipp.call("461", mia_pw, "*78", hold_seconds=2).ok
     assert sipp.call("461", mia_pw, "*72401", hold_seconds=2).ok
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         assert ami.db_get("CN", "461/dnd") == "1"
         assert ami.db_get("CN", "461/fwd_always") == "401"
-        # What the daemon does on start: take the phone-made changes into the database.
+        # Made while no daemon listened for the UserEvents: the next reconcile takes them in.
         pushed, taken = extension_settings.reconcile(ami)
     mia = Extension.get_by_id(mia.id)
     assert (mia.dnd, mia.forward_always) == (True, "401") and taken == 2
 
     assert sipp.call("461", mia_pw, "*79", hold_seconds=2).ok
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
-        assert ami.db_get("CN", "461/dnd") == ""
+        assert ami.db_get("CN", "461/dnd") is None  # a cleared toggle is no key at all
 
 
 def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):

@@ -21,6 +21,11 @@ HINTS_CONTEXT = "cn-hints"
 VOICEMAIL_CONTEXT = "default"
 #: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
 ASTDB_FAMILY = "CN"
+#: Channel group holding every channel of an extension's devices (endpoint set_var
+#: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
+CALLS_GROUP = "cn-calls"
+#: The calling device's extension number, in dialplan.
+CALLER = "${GROUP(" + CALLS_GROUP + ")}"
 #: Forwards followed by one call before it is refused: a forward loop ends here.
 MAX_FORWARD_HOPS = 5
 #: Extension numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
@@ -35,28 +40,31 @@ def _block(*lines):
 
 def _dial_extension():
     # One pattern extension with labels, not a Gosub: the CDR's dst stays the
-    # number dialled (a Gosub to "s" would show "s").
+    # number dialled (a Gosub to "s" would show "s"). The common call (no toggle
+    # set, under the limit) takes the first five priorities only: bench/call_setup
+    # measures it against a bare Dial.
     row = "HASH(cn,{})"
     db = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
     return _block(
         "[cn-dial]",
         "; A call to an extension: its row, then the person's toggles, then its devices.",
         "exten => _X.,1,Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
-        f' same => n,GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
-        ' same => n,Set(__CN_HOPS=$[0${CN_HOPS} + 1])',
-        f" same => n,GotoIf($[${{CN_HOPS}} > {MAX_FORWARD_HOPS}]?loop)",
-        f' same => n,Set(CHANNEL(language)=${{{row.format("language")}}})',
+        "; Toggles are AstDB keys that exist only while set: no key, nothing to check.",
+        f' same => n,GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
+        # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
+        " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
+        "; Directed pickup finds the ringing channel by this mark (app_directed_pickup).",
+        " same => n(dial),Set(_PICKUPMARK=${EXTEN})",
+        f" same => n,Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
+        " same => n,Goto(${DIALSTATUS})",
+        f' same => n(check),GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         f" same => n,Set(CN_FWD=${{{db.format('fwd_always')}}})",
         ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
         f' same => n,GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
-        "; Every channel of the extension's devices counts: ringing, talking, calling out.",
-        " same => n,GotoIf($[${GROUP_COUNT(${EXTEN}@cn-in)} + ${GROUP_COUNT(${EXTEN}@cn-out)}"
-        f" >= ${{{row.format('max_calls')}}}]?BUSY)",
-        " same => n,Set(GROUP(cn-in)=${EXTEN})",
-        "; Directed pickup finds the ringing channel by this mark (app_directed_pickup).",
-        " same => n,Set(_PICKUPMARK=${EXTEN})",
-        f" same => n,Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
-        " same => n,Goto(${DIALSTATUS})",
+        "; Every channel of the extension's devices counts (their endpoints set the group): ringing,",
+        "; talking, calling out.",
+        " same => n,GotoIf($[${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= ${{{row.format('max_calls')}}}]?BUSY)",
+        " same => n,Goto(dial)",
         f" same => n(NOANSWER),Set(CN_FWD=${{{db.format('fwd_noanswer')}}})",
         ' same => n,GotoIf($["${CN_FWD}" != ""]?forward)',
         f' same => n,GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_unavail)',
@@ -74,10 +82,14 @@ def _dial_extension():
         " same => n,Hangup(20)",
         " same => n(ANSWER),Hangup()",
         " same => n(CANCEL),Hangup()",
-        " same => n(forward),Goto(internal,${CN_FWD},1)",
-        f" same => n(vm_busy),VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},b)",
+        " same => n(forward),Set(__CN_HOPS=$[0${CN_HOPS} + 1])",
+        f" same => n,GotoIf($[${{CN_HOPS}} > {MAX_FORWARD_HOPS}]?loop)",
+        " same => n,Goto(internal,${CN_FWD},1)",
+        f' same => n(vm_busy),Set(CHANNEL(language)=${{{row.format("language")}}})',
+        f" same => n,VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},b)",
         " same => n,Hangup()",
-        f" same => n(vm_unavail),VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},u)",
+        f' same => n(vm_unavail),Set(CHANNEL(language)=${{{row.format("language")}}})',
+        f" same => n,VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},u)",
         " same => n,Hangup()",
         " same => n(loop),Congestion(10)",
         "; Cause 1 (unallocated number): the phone gets 404 and says so itself.",
@@ -91,7 +103,6 @@ def _ring_devices():
         "; No forwarding, DND or voicemail: the devices ring, or the leg fails.",
         "exten => _X.,1,Set(CN_DIAL=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
         ' same => n,GotoIf($["${CN_DIAL}" = ""]?unavailable)',
-        " same => n,Set(GROUP(cn-in)=${EXTEN})",
         " same => n,Set(_PICKUPMARK=${EXTEN})",
         " same => n,Dial(${CN_DIAL})",
         " same => n,Hangup()",
@@ -138,15 +149,16 @@ def _ring_group(group):
 
 
 def _feature_codes(codes):
-    fam = ASTDB_FAMILY + "/${CN_EXT}"
+    fam = ASTDB_FAMILY + "/" + CALLER
 
     def toggle(code, key, value, prompt, extra=()):
         # The UserEvent tells the daemon, which records the change in the app's database.
         return [
             f"exten => {code},1,Answer()",
-            f" same => n,Set(DB({fam}/{key})={value})",
+            # A cleared toggle is a deleted key: cn-dial skips every check for a number with none.
+            f" same => n,Set(DB({fam}/{key})={value})" if value else f" same => n,NoOp(${{DB_DELETE({fam}/{key})}})",
             *extra,
-            f" same => n,UserEvent(CentralinaToggle,Extension: ${{CN_EXT}},Key: {key},Value: {value})",
+            f" same => n,UserEvent(CentralinaToggle,Extension: {CALLER},Key: {key},Value: {value})",
             f" same => n,Playback({prompt})",
             " same => n,Hangup()",
         ]
@@ -157,7 +169,7 @@ def _feature_codes(codes):
         " same => n,Echo()",
         " same => n,Hangup()",
         f"exten => {codes.voicemail},1,Answer()",
-        f" same => n,VoiceMailMain(${{CN_EXT}}@{VOICEMAIL_CONTEXT})",
+        f" same => n,VoiceMailMain({CALLER}@{VOICEMAIL_CONTEXT})",
         " same => n,Hangup()",
         f"exten => {codes.voicemail_any},1,Answer()",
         f" same => n,VoiceMailMain(@{VOICEMAIL_CONTEXT})",
@@ -165,9 +177,9 @@ def _feature_codes(codes):
     ]
     # DND also shows as busy on colleagues' BLF keys (the hint includes Custom:DND<number>).
     lines += toggle(codes.dnd_on, "dnd", "1", "do-not-disturb&activated",
-                    [" same => n,Set(DEVICE_STATE(Custom:DND${CN_EXT})=BUSY)"])
+                    [f" same => n,Set(DEVICE_STATE(Custom:DND{CALLER})=BUSY)"])
     lines += toggle(codes.dnd_off, "dnd", "", "do-not-disturb&de-activated",
-                    [" same => n,Set(DEVICE_STATE(Custom:DND${CN_EXT})=NOT_INUSE)"])
+                    [f" same => n,Set(DEVICE_STATE(Custom:DND{CALLER})=NOT_INUSE)"])
     for name, key in (("forward_always", "fwd_always"), ("forward_busy", "fwd_busy"),
                       ("forward_no_answer", "fwd_noanswer")):
         code = getattr(codes, name)
@@ -176,7 +188,7 @@ def _feature_codes(codes):
             f"exten => _{code}X.,1,Answer()",
             f" same => n,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
             f" same => n,Set(DB({fam}/{key})=${{CN_TARGET}})",
-            f" same => n,UserEvent(CentralinaToggle,Extension: ${{CN_EXT}},Key: {key},Value: ${{CN_TARGET}})",
+            f" same => n,UserEvent(CentralinaToggle,Extension: {CALLER},Key: {key},Value: ${{CN_TARGET}})",
             " same => n,Playback(call-fwd-unconditional&activated)" if key == "fwd_always"
             else " same => n,Playback(activated)",
             " same => n,Hangup()",
@@ -229,9 +241,7 @@ def render_extensions_conf(devices, ring_groups=(), codes=None):
         f"[{INTERNAL_CONTEXT}]",
         "; Every call a device makes starts here.",
         "include => cn-features",
-        "; Counted against the caller's call limit (see cn-dial).",
-        *[f'exten => {pattern},1,ExecIf($["${{CN_EXT}}" != ""]?Set(GROUP(cn-out)=${{CN_EXT}}))'
-          f"\n same => n,Goto(cn-dial,${{EXTEN}},1)" for pattern in EXTENSION_PATTERNS],
+        *[f"exten => {pattern},1,Goto(cn-dial,${{EXTEN}},1)" for pattern in EXTENSION_PATTERNS],
         *[line for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number))
           for line in _ring_group(group)],
     )

@@ -7,7 +7,7 @@ among thousands is live on its next request with no reload
 files and, separately, the rows; realtime.sync_rows() writes the rows.
 """
 from .asterisk import HEADER
-from .extensions import HINTS_CONTEXT, VOICEMAIL_CONTEXT
+from .extensions import CALLS_GROUP, HINTS_CONTEXT, VOICEMAIL_CONTEXT
 from .types import ExtensionRow
 
 #: Database name shared by extconfig.conf and res_config_sqlite3.conf.
@@ -142,8 +142,9 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             # Phones that challenge what they receive (Grandstream answers a check-sync NOTIFY with
             # 401 by default, P4428) are answered with the device's own credentials.
             "outbound_auth": name,
-            # The dialplan knows whose device called (feature codes, call limits).
-            "set_var": f"CN_EXT={device.extension}",
+            # Every channel of the device (calling or called) joins its extension's group: the
+            # call limit counts them, feature codes read the caller's number from it.
+            "set_var": f"GROUP({CALLS_GROUP})={device.extension}",
             "subscribe_context": HINTS_CONTEXT,
             "named_call_group": ",".join(device.pickup_groups) or None,
             "named_pickup_group": ",".join(device.pickup_groups) or None,

@@ -75,8 +75,8 @@ class ExtensionRow:
         if self.voicemail and not _PIN.fullmatch(self.voicemail_pin):
             # app_voicemail lets anyone into a mailbox whose password is empty.
             raise ValueError("a mailbox needs a 4-12 digit PIN")
-        if not 1 <= self.max_calls <= 50 or not 5 <= self.ring_seconds <= 300:
-            raise ValueError("max_calls must be 1..50 and ring_seconds 5..300")
+        if not 1 <= self.max_calls <= 500 or not 5 <= self.ring_seconds <= 300:
+            raise ValueError("max_calls must be 1..500 and ring_seconds 5..300")
         if not _LANGUAGE.fullmatch(self.language):
             raise ValueError(f"invalid language: {self.language!r}")
 
