@@ -1,4 +1,7 @@
 """Domain exceptions that carry translatable, field-level reasons."""
+from dataclasses import dataclass
+
+from appliance.i18n import N_
 
 
 class DomainError(Exception):
@@ -30,3 +33,29 @@ class ValidationError(DomainError):
     def one(cls, field, message, **params):
         """Build an error about a single field."""
         return cls({field: (message, params)})
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row of an imported file (1-based; a CSV's header is row 1; 0: the whole file)."""
+
+    row: int
+    field: str
+    message: str
+    params: dict
+
+
+class ImportRejected(DomainError):
+    """An imported file or some of its rows are wrong; nothing was written. ``errors`` lists each problem."""
+
+    def __init__(self, errors):
+        if len(errors) == 1 and errors[0].field == "file":  # one reason for the whole file: say it
+            super().__init__(errors[0].message, **errors[0].params)
+        else:
+            super().__init__(N_("Nothing was imported: %(count)d row(s) have errors."), count=len(errors))
+        self.errors = errors
+
+    @classmethod
+    def file(cls, message, **params):
+        """Reject the whole file for one reason."""
+        return cls([RowError(0, "file", message, params)])

@@ -1,11 +1,10 @@
 """Many extensions at once: a number range, or a CSV file; all rows or none."""
 import csv
 import io
-from dataclasses import dataclass
 
 from appliance import passwords
 from appliance.db import database
-from appliance.errors import DomainError
+from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension, RingGroup
 from appliance.services import audit, engine_sync
@@ -20,24 +19,6 @@ PROFILE_COLUMNS = {"email": "email", "language": "language", "voicemail": "voice
 PROFILE_DEFAULTS = {field: Extension._meta.fields[field].default for field in PROFILE_COLUMNS.values()}
 #: Values of the "enabled" and "voicemail" columns that mean disabled (anything else, or no column, is enabled).
 DISABLED = {"no", "não", "nao", "0", "false", "n"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one row (1-based, the header is row 1 of a file)."""
-
-    row: int
-    field: str
-    message: str
-    params: dict
-
-
-class ImportRejected(DomainError):
-    """Some rows are wrong; nothing was written. ``errors`` lists every one of them."""
-
-    def __init__(self, errors):
-        super().__init__(N_("Nothing was imported: %(count)d row(s) have errors."), count=len(errors))
-        self.errors = errors
 
 
 def _check(rows):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import vobject
 
-from appliance.errors import DomainError
+from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 
 #: The CSV header ``export_csv`` writes and ``parse_csv`` expects (phone columns come in pairs).
@@ -41,32 +41,6 @@ class ContactInput:
     email: str = ""
     notes: str = ""
     numbers: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one CSV row or one vCard (1-based; a CSV's header is row 1)."""
-
-    row: int
-    field: str
-    message: str
-    params: dict
-
-
-class ImportRejected(DomainError):
-    """The file or some of its contacts are wrong; nothing was written. ``errors`` lists each problem."""
-
-    def __init__(self, errors):
-        if len(errors) == 1 and errors[0].field == "file":  # one reason for the whole file: say it
-            super().__init__(errors[0].message, **errors[0].params)
-        else:
-            super().__init__(N_("Nothing was imported: %(count)d problem(s) found."), count=len(errors))
-        self.errors = errors
-
-    @classmethod
-    def file(cls, message, **params):
-        """Reject the whole file for one reason."""
-        return cls([RowError(0, "file", message, params)])
 
 
 def label_of(word):

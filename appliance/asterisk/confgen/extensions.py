@@ -1,8 +1,8 @@
 """Render extensions.conf: how a call to a number is handled, with no per-call Python.
 
 Extensions are not listed here one by one (only those with several devices,
-for their BLF hint). A call to a number goes to
-``cn-dial``, which reads the extension's realtime row (``cn_extensions``:
+for their BLF hint). A call to a number matches one pattern in ``internal``,
+which reads the extension's realtime row (``cn_extensions``:
 devices to ring, ring time, mailbox, call limit) and the person's toggles in
 AstDB (family ``CN``: DND and forwards, written by the app through AMI or by
 the feature codes below). So a new extension or device, and every toggle, is
@@ -29,7 +29,8 @@ CALLER = "${GROUP(" + CALLS_GROUP + ")}"
 #: Forwards followed by one call before it is refused: a forward loop ends here.
 MAX_FORWARD_HOPS = 5
 #: Extension numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
-EXTENSION_PATTERNS = ("_[1-9]X", "_[1-9]X.")
+#: "!" matches the rest at once: SIP sends whole numbers, there is no digit-by-digit dialling.
+EXTENSION_PATTERN = "_[1-9]X!"
 
 ECHO_TEST_NUMBER = FeatureCodes().echo_test
 
@@ -39,23 +40,20 @@ def _block(*lines):
 
 
 def _dial_extension():
-    # One pattern extension with labels, not a Gosub: the CDR's dst stays the
-    # number dialled (a Gosub to "s" would show "s"). The common call (no toggle
-    # set, under the limit) takes the first five priorities only: bench/call_setup
-    # measures it against a bare Dial.
+    # One pattern extension with labels in [internal] itself, not a Gosub or a Goto
+    # to another context: the CDR's dst stays the number dialled (a Gosub to "s"
+    # would show "s"), and the common call (no toggle set, under the limit) runs four
+    # priorities: bench/call_setup measures it against a bare Dial.
     row = "HASH(cn,{})"
     db = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
-    return _block(
-        "[cn-dial]",
+    return [
         "; A call to an extension: its row, then the person's toggles, then its devices.",
-        "exten => _X.,1,Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        f"exten => {EXTENSION_PATTERN},1,Set(HASH(cn)=${{REALTIME_HASH(cn_extensions,id,${{EXTEN}})}})",
         "; Toggles are AstDB keys that exist only while set: no key, nothing to check.",
         f' same => n,GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
-        "; Directed pickup finds the ringing channel by this mark (app_directed_pickup).",
-        " same => n(dial),Set(_PICKUPMARK=${EXTEN})",
-        f" same => n,Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
+        f" same => n(dial),Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
         " same => n,Goto(${DIALSTATUS})",
         f' same => n(check),GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         f" same => n,Set(CN_FWD=${{{db.format('fwd_always')}}})",
@@ -94,7 +92,7 @@ def _dial_extension():
         " same => n(loop),Congestion(10)",
         "; Cause 1 (unallocated number): the phone gets 404 and says so itself.",
         " same => n(unknown),Hangup(1)",
-    )
+    ]
 
 
 def _ring_devices():
@@ -155,7 +153,7 @@ def _feature_codes(codes):
         # The UserEvent tells the daemon, which records the change in the app's database.
         return [
             f"exten => {code},1,Answer()",
-            # A cleared toggle is a deleted key: cn-dial skips every check for a number with none.
+            # A cleared toggle is a deleted key: a call skips every check for a number with none.
             f" same => n,Set(DB({fam}/{key})={value})" if value else f" same => n,NoOp(${{DB_DELETE({fam}/{key})}})",
             *extra,
             f" same => n,UserEvent(CentralinaToggle,Extension: {CALLER},Key: {key},Value: {value})",
@@ -198,8 +196,10 @@ def _feature_codes(codes):
         "; Group pickup: any call ringing in one of my pickup groups (endpoint named_pickup_group).",
         f"exten => {codes.pickup},1,Pickup()",
         " same => n,Hangup()",
-        f"exten => _{codes.directed_pickup}X.,1,"
-        f"Pickup(${{EXTEN:{len(codes.directed_pickup)}}}@PICKUPMARK)",
+        "; A direct call rings from [internal] (Dial keeps its exten@context on the ringing channel);",
+        "; a ring group's, from cn-ring-devices, which marks it.",
+        f"exten => _{codes.directed_pickup}X.,1,Set(CN_TARGET=${{EXTEN:{len(codes.directed_pickup)}}})",
+        f" same => n,Pickup(${{CN_TARGET}}@{INTERNAL_CONTEXT}&${{CN_TARGET}}@PICKUPMARK)",
         " same => n,Hangup()",
     ]
     return _block(*lines)
@@ -212,8 +212,7 @@ def _hints(devices_by_number):
              "; 10,000 extensions cost two lines here, not a 26-second dialplan reload",
              "; (10,000 static hints, measured on Asterisk 22). Their devices: the main one,",
              "; whose SIP user name is the number.",
-             *[f"exten => {pattern},hint,PJSIP/${{EXTEN}}&Custom:DND${{EXTEN}},CustomPresence:${{EXTEN}}"
-               for pattern in EXTENSION_PATTERNS],
+             f"exten => {EXTENSION_PATTERN},hint,PJSIP/${{EXTEN}}&Custom:DND${{EXTEN}},CustomPresence:${{EXTEN}}",
              "; Extensions with more devices list them all (an exact hint wins over a pattern)."]
     for number in sorted(devices_by_number, key=lambda n: (len(n), n)):
         names = sorted(devices_by_number[number])
@@ -241,11 +240,10 @@ def render_extensions_conf(devices, ring_groups=(), codes=None):
         f"[{INTERNAL_CONTEXT}]",
         "; Every call a device makes starts here.",
         "include => cn-features",
-        *[f"exten => {pattern},1,Goto(cn-dial,${{EXTEN}},1)" for pattern in EXTENSION_PATTERNS],
+        *_dial_extension(),
         *[line for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number))
           for line in _ring_group(group)],
     )
-    lines += _dial_extension()
     lines += _ring_devices()
     lines += _feature_codes(codes)
     lines += _hints(by_number)
