@@ -4,7 +4,8 @@ import re
 import pytest
 
 from appliance import db, migrations
-from appliance.services import Actor, users
+from appliance.models.extensions import Extension
+from appliance.services import Actor, extensions, users
 from web import create_app
 
 ADMIN_PASSWORD = "Correct-Horse-42"
@@ -73,3 +74,16 @@ class AuthActions:
 def auth(client):
     """Login helper bound to ``client``."""
     return AuthActions(client)
+
+
+PERSON_PASSWORD = "Blue-Lantern-Pass-77"
+
+
+def make_person(username, number, name=None, language="pt_BR", password=PERSON_PASSWORD):
+    """Create a user and an extension whose panel they open; return the extension."""
+    actor = Actor.system("test")
+    name = name or username.title()
+    user = users.create(users.UserInput(username, password, name, role="user", language=language), actor)
+    extension, _ = extensions.create(extensions.ExtensionInput(number, name), actor)
+    Extension.update(user=user.id).where(Extension.id == extension.id).execute()
+    return Extension.get_by_id(extension.id)

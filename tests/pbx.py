@@ -51,6 +51,19 @@ def driven_engine(prefix="test", start_empty=False):
 
 
 @contextmanager
+def app_with_engine(folder, prefix="test"):
+    """A fresh app database in ``folder`` driving its own Asterisk instance (the path `make run` takes)."""
+    from appliance import db, migrations
+
+    migrations.upgrade(db.init(f"sqlite:///{Path(folder) / 'app.db'}"))
+    try:
+        with driven_engine(prefix) as engine:
+            yield engine
+    finally:
+        db.close()
+
+
+@contextmanager
 def installation(var_dir):
     """An installation's settings (VAR_DIR ``var_dir``) with its engine started on free loopback ports.
 

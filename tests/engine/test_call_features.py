@@ -4,14 +4,13 @@ import time
 
 import pytest
 
-from appliance import db, migrations
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
 from appliance.models.calls import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp
-from tests.pbx import driven_engine
+from tests.pbx import app_with_engine
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.engine
@@ -20,13 +19,8 @@ ADMIN = Actor.system("test")
 
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("features")
-    migrations.upgrade(db.init(f"sqlite:///{tmp / 'app.db'}"))
-    try:
-        with driven_engine("feat") as engine:
-            yield engine
-    finally:
-        db.close()
+    with app_with_engine(tmp_path_factory.mktemp("pbx"), "feat") as engine:
+        yield engine
 
 
 @pytest.fixture

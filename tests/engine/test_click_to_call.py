@@ -3,11 +3,10 @@ import time
 
 import pytest
 
-from appliance import db, migrations
 from appliance.asterisk import ami as ami_module
 from appliance.services import Actor, click_to_call, engine_sync, extensions
 from tests.engine.sipp import Sipp
-from tests.pbx import driven_engine
+from tests.pbx import app_with_engine
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
@@ -15,14 +14,9 @@ ADMIN = Actor.system("test")
 
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
-    """An app database driving its own Asterisk instance."""
-    tmp = tmp_path_factory.mktemp("pbx")
-    migrations.upgrade(db.init(f"sqlite:///{tmp / 'app.db'}"))
-    try:
-        with driven_engine() as engine:
-            yield engine
-    finally:
-        db.close()
+    """An app database driving its own Asterisk instance (the path `make run` takes)."""
+    with app_with_engine(tmp_path_factory.mktemp("pbx"), "test") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@ import time
 
 import pytest
 
-from appliance import db, migrations
 from appliance.asterisk import cdr
 from appliance.asterisk.apply import list_generations
 from appliance.models.calls import CallRecord
 from appliance.models.extensions import Device
 from appliance.services import Actor, extension_import, extensions
 from tests.engine.sipp import Sipp
-from tests.pbx import driven_engine
+from tests.pbx import app_with_engine
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
@@ -19,13 +18,8 @@ ADMIN = Actor.system("test")
 @pytest.fixture(scope="module")
 def pbx(tmp_path_factory):
     """An app database driving its own Asterisk instance (the path `make run` takes)."""
-    tmp = tmp_path_factory.mktemp("pbx")
-    migrations.upgrade(db.init(f"sqlite:///{tmp / 'app.db'}"))
-    try:
-        with driven_engine() as engine:
-            yield engine
-    finally:
-        db.close()
+    with app_with_engine(tmp_path_factory.mktemp("pbx"), "test") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -8,20 +8,15 @@ import pytest
 
 from appliance.models.calls import CallRecord
 from appliance.models.extensions import Extension
-from appliance.services import Actor, users
-from appliance.services import extensions as extension_service
+from appliance.services import users
+from tests.conftest import make_person
 
 PASSWORD = "Blue-Lantern-Pass-77"
 _ids = itertools.count(1)
 
 
 def _person(username, number):
-    user = users.create(users.UserInput(username, PASSWORD, username.title(), role="user", language="en"),
-                        Actor.system("test"))
-    extension, _ = extension_service.create(extension_service.ExtensionInput(number, username.title()),
-                                            Actor.system("test"))
-    Extension.update(user=user.id).where(Extension.id == extension.id).execute()
-    return extension
+    return make_person(username, number, language="en", password=PASSWORD)
 
 
 @pytest.fixture

@@ -57,10 +57,10 @@ def test_a_csv_sets_e_mail_language_voicemail_and_limits_and_round_trips(auth, c
 
 def test_a_csv_with_bad_settings_names_the_row_and_imports_nothing(auth, client):
     auth.login()
-    text = "number,name,email,max_calls\n421,Ana,not-an-address,2\n422,Bruno,,99\n"
+    text = "number,name,email,max_calls\n421,Ana,not-an-address,2\n422,Bruno,,999\n"
     page = _upload(client, auth, text).get_data(as_text=True)
     assert "<td>2</td><td>Enter a valid e-mail address." in page
-    assert "<td>3</td><td>Use a number from 1 to 50." in page
+    assert "<td>3</td><td>Use a number from 1 to 500." in page
     assert not Extension.select().exists()
 
 

@@ -8,16 +8,14 @@ from appliance import live
 from appliance.models.extensions import Device, Extension
 from appliance.models.users import AuditEntry
 from appliance.services import Actor, extensions, users
+from tests.conftest import make_person
 
 PASSWORD = "Correct-Horse-43"
 SYSTEM = Actor.system("test")
 
 
 def _person(username, number, name):
-    user = users.create(users.UserInput(username, PASSWORD, name, language="pt_BR"), SYSTEM)
-    extension, _ = extensions.create(extensions.ExtensionInput(number, name), SYSTEM)
-    Extension.update(user=user.id).where(Extension.id == extension.id).execute()
-    return Extension.get_by_id(extension.id)
+    return make_person(username, number, name, password=PASSWORD)
 
 
 @pytest.fixture

@@ -6,17 +6,15 @@ import pytest
 from appliance.models.contacts import Contact, ContactNumber
 from appliance.models.extensions import Extension
 from appliance.models.users import AuditEntry
-from appliance.services import Actor, click_to_call, extensions, users
+from appliance.services import Actor, click_to_call, extensions
+from tests.conftest import make_person
 
 PASSWORD = "Correct-Horse-43"
 SYSTEM = Actor.system("test")
 
 
 def _person(username, number, name, language="pt_BR"):
-    user = users.create(users.UserInput(username, PASSWORD, name, language=language), SYSTEM)
-    extension, _ = extensions.create(extensions.ExtensionInput(number, name), SYSTEM)
-    Extension.update(user=user.id).where(Extension.id == extension.id).execute()
-    return Extension.get_by_id(extension.id)
+    return make_person(username, number, name, language=language, password=PASSWORD)
 
 
 @pytest.fixture
@@ -165,7 +163,7 @@ def test_a_file_with_bad_rows_lists_each_in_portuguese_and_imports_nothing(auth,
     response = _upload(client, auth, text.encode(), "contatos.csv")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Nada foi importado: 2 problema(s) encontrado(s)." in page
+    assert "Nada foi importado: 2 linha(s) com erro." in page
     assert "<td>3</td><td>Informe um nome.</td>" in page
     assert "<td>4</td><td>12ab não é um número de telefone" in page
     assert not Contact.select().exists()

@@ -6,21 +6,15 @@ import pytest
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.models.extensions import Extension
 from appliance.models.users import AuditEntry
-from appliance.services import Actor, engine_sync, users
-from appliance.services import extensions as extension_service
-from tests.conftest import csrf_token
+from appliance.services import engine_sync, users
+from tests.conftest import csrf_token, make_person
 from tests.voicemail import AmiVoicemailServer, write_message
 
 PASSWORD = "Blue-Lantern-Pass-77"
 
 
 def _person(username, number):
-    user = users.create(users.UserInput(username, PASSWORD, username.title(), role="user", language="en"),
-                        Actor.system("test"))
-    extension, _ = extension_service.create(extension_service.ExtensionInput(number, username.title()),
-                                            Actor.system("test"))
-    Extension.update(user=user.id).where(Extension.id == extension.id).execute()
-    return extension
+    return make_person(username, number, language="en", password=PASSWORD)
 
 
 @pytest.fixture
