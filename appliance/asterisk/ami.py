@@ -199,6 +199,11 @@ class Ami:
         """Set a variable or write a dialplan function (``DEVICE_STATE(Custom:DND201)``); global without ``channel``."""
         self._send(Action("Setvar", Channel=channel, Variable=name, Value=value))
 
+    def presence_state(self, provider):
+        """Return {"State", "Subtype", "Message"} of a presence provider (``CustomPresence:201``)."""
+        reply = self._send(Action("PresenceState", Provider=provider))
+        return {key: value for key, value in reply.response.lines if key in ("State", "Subtype", "Message")}
+
     def db_put(self, family, key, value):
         """Store ``value`` at ``family/key`` in AstDB."""
         self._send(Action("DBPut", Family=family, Key=key, Val=value))

@@ -240,11 +240,17 @@ def delete_device(device_id, actor):
 
 
 def delete(extension_id, actor):
-    """Delete an extension and its devices."""
+    """Delete an extension and its devices; ring groups that sent unanswered calls to it hang up instead."""
     with database.atomic():
         extension = get_extension(extension_id)
         audit.record(actor, "extension.delete", "extension", extension.id, extension.number,
                      before=extension.public_fields())
+        targets = [f"extension:{extension.number}", f"voicemail:{extension.number}"]
+        for group in RingGroup.select().where(RingGroup.destination.in_(targets)):
+            audit.record(actor, "ring_group.update", "ring_group", group.id, group.number,
+                         before={"destination": group.destination}, after={"destination": "hangup"})
+            group.destination = "hangup"
+            group.save()
         engine_sync.request(_usernames(extension), numbers=[extension.number])
         extension.delete_instance(recursive=True)
 

@@ -263,8 +263,9 @@ class Sipp:
                                      auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
         return self._run(cmd, run_dir, timeout=timeout)
 
-    def subscribe_blf(self, from_user, password, target, notifies=2, timeout=20.0):
-        """SUBSCRIBE ``from_user`` to ``target``'s dialog state in the background; accept ``notifies`` NOTIFYs.
+    def subscribe_blf(self, from_user, password, target, notifies=2, timeout=20.0, event="dialog",
+                      accept="application/dialog-info+xml"):
+        """SUBSCRIBE ``from_user`` to ``target``'s ``event`` state in the background; accept ``notifies`` NOTIFYs.
 
         Read them with ``.received_so_far("NOTIFY")`` while it runs.
         """
@@ -272,7 +273,8 @@ class Sipp:
             '  <recv request="NOTIFY"/>\n  <send><![CDATA[\n\nSIP/2.0 200 OK\n[last_Via:]\n[last_From:]\n'
             "[last_To:]\n[last_Call-ID:]\n[last_CSeq:]\nContent-Length: 0\n\n]]></send>"
         )
-        scenario = self._scenario("subscribe_blf.xml", notifies="\n".join([answer] * notifies))
+        scenario = self._scenario("subscribe_blf.xml", notifies="\n".join([answer] * notifies), event=event,
+                                  accept=accept)
         cmd, run_dir = self._command(scenario, port=free_port(), service=target, auth=(from_user, password),
                                      keys={"from_user": from_user}, timeout=timeout)
         return SippProcess(cmd, run_dir, timeout)

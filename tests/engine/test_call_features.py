@@ -293,3 +293,20 @@ def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):
     notifies = result.received_requests("NOTIFY")
     assert first and "<state>terminated</state>" in first[0]  # idle
     assert len(notifies) == 2 and "<state>confirmed</state>" in notifies[1]  # DND shows busy
+
+
+def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp):
+    watcher, watcher_pw = _ext("473")
+    pia, _ = _ext("474")
+
+    with sipp.subscribe_blf("473", watcher_pw, "474", event="presence", accept="application/pidf+xml") as key:
+        deadline = time.monotonic() + 10
+        while not key.received_so_far("NOTIFY") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _settings(pia, presence="lunch", presence_text="Almoço até 14h")
+        result = key.wait()
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        presence = ami.presence_state("CustomPresence:474")
+    assert presence == {"State": "away", "Subtype": "lunch", "Message": "Almoço até 14h"}
+    # The change reached the subscribed phone (its PIDF carries the device's open/closed state).
+    assert len(result.received_requests("NOTIFY")) == 2

@@ -68,3 +68,14 @@ def test_admin_makes_a_pickup_group_and_edits_it(auth, client, staff):
     assert groups.pickup_members(group) == ["203"]
     bad = client.post(edit, data={"name": "Recepção", "members": "777", "csrf_token": auth.token(edit)})
     assert bad.status_code == 422 and groups.pickup_members(group) == ["203"]
+
+
+def test_deleting_a_groups_destination_extension_makes_the_group_hang_up(auth, client, staff):
+    groups.save_ring_group(groups.RingGroupInput("600", "Vendas", members=["201", "202"],
+                                                 destination="voicemail:203"), SYSTEM)
+    extensions.delete(extensions.find_extension("203").id, SYSTEM)
+    group = RingGroup.get(RingGroup.number == "600")
+    assert group.destination == "hangup" and groups.member_numbers(group) == ["201", "202"]
+    # Deleting a member just takes it out of the group.
+    extensions.delete(extensions.find_extension("201").id, SYSTEM)
+    assert groups.member_numbers(group) == ["202"]
