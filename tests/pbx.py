@@ -102,3 +102,13 @@ def environment_of(conf):
     env = {f"CENTRALINA_{key}": str(conf[key]) for key in keys}
     env["CENTRALINA_CONFIG_DIR"] = str(Path(conf["VAR_DIR"]) / "etc")
     return env
+
+
+def extension_with_password(number, name, actor=None):
+    """Return (extension, its first device's SIP password), creating the extension once."""
+    from appliance.services import Actor, extensions
+
+    found = extensions.find_extension(number)
+    if found is None:
+        found, _ = extensions.create(extensions.ExtensionInput(number, name), actor or Actor.system("test"))
+    return found, found.devices[0].sip_password

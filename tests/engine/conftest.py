@@ -14,8 +14,9 @@ import pytest
 from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
 from appliance.asterisk.engine import Engine
 from appliance.asterisk.realtime import sync_rows
-from tests import pbx
 from tests.engine.sipp import SIPP, Sipp
+from tests.pbx import app_with_engine
+from tests.pbx import engine_settings as fresh_engine_settings
 
 #: Devices every engine test may rely on. 203 exists for tests that change it.
 DEFAULT_DEVICES = (
@@ -40,7 +41,7 @@ def engine_settings():
         pytest.skip("engine tests run Asterisk in a chroot: root required")
     if not os.access(SIPP, os.X_OK):
         pytest.skip("sipp is not installed (apt-get install sip-tester)")
-    return pbx.engine_settings()
+    return fresh_engine_settings()
 
 
 def _sync(engine, devices):
@@ -75,3 +76,13 @@ def sync_devices(engine):
 def sipp(engine, tmp_path):
     """Return SIPp helpers aimed at the session engine's SIP port."""
     return Sipp(engine.settings.sip_port, workdir=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    """An app database driving its own Asterisk instance, one per test module (the path `make run` takes).
+
+    Modules that use it override ``sipp`` to aim at it.
+    """
+    with app_with_engine(tmp_path_factory.mktemp("pbx")) as engine:
+        yield engine

@@ -10,17 +10,10 @@ from appliance.models.calls import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp
-from tests.pbx import app_with_engine
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
-
-
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    with app_with_engine(tmp_path_factory.mktemp("pbx"), "feat") as engine:
-        yield engine
 
 
 @pytest.fixture

@@ -4,19 +4,12 @@ import time
 import pytest
 
 from appliance.asterisk import ami as ami_module
-from appliance.services import Actor, click_to_call, engine_sync, extensions
+from appliance.services import Actor, click_to_call, engine_sync
 from tests.engine.sipp import Sipp
-from tests.pbx import app_with_engine
+from tests.pbx import extension_with_password
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
-
-
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    """An app database driving its own Asterisk instance (the path `make run` takes)."""
-    with app_with_engine(tmp_path_factory.mktemp("pbx"), "test") as engine:
-        yield engine
 
 
 @pytest.fixture
@@ -24,11 +17,7 @@ def sipp(pbx, tmp_path):
     return Sipp(pbx.settings.sip_port, workdir=tmp_path)
 
 
-def _extension(number, name):
-    found = extensions.find_extension(number)
-    if found is None:
-        found, _ = extensions.create(extensions.ExtensionInput(number, name), ADMIN)
-    return found, found.devices[0].sip_password
+_extension = extension_with_password
 
 
 def _hang_up_everything(engine, timeout=10.0):

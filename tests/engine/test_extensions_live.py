@@ -9,17 +9,10 @@ from appliance.models.calls import CallRecord
 from appliance.models.extensions import Device
 from appliance.services import Actor, extension_import, extensions
 from tests.engine.sipp import Sipp
-from tests.pbx import app_with_engine
+from tests.pbx import extension_with_password
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
-
-
-@pytest.fixture(scope="module")
-def pbx(tmp_path_factory):
-    """An app database driving its own Asterisk instance (the path `make run` takes)."""
-    with app_with_engine(tmp_path_factory.mktemp("pbx"), "test") as engine:
-        yield engine
 
 
 @pytest.fixture
@@ -27,11 +20,7 @@ def sipp(pbx, tmp_path):
     return Sipp(pbx.settings.sip_port, workdir=tmp_path)
 
 
-def _extension(number, name):
-    found = extensions.find_extension(number)
-    if found is None:
-        found, _ = extensions.create(extensions.ExtensionInput(number, name), ADMIN)
-    return found, found.devices[0].sip_password
+_extension = extension_with_password
 
 
 def test_extensions_made_in_the_app_register_and_call_each_other(pbx, sipp):
