@@ -188,12 +188,22 @@ class Sipp:
 
     def _run(self, cmd, run_dir, timeout=None):
         timeout = (timeout or self.timeout) + 5
-        try:
-            done = subprocess.run(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
-            return _result(cmd, -1, f"killed after {timeout} s\n{out}", run_dir)
+        for _ in range(3):
+            try:
+                done = subprocess.run(cmd, cwd=run_dir, stdin=subprocess.DEVNULL, capture_output=True,
+                                      text=True, timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
+                return _result(cmd, -1, f"killed after {timeout} s\n{out}", run_dir)
+            errors = run_dir / "errors.log"
+            # The media ports were free when chosen, but another process (an RTP range, a
+            # SIPp just starting) may bind them first: nothing was sent yet, so try others.
+            if done.returncode == 0 or not errors.exists() or "Unable to bind audio RTP socket" not in \
+                    errors.read_text(errors="replace"):
+                break
+            errors.unlink()
+            cmd = list(cmd)
+            cmd[cmd.index("-mp") + 1] = str(free_port(span=4))
         return _result(cmd, done.returncode, done.stdout + done.stderr, run_dir)
 
     def register(self, username, password, *, expires=300, port=None, transport="udp", final=200):
