@@ -18,6 +18,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import PRESENCE_STATES, Extension
 from appliance.services import Actor, audit, engine_sync
+from appliance.services.extensions import RING_SECONDS_RANGE, SECONDS_IN_RANGE, in_range
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ ASTERISK_PRESENCE = {
     "lunch": ("away", "lunch"),
     "custom": ("available", "custom"),
 }
-RING_SECONDS_RANGE = (5, 120)
 #: Written once AstDB holds every extension's toggles (see reconcile).
 SYNCED_KEY = "_synced"
 
@@ -71,13 +71,8 @@ def _validate(extension, settings, errors):
             errors[field] = (N_("Enter an extension or a phone number (digits, optionally starting with +)."), {})
         elif target == extension.number:
             errors[field] = (N_("An extension cannot forward to itself."), {})
-    low, high = RING_SECONDS_RANGE
-    try:
-        settings.ring_seconds = int(settings.ring_seconds)
-    except (TypeError, ValueError):
-        settings.ring_seconds = 0
-    if not low <= settings.ring_seconds <= high:
-        errors["ring_seconds"] = (N_("Use %(low)d to %(high)d seconds."), {"low": low, "high": high})
+    settings.ring_seconds = in_range(settings.ring_seconds, "ring_seconds", RING_SECONDS_RANGE, errors,
+                                     SECONDS_IN_RANGE)
     if settings.presence not in PRESENCE_STATES:
         errors["presence"] = (N_("Choose a presence from the list."), {})
     settings.presence_text = (settings.presence_text or "").strip()

@@ -122,13 +122,19 @@ def create(data, actor):
     return extension, device
 
 
-def _in_range(value, field, bounds, errors):
+#: Kinds of whole numbers a form asks for, with the message naming the allowed range.
+NUMBER_IN_RANGE = N_("Use a number from %(low)d to %(high)d.")
+SECONDS_IN_RANGE = N_("Use %(low)d to %(high)d seconds.")
+
+
+def in_range(value, field, bounds, errors, message=NUMBER_IN_RANGE):
+    """Return ``value`` as an int; record ``message`` in ``errors`` when it is not one within ``bounds``."""
     try:
         value = int(value)
     except (TypeError, ValueError):
         value = None
     if value is None or not bounds[0] <= value <= bounds[1]:
-        errors[field] = (N_("Use a number from %(low)d to %(high)d."), {"low": bounds[0], "high": bounds[1]})
+        errors[field] = (message, {"low": bounds[0], "high": bounds[1]})
     return value
 
 
@@ -153,9 +159,9 @@ def validate_profile(given, errors):
     if given.get("voicemail_enabled") is not None:
         values["voicemail_enabled"] = bool(given["voicemail_enabled"])
     if given.get("max_calls") is not None:
-        values["max_calls"] = _in_range(given["max_calls"], "max_calls", MAX_CALLS_RANGE, errors)
+        values["max_calls"] = in_range(given["max_calls"], "max_calls", MAX_CALLS_RANGE, errors)
     if given.get("ring_seconds") is not None:
-        values["ring_seconds"] = _in_range(given["ring_seconds"], "ring_seconds", RING_SECONDS_RANGE, errors)
+        values["ring_seconds"] = in_range(given["ring_seconds"], "ring_seconds", RING_SECONDS_RANGE, errors)
     return values
 
 

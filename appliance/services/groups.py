@@ -7,7 +7,13 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.services import audit, engine_sync
-from appliance.services.extensions import NAME_FORBIDDEN, _validate_number
+from appliance.services.extensions import (
+    NAME_FORBIDDEN,
+    SECONDS_IN_RANGE,
+    _clean_name,
+    _validate_number,
+    in_range,
+)
 
 SECONDS_RANGE = (3, 300)
 MAX_MEMBERS = 50
@@ -56,32 +62,15 @@ def number_in_use(number, ignore_group_id=None):
     return query.exists()
 
 
-def _seconds(value, name, errors):
-    low, high = SECONDS_RANGE
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        value = 0
-    if not low <= value <= high:
-        errors[name] = (N_("Use %(low)d to %(high)d seconds."), {"low": low, "high": high})
-    return value
-
-
 def _validate(data, group_id, errors):
     data.number = _validate_number(data.number, errors)
     if "number" not in errors and number_in_use(data.number, group_id):
         errors["number"] = (N_("Number %(number)s is already in use."), {"number": data.number})
-    data.name = (data.name or "").strip()
-    if not data.name:
-        errors["name"] = (N_("Enter a name."), {})
-    elif len(data.name) > 64:
-        errors["name"] = (N_("Use at most %(max)d characters."), {"max": 64})
-    elif NAME_FORBIDDEN.search(data.name):
-        errors["name"] = (N_('The name cannot contain quotes, < > \\ or ;.'), {})
+    data.name = _clean_name(data.name, errors)
     if data.strategy not in RING_STRATEGIES:
         errors["strategy"] = (N_("Choose a strategy from the list."), {})
-    data.ring_seconds = _seconds(data.ring_seconds, "ring_seconds", errors)
-    data.member_seconds = _seconds(data.member_seconds, "member_seconds", errors)
+    data.ring_seconds = in_range(data.ring_seconds, "ring_seconds", SECONDS_RANGE, errors, SECONDS_IN_RANGE)
+    data.member_seconds = in_range(data.member_seconds, "member_seconds", SECONDS_RANGE, errors, SECONDS_IN_RANGE)
     numbers = [n.strip() for n in data.members if n and n.strip()]
     if len(numbers) != len(set(numbers)):
         errors["members"] = (N_("An extension is listed twice."), {})
