@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from appliance.asterisk.confgen.extensions import VOICEMAIL_CONTEXT
+
 #: The folders the panel shows: new messages, and those already heard.
 FOLDERS = ("INBOX", "Old")
-#: Our mailboxes all live in voicemail.conf's ``default`` context.
-CONTEXT = "default"
+#: Our mailboxes all live in one voicemail context (the realtime rows' ``context``).
+CONTEXT = VOICEMAIL_CONTEXT
 # Asterisk's "wav" format writes .wav (PCM); "wav49" writes .WAV (GSM in WAV). Prefer PCM: browsers play it.
 AUDIO_SUFFIXES = (".wav", ".WAV")
 

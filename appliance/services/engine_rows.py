@@ -1,9 +1,6 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
-import re
-
+from appliance.asterisk.confgen.types import valid_pin
 from appliance.models.extensions import Device, Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
-
-_PIN = re.compile(r"[0-9]{4,12}")
 
 
 def _pickup_groups(extension_ids=None):
@@ -56,7 +53,7 @@ def engine_extensions(numbers=None):
             name=extension.name,
             # A mailbox without a valid PIN would be open to anyone: it stays closed instead
             # (rows written straight into the table, or by an old version, can lack one).
-            voicemail=extension.voicemail_enabled and bool(_PIN.fullmatch(extension.voicemail_pin or "")),
+            voicemail=extension.voicemail_enabled and valid_pin(extension.voicemail_pin),
             voicemail_pin=extension.voicemail_pin,
             max_calls=extension.max_calls,
             ring_seconds=extension.ring_seconds,

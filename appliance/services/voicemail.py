@@ -4,15 +4,12 @@ Messages are read from Asterisk's spool and always named by ``msg_id``; changes 
 AMI (VoicemailMove / VoicemailRemove) so that Asterisk renumbers the folder and re-publishes
 the message-waiting lamp. Without AMI nothing is changed and the caller gets VoicemailUnavailable.
 """
-import re
-
 from appliance.asterisk import voicemail_spool
+from appliance.asterisk.confgen.types import valid_pin
 from appliance.db import database
 from appliance.errors import DomainError, NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.services import audit, engine_sync
-
-PIN_RE = re.compile(r"^[0-9]{4,12}$")
 
 
 class VoicemailUnavailable(DomainError):
@@ -103,7 +100,7 @@ def _ami(action):
 def set_voicemail_pin(extension, pin, actor):
     """Set the mailbox PIN (4 to 12 digits) and push it to the extension's devices' rows."""
     pin = (pin or "").strip()
-    if not PIN_RE.match(pin):
+    if not valid_pin(pin):
         raise ValidationError.one("pin", N_("Use 4 to 12 digits."))
     if len(set(pin)) == 1 or pin in "01234567890123456789" or pin in "98765432109876543210":
         raise ValidationError.one("pin", N_("Choose a PIN that is harder to guess than a repeated digit or a "
@@ -121,11 +118,10 @@ def set_voicemail_pin(extension, pin, actor):
 
 def mirror_pin_from_engine(context, mailbox, new_pin):
     """Record a PIN changed from a phone (app_voicemail's VoicemailPasswordChange event); return whether it did."""
-    from appliance.asterisk.confgen.extensions import VOICEMAIL_CONTEXT
     from appliance.models.extensions import Extension
     from appliance.services import Actor
 
-    if context != VOICEMAIL_CONTEXT or not PIN_RE.match(new_pin or ""):
+    if context != voicemail_spool.CONTEXT or not valid_pin(new_pin):
         return False
     with database.atomic():
         extension = Extension.get_or_none(Extension.number == mailbox)

@@ -71,34 +71,31 @@ def voicemail_audio(msg_id):
     return response
 
 
+def _change(msg_id, change, done):
+    """Apply ``change`` (a voicemail service call) to one message of the panel's mailbox, then say ``done``."""
+    extension = panel_extension()
+    message = _message(extension, msg_id)
+    try:
+        change(extension, message.msg_id, current_actor())
+    except voicemail.VoicemailUnavailable as error:
+        flash(translate_error(error), "error")
+        return _page(extension, status=503)
+    flash(done, "success")
+    return redirect(panel_url("panel.voicemail", extension))
+
+
 @bp.route("/voicemail/<msg_id>/heard", methods=["POST"])
 @login_required
 def voicemail_mark_heard(msg_id):
     """Move a new message to the heard ones through Asterisk (the phone's lamp follows)."""
-    extension = panel_extension()
-    message = _message(extension, msg_id)
-    try:
-        voicemail.mark_heard(extension, message.msg_id, current_actor())
-    except voicemail.VoicemailUnavailable as error:
-        flash(translate_error(error), "error")
-        return _page(extension, status=503)
-    flash(gettext("Message marked as heard."), "success")
-    return redirect(panel_url("panel.voicemail", extension))
+    return _change(msg_id, voicemail.mark_heard, gettext("Message marked as heard."))
 
 
 @bp.route("/voicemail/<msg_id>/delete", methods=["POST"])
 @login_required
 def voicemail_delete(msg_id):
     """Delete a message through Asterisk."""
-    extension = panel_extension()
-    message = _message(extension, msg_id)
-    try:
-        voicemail.delete_message(extension, message.msg_id, current_actor())
-    except voicemail.VoicemailUnavailable as error:
-        flash(translate_error(error), "error")
-        return _page(extension, status=503)
-    flash(gettext("Message deleted."), "success")
-    return redirect(panel_url("panel.voicemail", extension))
+    return _change(msg_id, voicemail.delete_message, gettext("Message deleted."))
 
 
 @bp.route("/voicemail/pin", methods=["POST"])

@@ -72,7 +72,7 @@ class ExtensionRow:
             raise ValueError(f"extension numbers are 1-20 digits: {self.number!r}")
         if not _DISPLAY_NAME.fullmatch(self.name):
             raise ValueError(f"name has forbidden characters: {self.name!r}")
-        if self.voicemail and not _PIN.fullmatch(self.voicemail_pin):
+        if self.voicemail and not valid_pin(self.voicemail_pin):
             # app_voicemail lets anyone into a mailbox whose password is empty.
             raise ValueError("a mailbox needs a 4-12 digit PIN")
         if not 1 <= self.max_calls <= 500 or not 5 <= self.ring_seconds <= 300:
@@ -112,6 +112,11 @@ class RingGroupRow:
 def valid_dial_target(number):
     """Return whether ``number`` may be a forward target: 2-20 digits, an optional leading +."""
     return bool(_DIAL_TARGET.fullmatch(number or ""))
+
+
+def valid_pin(pin):
+    """Return whether ``pin`` may open a mailbox: 4 to 12 digits."""
+    return bool(_PIN.fullmatch(pin or ""))
 
 
 def valid_group_name(name):
