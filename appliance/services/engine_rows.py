@@ -26,7 +26,9 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
     devices = list(query)
-    groups = _pickup_groups({device.extension_id for device in devices}) if devices else {}
+    scoped = usernames is not None or numbers is not None
+    # Every device: all memberships at once, not an IN list of every extension (SQLite caps its variables).
+    groups = _pickup_groups({device.extension_id for device in devices} if scoped else None) if devices else {}
     return [
         SipDevice(
             username=device.sip_username,

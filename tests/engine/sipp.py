@@ -63,23 +63,13 @@ class SippResult:
     sent: list = field(default_factory=list)
     received: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    #: The scenario ends by stopping SIPp (exit 97), which it reaches only when its call went as written.
+    stops_itself: bool = False
 
     @property
     def ok(self):
-        """Tell whether SIPp finished its scenario successfully.
-
-        Exit code 0; or 97 (stopped by an internal command) for a UAS whose scenario
-        ends by stopping SIPp, which it reaches only when its call went as written.
-        """
-        return self.returncode == 0 or (self.returncode == 97 and "stop_now" in self.command_text)
-
-    @property
-    def command_text(self):
-        """Return the scenario text this run used (empty when unknown)."""
-        try:
-            return Path(self.command[self.command.index("-sf") + 1]).read_text()
-        except (ValueError, IndexError, OSError):
-            return ""
+        """Tell whether SIPp finished its scenario successfully (exit 0, or 97 where the scenario stops it)."""
+        return self.returncode == 0 or (self.returncode == 97 and self.stops_itself)
 
     @property
     def statuses(self):
@@ -98,8 +88,9 @@ class SippResult:
 class SippProcess:
     """A SIPp run in the background (a UAS waiting for a call, a NOTIFY catcher)."""
 
-    def __init__(self, command, workdir, timeout, on_exit=None):
+    def __init__(self, command, workdir, timeout, on_exit=None, stops_itself=False):
         self.command, self.workdir, self.timeout = command, workdir, timeout
+        self.stops_itself = stops_itself
         self._on_exit = on_exit
         self._proc = subprocess.Popen(
             command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -120,7 +111,7 @@ class SippProcess:
             self._proc.kill()
             output, _ = self._proc.communicate(timeout=5)
         if self.result is None:
-            self.result = _result(self.command, self._proc.returncode, output, self.workdir)
+            self.result = _result(self.command, self._proc.returncode, output, self.workdir, self.stops_itself)
         return self.result
 
     def received_so_far(self, method):
@@ -237,7 +228,7 @@ class Sipp:
                                      extra=["-aa", *(["-rtp_echo"] if rtp_echo else [])])
         if not trace:  # under load, tracing every message would measure the disk
             cmd.remove("-trace_msg")
-        return SippProcess(cmd, run_dir, timeout or self.timeout,
+        return SippProcess(cmd, run_dir, timeout or self.timeout, stops_itself=bool(stop),
                            on_exit=lambda: self.register(username, password, port=port, expires=0))
 
     def call(self, from_user, password, to_number, *, hold_seconds=1.0, expect_status=200, dtmf=""):
@@ -348,9 +339,9 @@ def _dtmf_steps(digits):
     return "\n".join(steps)
 
 
-def _result(cmd, returncode, output, run_dir):
+def _result(cmd, returncode, output, run_dir, stops_itself=False):
     sent, received = _messages(run_dir / "messages.log")
-    return SippResult(cmd, returncode, output, sent, received, read_stats(run_dir / "stats.csv"))
+    return SippResult(cmd, returncode, output, sent, received, read_stats(run_dir / "stats.csv"), stops_itself)
 
 
 _BLOCK = re.compile(r"^-{20,} .*$", re.MULTILINE)

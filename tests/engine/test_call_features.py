@@ -26,11 +26,8 @@ def _ext(number, name=None, **fields):
     extension = extensions.find_extension(number)
     if extension is None:
         extension, _ = extensions.create(extensions.ExtensionInput(number, name or f"Ramal {number}"), ADMIN)
-    if fields:
-        Extension.update(**fields).where(Extension.id == extension.id).execute()
-        extensions.engine_sync.request([d.sip_username for d in extension.devices], files=False,
-                                       numbers=[number])
-        extensions.engine_sync._sync_pending()
+    if fields:  # through the service, as the extension page saves them
+        extensions.update(extension.id, extensions.ExtensionChanges(extension.name, True, **fields), ADMIN)
     extension = Extension.get_by_id(extension.id)
     return extension, extension.devices[0].sip_password
 
@@ -160,12 +157,10 @@ def test_a_ringing_call_is_picked_up_by_a_colleague(pbx, sipp, code):
 def test_both_devices_of_an_extension_ring(pbx, sipp):
     _, alice = _ext("401")
     heidi, heidi_pw = _ext("431")
-    from appliance.models.extensions import Device
-    Device.create(extension=heidi, sip_username="431-2", sip_password="second-device-secret-123", label="softphone")
-    extensions.engine_sync.request(["431-2"], files=True)
-    extensions.engine_sync._sync_pending()
+    soft_device = extensions.add_device(heidi.id, "softphone", ADMIN)
 
-    with sipp.uas("431", heidi_pw, answer=False) as desk, sipp.uas("431-2", "second-device-secret-123") as soft:
+    with sipp.uas("431", heidi_pw, answer=False) as desk, \
+            sipp.uas(soft_device.sip_username, soft_device.sip_password) as soft:
         call = sipp.call("401", alice, "431", hold_seconds=0.3)
         soft.wait()
     assert call.ok, call
