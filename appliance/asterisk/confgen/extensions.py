@@ -32,8 +32,6 @@ MAX_FORWARD_HOPS = 5
 #: "!" matches the rest at once: SIP sends whole numbers, there is no digit-by-digit dialling.
 EXTENSION_PATTERN = "_[1-9]X!"
 
-ECHO_TEST_NUMBER = FeatureCodes().echo_test
-
 
 def _block(*lines):
     return list(lines) + [""]

@@ -118,7 +118,3 @@ def valid_pin(pin):
     """Return whether ``pin`` may open a mailbox: 4 to 12 digits."""
     return bool(_PIN.fullmatch(pin or ""))
 
-
-def valid_group_name(name):
-    """Return whether ``name`` may name a pickup group in the endpoint rows."""
-    return bool(_GROUP_NAME.fullmatch(name or ""))
