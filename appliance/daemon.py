@@ -74,7 +74,7 @@ def on_engine_event(event):
     name = event.get("Event")
     if name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
-                                              event.get("Value", ""))
+                                              event.get("Value", ""), event.get("Channel", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))

@@ -144,6 +144,27 @@ def _ring_group(group):
     return lines
 
 
+#: Longest number a feature code takes after its prefix (E.164 is at most 15 digits and a +).
+MAX_TARGET_DIGITS = 20
+
+
+def _refuse_unless_number(variable, allow_plus):
+    """Return dialplan lines that hang up unless ``${variable}`` is 1-20 digits (and an optional leading +).
+
+    A dialled string reaches AstDB, ``Pickup()`` and a ``UserEvent`` whose fields are split at commas:
+    anything but digits there could add fields (another extension's toggle) or pickup targets. The
+    value is never put inside an expression (a quote in it would change the expression): only the
+    lengths of the raw and the filtered strings are compared.
+    """
+    raw = f"${{{variable}}}"
+    digits = f"${{FILTER(0123456789,{raw})}}" if not allow_plus else \
+        f"${{FILTER(+0123456789,${{{variable}:0:1}})}}${{FILTER(0123456789,${{{variable}:1}})}}"
+    return [
+        f" same => n,GotoIf($[${{LEN({raw})}} > {MAX_TARGET_DIGITS} | ${{LEN({digits})}} != ${{LEN({raw})}}]"
+        "?refused,1)",
+    ]
+
+
 def _feature_codes(codes):
     fam = ASTDB_FAMILY + "/" + CALLER
 
@@ -179,10 +200,11 @@ def _feature_codes(codes):
     for name, key in (("forward_always", "fwd_always"), ("forward_busy", "fwd_busy"),
                       ("forward_no_answer", "fwd_noanswer")):
         code = getattr(codes, name)
-        # The target follows the code (*72201): digits only, checked by the pattern.
+        # The target follows the code (*72201, *72+5511...): digits and a leading +, checked below.
         lines += [
-            f"exten => _{code}X.,1,Answer()",
-            f" same => n,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+            f"exten => _{code}.,1,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+            *_refuse_unless_number("CN_TARGET", allow_plus=True),
+            " same => n,Answer()",
             f" same => n,Set(DB({fam}/{key})=${{CN_TARGET}})",
             f" same => n,UserEvent(CentralinaToggle,Extension: {CALLER},Key: {key},Value: ${{CN_TARGET}})",
             " same => n,Playback(call-fwd-unconditional&activated)" if key == "fwd_always"
@@ -191,12 +213,15 @@ def _feature_codes(codes):
         ]
         lines += toggle(getattr(codes, name + "_off"), key, "", "de-activated")
     lines += [
+        "; A feature code followed by something that is not a number: 484 Address Incomplete.",
+        "exten => refused,1,Hangup(28)",
         "; Group pickup: any call ringing in one of my pickup groups (endpoint named_pickup_group).",
         f"exten => {codes.pickup},1,Pickup()",
         " same => n,Hangup()",
         "; A direct call rings from [internal] (Dial keeps its exten@context on the ringing channel);",
         "; a ring group's, from cn-ring-devices, which marks it.",
         f"exten => _{codes.directed_pickup}X.,1,Set(CN_TARGET=${{EXTEN:{len(codes.directed_pickup)}}})",
+        *_refuse_unless_number("CN_TARGET", allow_plus=False),
         f" same => n,Pickup(${{CN_TARGET}}@{INTERNAL_CONTEXT}&${{CN_TARGET}}@PICKUPMARK)",
         " same => n,Hangup()",
     ]
