@@ -12,7 +12,7 @@ from web.forms import Form, apply_errors, choices
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
 from web.panel.settings import PRESENCE_LABELS
-from web.plugins import is_htmx, limiter, translate_error
+from web.plugins import is_htmx, translate_error
 
 NUMBER_LABELS = {"mobile": _l("Mobile"), "work": _l("Work"), "home": _l("Home"), "other": _l("Other")}
 EXPORTS = {"csv": ("text/csv", "csv"), "vcf": ("text/vcard", "vcf"), "vcf4": ("text/vcard", "vcf")}
@@ -186,7 +186,6 @@ def phonebook_export(kind):
 
 @bp.route("/phonebook/call", methods=["POST"])
 @login_required
-@limiter.limit("20 per minute", key_func=lambda: f"click-to-call:{current_user.id}")
 def phonebook_call():
     """Ring this extension's phones, then call the number; htmx gets a status line, a plain form a flash."""
     extension = panel_extension()
