@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import vobject
 
+from appliance import csvsafe
 from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 
@@ -49,19 +50,6 @@ def label_of(word):
     if word in LABEL_TYPES:
         return word
     return CSV_TYPES.get(word) or VCARD_TYPES.get(word) or "other"
-
-
-# A cell starting with one of these runs as a formula in a spreadsheet (CSV injection):
-# the export quotes it with an apostrophe, which the import takes off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(text):
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def _restore(text):
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def decode(data):
@@ -119,7 +107,7 @@ def parse_csv(text, max_rows):
                 number = cells.get(f"phone{i}", "").strip()
                 if number:
                     numbers.append((label_of(cells.get(f"phone{i}_type", "")), number))
-            text = {key: _restore(cells.get(key, "")) for key in ("name", "company", "email", "notes")}
+            text = {key: csvsafe.restore(cells.get(key, "")) for key in ("name", "company", "email", "notes")}
             rows.append((row_number, ContactInput(numbers=numbers, **text)))
     except csv.Error as error:
         raise ImportRejected.file(N_("The file is not a valid CSV: %(reason)s"), reason=str(error)) from None
@@ -129,14 +117,12 @@ def parse_csv(text, max_rows):
 def export_csv(contacts):
     """Return CSV text of ``contacts`` (ContactInput), in the format ``parse_csv`` reads."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for contact in contacts:
         phones = [cell for label, number in contact.numbers[:MAX_NUMBERS] for cell in (label, number)]
         phones += [""] * (2 * MAX_NUMBERS - len(phones))
-        # Numbers are validated (digits, +, *, #) and stay as typed; free text is defused.
-        writer.writerow((_defuse(contact.name), _defuse(contact.company), _defuse(contact.email), *phones,
-                         _defuse(contact.notes)))
+        writer.writerow((contact.name, contact.company, contact.email, *phones, contact.notes))
     return out.getvalue()
 
 
