@@ -5,6 +5,7 @@ file and the web form reject the same things with the same words.
 """
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import vobject
@@ -164,8 +165,30 @@ def _card(card):
                         numbers)
 
 
+# RFC 6350 3.2: a line starting with a space or a tab continues the previous one.
+FOLDED = re.compile(r"\r?\n[ \t]")
+#: vCard 2.1 may embed one card in another (AGENT); deeper nesting is only ever an attack:
+#: vobject recurses once per level, and a thousand levels end in a RecursionError.
+MAX_NESTING = 2
+
+
+def _check_nesting(text):
+    """Refuse components nested deeper than MAX_NESTING before vobject reads them."""
+    depth = 0
+    for line in FOLDED.sub("", text).splitlines():
+        # "item1.BEGIN;X=1:VCARD" is a BEGIN too: drop the value, the parameters and the group.
+        name = line.split(":", 1)[0].split(";", 1)[0].rsplit(".", 1)[-1].strip().upper()
+        if name == "BEGIN":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ImportRejected.file(N_("The file has vCards nested inside vCards, which is not supported."))
+        elif name == "END":
+            depth = max(0, depth - 1)
+
+
 def parse_vcard(text, max_cards):
     """Return ``[(card number, ContactInput)]`` from a vCard 3.0 or 4.0 file; raise ImportRejected."""
+    _check_nesting(text)
     cards = []
     try:
         for index, component in enumerate(vobject.readComponents(text, ignoreUnreadable=False), start=1):
@@ -184,6 +207,8 @@ def parse_vcard(text, max_cards):
         # vobject's messages ("At line 5: Component VCARD was never closed") are English-only
         # evidence for the person fixing the file; our sentence around them is translated.
         raise ImportRejected.file(N_("The file is not a valid vCard: %(reason)s"), reason=str(error)) from None
+    except RecursionError:  # whatever slipped past _check_nesting still gets an answer, not a 500
+        raise ImportRejected.file(N_("The file has vCards nested inside vCards, which is not supported.")) from None
     return cards
 
 

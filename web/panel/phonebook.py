@@ -1,5 +1,5 @@
 """The phonebook tab: personal and shared contacts, the company directory, files, click-to-call."""
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -49,6 +49,10 @@ class ContactForm(Form):
             kind.data, number.data = label, phonebook.display_number(value)
 
 
+def _limits():
+    return phonebook.Limits.from_settings(current_app.config)
+
+
 def _is_admin():
     return current_user.has_role("admin")
 
@@ -94,7 +98,7 @@ def phonebook_new():
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            contact = phonebook.create(extension, form.to_input(), current_actor(), shared=shared)
+            contact = phonebook.create(extension, form.to_input(), current_actor(), shared=shared, limits=_limits())
         except ValidationError as error:
             apply_errors(form, error)
         except PermissionDenied:
@@ -160,9 +164,11 @@ def phonebook_delete(contact_id):
 def phonebook_import():
     """Add the contacts of an uploaded CSV or vCard file; all or none, each wrong row explained."""
     extension, shared = panel_extension(), _shared_requested()
-    upload = request.files.get("file")
+    upload, limits = request.files.get("file"), _limits()
+    # One byte past the limit is enough to refuse the file: the rest is never read.
+    data = upload.read(limits.max_file_bytes + 1) if upload else b""
     try:
-        count = phonebook.import_file(extension, upload.read() if upload else b"", current_actor(), shared=shared)
+        count = phonebook.import_file(extension, data, current_actor(), shared=shared, limits=limits)
     except phonebook.ImportRejected as error:
         return _page(extension, status=422, import_error=error)
     except PermissionDenied:
