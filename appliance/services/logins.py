@@ -7,12 +7,15 @@ key it matches is waiting, so an attacker hammering an account from one address 
 the owner out of it from another (decision 010). The counts live in the database: every
 worker sees them, and they survive a restart.
 """
+import logging
 import math
 from dataclasses import dataclass
 
 from appliance.errors import DomainError
 from appliance.i18n import N_
 from appliance.services import sessions, throttles, users
+
+log = logging.getLogger(__name__)
 
 
 class Throttled(DomainError):
@@ -68,11 +71,15 @@ def log_in(username, password, address, user_agent, conf):
     pair, source = account_key(username, address), address_key(address)
     wait = throttles.wait_left([pair, source])
     if wait:
+        log.info("login refused unheard for %r from %s: %.0f s to wait", (username or "")[:64], address, wait)
         raise Throttled(wait)
     user = users.authenticate(username, password)
     if user is None:
         waits = (throttles.note_failure(pair, policy.per_account), throttles.note_failure(source, policy.per_address))
         throttles.purge(policy.per_account.forget_after)
+        # The name as typed helps spot spraying; the password is never logged.
+        log.warning("login failed for %r from %s%s", (username or "")[:64], address,
+                    f", now waiting {max(waits):.0f} s" if max(waits) else "")
         return LoginAttempt(wait=max(waits))
     # The address keeps its count: one good account must not buy a sprayer a fresh start.
     throttles.forget(pair)
