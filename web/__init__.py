@@ -5,7 +5,7 @@ from flask import Flask
 
 from appliance import db, settings
 from appliance.services import engine_sync
-from web import plugins
+from web import plugins, security
 
 
 def create_app(test_config=None):
@@ -25,6 +25,7 @@ def create_app(test_config=None):
     db.init(app.config["DATABASE_URL"])
     engine_sync.configure_from_settings(app.config)
     plugins.init_app(app)
+    security.init_app(app)
 
     from web import admin, advanced, api, auth, callcenter, panel, telephony
 
