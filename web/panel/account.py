@@ -44,5 +44,5 @@ def account():
         else:
             flash(gettext("Password changed. Log in again with the new password."), "success")
             return redirect(url_for("auth.login"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("panel/account.html", form=form, language_form=language_form), status
