@@ -5,7 +5,7 @@ from flask import Flask
 
 from appliance import db, settings
 from appliance.services import engine_sync
-from web import plugins, security
+from web import destinations, plugins, security
 
 
 def create_app(test_config=None):
@@ -31,4 +31,5 @@ def create_app(test_config=None):
 
     for module in (auth, panel, callcenter, telephony, advanced, api, admin):
         app.register_blueprint(module.bp)
+    destinations.init_app(app)
     return app

@@ -5,7 +5,7 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
-from appliance.errors import DomainError
+from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDenied, ValidationError
 from appliance.services import sessions
 from appliance.settings import LANGUAGES
 from web import database
@@ -104,6 +104,15 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path))
 
 
+#: The HTTP status of each domain error a view lets through: one mapping for pages and (later) the API.
+DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422))
+
+
+def status_of(error):
+    """Return the HTTP status that answers the DomainError ``error`` (400 for the rest)."""
+    return next((status for kind, status in DOMAIN_STATUS if isinstance(error, kind)), 400)
+
+
 def _render_error(status, message):
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=status, message=message), status
@@ -149,7 +158,7 @@ def init_app(app):
 
     @app.errorhandler(DomainError)
     def _domain_error(error):
-        return _render_error(400, translate_error(error))
+        return _render_error(status_of(error), translate_error(error))
 
     from web.navigation import navigation
 

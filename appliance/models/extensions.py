@@ -117,7 +117,7 @@ class RingGroup(BaseModel):
     ring_seconds = peewee.IntegerField(default=20)
     #: Hunt strategies: how long each step rings.
     member_seconds = peewee.IntegerField(default=15)
-    #: Where an unanswered call goes: "hangup", "extension:201", "voicemail:201", "group:600".
+    #: Where an unanswered call goes: a destination's text (appliance.destinations), e.g. "voicemail:201".
     destination = peewee.CharField(max_length=40, default="hangup")
 
     class Meta:

@@ -5,16 +5,14 @@ the same ``internal`` dialplan, with the same permissions, as if the person had 
 """
 import logging
 import math
-import re
 
-from appliance.asterisk.confgen.extensions import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
+from appliance import phone_numbers
+from appliance.asterisk.names import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
 from appliance.services import engine_sync, throttles
 
 log = logging.getLogger(__name__)
-NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
-SEPARATORS = re.compile(r"[\s().\-/]")
 #: Seconds the person's own phones ring before the attempt is given up.
 ANSWER_SECONDS = 30
 #: Calls one person may start per minute: each rings their phones, so more is a mistake or a script.
@@ -23,14 +21,6 @@ CALLS_PER_MINUTE = 20
 
 class CallFailed(DomainError):
     """The phone system could not start the call."""
-
-
-def clean_number(number):
-    """Return ``number`` without visual separators, or raise ValidationError when it cannot be dialled."""
-    cleaned = SEPARATORS.sub("", number or "")
-    if not NUMBER.match(cleaned) or len(cleaned) > 32:
-        raise ValidationError.one("number", N_("Dial digits, * and # only, optionally after a +, at most 32."))
-    return cleaned
 
 
 def call(extension, number, actor):
@@ -42,7 +32,7 @@ def call(extension, number, actor):
     """
     from appliance.asterisk.ami import Ami, AmiError, AmiSettings
 
-    number = clean_number(number)
+    number = phone_numbers.dialable(number)
     if not extension.enabled:
         raise ValidationError.one("number", N_("Extension %(number)s is disabled."), number=extension.number)
     if number == extension.number:

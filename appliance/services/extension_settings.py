@@ -11,8 +11,8 @@ import logging
 import re
 from dataclasses import dataclass
 
-from appliance.asterisk.confgen.extensions import ASTDB_FAMILY
 from appliance.asterisk.confgen.types import valid_dial_target
+from appliance.asterisk.names import ASTDB_FAMILY
 from appliance.db import database
 from appliance.errors import ValidationError
 from appliance.i18n import N_

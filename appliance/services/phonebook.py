@@ -6,9 +6,9 @@ Personal contacts belong to one extension and are changed from its panel; shared
 import re
 from dataclasses import dataclass, field
 
-import phonenumbers
 from peewee import prefetch
 
+from appliance import phone_numbers
 from appliance.db import database
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
@@ -22,14 +22,9 @@ from appliance.settings import DEFAULTS
 
 __all__ = ["ContactInput", "ImportRejected", "RowError"]
 
-DEFAULT_REGION = "BR"
 MAX_LENGTHS = {"name": 100, "company": 100, "email": 254, "notes": 1000}
 #: How many rows of each section a search shows: a phonebook page is not a report.
 SEARCH_LIMIT = 200
-# Separators people type inside numbers: "(11) 91234-5678", "11.3333.4444", "+1 650/253 0000".
-SEPARATORS = re.compile(r"[\s().\-/]")
-FEATURE_CODE = re.compile(r"^[0-9*#]{1,32}$")
-SHORT_NUMBER = re.compile(r"^[0-9]{1,8}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Notes may span lines; every other field is one line.
 CONTROL = {"notes": re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")}
@@ -76,41 +71,6 @@ class SearchResult:
 # -- numbers -------------------------------------------------------------------------------------------
 
 
-def normalize_number(raw):
-    """Return ``raw`` as stored: E.164 for public numbers, as typed for internal numbers and * / # codes.
-
-    Return None when it is not a phone number.
-    """
-    cleaned = SEPARATORS.sub("", raw or "")
-    if not cleaned:
-        return None
-    if ("*" in cleaned or "#" in cleaned) and FEATURE_CODE.match(cleaned):
-        return cleaned
-    try:
-        parsed = phonenumbers.parse(cleaned, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is not None and phonenumbers.is_valid_number(parsed):
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    # Extensions, emergency numbers (190) and local numbers without an area code are dialled as typed.
-    if SHORT_NUMBER.match(cleaned):
-        return cleaned
-    return None
-
-
-def display_number(number):
-    """Return a stored number as people read it: national format at home, international abroad."""
-    if not number.startswith("+"):
-        return number
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    if phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
 def _digits(text):
     return re.sub(r"\D", "", text or "")
 
@@ -139,7 +99,7 @@ def _clean(data):
     if len(typed) > MAX_NUMBERS:
         errors["phone1"] = (N_("A contact has at most %(max)d numbers."), {"max": MAX_NUMBERS})
     for index, (label, number) in enumerate(typed[:MAX_NUMBERS], start=1):
-        normalized = normalize_number(number)
+        normalized = phone_numbers.normalize(number)
         if normalized is None:
             errors[f"phone{index}"] = (N_("%(number)s is not a phone number: use the area code "
                                           "(11 91234-5678), the country code (+1 650 253 0000), an extension "

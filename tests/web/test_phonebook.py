@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from appliance import phone_numbers
 from appliance.models.contacts import Contact, ContactNumber
 from appliance.models.extensions import Extension
 from appliance.models.users import AuditEntry
@@ -207,7 +208,7 @@ class FakeCalls:
         self.calls, self.fail = [], False
 
     def __call__(self, extension, number, actor):
-        number = click_to_call.clean_number(number)
+        number = phone_numbers.dialable(number)
         if self.fail:
             raise click_to_call.CallFailed("The phone system is not running: the call cannot be placed.")
         self.calls.append((extension.number, number, actor.username))

@@ -52,7 +52,7 @@ def account():
             apply_errors(form, error)
         else:
             return _back_to_login(gettext("Password changed. Log in again with the new password."))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     open_sessions = list(sessions.list_alive(current_user.id, current_app.config))
     return render_template("panel/account.html", form=form, language_form=language_form,
                            sessions=open_sessions, current_session_id=current_user.web_session.id), status

@@ -7,7 +7,7 @@ from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from appliance import csvsafe
+from appliance import csvsafe, phone_numbers
 from appliance.services import call_history
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
@@ -42,7 +42,7 @@ def _filter_from_request():
         until=_date(args.get("until", "")),
         direction=direction if direction in call_history.DIRECTIONS else "",
         status=status if status in STATUS_FILTERS else "",
-        number=call_history.clean_number(args.get("number", "")),
+        number=phone_numbers.search_fragment(args.get("number", "")),
     )
 
 

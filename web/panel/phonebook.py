@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, TextAreaField
 
+from appliance import phone_numbers
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.services import click_to_call, phonebook
 from web.access import current_actor
@@ -46,7 +47,7 @@ class ContactForm(Form):
         self.name.data, self.company.data, self.email.data, self.notes.data = (
             data.name, data.company, data.email, data.notes)
         for (kind, number), (label, value) in zip(self.phones(), data.numbers, strict=False):
-            kind.data, number.data = label, phonebook.display_number(value)
+            kind.data, number.data = label, phone_numbers.display(value)
 
 
 def _limits():
@@ -67,7 +68,7 @@ def _shared_requested():
 @bp.app_template_global()
 def phone_display(number):
     """Return a stored phone number formatted for people."""
-    return phonebook.display_number(number)
+    return phone_numbers.display(number)
 
 
 def _page(extension, status=200, **context):
@@ -106,7 +107,7 @@ def phonebook_new():
         else:
             flash(gettext("Contact %(name)s added.", name=contact.name), "success")
             return redirect(panel_url("panel.phonebook", extension))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return _edit_page(extension, form, shared=shared, status=status)
 
 
@@ -138,7 +139,7 @@ def phonebook_edit(contact_id):
             return redirect(panel_url("panel.phonebook", extension))
     elif request.method == "GET":
         form.fill(phonebook.as_input(contact))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return _edit_page(extension, form, contact, shared=contact.owner_id is None, status=status)
 
 

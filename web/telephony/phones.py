@@ -59,7 +59,7 @@ def phones_list():
                 flash(gettext("Phone %(mac)s is on extension %(number)s; it may fetch its configuration now.",
                               mac=device.mac, number=device.extension.number), "success")
             return redirect(url_for("telephony.phones_list"))
-    return _page(form, 422 if form.errors or form.form_errors else 200)
+    return _page(form, form.status)
 
 
 @bp.route("/phones/pending/<int:pending_id>/assign", methods=["POST"])

@@ -9,21 +9,18 @@ the feature codes below). So a new extension or device, and every toggle, is
 live on the next call without a dialplan reload; this file changes only for
 ring groups, feature codes and the hints of multi-device extensions.
 """
+from appliance.asterisk.names import (
+    ASTDB_FAMILY,
+    CALLS_GROUP,
+    HINTS_CONTEXT,
+    INTERNAL_CONTEXT,
+    RING_DEVICES_CONTEXT,
+    VOICEMAIL_CONTEXT,
+)
+
 from .asterisk import HEADER
 from .features import FeatureCodes
 
-INTERNAL_CONTEXT = "internal"
-#: Rings an extension's own devices only: click-to-call's first leg, ring group members.
-RING_DEVICES_CONTEXT = "cn-ring-devices"
-#: Where phones SUBSCRIBE for BLF (the endpoints' subscribe_context).
-HINTS_CONTEXT = "cn-hints"
-#: Mailboxes of app_voicemail live in this voicemail context.
-VOICEMAIL_CONTEXT = "default"
-#: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
-ASTDB_FAMILY = "CN"
-#: Channel group holding every channel of an extension's devices (endpoint set_var
-#: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
-CALLS_GROUP = "cn-calls"
 #: The calling device's extension number, in dialplan.
 CALLER = "${GROUP(" + CALLS_GROUP + ")}"
 #: Forwards followed by one call before it is refused: a forward loop ends here.
@@ -116,15 +113,6 @@ def _member_dial(members):
     return "&".join(f"Local/{number}@cn-group-member" for number in members)
 
 
-def _destination(destination):
-    kind, _, target = destination.partition(":")
-    if kind == "voicemail":
-        return f"VoiceMail({target}@{VOICEMAIL_CONTEXT},u)"
-    if kind in ("extension", "group"):
-        return f"Goto({INTERNAL_CONTEXT},{target},1)"
-    return "Hangup()"
-
-
 def _ring_group(group):
     lines = [f"; ring group {group.name}: {group.strategy}",
              f"exten => {group.number},1,Set(_PICKUPMARK={group.number})"]
@@ -140,7 +128,7 @@ def _ring_group(group):
         for step in steps:
             lines += [f" same => n,Dial({_member_dial(step)},{group.member_seconds})",
                       ' same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)']
-    lines += [f" same => n,{_destination(group.destination)}", " same => n(done),Hangup()"]
+    lines += [f" same => n,{group.destination.dialplan()}", " same => n(done),Hangup()"]
     return lines
 
 
