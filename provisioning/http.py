@@ -140,7 +140,9 @@ def bootstrap_file(filename):
         return _zero_touch(vendor, identity, device, filename, own_file=bool(path_mac))
     seen = phones.note_pending(mac, vendor.name, identity, _address(), request.user_agent.string,
                                current_app.config)
-    counted = seen != phones.AGAIN  # a new MAC is a guess until an admin says otherwise
+    # A new MAC is a guess until an admin says otherwise. A known MAC from another address is not counted: someone
+    # who recorded a MAC first must not get the real phone banned; it only gets common files, and the admin sees both.
+    counted = seen in (phones.NEW, phones.CAPPED)
     if counted:
         phones.note_failure(_address(), current_app.config)
     if seen == phones.CAPPED:

@@ -128,13 +128,19 @@ def _open_window(device, address, minutes):
     device.refused_address, device.refused_at = "", None
 
 
-def assign_pending(pending_id, extension_number, actor, *, minutes):
-    """Attach a pending phone to an extension; it may fetch its secrets from where it was first seen."""
+def assign_pending(pending_id, extension_number, actor, *, minutes, address=None):
+    """Attach a pending phone to an extension; it may fetch its secrets from where it was first seen.
+
+    When another address asked with the same MAC, the admin may choose that one as ``address``
+    instead; no address other than these two is accepted.
+    """
     pending = PendingPhone.get_or_none(PendingPhone.id == pending_id)
     if pending is None:
         raise NotFound(N_("That phone is no longer waiting."))
+    if address and address not in (pending.address, pending.other_address):
+        raise ValidationError.one("address", N_("Another address asked for this phone meanwhile; look again."))
     data = PhoneInput(pending.mac, pending.vendor, pending.model, extension_number)
-    return save_phone(data, actor, bootstrap_address=pending.address, minutes=minutes)[0]
+    return save_phone(data, actor, bootstrap_address=address or pending.address, minutes=minutes)[0]
 
 
 def allow_address(device_id, address, actor, *, minutes):

@@ -117,6 +117,21 @@ def test_replaying_a_pending_phones_mac_does_not_move_its_window(prov):
     assert device.sip_password.encode() in fetch(prov, f"/prov/{yealink.mac}.cfg", yealink.ua()).data
 
 
+def test_a_mac_someone_else_asked_with_first_neither_bans_the_phone_nor_takes_its_window_silently(prov):
+    yealink = PHONES[0]
+    fetch(prov, "/prov/y000000000000.boot", yealink.ua(), ATTACKER)  # the attacker read the label first
+    for _ in range(prov.application.config["PROV_BAN_FAILURES"] * 2):  # the real phone boots, and boots again
+        assert fetch(prov, "/prov/y000000000000.boot", yealink.ua()).status_code == 200
+    assert not phones.is_banned(PHONE_ADDRESS)
+    pending = PendingPhone.get(PendingPhone.mac == yealink.mac)
+    assert (pending.address, pending.other_address) == (ATTACKER, PHONE_ADDRESS)  # both shown; the admin chooses
+
+    device = phones.assign_pending(pending.id, "201", ADMIN, minutes=60, address=PHONE_ADDRESS)
+
+    assert fetch(prov, f"/prov/{yealink.mac}.cfg", yealink.ua(), ATTACKER).status_code == 404
+    assert device.sip_password.encode() in fetch(prov, f"/prov/{yealink.mac}.cfg", yealink.ua()).data
+
+
 @pytest.mark.parametrize("phone", PHONES[:1] + PHONES[5:6], ids=repr)
 def test_with_zero_touch_off_only_the_token_gets_the_secrets(prov, phone):
     device = _assign(phone, minutes=0, bootstrap_address=PHONE_ADDRESS)

@@ -104,4 +104,12 @@ def test_a_pending_phone_shows_another_address_that_asked_with_its_mac(admin, cl
     PendingPhone.create(mac="c074ad0b63ee", vendor="grandstream", model="GRP2614", address="10.0.0.7",
                         other_address="10.6.6.6", other_seen_at=datetime.datetime(2026, 1, 2, 3, 4))
     page = client.get("/telephony/phones").get_data(as_text=True)
-    assert "Also asked from 10.6.6.6" in page and "opens for 10.0.0.7 only" in page
+    assert "Also asked from 10.6.6.6" in page and '<option value="10.6.6.6">' in page
+
+    token = admin.token("/telephony/phones")
+    client.post(f"/telephony/phones/pending/{PendingPhone.get().id}/assign",
+                data={"extension_number": "201", "address": "10.9.9.9", "csrf_token": token})  # neither address
+    assert PendingPhone.select().count() == 1 and not Device.select().where(Device.mac.is_null(False)).exists()
+    client.post(f"/telephony/phones/pending/{PendingPhone.get().id}/assign",
+                data={"extension_number": "201", "address": "10.6.6.6", "csrf_token": token})  # the admin's choice
+    assert Device.get(Device.mac == "c074ad0b63ee").bootstrap_address == "10.6.6.6"

@@ -81,7 +81,7 @@ def phone_assign(pending_id):
     """Attach a phone that asked for its configuration to an extension (zero-touch)."""
     try:
         device = phones.assign_pending(pending_id, request.form.get("extension_number", "").strip(), current_actor(),
-                                       minutes=_minutes())
+                                       minutes=_minutes(), address=request.form.get("address") or None)
     except ValidationError as error:
         flash(" ".join(translate(message, params) for message, params in error.fields.values()), "error")
     except DomainError as error:
