@@ -1,5 +1,9 @@
-"""What the provisioning attacks need: the provisioning app, one phone per vendor, User-Agents with any MAC."""
-import pytest
+"""What the provisioning attacks need: the provisioning app, one phone per vendor, User-Agents with any MAC.
+
+Not a conftest.py: other security tests share this folder. Test modules build their fixtures with
+``provisioning_app``.
+"""
+import contextlib
 
 from appliance import db, migrations
 from appliance.services import Actor, extensions, phonebook
@@ -49,8 +53,8 @@ PHONES = [
 ]
 
 
-@pytest.fixture
-def prov_app(tmp_path):
+@contextlib.contextmanager
+def provisioning_app(tmp_path):
     """The provisioning app on a fresh database: extension 201 with a personal contact, 202, a shared contact."""
     from provisioning import http
 
@@ -62,14 +66,10 @@ def prov_app(tmp_path):
     phonebook.create(ana, phonebook.ContactInput("Segredo da Ana", numbers=[("mobile", "11 91234-5678")]), ADMIN)
     phonebook.create(None, phonebook.ContactInput("Suporte TI", numbers=[("work", "11 3333-4444")]), ADMIN,
                      shared=True)
-    yield app
-    db.close()
-
-
-@pytest.fixture
-def prov(prov_app):
-    """A client of the provisioning app."""
-    return prov_app.test_client()
+    try:
+        yield app
+    finally:
+        db.close()
 
 
 def fetch(client, path, ua, address=PHONE_ADDRESS):
