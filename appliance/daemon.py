@@ -90,6 +90,15 @@ def _email_voicemail(engine, time_zone):
         log.exception("voicemail e-mail run failed")
 
 
+def _expire_pending_phones(conf):
+    from appliance.services import phones
+
+    try:
+        phones.expire_pending(conf)
+    except Exception:  # the next run tries again; never kill the scheduler
+        log.exception("expiring pending phones failed")
+
+
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
     from appliance.services import engine_sync
@@ -117,6 +126,9 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         scheduler.add_job(_email_voicemail, "interval", args=[engine, conf["TIMEZONE"]], seconds=5,
                           id="voicemail-email", max_instances=1, coalesce=True)
+    # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
+    scheduler.add_job(_expire_pending_phones, "interval", args=[conf], minutes=10, id="pending-phones-expiry",
+                      max_instances=1, coalesce=True)
     scheduler.start()
     log.info("daemon started")
     try:

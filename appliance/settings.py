@@ -62,10 +62,15 @@ DEFAULTS = {
     # The URL phones are told to come back to; empty: http(s)://<PROV_BIND>/prov.
     "PROV_BASE_URL": "",
     # Zero-touch: after an admin assigns a phone, it may fetch its secrets once, without its token,
-    # within this many minutes (from the address it was seen at, when known).
+    # within this many minutes, from the first address that asks for it; 0 turns zero-touch off.
     "PROV_BOOTSTRAP_MINUTES": 60,
-    # Failed provisioning requests (unknown token, MAC or file) from one address before a ban,
-    # the window they are counted in, and the ban's length, in seconds.
+    # Phones waiting for an extension: at most this many recorded per client address and in all,
+    # and forgotten after this many hours without a request.
+    "PROV_PENDING_PER_ADDRESS": 20,
+    "PROV_PENDING_MAX": 500,
+    "PROV_PENDING_HOURS": 24,
+    # Failed provisioning requests (unknown token, MAC or file; a MAC seen for the first time) from one
+    # address before a ban, the window they are counted in, and the ban's length, in seconds.
     "PROV_BAN_FAILURES": 20,
     "PROV_BAN_WINDOW": 300,
     "PROV_BAN_SECONDS": 1800,
