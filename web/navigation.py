@@ -3,7 +3,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-PANEL_TABS = ("panel.devices", "panel.settings", "panel.phonebook", "panel.history", "panel.voicemail")
+PANEL_TABS = ("panel.devices", "panel.settings", "panel.phonebook", "panel.call_history", "panel.voicemail")
 
 #: (endpoint, label, roles allowed); the first entry a user sees is their home page.
 MENU = [

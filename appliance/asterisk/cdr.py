@@ -13,7 +13,7 @@ import sqlite3
 
 from appliance.asterisk.confgen.cdr import CDR_TABLE
 from appliance.db import database
-from appliance.models.calls import CallRecord, IngestCursor
+from appliance.models.call_history import CallRecord, IngestCursor
 from appliance.models.users import utcnow
 
 #: The columns copied, as named in confgen/cdr.py's CDR_COLUMNS. ``start``, ``answer`` and

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from appliance.errors import ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import RingGroup
+from appliance.models.groups import RingGroup
 from appliance.services import audit, engine_sync
 
 

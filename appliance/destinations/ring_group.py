@@ -2,7 +2,7 @@
 from appliance.asterisk.names import INTERNAL_CONTEXT
 from appliance.destinations.base import Choice, Kind
 from appliance.i18n import N_
-from appliance.models.extensions import RingGroup
+from appliance.models.groups import RingGroup
 
 
 class RingGroupKind(Kind):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from peewee import SQL, Case, fn
 
 from appliance import phone_numbers
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 
 DIRECTIONS = ("out", "in")
 #: The outcomes a call can have for the extension, best first: a call that reached voicemail was

@@ -1,7 +1,8 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
 from appliance import destinations
 from appliance.asterisk.confgen.types import valid_pin
-from appliance.models.extensions import Device, Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.models.extensions import Device, Extension
+from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 
 
 def _pickup_groups(extension_ids=None):

@@ -70,15 +70,22 @@ def _create_all(clean, actor, action):
     return numbers
 
 
-def create_range(first, last, actor, name_template="Ramal {number}"):
-    """Create extensions ``first``..``last`` (inclusive), one device each; all or none. Return the numbers."""
+#: How a range names its extensions until people rename them (``%(number)s``: the extension's number).
+RANGE_NAME = N_("Extension %(number)s")
+
+
+def create_range(first, last, actor, name_template=RANGE_NAME):
+    """Create extensions ``first``..``last`` (inclusive), one device each; all or none. Return the numbers.
+
+    ``name_template`` is the name given to each, already translated by the caller (``%(number)s`` in it).
+    """
     try:
         low, high = int(first), int(last)
     except (TypeError, ValueError):
         raise ImportRejected([RowError(0, "first", N_("Use 2 to 8 digits, not starting with 0."), {})]) from None
     if high < low or high - low + 1 > MAX_ROWS:
         raise ImportRejected([RowError(0, "last", N_("A range holds 1 to %(max)d numbers."), {"max": MAX_ROWS})])
-    rows = [(index + 1, str(number), name_template.format(number=number), True, {})
+    rows = [(index + 1, str(number), name_template % {"number": number}, True, {})
             for index, number in enumerate(range(low, high + 1))]
     return _create_all(_check(rows), actor, "extension.create_range")
 

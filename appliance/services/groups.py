@@ -7,7 +7,8 @@ from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.models.extensions import Extension
+from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.services import audit, engine_sync, numbering
 from appliance.services.extensions import NAME_FORBIDDEN, SECONDS_IN_RANGE, clean_name, in_range
 

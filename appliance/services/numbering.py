@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension, RingGroup
+from appliance.models.extensions import Device, Extension
+from appliance.models.groups import RingGroup
 from appliance.services import engine_sync
 
 #: Internal numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).

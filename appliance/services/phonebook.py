@@ -12,8 +12,8 @@ from appliance import phone_numbers
 from appliance.db import database
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
-from appliance.models.contacts import NUMBER_LABELS, Contact, ContactNumber, fold
 from appliance.models.extensions import Extension
+from appliance.models.phonebook import NUMBER_LABELS, Contact, ContactNumber, fold
 from appliance.models.users import User, utcnow
 from appliance.services import audit
 from appliance.services import phonebook_formats as formats

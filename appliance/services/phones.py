@@ -9,7 +9,8 @@ from appliance import passwords
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension, PendingPhone, ProvisioningBan
+from appliance.models.extensions import Device, Extension
+from appliance.models.phones import PendingPhone, ProvisioningBan
 from appliance.models.users import utcnow
 from appliance.services import audit, engine_sync
 from appliance.services.extensions import next_device_username

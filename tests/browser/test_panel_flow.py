@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.asterisk import cdr
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extensions, users
 from tests.browser.test_admin_flow import _login

@@ -6,7 +6,7 @@ import pytest
 
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from appliance.asterisk import cdr
 from appliance.asterisk.confgen.cdr import CDR_COLUMNS, CDR_TABLE
-from appliance.models.calls import CallRecord, IngestCursor
+from appliance.models.call_history import CallRecord, IngestCursor
 
 WORKER = Path(__file__).with_name("ingest_worker.py")
 BULK_ROWS = 3000

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from appliance import daemon, live
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 from appliance.services import Actor, extensions
 from tests.engine.sipp import Sipp
 from tests.pbx import installation as pbx_installation

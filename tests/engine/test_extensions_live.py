@@ -5,7 +5,7 @@ import pytest
 
 from appliance.asterisk import cdr
 from appliance.asterisk.apply import list_generations
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Device
 from appliance.services import Actor, extension_import, extensions
 from tests.engine.sipp import Sipp

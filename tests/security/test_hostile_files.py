@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from appliance import csvsafe
-from appliance.models.contacts import Contact
+from appliance.models.phonebook import Contact
 from appliance.services import Actor, extensions, phonebook
 from tests.conftest import PERSON_PASSWORD, make_person
 

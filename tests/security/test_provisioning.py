@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from appliance.models.extensions import Device, PendingPhone
+from appliance.models.extensions import Device
+from appliance.models.phones import PendingPhone
 from appliance.models.users import utcnow
 from appliance.services import phones
 from provisioning import vendors

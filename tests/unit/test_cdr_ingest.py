@@ -3,7 +3,7 @@ import sqlite3
 
 from appliance.asterisk import cdr
 from appliance.asterisk.confgen.cdr import CDR_COLUMNS, CDR_TABLE
-from appliance.models.calls import CallRecord, IngestCursor
+from appliance.models.call_history import CallRecord, IngestCursor
 
 SOURCE = "cdr:unit"
 

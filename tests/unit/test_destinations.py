@@ -3,7 +3,7 @@ import pytest
 
 from appliance import destinations
 from appliance.destinations import Destination, referrers
-from appliance.models.extensions import RingGroup
+from appliance.models.groups import RingGroup
 from appliance.models.users import AuditEntry
 from appliance.services import Actor, extensions, groups, numbering
 

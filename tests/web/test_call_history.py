@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from appliance.models.calls import CallRecord
+from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import users
 from tests.conftest import make_person

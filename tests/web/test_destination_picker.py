@@ -1,7 +1,7 @@
 """The destination picker: kinds, then targets with search, for admins only; what the form saves."""
 import pytest
 
-from appliance.models.extensions import RingGroup
+from appliance.models.groups import RingGroup
 from appliance.services import Actor, extensions
 from tests.conftest import make_person
 

@@ -15,7 +15,7 @@ def test_a_range_creates_every_number_with_its_own_device(auth, client):
                            data={"first": "300", "last": "349", "csrf_token": auth.token("/telephony/extensions/new")})
     assert response.status_code == 302
     assert Extension.select().count() == 50 and Device.select().count() == 50
-    assert Extension.get(Extension.number == "349").name == "Ramal 349"
+    assert Extension.get(Extension.number == "349").name == "Extension 349"
 
 
 def test_a_range_overlapping_existing_numbers_creates_nothing(auth, client):
@@ -24,7 +24,7 @@ def test_a_range_overlapping_existing_numbers_creates_nothing(auth, client):
     client.post("/telephony/extensions/range", data={"first": "310", "last": "310", "csrf_token": token})
     response = client.post("/telephony/extensions/range", data={"first": "300", "last": "319", "csrf_token": token})
     assert response.status_code == 422
-    assert "Number 310 is already in use (Ramal 310)." in response.get_data(as_text=True)
+    assert "Number 310 is already in use (Extension 310)." in response.get_data(as_text=True)
     assert Extension.select().count() == 1
 
 

@@ -1,7 +1,7 @@
 """Admin pages for ring and pickup groups: numbers share one space with extensions; bad input changes nothing."""
 import pytest
 
-from appliance.models.extensions import PickupGroup, RingGroup
+from appliance.models.groups import PickupGroup, RingGroup
 from appliance.models.users import AuditEntry
 from appliance.services import Actor, extensions, groups
 

@@ -4,8 +4,8 @@ import io
 import pytest
 
 from appliance import phone_numbers
-from appliance.models.contacts import Contact, ContactNumber
 from appliance.models.extensions import Extension
+from appliance.models.phonebook import Contact, ContactNumber
 from appliance.models.users import AuditEntry
 from appliance.services import Actor, click_to_call, extensions
 from tests.conftest import make_person

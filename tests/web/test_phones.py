@@ -3,7 +3,8 @@ import datetime
 
 import pytest
 
-from appliance.models.extensions import Device, PendingPhone
+from appliance.models.extensions import Device
+from appliance.models.phones import PendingPhone
 from appliance.models.users import AuditEntry
 from appliance.services import Actor, extensions
 

@@ -2,7 +2,8 @@
 import pytest
 
 from appliance import db, migrations
-from appliance.models.extensions import Device, PendingPhone
+from appliance.models.extensions import Device
+from appliance.models.phones import PendingPhone
 from appliance.services import Actor, extensions, phones
 from provisioning import http, vendors
 

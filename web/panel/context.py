@@ -12,7 +12,7 @@ TABS = [
     ("panel.devices", _l("Devices")),
     ("panel.settings", _l("Forwarding and presence")),
     ("panel.phonebook", _l("Phonebook")),
-    ("panel.history", _l("Call history")),
+    ("panel.call_history", _l("Call history")),
     ("panel.voicemail", _l("Voicemail")),
 ]
 

@@ -74,7 +74,7 @@ def phone_display(number):
 def _page(extension, status=200, **context):
     query = request.args.get("q", "").strip()[:100]
     result = phonebook.search(extension, query)
-    template = "panel/_phonebook_results.html" if is_htmx() and request.method == "GET" else "panel/phonebook.html"
+    template = "panel/phonebook/_results.html" if is_htmx() and request.method == "GET" else "panel/phonebook/page.html"
     return render_panel(template, extension, status=status, result=result, query=query, is_admin=_is_admin(),
                         number_labels=NUMBER_LABELS, presence_labels=PRESENCE_LABELS, **context)
 
@@ -87,7 +87,7 @@ def phonebook_page():
 
 
 def _edit_page(extension, form, contact=None, shared=False, status=200):
-    return render_panel("panel/phonebook_contact.html", extension, status=status, form=form, contact=contact,
+    return render_panel("panel/phonebook/contact.html", extension, status=status, form=form, contact=contact,
                         shared=shared)
 
 
@@ -186,7 +186,7 @@ def phonebook_export(kind):
         abort(404)
     extension, shared = panel_extension(), request.args.get("scope") == "shared"
     mimetype, suffix = EXPORTS[kind]
-    name = "contatos-compartilhados" if shared else f"contatos-{extension.number}"
+    name = gettext("shared-contacts") if shared else gettext("contacts-%(number)s", number=extension.number)
     return Response(phonebook.export(extension, kind, shared=shared), mimetype=f"{mimetype}; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}.{suffix}"})
 
@@ -204,7 +204,7 @@ def phonebook_call():
         error = translate_error(failure)
     if is_htmx():
         # 200 either way: htmx swaps only successful responses, and the error is the content here.
-        return render_template("panel/_call_status.html", error=error, number=number)
+        return render_template("panel/phonebook/_call_status.html", error=error, number=number)
     if error:
         flash(error, "error")
     else:

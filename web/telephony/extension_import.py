@@ -5,7 +5,7 @@ from flask_babel import gettext
 from appliance.asterisk.apply import ApplyError
 from appliance.services import extension_import
 from web.access import current_actor, role_required
-from web.plugins import translate_error
+from web.plugins import translate, translate_error
 from web.telephony import bp
 from web.telephony.extensions import ExtensionForm
 
@@ -26,7 +26,8 @@ def extensions_range():
     """Create every number of a range; all or none."""
     try:
         numbers = extension_import.create_range(request.form.get("first", "").strip(),
-                                                request.form.get("last", "").strip(), current_actor())
+                                                request.form.get("last", "").strip(), current_actor(),
+                                                translate(extension_import.RANGE_NAME))
     except extension_import.ImportRejected as error:
         return _rejected(error)
     except ApplyError as error:

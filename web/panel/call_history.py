@@ -58,9 +58,9 @@ def _filter_args(history_filter):
     return {key: value for key, value in values.items() if value}
 
 
-@bp.route("/history")
+@bp.route("/history", endpoint="call_history")
 @login_required
-def history():
+def call_history_page():
     """Show the extension's calls, newest first; htmx asks for the rows only (filters and "older calls")."""
     extension = panel_extension()
     history_filter = _filter_from_request()
@@ -71,9 +71,9 @@ def history():
     context = dict(
         calls=calls,
         more=more,
-        next_url=panel_url("panel.history", extension, after=call_history.cursor_of(calls[-1]), **args)
+        next_url=panel_url("panel.call_history", extension, after=call_history.cursor_of(calls[-1]), **args)
         if more else None,
-        export_url=panel_url("panel.history_csv", extension, **args),
+        export_url=panel_url("panel.call_history_csv", extension, **args),
         filters=history_filter,
         direction_labels=DIRECTION_LABELS,
         status_labels=STATUS_LABELS,
@@ -82,14 +82,14 @@ def history():
     )
     if is_htmx():
         # "Older calls" appends rows; a filter change replaces the export link and the table.
-        partial = "panel/history/_rows.html" if after is not None else "panel/history/_results.html"
+        partial = "panel/call_history/_rows.html" if after is not None else "panel/call_history/_results.html"
         return render_panel(partial, extension, **context)
-    return render_panel("panel/history/page.html", extension, **context)
+    return render_panel("panel/call_history/page.html", extension, **context)
 
 
 @bp.route("/history.csv")
 @login_required
-def history_csv():
+def call_history_csv():
     """Stream every call matching the filter as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
     extension = panel_extension()
     history_filter = _filter_from_request()
