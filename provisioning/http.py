@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
-from appliance import db, settings
+from appliance import db, permissions, settings
 from appliance.services import engine_sync, phones
 from provisioning import vendors
 from provisioning.base import PhoneConfig
@@ -25,6 +25,7 @@ CONTENT_TYPES = {".xml": "application/xml", ".cfg": "text/plain", ".boot": "text
 
 def create_app(test_config=None):
     """Build the provisioning app; ``test_config`` overrides every other settings layer."""
+    permissions.private_umask()  # what a worker writes under VAR_DIR is its user's only
     app = Flask(__name__)
     app.config.update(settings.load(overrides=test_config))
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD

@@ -71,3 +71,20 @@ def build(force=False, log=print):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return root
+
+
+def account(root, name):
+    """Return ``(uid, gid)`` of user ``name`` in ``root``'s own /etc/passwd, or None when it has none.
+
+    The ids are those inside the engine root: on a developer machine they may belong to
+    another account of the host (decision 011), and files Asterisk owns carry them.
+    """
+    try:
+        lines = (Path(root) / "etc" / "passwd").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split(":")
+        if len(fields) >= 4 and fields[0] == name:
+            return int(fields[2]), int(fields[3])
+    return None

@@ -27,6 +27,11 @@ astrundir => {inst}/run
 astlogdir => {inst}/log
 astsbindir => /usr/sbin
 
+[files]
+; The control socket is a full CLI (originate, module load): Asterisk's own user and
+; root only. The app's processes speak AMI, with the classes manager.conf grants.
+astctlpermissions = 0600
+
 [options]
 documentation_language = en_US
 ; Our CLI calls connect often; don't log each remote console.
