@@ -26,8 +26,8 @@ AMI_READ = ("system", "call", "agent", "user", "security")
 #: not Asterisk's files, is the source of truth), message.
 AMI_WRITE = ("system", "call", "agent", "reporting", "user")
 #: The calls user: Originate (class originate) and nothing of the ``system`` class, so
-#: Asterisk refuses it an origination into System(), Exec(), AGI() or SHELL() ("Originate
-#: with certain 'Application' arguments requires the additional System privilege"),
+#: Asterisk refuses it an origination into System(), Exec(), AGI() or SHELL() (22.10
+#: answers "Originate Access Forbidden: app or data blacklisted"),
 #: while the engine-control user above cannot originate at all: with both classes on one
 #: user, AMI access would be a shell (decision 011). It listens to no events.
 AMI_CALLS_WRITE = ("originate",)
