@@ -214,6 +214,9 @@ class Engine:
         if account is None and os.geteuid() == 0 and self.settings.run_user:
             raise EngineError(f"the engine root {self.settings.engine_root} has no user {self.settings.run_user!r}")
         self.share_files()
+        if account is not None:
+            modules_conf = self.host_path(self.instance_dir / "etc" / "modules.conf")
+            engine_root.confine_modules(self.settings.engine_root, modules_conf.read_text())
         self._console = open(self.host_path(self.instance_dir / "log" / "console.log"), "ab")
         user = ["-U", self.settings.run_user, "-G", self.settings.run_user] if account else []
         # Asterisk sets no umask of its own: with ENGINE_UMASK what it creates (voicemail,

@@ -48,9 +48,9 @@ def test_web_provisioning_and_the_daemon_run_as_the_app_user(appliance):
     user = pwd.getpwnam("centralina")
     for name in ("web", "provisioning", "daemon"):
         pid = appliance.pid(name)
-        family = [pid, *descendants(pid)]  # gunicorn's workers too
-        if name != "daemon":
-            assert len(family) > 1, f"{name} has no workers"
+        if name != "daemon":  # gunicorn's workers too, once its master has forked them
+            assert wait_for(lambda pid=pid: descendants(pid), timeout=20), f"{name} has no workers"
+        family = [pid, *descendants(pid)]
         for member in family:
             uids, gids = _ids(member)
             assert uids == {user.pw_uid}, (name, member, uids)  # real, effective, saved, filesystem
@@ -190,3 +190,18 @@ def test_a_change_applied_by_the_app_user_reaches_asterisk(appliance, app_user, 
     assert sipp.register("451", password).ok
     assert sipp.call("451", password, "*43", hold_seconds=0.2).ok  # the reloaded dialplan answers
     assert "restarting" not in appliance.output()
+
+
+def test_the_engine_control_user_cannot_load_a_module_that_runs_programs(appliance):
+    # ModuleLoad is of class system, which reloads need. Loading app_system.so and adding a
+    # System() extension (DialplanExtensionAdd, class system too) would be a shell at the next call.
+    settings = appliance.engine.settings
+    for module in ("app_system.so", "func_shell.so", "res_agi.so", "../modules/app_system.so"):
+        reply = _ami(settings.ami_port, settings.ami_username, settings.ami_secret,
+                     {"Action": "ModuleLoad", "Module": module, "LoadType": "load"})
+        assert "Response: Error" in reply, (module, reply)
+    assert "0 modules loaded" in appliance.engine.cli("module show like app_system")
+    # Reloads, what the user is for, still work.
+    reply = _ami(settings.ami_port, settings.ami_username, settings.ami_secret,
+                 {"Action": "ModuleLoad", "Module": "pbx_config.so", "LoadType": "reload"})
+    assert "Response: Success" in reply, reply
