@@ -7,6 +7,7 @@ run as ``centralina`` (the daemon with CAP_NET_ADMIN only), Asterisk as the engi
 """
 import os
 import pwd
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from appliance import process_users
+from appliance.asterisk import ami as ami_module
 from appliance.asterisk import engine_root
+from appliance.asterisk.confgen import manager
 from tests.engine.sipp import SIPP, Sipp
 from tests.security.appliance import descendants, proc_status, running_appliance, wait_for
 
@@ -205,3 +208,28 @@ def test_the_engine_control_user_cannot_load_a_module_that_runs_programs(applian
     reply = _ami(settings.ami_port, settings.ami_username, settings.ami_secret,
                  {"Action": "ModuleLoad", "Module": "pbx_config.so", "LoadType": "reload"})
     assert "Response: Success" in reply, reply
+
+
+def _privileges(engine, action):
+    """Return the classes Asterisk lists for ``action`` (None when no loaded module offers it)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", engine.cli(f"manager show command {action}"))
+    found = re.search(r"\[Privilege\]\s*\n\s*(\S+)", text)
+    return set(found.group(1).split(",")) - {"all"} if found else None
+
+
+def test_every_action_the_app_sends_is_granted_to_the_user_that_sends_it_and_no_more(appliance):
+    # The adapter's actions (Action("X") and the event lists _list("X")), checked against what
+    # this Asterisk says each needs: a new action must fit the engine-control user's classes.
+    source = (Path(ami_module.__file__)).read_text()
+    actions = set(re.findall(r'(?:Action|_list)\("([A-Za-z]+)"', source)) | {"CoreSettings", "CoreStatus"}
+    engine = appliance.engine
+    checked = []
+    for action in sorted(actions - {"Command", "Originate"}):  # Command: never granted
+        needed = _privileges(engine, action)
+        if needed is None:
+            continue  # its module is not loaded (queues)
+        assert needed == {"<none>"} or needed & set(manager.AMI_WRITE), (action, needed)
+        checked.append(action)
+    assert {"Reload", "DBPut", "PJSIPNotify", "VoicemailMove", "CoreShowChannels"} <= set(checked)
+    assert _privileges(engine, "Originate") == set(manager.AMI_CALLS_WRITE) == {"originate"}
+    assert "originate" not in manager.AMI_WRITE and "system" not in manager.AMI_CALLS_WRITE
