@@ -4,13 +4,15 @@ import sys
 
 import click
 
-from appliance import db, migrations, settings
+from appliance import db, migrations, permissions, settings
 from appliance.errors import DomainError
 from appliance.services import Actor, users
 
 
 def _open(ctx):
+    permissions.private_umask()  # before anything writes VAR_DIR: the database holds every secret
     conf = settings.load()
+    permissions.secure_var_dir(conf["VAR_DIR"])
     db.init(conf["DATABASE_URL"])
     ctx.obj = conf
     return conf

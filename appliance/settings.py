@@ -44,6 +44,11 @@ DEFAULTS = {
     # The engine root: empty means the cached Debian sid root built by `centralina engine build`;
     # "/" in the appliance image, where Asterisk is installed natively.
     "ENGINE_ROOT": "",
+    # Started by root, Asterisk runs as this account of the engine root (empty: as root).
+    "ENGINE_USER": "asterisk",
+    # Started by root, web, provisioning and the daemon run as this system account, created when
+    # missing (empty: as root); decision 011.
+    "APP_USER": "centralina",
     # Name of this installation's Asterisk instance (its folder under /srv/centralina in the root).
     "ENGINE_INSTANCE": "centralina",
     # SIP (UDP and TCP) and RTP address; 0.0.0.0 to take phones from the network.

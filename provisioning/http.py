@@ -20,7 +20,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
-from appliance import db, settings
+from appliance import db, permissions, settings
 from appliance.services import engine_sync, phones
 from provisioning import logs, vendors
 from web import database
@@ -36,6 +36,7 @@ NO_MAC = "000000000000"
 
 def create_app(test_config=None):
     """Build the provisioning app; ``test_config`` overrides every other settings layer."""
+    permissions.private_umask()  # what a worker writes under VAR_DIR is its user's only
     app = Flask(__name__)
     app.config.update(settings.load(overrides=test_config))
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD

@@ -3,12 +3,15 @@ import re
 
 import pytest
 
-from appliance import db, migrations
+from appliance import db, migrations, permissions
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extensions, users
 from web import create_app
 
 ADMIN_PASSWORD = "Correct-Horse-42"
+
+# The tests are an entry point too: what they create under a VAR_DIR is private, as in production.
+permissions.private_umask()
 
 
 @pytest.fixture

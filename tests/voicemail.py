@@ -10,6 +10,8 @@ import struct
 import threading
 from pathlib import Path
 
+from appliance import permissions
+
 GREETING = b"Asterisk Call Manager/11.0.0\r\n"
 
 
@@ -35,6 +37,8 @@ def write_message(root, mailbox, folder, msg_id, callerid='"Maria" <202>', origt
         f"duration={duration}\n")
     if audio:
         stem.with_suffix(".wav").write_bytes(wav_bytes())
+    # As Asterisk leaves them (permissions.ENGINE_UMASK): its group, the app's processes, may read them.
+    permissions.share_tree(root)
     return stem
 
 

@@ -3,13 +3,14 @@ import datetime
 
 from flask import Flask
 
-from appliance import db, settings
+from appliance import db, permissions, settings
 from appliance.services import engine_sync
 from web import destinations, plugins, security
 
 
 def create_app(test_config=None):
     """Build the Flask app; ``test_config`` overrides every other settings layer."""
+    permissions.private_umask()  # what a worker writes under VAR_DIR is its user's only
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings.load(overrides=test_config))
     app.config.update(

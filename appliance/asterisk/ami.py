@@ -55,8 +55,16 @@ class AmiSettings:
 
     @classmethod
     def for_engine(cls, settings):
-        """Return the AMI settings of the instance described by ``EngineSettings``."""
+        """Return the engine-control login (reloads, AstDB, NOTIFY, events) of the instance ``settings`` describes.
+
+        This user cannot originate calls; ``for_calls`` can and has nothing else (confgen/manager.py).
+        """
         return cls(AMI_ADDRESS, settings.ami_port, settings.ami_username, settings.ami_secret)
+
+    @classmethod
+    def for_calls(cls, settings):
+        """Return the login that may originate calls (click-to-call, callbacks) and do nothing else."""
+        return cls(AMI_ADDRESS, settings.ami_port, settings.ami_calls_username, settings.ami_calls_secret)
 
 
 # -- the adapter ---------------------------------------------------------------------------------

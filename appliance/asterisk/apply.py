@@ -15,6 +15,10 @@ failed reload in two ways, both checked:
 
 On refusal the previous files are written back and reloaded, the generation is
 recorded as failed with Asterisk's words, and ApplyFailed is raised.
+
+Kept generations are for reading (the System page, diffs) and rolling back; the
+secrets in them (the AMI users' in manager.conf) are stored as their names only,
+and a rollback writes the current secrets back in (``redact``/``unredact``).
 """
 import difflib
 import fcntl
@@ -23,6 +27,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from appliance.asterisk import confgen
 from appliance.asterisk.ami import Ami, AmiError, AmiSettings
 from appliance.db import database
 from appliance.errors import DomainError, NotFound
@@ -66,6 +71,9 @@ _MODULE_OF = dict(RELOADS)
 PJSIP_RESTART_TYPES = ("transport", "system")
 
 DEFAULT_KEEP = 20
+#: How a stored generation shows a secret: by name, never by value.
+_MARK = "<redacted:{name}>"
+_MARKED = re.compile(r"<redacted:(?P<name>[a-z_]+)>")
 LOCK_TIMEOUT = 30.0
 # "[2026-11-26 00:47:37.123] ERROR[10248] res_sorcery_config.c: message"; lines logged by a call
 # carry its id after the thread: "ERROR[10248][C-00000001]".
@@ -140,7 +148,7 @@ def apply(engine, files, keep=DEFAULT_KEEP):
         error = refusal or ""
         if restore_error:
             error += f"; restoring the previous files failed: {restore_error}"
-        number = _record(wanted, changed, restart, error, elapsed, keep)
+        number = _record(redact(wanted, engine.settings), changed, restart, error, elapsed, keep)
     if refusal:
         raise ApplyFailed(number, error, restored=not restore_error)
     return ApplyResult(number, changed, modules if running else [], restart, running, elapsed)
@@ -177,9 +185,37 @@ def diff_generations(old, new):
     return diffs
 
 
+def redact(files, settings):
+    """Return ``files`` ({name: text}) with every secret of ``settings`` replaced by a mark naming it."""
+    marks = {value: _MARK.format(name=name) for name, value in confgen.file_secrets(settings).items()}
+    redacted = {}
+    for name, text in files.items():
+        for value, mark in marks.items():
+            text = text.replace(value, mark) if text is not None else None
+        redacted[name] = text
+    return redacted
+
+
+def unredact(files, settings):
+    """Return stored ``files`` with each secret mark replaced by the secret ``settings`` holds today.
+
+    A rolled-back generation gets the current AMI secrets, the ones the app logs in
+    with, whatever secret was current when it was first applied.
+    """
+    values = confgen.file_secrets(settings)
+    restored = {}
+    for name, text in files.items():
+        text = _MARKED.sub(lambda match: values.get(match["name"], match[0]), text) if text is not None else None
+        if text is not None and _MARKED.search(text):
+            raise ApplyError(N_("Configuration file %(file)s holds a secret this version no longer knows."),
+                             file=name)
+        restored[name] = text
+    return restored
+
+
 def restore_generation(engine, number, keep=DEFAULT_KEEP):
     """Apply the files of generation ``number`` again as a new generation; mark the replaced one rolled back."""
-    files = get_generation(number).file_map()
+    files = unredact(get_generation(number).file_map(), engine.settings)
     replaced = latest_generation()
     result = apply(engine, files, keep)
     if result.generation is not None and replaced is not None:
@@ -195,11 +231,11 @@ class _locked:
     """Hold the instance's apply lock (flock: also serialises gunicorn workers and the daemon)."""
 
     def __init__(self, engine):
-        self.path = engine.host_path(engine.instance_dir / "apply.lock")
+        self.engine = engine
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a")
+        self.engine.create_dirs()
+        self.handle = self.engine.lock_file("apply.lock")
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:

@@ -6,16 +6,24 @@ inside the engine root, and ``asterisk.conf`` points every Asterisk directory
 there, so the developer appliance and every test run share one cached engine
 root without colliding. In the appliance image the engine root is ``/``: the
 same code runs with an empty path prefix and no chroot.
+
+Started by root, Asterisk drops to the engine root's own ``asterisk`` account
+(``-U asterisk -G asterisk``). The instance folder belongs to that account and
+its group; the app's processes reach it as members of the group (decision 011).
 """
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from appliance import permissions
+from appliance.asterisk import engine_root
 
 #: Parent of every instance folder, as Asterisk sees it (inside the engine root).
 INSTANCES_DIR = PurePosixPath("/srv/centralina")
@@ -45,16 +53,20 @@ class EngineSettings:
     ami_port: int = 5038
     ami_username: str = "centralina"
     ami_secret: str
+    #: Secret of the second AMI user, the one that may originate calls (confgen/manager.py).
+    ami_calls_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     http_port: int = 8088
     rtp_start: int = 10000
     rtp_end: int = 20000
+    #: The engine root's account Asterisk runs as when started by root; empty: as its starter.
+    run_user: str = "asterisk"
 
     def __post_init__(self):
         if not _INSTANCE_NAME.fullmatch(self.instance):
             raise ValueError(f"instance name must match {_INSTANCE_NAME.pattern}: {self.instance!r}")
-        if not _SECRET.fullmatch(self.ami_secret):
-            raise ValueError("ami_secret must be 16-128 characters of [A-Za-z0-9_.-]")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", self.ami_username):
+        if not _SECRET.fullmatch(self.ami_secret) or not _SECRET.fullmatch(self.ami_calls_secret):
+            raise ValueError("AMI secrets must be 16-128 characters of [A-Za-z0-9_.-]")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,26}", self.ami_username):
             raise ValueError(f"invalid AMI username: {self.ami_username!r}")
         if not 0 < self.rtp_start < self.rtp_end <= 65535:
             raise ValueError("RTP range must satisfy 0 < rtp_start < rtp_end <= 65535")
@@ -64,6 +76,11 @@ class EngineSettings:
     def instance_dir(self):
         """Return the instance folder as Asterisk sees it."""
         return INSTANCES_DIR / self.instance
+
+    @property
+    def ami_calls_username(self):
+        """Return the AMI user that may originate calls (and nothing of the ``system`` class)."""
+        return f"{self.ami_username}-calls"
 
     @property
     def media_address(self):
@@ -111,10 +128,39 @@ class Engine:
             raise ValueError(f"engine paths are absolute: {path}")
         return self.settings.engine_root / path.relative_to("/")
 
+    def account(self):
+        """Return ``(uid, gid)`` Asterisk runs as (the engine root's ``run_user``), or None to run as its starter.
+
+        Only root can start Asterisk as another user, so for anyone else this is None; so it
+        is for a root folder without that account (tests' stand-ins), which start() refuses.
+        """
+        if os.geteuid() != 0 or not self.settings.run_user:
+            return None
+        return engine_root.account(self.settings.engine_root, self.settings.run_user)
+
     def create_dirs(self):
-        """Create the instance folders if they are missing."""
-        for sub in INSTANCE_SUBDIRS:
-            self.host_path(self.instance_dir / sub).mkdir(parents=True, exist_ok=True)
+        """Create the instance folders if they are missing, shared with Asterisk's group.
+
+        The parent of every instance stays world-traversable (0755) so the app's own user
+        reaches its instance; an instance folder is Asterisk's and its group's only.
+        """
+        parent = self.host_path(INSTANCES_DIR)
+        if not parent.exists():
+            parent.mkdir(parents=True)
+            os.chmod(parent, 0o755)
+        owner = self.account()
+        for sub in ("", *INSTANCE_SUBDIRS):
+            path = self.host_path(self.instance_dir / sub)
+            path.mkdir(exist_ok=True)
+            permissions.share_dir(path, owner)
+
+    def share_files(self):
+        """Give every file of the instance to Asterisk's account and group (root only), as start() does."""
+        self.create_dirs()
+        # The app reads call records with a read-write connection (a crashed Asterisk's
+        # journal must be rolled back first): the file must be group-writable from birth.
+        permissions.create_shared(self.host_path(self.settings.cdr_db))
+        permissions.share_tree(self.host_path(self.instance_dir), self.account())
 
     def write_file(self, name, text):
         """Write ``text`` to ``etc/<name>`` atomically; return the host path.
@@ -145,6 +191,13 @@ class Engine:
         prefix = [] if self.settings.engine_root == Path("/") else ["chroot", str(self.settings.engine_root)]
         return [*prefix, "asterisk", "-C", str(self.settings.asterisk_conf), *args]
 
+    def lock_file(self, name):
+        """Open (creating it group-writable) the lock file ``name`` of the instance; the caller flocks it.
+
+        Root (the CLI, the supervisor) and the app's user take the same locks.
+        """
+        return open(permissions.create_shared(self.host_path(self.instance_dir / name)), "a")
+
     def start(self, timeout=30.0):
         """Start Asterisk in the foreground as our child and wait until it is fully booted.
 
@@ -157,11 +210,20 @@ class Engine:
             raise EngineError(f"instance {self.settings.instance} already started (pid {self._proc.pid})")
         if self.is_running():
             raise EngineError(f"instance {self.settings.instance} is already served by another Asterisk")
-        self.create_dirs()
+        account = self.account()
+        if account is None and os.geteuid() == 0 and self.settings.run_user:
+            raise EngineError(f"the engine root {self.settings.engine_root} has no user {self.settings.run_user!r}")
+        self.share_files()
+        if account is not None:
+            modules_conf = self.host_path(self.instance_dir / "etc" / "modules.conf")
+            engine_root.confine_modules(self.settings.engine_root, modules_conf.read_text())
         self._console = open(self.host_path(self.instance_dir / "log" / "console.log"), "ab")
+        user = ["-U", self.settings.run_user, "-G", self.settings.run_user] if account else []
+        # Asterisk sets no umask of its own: with ENGINE_UMASK what it creates (voicemail,
+        # logs, astdb) is readable by its group, which the app's processes belong to.
         self._proc = subprocess.Popen(
-            self._command("-f"), stdin=subprocess.DEVNULL, stdout=self._console,
-            stderr=subprocess.STDOUT, process_group=0,
+            self._command("-f", *user), stdin=subprocess.DEVNULL, stdout=self._console,
+            stderr=subprocess.STDOUT, process_group=0, umask=permissions.ENGINE_UMASK,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -197,6 +259,10 @@ class Engine:
                     continue
         self._reap()
 
+    def exited(self):
+        """Return the exit status of the Asterisk this object started once it has ended, else None."""
+        return self._proc.poll() if self._proc else None
+
     def _reap(self):
         if self._proc:
             try:
@@ -208,7 +274,11 @@ class Engine:
         self._proc = self._console = None
 
     def is_running(self):
-        """Tell whether an Asterisk (ours or not) answers on this instance's control socket."""
+        """Tell whether an Asterisk (ours or not) serves this instance.
+
+        Root asks the control socket. The socket is Asterisk's own (0600, asterisk.conf):
+        anyone else is refused there and checks the process named in the pid file instead.
+        """
         if self._proc and self._proc.poll() is not None:
             return False
         ctl = self.host_path(self.instance_dir / "run" / "asterisk.ctl")
@@ -216,9 +286,18 @@ class Engine:
             sock.settimeout(1.0)
             try:
                 sock.connect(str(ctl))
+            except PermissionError:
+                return self._pid_alive()
             except OSError:
                 return False
         return True
+
+    def _pid_alive(self):
+        try:
+            pid = int(self.host_path(self.instance_dir / "run" / "asterisk.pid").read_text().strip())
+            return Path(f"/proc/{pid}/comm").read_text().strip() == "asterisk"
+        except (OSError, ValueError):
+            return False
 
     def cli(self, command, timeout=10.0):
         """Run one CLI command on this instance (``asterisk -rx``) and return its output."""

@@ -6,10 +6,13 @@ developer machines and CI. In the appliance image that root is ``/``.
 """
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from appliance.asterisk.confgen.asterisk import MODULES_DIR as ASTMODDIR
 
 #: What the engine root holds; changing this list changes the cache key.
 PACKAGES = (
@@ -71,3 +74,46 @@ def build(force=False, log=print):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return root
+
+
+def account(root, name):
+    """Return ``(uid, gid)`` of user ``name`` in ``root``'s own /etc/passwd, or None when it has none.
+
+    The ids are those inside the engine root: on a developer machine they may belong to
+    another account of the host (decision 011), and files Asterisk owns carry them.
+    """
+    try:
+        lines = (Path(root) / "etc" / "passwd").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split(":")
+        if len(fields) >= 4 and fields[0] == name:
+            return int(fields[2]), int(fields[3])
+    return None
+
+
+#: Where Debian's asterisk package keeps its modules, inside the root.
+MODULES_DIR = ASTMODDIR.lstrip("/")
+# "load = app_dial.so ; why" and the other keys of modules.conf that load a module.
+_LOADED = re.compile(r"^\s*(?:load|preload|require|preload-require)\s*=>?\s*([\w.-]+)", re.MULTILINE)
+
+
+def confine_modules(root, modules_conf):
+    """Leave Asterisk's own user only the modules ``modules_conf`` (its text) loads; return how many were closed.
+
+    Asterisk loads modules after dropping to its user, so a module file readable by root
+    alone cannot be loaded, even on request: AMI's ModuleLoad (class ``system``, which the
+    engine-control user needs for reloads) takes any file of the module folder, ``../``
+    included, and app_system.so plus DialplanExtensionAdd would otherwise be a shell at the
+    next call (decision 011). Listed modules are 0644 again, so a module added to the list
+    becomes loadable at the next start.
+    """
+    wanted = set(_LOADED.findall(modules_conf))
+    closed = 0
+    for path in (Path(root) / MODULES_DIR).glob("*.so"):
+        mode = 0o644 if path.name in wanted else 0o600
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+        closed += mode == 0o600
+    return closed

@@ -6,6 +6,8 @@ device's next request: no reload, and the other rows are not touched.
 """
 import sqlite3
 
+from appliance import permissions
+
 #: Columns per table: names and types follow Asterisk's contrib schema
 #: (contrib/ast-db-manage, ps_endpoints/ps_aors/ps_auths), restricted to the
 #: options Centralina sets. Unset (NULL) columns take Asterisk's defaults, as
@@ -71,6 +73,8 @@ SCHEMA = {
 
 def connect(db_path):
     """Open the realtime file, creating or widening its tables as SCHEMA says."""
+    # Asterisk writes here too (a PIN changed from the phone): created group-writable.
+    permissions.create_shared(db_path)
     conn = sqlite3.connect(db_path, timeout=5, isolation_level=None)
     # WAL: Asterisk's reads never wait for our write transaction, nor it for them.
     conn.execute("PRAGMA journal_mode=WAL")

@@ -47,7 +47,7 @@ def call(extension, number, actor):
     # cannot be bent into another caller ID.
     caller_id = f'"{extension.name}" <{extension.number}>'
     try:
-        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
+        with Ami(AmiSettings.for_calls(engine.settings)) as ami:
             # The first leg rings only this extension's own devices: no forwarding, DND or voicemail.
             action_id = ami.originate(f"Local/{extension.number}@{RING_DEVICES_CONTEXT}", number, INTERNAL_CONTEXT,
                                       caller_id=caller_id, timeout=ANSWER_SECONDS)

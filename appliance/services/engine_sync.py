@@ -8,6 +8,7 @@ after a rollback; elsewhere (tests of the web layer) nothing happens.
 import fcntl
 import logging
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -33,19 +34,28 @@ def engine_settings(conf):
         sip_port=int(conf["SIP_PORT"]),
         ami_port=int(conf["AMI_PORT"]),
         ami_secret=_ami_secret(Path(conf["VAR_DIR"])),
+        ami_calls_secret=_ami_secret(Path(conf["VAR_DIR"]), "ami_calls_secret"),
         http_port=int(conf["ENGINE_HTTP_PORT"]),
         rtp_start=int(conf["RTP_START"]),
         rtp_end=int(conf["RTP_END"]),
+        run_user=conf.get("ENGINE_USER", "asterisk"),
     )
 
 
-def _ami_secret(var_dir):
-    path = var_dir / "ami_secret"
+def _ami_secret(var_dir, name="ami_secret"):
+    path = var_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(passwords.generate(32) + "\n")
+        # Written aside and linked into place: a process racing us reads a whole secret or none.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(passwords.generate(32) + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process of the appliance made it first
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -131,7 +141,7 @@ def sync(engine, usernames=None, files=True, numbers=()):
     rows_path = engine.host_path(settings.realtime_db)
     # Read and write the rows under one lock: two web workers saving at once must
     # not let the older snapshot land last.
-    with open(engine.host_path(settings.instance_dir / "run" / "realtime.lock"), "a") as lock:
+    with engine.lock_file("run/realtime.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if usernames is None:
             rows, only_ids = confgen.endpoint_rows(

@@ -69,10 +69,10 @@ def test_registered_device_is_listed_among_contacts(ami, sipp):
     assert any(c["Endpoint"] == "203" and c["Uri"] == f"sip:203@127.0.0.1:{port}" for c in contacts), contacts
 
 
-def test_originate_rings_an_answering_device_and_hangup_ends_it(ami, sipp):
-    with sipp.uas("202", "secret-202") as uas:
-        action_id = ami.originate("PJSIP/202", "*43", "internal", caller_id='"Click to call" <201>',
-                                  variables={"CENTRALINA_ORIGIN": "test"}, timeout=10)
+def test_originate_rings_an_answering_device_and_hangup_ends_it(ami, engine, sipp):
+    with sipp.uas("202", "secret-202") as uas, Ami(AmiSettings.for_calls(engine.settings)) as calls:
+        action_id = calls.originate("PJSIP/202", "*43", "internal", caller_id='"Click to call" <201>',
+                                    variables={"CENTRALINA_ORIGIN": "test"}, timeout=10)
         channels = wait_for(lambda: [c for c in ami.core_show_channels()
                                      if c["Channel"].startswith("PJSIP/202-") and c["Application"] == "Echo"])
         assert channels, "the answered call never reached Echo() at *43"

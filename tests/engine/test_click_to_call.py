@@ -58,7 +58,7 @@ def test_click_to_call_rings_the_callers_phone_then_calls_the_number(pbx, sipp):
 def test_click_to_call_with_asterisk_down_is_a_clear_error(pbx, monkeypatch):
     caller, _ = _extension("311", "Alice")
     # Port 1 on loopback refuses the connection, as a stopped Asterisk's manager does.
-    monkeypatch.setattr(ami_module.AmiSettings, "for_engine",
+    monkeypatch.setattr(ami_module.AmiSettings, "for_calls",
                         classmethod(lambda cls, s: cls("127.0.0.1", 1, "nobody", "wrong", timeout=1.0)))
     with pytest.raises(click_to_call.CallFailed, match="did not answer"):
         click_to_call.call(caller, "312", ADMIN)

@@ -11,6 +11,7 @@ from tests.golden import assert_golden
 SETTINGS = EngineSettings(
     engine_root=Path("/"), instance="golden", bind_address="127.0.0.1", sip_port=5060,
     ami_port=5038, ami_username="centralina", ami_secret="golden-secret-0123456789",
+    ami_calls_secret="golden-calls-secret-0123456789",
     http_port=8088, rtp_start=10000, rtp_end=20000,
 )
 DEVICES = [

@@ -59,3 +59,13 @@ def render_all(settings, devices, ring_groups=(), codes=None):
     }
     files.update((name, render_defaults_only()) for name in DEFAULTS_ONLY)
     return files
+
+
+def file_secrets(settings):
+    """Return ``{name: value}`` of every secret ``render_all`` writes into a file.
+
+    Kept generations store each value as its name (``apply.redact``) and get it back from
+    the settings of the day when restored. A generator that writes a new secret into a
+    file names it here.
+    """
+    return {"ami_secret": settings.ami_secret, "ami_calls_secret": settings.ami_calls_secret}

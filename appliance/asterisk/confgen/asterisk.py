@@ -1,6 +1,7 @@
 """Render asterisk.conf: every Asterisk directory inside the instance folder."""
 
-#: Shared, read-only parts of the engine root (Debian's layout of the asterisk package).
+#: Shared, read-only parts of the engine root (Debian's layout of the asterisk package;
+#: engine_root.confine_modules closes the modules modules.conf does not load).
 MODULES_DIR = "/usr/lib/x86_64-linux-gnu/asterisk/modules"
 DATA_DIR = "/usr/share/asterisk"
 
@@ -26,6 +27,11 @@ astspooldir => {inst}/spool
 astrundir => {inst}/run
 astlogdir => {inst}/log
 astsbindir => /usr/sbin
+
+[files]
+; The control socket is a full CLI (originate, module load): Asterisk's own user and
+; root only. The app's processes speak AMI, with the classes manager.conf grants.
+astctlpermissions = 0600
 
 [options]
 documentation_language = en_US

@@ -1,4 +1,4 @@
-"""Render manager.conf: AMI on loopback for one least-privilege application user."""
+"""Render manager.conf: AMI on loopback for two least-privilege application users."""
 from .asterisk import HEADER
 
 #: Event classes the daemon listens to (manager.conf.sample lists the classes):
@@ -11,20 +11,26 @@ from .asterisk import HEADER
 #: listener), reporting (RTCP reports every few seconds per call), cdr (call
 #: records come from the SQLite file, durably), config, log, verbose.
 AMI_READ = ("system", "call", "agent", "user", "security")
-#: Actions the app sends (an action needs any one of its classes: "manager show
-#: command Reload" lists system,config, so system is enough):
-#: system    - Reload (a named module), DBPut/DBGet (AstDB toggles),
-#:             PJSIPNotify, SorceryMemoryCache*, PJSIPShowContacts;
-#: call      - Hangup, Redirect, Setvar on a live channel;
+#: Actions the engine-control user sends, each with the classes ``manager show command
+#: <Action>`` lists in Asterisk 22.10 (an action needs any one of them):
+#: system    - Reload (system,config), DBPut/DBDel/DBDelTree (system), DBGet/DBGetTree
+#:             (system,reporting), PJSIPNotify (system), PJSIPShowContacts (system);
+#: call      - Setvar (DEVICE_STATE/PRESENCE_STATE of DND and presence), PresenceState
+#:             (call,reporting), Hangup (system,call), Redirect;
 #: agent     - QueueAdd/QueueRemove/QueuePause;
-#: reporting - CoreShowChannels, QueueStatus, Status;
-#: originate - Originate (click-to-call, callbacks);
-#: user      - VoicemailMove/VoicemailRemove (the panel's mark heard and delete;
-#:             "manager show command VoicemailMove" lists user,all in 22.10).
+#: reporting - CoreShowChannels, CoreSettings, CoreStatus (system,reporting);
+#: user      - VoicemailMove/VoicemailRemove (user), UserEvent.
+#: Never originate: it belongs to the calls user below.
 #: Left out: command (an arbitrary CLI line is a shell-sized hole: every need
 #: above has a dedicated action), config (GetConfig/UpdateConfig: the database,
 #: not Asterisk's files, is the source of truth), message.
-AMI_WRITE = ("system", "call", "agent", "reporting", "originate", "user")
+AMI_WRITE = ("system", "call", "agent", "reporting", "user")
+#: The calls user: Originate (class originate) and nothing of the ``system`` class, so
+#: Asterisk refuses it an origination into System(), Exec(), AGI() or SHELL() (22.10
+#: answers "Originate Access Forbidden: app or data blacklisted"),
+#: while the engine-control user above cannot originate at all: with both classes on one
+#: user, AMI access would be a shell (decision 011). It listens to no events.
+AMI_CALLS_WRITE = ("originate",)
 
 #: AMI listens on loopback only, whatever address SIP uses: only the app on
 #: this machine talks to it.
@@ -32,7 +38,7 @@ AMI_ADDRESS = "127.0.0.1"
 
 
 def render_manager_conf(settings):
-    """Return manager.conf with the AMI user from ``settings``."""
+    """Return manager.conf with the engine-control and the calls AMI users from ``settings``."""
     return HEADER + f"""
 [general]
 enabled = yes
@@ -53,5 +59,13 @@ permit = 127.0.0.1/255.255.255.255
 read = {",".join(AMI_READ)}
 write = {",".join(AMI_WRITE)}
 ; A slow listener is disconnected rather than stalling event delivery.
+writetimeout = 1000
+
+[{settings.ami_calls_username}]
+secret = {settings.ami_calls_secret}
+deny = 0.0.0.0/0.0.0.0
+permit = 127.0.0.1/255.255.255.255
+read =
+write = {",".join(AMI_CALLS_WRITE)}
 writetimeout = 1000
 """

@@ -1,0 +1,95 @@
+"""The accounts the appliance's processes run as, and how the supervisor drops to them (decision 011).
+
+Started by root, ``centralina run`` keeps root only for what needs it (starting
+Asterisk in its chroot, which then drops to the engine root's ``asterisk``
+account); web, provisioning and the daemon run as the unprivileged APP_USER.
+That user is also a member, by number, of the engine's ``asterisk`` group: the
+instance folder (config, realtime rows, call records, voicemail, logs) is shared
+through that group.
+"""
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Capabilities a process keeps after the drop (as ambient capabilities, so the
+#: programs it runs get them too). The daemon manages the firewall's block lists.
+CAPABILITIES = {"daemon": ("net_admin",)}
+
+
+class ProcessUserError(RuntimeError):
+    """The process user is missing and could not be created."""
+
+
+@dataclass(frozen=True)
+class ProcessUser:
+    """A host account a child process runs as."""
+
+    name: str
+    uid: int
+    gid: int
+    home: str
+    #: Supplementary group ids (the engine's group).
+    groups: tuple = ()
+
+
+def ensure_app_user(name, engine_gid=None):
+    """Return the ProcessUser ``name`` (creating the system account when it is missing; root only)."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = _create(name)
+    groups = (entry.pw_gid,) if engine_gid is None else (entry.pw_gid, engine_gid)
+    return ProcessUser(name, entry.pw_uid, entry.pw_gid, entry.pw_dir, tuple(dict.fromkeys(groups)))
+
+
+def _create(name):
+    """Create the system account ``name``: its own group, no home, no login shell."""
+    if shutil.which("useradd") is None:
+        raise ProcessUserError(f"no user {name!r} and no useradd to create it")
+    done = subprocess.run(["useradd", "--system", "--user-group", "--home-dir", "/nonexistent",
+                           "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                          capture_output=True, text=True)
+    if done.returncode not in (0, 9):  # 9: made meanwhile by a concurrent start
+        raise ProcessUserError(f"cannot create user {name!r}: {done.stderr.strip()}")
+    return pwd.getpwnam(name)
+
+
+def as_user(command, user, capabilities=()):
+    """Return ``command`` prefixed to run as ``user`` with only ``capabilities`` (names like ``net_admin``).
+
+    util-linux setpriv changes the ids and groups, empties the bounding set but for
+    ``capabilities``, raises those as ambient capabilities (kept across exec without
+    file capabilities) and sets no_new_privs, so nothing the process runs can gain more.
+    """
+    caps = ",".join(["-all", *(f"+{cap}" for cap in capabilities)])
+    prefix = ["setpriv", f"--reuid={user.uid}", f"--regid={user.gid}",
+              f"--groups={','.join(str(gid) for gid in user.groups)}",
+              f"--inh-caps={caps}", f"--bounding-set={caps}"]
+    if capabilities:
+        prefix.append(f"--ambient-caps={','.join(f'+{cap}' for cap in capabilities)}")
+    return [*prefix, "--no-new-privs", "--", *command]
+
+
+def environment(user, base=None):
+    """Return the environment of a child running as ``user``: ``base`` (default ours) with its HOME and name."""
+    env = dict(os.environ if base is None else base)
+    env.update(HOME=user.home, USER=user.name, LOGNAME=user.name)
+    return env
+
+
+def unreachable(path, user):
+    """Return the first folder on the way to ``path`` that ``user`` may not enter, or None."""
+    for folder in reversed([*Path(path).resolve().parents]):
+        info = folder.stat()
+        if info.st_uid == user.uid:
+            allowed = info.st_mode & 0o100
+        elif info.st_gid in (user.gid, *user.groups):
+            allowed = info.st_mode & 0o010
+        else:
+            allowed = info.st_mode & 0o001
+        if not allowed:
+            return folder
+    return None
