@@ -53,12 +53,11 @@ def _push_call_settings():
 
 
 def _reconcile_call_settings(engine):
-    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
+    from appliance.asterisk.ami import AmiError
     from appliance.services import extension_settings
 
     try:
-        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
-            pushed, taken = extension_settings.reconcile(ami)
+        pushed, taken = extension_settings.reconcile()
         if pushed or taken:
             log.info("call settings reconciled: %d pushed to Asterisk, %d taken from phones", pushed, taken)
     except AmiError as error:

@@ -6,6 +6,7 @@ import pytest
 from appliance import db, migrations, permissions
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extensions, users
+from tests.fakes import RecordingControl, installed
 from web import create_app
 
 ADMIN_PASSWORD = "Correct-Horse-42"
@@ -39,6 +40,15 @@ def database(tmp_path):
     migrations.upgrade(handle)
     yield handle
     db.close()
+
+
+@pytest.fixture
+def engine_control(app):
+    """A recording engine adapter in place of Asterisk (tests of the web layer): what the services asked."""
+    fake = RecordingControl()
+    restore = installed(fake)
+    yield fake
+    restore()
 
 
 @pytest.fixture

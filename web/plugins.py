@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
 from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDenied, ValidationError
-from appliance.services import sessions
+from appliance.services import engine_sync, sessions
 from appliance.settings import LANGUAGES
 from web import database
 
@@ -163,6 +163,7 @@ def init_app(app):
     from web.navigation import navigation
 
     app.jinja_env.globals.update(
+        engine_behind=engine_sync.behind,
         languages=LANGUAGES,
         get_locale=get_locale,
         navigation=navigation,

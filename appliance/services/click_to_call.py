@@ -7,10 +7,11 @@ import logging
 import math
 
 from appliance import phone_numbers
-from appliance.asterisk.names import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiError
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
-from appliance.services import engine_sync, throttles
+from appliance.services import throttles
 
 log = logging.getLogger(__name__)
 #: Seconds the person's own phones ring before the attempt is given up.
@@ -30,8 +31,6 @@ def call(extension, number, actor):
     started CALLS_PER_MINUTE calls in the last minute, or the phone system is not running or
     does not answer.
     """
-    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
-
     number = phone_numbers.dialable(number)
     if not extension.enabled:
         raise ValidationError.one("number", N_("Extension %(number)s is disabled."), number=extension.number)
@@ -40,17 +39,14 @@ def call(extension, number, actor):
     wait = throttles.hit(f"click-to-call:{actor.user_id or actor.username}", CALLS_PER_MINUTE, 60)
     if wait:
         raise CallFailed(N_("Too many calls in a minute: wait %(seconds)d seconds."), seconds=math.ceil(wait))
-    engine = engine_sync.configured_engine()
+    engine = control.current()
     if engine is None:
         raise CallFailed(N_("The phone system is not running: the call cannot be placed."))
     # Names are validated free of quotes and angle brackets (services.extensions), so this
     # cannot be bent into another caller ID.
     caller_id = f'"{extension.name}" <{extension.number}>'
     try:
-        with Ami(AmiSettings.for_calls(engine.settings)) as ami:
-            # The first leg rings only this extension's own devices: no forwarding, DND or voicemail.
-            action_id = ami.originate(f"Local/{extension.number}@{RING_DEVICES_CONTEXT}", number, INTERNAL_CONTEXT,
-                                      caller_id=caller_id, timeout=ANSWER_SECONDS)
+        action_id = engine.ring_then_dial(extension.number, number, caller_id, ANSWER_SECONDS)
     except AmiError as error:
         log.warning("click-to-call %s -> %s by %s failed: %s", extension.number, number, actor.username, error)
         raise CallFailed(N_("The phone system did not answer: try again in a moment.")) from error

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from appliance import passwords
-from appliance.asterisk import apply, confgen, engine_root, realtime
+from appliance.asterisk import apply, confgen, control, engine_root, realtime
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
 from appliance.services import engine_rows
@@ -60,9 +60,14 @@ def _ami_secret(var_dir, name="ami_secret"):
 
 
 def configure(engine, codes=None):
-    """Let ``request()`` apply changes to ``engine`` (None turns it off) with feature ``codes``."""
+    """Let ``request()`` apply changes to ``engine`` (None turns it off) with feature ``codes``.
+
+    It also installs the process's engine adapter (appliance.asterisk.control) for ``engine``:
+    the one object services ask to act on the running Asterisk.
+    """
     global _engine, _codes
     _engine, _codes = engine, codes
+    control.install(control.EngineControl(engine.settings) if engine is not None else None)
 
 
 def feature_codes():
@@ -89,8 +94,8 @@ def request(usernames=None, files=True, numbers=()):
     extension); ``numbers``: extensions whose rows may have changed (their devices' too);
     ``files``: whether the config files may have changed (a new or removed number does;
     a password, name or enabled change is rows only, live with no reload). The requests
-    of one transaction add up. The sync runs in the caller's thread: an ApplyFailed it
-    raises leaves the ``with database.atomic()`` block after the rows were committed.
+    of one transaction add up. The sync runs in the caller's thread after the commit; Asterisk
+    refusing it does not fail the caller (see ``_sync_pending`` and ``behind``).
     """
     if _engine is None:
         return
@@ -109,13 +114,35 @@ def request(usernames=None, files=True, numbers=()):
 
 
 def _sync_pending():
+    """Run the sync a committed transaction asked for; a refusal is recorded, never raised into the caller.
+
+    The rows are committed whatever Asterisk says: the service that wrote them has succeeded.
+    A generation Asterisk refused is kept with its error (apply.py) and every page shows that the
+    phone system is behind the database (``behind()``) until a later apply succeeds; a busy lock
+    leaves the request pending, so the next committed change of this thread carries it along.
+    """
     wanted = getattr(_pending, "wanted", None)
-    if wanted is not None and _engine is not None:
-        _pending.wanted = None
+    if wanted is None or _engine is None:
+        return
+    _pending.wanted = None
+    try:
         if wanted["all"]:
             sync(_engine, files=wanted["files"])
         else:
             sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"])
+    except apply.ApplyBusy as error:
+        log.warning("engine sync postponed: %s", error)
+        _pending.wanted = wanted
+    except apply.ApplyError as error:
+        log.error("engine sync failed: %s", error)
+
+
+def behind():
+    """Return the newest generation when Asterisk refused it (the phone system is behind the database), else None."""
+    if _engine is None:
+        return None
+    newest = apply.list_generations().first()
+    return newest if newest is not None and newest.status == "failed" else None
 
 
 def _scoped_rows(usernames, numbers, media_address):

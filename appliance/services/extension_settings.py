@@ -11,8 +11,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.types import valid_dial_target
-from appliance.asterisk.names import ASTDB_FAMILY
 from appliance.db import database
 from appliance.errors import ValidationError
 from appliance.i18n import N_
@@ -37,8 +38,6 @@ ASTERISK_PRESENCE = {
     "lunch": ("away", "lunch"),
     "custom": ("available", "custom"),
 }
-#: Written once AstDB holds every extension's toggles (see reconcile).
-SYNCED_KEY = "_synced"
 
 
 @dataclass
@@ -120,27 +119,19 @@ def _presence_value(extension):
     return f"{state},{subtype},{text}"
 
 
-def _write(ami, extension):
-    for key, value in _astdb_values(extension).items():
-        # Only set toggles exist as keys: the dialplan checks none for a number with no key.
-        if value:
-            ami.db_put(ASTDB_FAMILY, f"{extension.number}/{key}", value)
-        else:
-            ami.db_del(ASTDB_FAMILY, f"{extension.number}/{key}")
-    ami.set_variable(f"DEVICE_STATE(Custom:DND{extension.number})", "BUSY" if extension.dnd else "NOT_INUSE")
-    ami.set_variable(f"PRESENCE_STATE(CustomPresence:{extension.number})", _presence_value(extension))
+def _call_settings(extension):
+    return control.CallSettings(extension.number, _astdb_values(extension), extension.dnd,
+                                _presence_value(extension))
 
 
-def push(numbers=None, ami=None):
+def push(numbers=None):
     """Write the toggles of ``numbers`` (None: every extension not yet pushed) to AstDB; return how many.
 
     Asterisk down is not an error: the rows stay marked unpushed and the daemon
     pushes them when Asterisk is back.
     """
-    from appliance.asterisk.ami import Ami, AmiError, AmiSettings
-
-    engine = engine_sync.configured_engine()
-    if engine is None and ami is None:
+    engine = control.current()
+    if engine is None:
         return 0
     query = Extension.select()
     query = query.where(Extension.number.in_(list(numbers))) if numbers is not None else \
@@ -149,13 +140,7 @@ def push(numbers=None, ami=None):
     if not extensions:
         return 0
     try:
-        session = ami or Ami(AmiSettings.for_engine(engine.settings))
-        try:
-            for extension in extensions:
-                _write(session, extension)
-        finally:
-            if ami is None:
-                session.close()
+        engine.push_call_settings([_call_settings(extension) for extension in extensions])
     except AmiError as error:
         log.warning("call settings not pushed to Asterisk yet: %s", error)
         return 0
@@ -212,23 +197,24 @@ def _take_from_engine(number, key, value):
     return True
 
 
-def reconcile(ami):
+def reconcile():
     """Make AstDB and the database agree: push unpushed rows, take phone-made changes for the rest.
 
-    Return (rows pushed, values taken from AstDB).
+    Return (rows pushed, values taken from AstDB). Raises AmiError when Asterisk is not answering.
     """
-    pushed = push(None, ami=ami)
-    tree = ami.db_tree(ASTDB_FAMILY)
-    if SYNCED_KEY not in tree:
+    engine = control.current()
+    if engine is None:
+        return 0, 0
+    pushed = push(None)
+    synced, stored = engine.read_call_settings()
+    if not synced:
         # An AstDB that never saw us, or was lost (a new engine instance, a restore): a missing
         # key would read as "off", so the database is the truth for every extension.
-        pushed += push([e.number for e in Extension.select(Extension.number)], ami=ami)
-        ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
-        return pushed, 0
-    stored = {}
-    for name, value in tree.items():
-        number, _, key = name.partition("/")
-        stored.setdefault(number, {})[key] = value
+        numbers = [e.number for e in Extension.select(Extension.number)]
+        engine.push_call_settings([_call_settings(e) for e in Extension.select().where(Extension.number.in_(numbers))])
+        Extension.update(toggles_pushed=True).execute()
+        engine.mark_call_settings_synced()
+        return pushed + len(numbers), 0
     taken = 0
     for extension in Extension.select().where(Extension.toggles_pushed):
         values = stored.get(extension.number, {})  # a cleared toggle has no key

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from appliance import passwords
+from appliance.asterisk import control
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
@@ -356,24 +357,18 @@ def resync(device_ids, actor):
     A phone that is not registered cannot be reached and is skipped: it fetches its files by
     itself when it boots.
     """
-    from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
-
-    engine = engine_sync.configured_engine()
+    engine = control.current()
     if engine is None:
         raise ValidationError.one("engine", N_("The phone system is not running."))
     devices = list(Device.select().where(Device.id.in_(list(device_ids)) & Device.mac.is_null(False)))
-    sent = 0
-    with Ami(AmiSettings.for_engine(engine.settings)) as ami:
-        for device in devices:
-            vendor = _vendors().get(device.vendor)
-            if vendor is None:
-                continue
-            try:
-                ami.pjsip_notify(device.sip_username, vendor.check_sync)
-            except AmiActionFailed as error:
-                log.info("resync: %s not reached: %s", device.sip_username, error.reason)
-                continue
-            sent += 1
+    vendors_by_name = _vendors()
+    notices = [(device.sip_username, vendors_by_name[device.vendor].check_sync) for device in devices
+               if device.vendor in vendors_by_name]
+    reached = engine.notify_phones(notices)
+    for username, _ in notices:
+        if username not in reached:
+            log.info("resync: %s not reached (not registered)", username)
+    sent = len(reached)
     audit.record(actor, "phone.resync", "phone", "", ", ".join(d.mac for d in devices)[:120],
                  after={"count": sent})
     return sent

@@ -4,7 +4,8 @@ Messages are read from Asterisk's spool and always named by ``msg_id``; changes 
 AMI (VoicemailMove / VoicemailRemove) so that Asterisk renumbers the folder and re-publishes
 the message-waiting lamp. Without AMI nothing is changed and the caller gets VoicemailUnavailable.
 """
-from appliance.asterisk import voicemail_spool
+from appliance.asterisk import control, voicemail_spool
+from appliance.asterisk.ami import AmiActionFailed, AmiUnavailable
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.db import database
 from appliance.errors import DomainError, NotFound, ValidationError
@@ -14,13 +15,6 @@ from appliance.services import audit, engine_sync
 
 class VoicemailUnavailable(DomainError):
     """The phone system cannot be asked to change the mailbox right now."""
-
-
-def _engine():
-    engine = engine_sync.configured_engine()
-    if engine is None:
-        raise VoicemailUnavailable(N_("The phone system is not running: nothing was changed."))
-    return engine
 
 
 def spool_root():
@@ -51,8 +45,7 @@ def mark_heard(extension, msg_id, actor):
     message = get_message(extension, msg_id)
     if message.folder == "Old":
         return message
-    _ami(lambda ami: ami.voicemail_move(voicemail_spool.CONTEXT, extension.number, message.folder,
-                                         message.msg_id, "Old"))
+    _ask_engine(lambda engine: engine.move_voicemail(extension.number, message.folder, message.msg_id, "Old"))
     _check_gone(extension, message)
     with database.atomic():
         audit.record(actor, "voicemail.heard", "extension", extension.id, extension.number,
@@ -63,8 +56,7 @@ def mark_heard(extension, msg_id, actor):
 def delete_message(extension, msg_id, actor):
     """Delete a message through Asterisk; return the message as it was."""
     message = get_message(extension, msg_id)
-    _ami(lambda ami: ami.voicemail_remove(voicemail_spool.CONTEXT, extension.number, message.folder,
-                                           message.msg_id))
+    _ask_engine(lambda engine: engine.remove_voicemail(extension.number, message.folder, message.msg_id))
     _check_gone(extension, message)
     with database.atomic():
         audit.record(actor, "voicemail.delete", "extension", extension.id, extension.number,
@@ -83,13 +75,13 @@ def _check_gone(extension, message):
                                       "Ask an administrator to check the voicemail setup."))
 
 
-def _ami(action):
-    from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings, AmiUnavailable
-
-    engine = _engine()
+def _ask_engine(action):
+    """Run ``action(control)`` on the engine adapter; say in the user's words what a failure means."""
+    engine = control.current()
+    if engine is None:
+        raise VoicemailUnavailable(N_("The phone system is not running: nothing was changed."))
     try:
-        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
-            action(ami)
+        action(engine)
     except AmiUnavailable as exc:
         raise VoicemailUnavailable(N_("The phone system is not answering, so nothing was changed. "
                                       "Try again in a moment.")) from exc

@@ -252,16 +252,15 @@ def test_a_missed_call_is_recorded_as_not_answered(pbx, sipp):
 
 def test_feature_codes_set_dnd_and_forward_in_astdb(pbx, sipp):
     mia, mia_pw = _ext("461")
-    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
-        extension_settings.reconcile(ami)  # what the daemon does as it connects: AstDB now follows the rows
+    extension_settings.reconcile()  # what the daemon does as it connects: AstDB now follows the rows
 
     assert sipp.call("461", mia_pw, "*78", hold_seconds=2).ok
     assert sipp.call("461", mia_pw, "*72401", hold_seconds=2).ok
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         assert ami.db_get("CN", "461/dnd") == "1"
         assert ami.db_get("CN", "461/fwd_always") == "401"
-        # Made while no daemon listened for the UserEvents: the next reconcile takes them in.
-        pushed, taken = extension_settings.reconcile(ami)
+    # Made while no daemon listened for the UserEvents: the next reconcile takes them in.
+    pushed, taken = extension_settings.reconcile()
     mia = Extension.get_by_id(mia.id)
     assert (mia.dnd, mia.forward_always) == (True, "401") and taken == 2
 
@@ -276,8 +275,8 @@ def test_a_feature_code_refuses_anything_but_a_number(pbx, sipp, dialled):
     # so a phone could record a forward on another extension (the last "Extension" header wins).
     _ext("464")
     _, mia_pw = _ext("463")
+    extension_settings.reconcile()
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
-        extension_settings.reconcile(ami)
         before = ami.db_tree("CN")
 
     assert sipp.call("463", mia_pw, dialled, expect_status=484).ok
@@ -322,5 +321,6 @@ def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp):
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         presence = ami.presence_state("CustomPresence:474")
     assert presence == {"State": "away", "Subtype": "lunch", "Message": "Almoço até 14h"}
-    # The change reached the subscribed phone (its PIDF carries the device's open/closed state).
-    assert len(result.received_requests("NOTIFY")) == 2
+    # The change reached the subscribed phone (its PIDF carries the device's open/closed state). The DND
+    # lamp the same push sets may move the hint's device state too, in the same NOTIFY or one more.
+    assert len(result.received_requests("NOTIFY")) >= 2

@@ -97,3 +97,26 @@ def test_a_range_of_extensions_is_live_at_once(pbx, sipp):
     with sipp.uas("364", callee.sip_password) as uas:
         assert sipp.call("301", alice, "364", hold_seconds=0.2).ok
         uas.wait()
+
+
+def test_a_change_asterisk_refuses_is_saved_and_the_engine_says_it_is_behind(pbx, sipp, monkeypatch):
+    from appliance.asterisk import confgen
+    from appliance.services import engine_sync, groups
+
+    _, alice = _extension("381", "Alice")
+    render = confgen.render_all
+
+    def broken(*args, **kwargs):  # what a compiler bug or an Asterisk upgrade could do to one file
+        files = render(*args, **kwargs)
+        return {**files, "extensions.conf": files["extensions.conf"] + "\n[broken\n"}
+
+    monkeypatch.setattr(confgen, "render_all", broken)
+    group = groups.save_ring_group(groups.RingGroupInput("681", "Vendas", members=["381"]), ADMIN)
+    behind = engine_sync.behind()
+    assert group.id is not None and behind is not None and "parse error" in behind.error
+    assert sipp.call("381", alice, "*43", hold_seconds=0.3).ok  # the previous files still serve calls
+
+    monkeypatch.setattr(confgen, "render_all", render)
+    groups.save_ring_group(groups.RingGroupInput("681", "Vendas", members=["381"], ring_seconds=25), ADMIN,
+                           group.id)
+    assert engine_sync.behind() is None

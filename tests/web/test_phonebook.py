@@ -3,7 +3,6 @@ import io
 
 import pytest
 
-from appliance import phone_numbers
 from appliance.models.extensions import Extension
 from appliance.models.phonebook import Contact, ContactNumber
 from appliance.models.users import AuditEntry
@@ -201,38 +200,22 @@ def test_the_directory_shows_presence_and_do_not_disturb_in_portuguese(auth, cli
     assert "Desligado" not in page  # disabled extensions are not in the directory
 
 
-class FakeCalls:
-    """Stands in for the AMI: records calls, or fails like a stopped Asterisk."""
-
-    def __init__(self):
-        self.calls, self.fail = [], False
-
-    def __call__(self, extension, number, actor):
-        number = phone_numbers.dialable(number)
-        if self.fail:
-            raise click_to_call.CallFailed("The phone system is not running: the call cannot be placed.")
-        self.calls.append((extension.number, number, actor.username))
-        return "action-1"
-
-
-def test_click_to_call_says_the_phone_rings_first_or_why_it_cannot(auth, client, ana, monkeypatch):
-    fake = FakeCalls()
-    monkeypatch.setattr(click_to_call, "call", fake)
+def test_click_to_call_says_the_phone_rings_first_or_why_it_cannot(auth, client, ana, engine_control):
     auth.login("ana", PASSWORD)
     token = auth.token("/panel/phonebook")
     response = client.post("/panel/phonebook/call", data={"number": "+5511912345678", "csrf_token": token},
                            headers={"HX-Request": "true"})
     assert "Ligando para (11) 91234-5678… seu telefone tocará primeiro." in response.get_data(as_text=True)
-    assert fake.calls == [("201", "+5511912345678", "ana")]
+    assert engine_control.of_kind("ring_then_dial") == [("201", "+5511912345678", '"Ana Souza" <201>')]
 
     response = client.post("/panel/phonebook/call", data={"number": "11; Dial(x)", "csrf_token": token},
                            headers={"HX-Request": "true"})
     assert "Disque apenas dígitos" in response.get_data(as_text=True)
-    fake.fail = True
+    engine_control.fail = True
     response = client.post("/panel/phonebook/call", data={"number": "202", "csrf_token": token},
                            headers={"HX-Request": "true"})
-    assert "O sistema telefônico não está funcionando" in response.get_data(as_text=True)
-    assert len(fake.calls) == 1
+    assert "O sistema telefônico não respondeu" in response.get_data(as_text=True)
+    assert len(engine_control.of_kind("ring_then_dial")) == 1
 
 
 def test_click_to_call_is_limited_per_person_in_the_shared_database(auth, client, ana):

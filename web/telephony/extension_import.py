@@ -2,10 +2,9 @@
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from appliance.asterisk.apply import ApplyError
 from appliance.services import extension_import
 from web.access import current_actor, role_required
-from web.plugins import translate, translate_error
+from web.plugins import translate
 from web.telephony import bp
 from web.telephony.extensions import ExtensionForm
 
@@ -30,9 +29,6 @@ def extensions_range():
                                                 translate(extension_import.RANGE_NAME))
     except extension_import.ImportRejected as error:
         return _rejected(error)
-    except ApplyError as error:
-        flash(translate_error(error), "error")
-        return redirect(url_for("telephony.extensions_list"))
     return _done(numbers)
 
 
@@ -45,9 +41,6 @@ def extensions_import():
         numbers = extension_import.import_csv(upload.read() if upload else b"", current_actor())
     except extension_import.ImportRejected as error:
         return _rejected(error)
-    except ApplyError as error:
-        flash(translate_error(error), "error")
-        return redirect(url_for("telephony.extensions_list"))
     return _done(numbers)
 
 

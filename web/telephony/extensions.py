@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from appliance.asterisk.apply import ApplyError
 from appliance.errors import ValidationError
 from appliance.services import extensions, users
 from appliance.settings import LANGUAGES
@@ -47,11 +46,6 @@ class DeviceForm(Form):
     label = StringField(_l("Device name (e.g. softphone, mobile)"), validators=[Length(max=64)])
 
 
-def _apply_failed(error):
-    flash(gettext("Saved, but the phone system did not take the change: %(reason)s", reason=translate_error(error)),
-          "error")
-
-
 @bp.route("/extensions")
 @role_required("admin")
 def extensions_list():
@@ -75,11 +69,6 @@ def extension_create():
             )
         except ValidationError as error:
             apply_errors(form, error)
-        except ApplyError as error:
-            # The extension is committed; Asterisk catches up at the next successful apply.
-            _apply_failed(error)
-            extension = extensions.find_extension(form.number.data.strip())
-            return _detail(extension, new_password=extension.devices[0].sip_password)
         else:
             flash(gettext("Extension %(number)s created.", number=extension.number), "success")
             return _detail(extension, new_password=device.sip_password)
@@ -121,8 +110,6 @@ def extension_detail(extension_id):
         except ValidationError as error:
             apply_errors(form, error)
             return _detail(extension, form, status=422)
-        except ApplyError as error:
-            _apply_failed(error)
         else:
             flash(gettext("Changes saved."), "success")
         return redirect(url_for("telephony.extension_detail", extension_id=extension_id))
@@ -134,15 +121,11 @@ def extension_detail(extension_id):
 def extension_delete(extension_id):
     """Delete an extension and its devices."""
     number = extensions.get_extension(extension_id).number
-    try:
-        rerouted = extensions.delete(extension_id, current_actor())
-    except ApplyError as error:
-        _apply_failed(error)
-    else:
-        flash(gettext("Extension %(number)s deleted.", number=number), "success")
-        if rerouted:
-            names = ", ".join(translate(*referrer.label()) for referrer in rerouted)
-            flash(gettext("These sent calls to it and now hang up: %(names)s.", names=names), "warning")
+    rerouted = extensions.delete(extension_id, current_actor())
+    flash(gettext("Extension %(number)s deleted.", number=number), "success")
+    if rerouted:
+        names = ", ".join(translate(*referrer.label()) for referrer in rerouted)
+        flash(gettext("These sent calls to it and now hang up: %(names)s.", names=names), "warning")
     return redirect(url_for("telephony.extensions_list"))
 
 
@@ -157,8 +140,6 @@ def device_create(extension_id):
             device = extensions.add_device(extension_id, form.label.data, current_actor())
         except ValidationError as error:
             flash(translate_error(error), "error")
-        except ApplyError as error:
-            _apply_failed(error)
         else:
             flash(gettext("Device %(name)s added.", name=device.sip_username), "success")
             return _detail(extensions.get_extension(extension_id), new_password=device.sip_password,
@@ -176,8 +157,6 @@ def device_delete(device_id):
         extensions.delete_device(device_id, current_actor())
     except ValidationError as error:
         flash(translate_error(error), "error")
-    except ApplyError as error:
-        _apply_failed(error)
     else:
         flash(gettext("Device %(name)s removed.", name=device.sip_username), "success")
     return redirect(url_for("telephony.extension_detail", extension_id=extension_id))
@@ -187,9 +166,5 @@ def device_delete(device_id):
 @role_required("admin")
 def device_new_password(device_id):
     """Give a device a new SIP password and show it once."""
-    try:
-        password = extensions.regenerate_password(device_id, current_actor())
-    except ApplyError as error:
-        _apply_failed(error)  # committed all the same: show what the device must use
-        password = extensions.get_device(device_id).sip_password
+    password = extensions.regenerate_password(device_id, current_actor())
     return render_template("telephony/extensions/_new_password.html", password=password)

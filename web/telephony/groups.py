@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from appliance.asterisk.apply import ApplyError
 from appliance.errors import ValidationError
 from appliance.services import groups
 from web.access import current_actor, role_required
@@ -67,10 +66,6 @@ def _save_ring_group(form, group_id=None):
     except ValidationError as error:
         apply_errors(form, error)
         return None
-    except ApplyError as error:
-        flash(gettext("Saved, but the phone system did not take the change: %(reason)s",
-                      reason=translate_error(error)), "error")
-        return redirect(url_for("telephony.groups_list"))
     flash(gettext("Ring group %(number)s saved.", number=group.number), "success")
     return redirect(url_for("telephony.groups_list"))
 
@@ -97,8 +92,6 @@ def ring_group_delete(group_id):
     try:
         groups.delete_ring_group(group_id, current_actor())
     except ValidationError as error:
-        flash(translate_error(error), "error")
-    except ApplyError as error:
         flash(translate_error(error), "error")
     else:
         flash(gettext("Ring group deleted."), "success")

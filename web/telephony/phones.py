@@ -6,7 +6,6 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from appliance.asterisk.ami import AmiError
-from appliance.asterisk.apply import ApplyError
 from appliance.errors import DomainError, ValidationError
 from appliance.models.users import utcnow
 from appliance.services import phones
@@ -60,9 +59,6 @@ def phones_list():
             device, changed = phones.save_phone(data, current_actor(), minutes=_minutes())
         except ValidationError as error:
             apply_errors(form, error)
-        except ApplyError as error:
-            flash(translate_error(error), "error")
-            return redirect(url_for("telephony.phones_list"))
         else:
             if changed and _minutes() > 0:
                 flash(gettext("Phone %(mac)s is on extension %(number)s; it may fetch its configuration now.",

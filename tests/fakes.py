@@ -1,0 +1,70 @@
+"""Stand-ins at the edge: a recording engine adapter for tests of the web layer (no Asterisk)."""
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiUnavailable
+
+
+class RecordingControl:
+    """An engine adapter that records every intention; with ``fail`` set it answers like a stopped Asterisk."""
+
+    def __init__(self):
+        self.calls = []
+        self.fail = False
+        self.astdb = {}
+        self.synced = False
+
+    def _record(self, *call):
+        if self.fail:
+            raise AmiUnavailable("Asterisk is not answering (test)")
+        self.calls.append(call)
+
+    def push_call_settings(self, settings):
+        """Record what would be written; keep AstDB as Asterisk would."""
+        for one in settings:
+            self._record("push_call_settings", one.number, dict(one.toggles), one.dnd, one.presence)
+            for key, value in one.toggles.items():
+                if value:
+                    self.astdb.setdefault(one.number, {})[key] = value
+                else:
+                    self.astdb.get(one.number, {}).pop(key, None)
+
+    def read_call_settings(self):
+        """Return what was pushed."""
+        self._record("read_call_settings")
+        return self.synced, {number: dict(values) for number, values in self.astdb.items()}
+
+    def mark_call_settings_synced(self):
+        """Remember the marker."""
+        self._record("mark_call_settings_synced")
+        self.synced = True
+
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+        """Record the call; return an ActionID."""
+        self._record("ring_then_dial", extension_number, number, caller_id)
+        return f"action-{len(self.calls)}"
+
+    def move_voicemail(self, mailbox, folder, msg_id, to_folder):
+        """Record the move."""
+        self._record("move_voicemail", mailbox, folder, msg_id, to_folder)
+
+    def remove_voicemail(self, mailbox, folder, msg_id):
+        """Record the removal."""
+        self._record("remove_voicemail", mailbox, folder, msg_id)
+
+    def notify_phones(self, notices):
+        """Record the NOTIFYs; every phone is reached."""
+        reached = []
+        for device, headers in notices:
+            self._record("notify_phone", device, dict(headers))
+            reached.append(device)
+        return reached
+
+    def of_kind(self, kind):
+        """Return the recorded calls of one intention, without its name."""
+        return [call[1:] for call in self.calls if call[0] == kind]
+
+
+def installed(fake):
+    """Install ``fake`` as the process's engine adapter; return a function that takes it out again."""
+    before = control.current()
+    control.install(fake)
+    return lambda: control.install(before)
