@@ -66,7 +66,7 @@ translations: deps
 
 # Refresh the catalogs after adding or changing user-visible strings.
 messages: deps
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --omit-header -o web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --omit-header --ignore-dirs=".* node_modules" -o web/translations/messages.pot .
 	$(BIN)/pybabel update -N -i web/translations/messages.pot -d web/translations
 
 # The Asterisk engine root, cached under /var/cache/centralina (shared by every clone).

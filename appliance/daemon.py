@@ -74,7 +74,7 @@ def on_engine_event(event):
     name = event.get("Event")
     if name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
-                                              event.get("Value", ""))
+                                              event.get("Value", ""), event.get("Channel", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -95,6 +95,15 @@ def _reconcile_bans(guard):
         guard.reconcile()
     except Exception:  # the next second retries; never kill the scheduler
         log.exception("reconciling blocks failed")
+
+
+def _expire_pending_phones(conf):
+    from appliance.services import phones
+
+    try:
+        phones.expire_pending(conf)
+    except Exception:  # the next run tries again; never kill the scheduler
+        log.exception("expiring pending phones failed")
 
 
 def run(conf, stop_event=None):
@@ -129,6 +138,9 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         scheduler.add_job(_email_voicemail, "interval", args=[engine, conf["TIMEZONE"]], seconds=5,
                           id="voicemail-email", max_instances=1, coalesce=True)
+    # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
+    scheduler.add_job(_expire_pending_phones, "interval", args=[conf], minutes=10, id="pending-phones-expiry",
+                      max_instances=1, coalesce=True)
     scheduler.start()
     log.info("daemon started")
     try:

@@ -21,11 +21,15 @@ DEFAULTS = {
     # Idle minutes before a session ends, and its absolute lifetime in hours.
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
-    # Login attempts allowed per client address and per account (Flask-Limiter syntax).
-    "LOGIN_LIMIT_PER_IP": "20 per 5 minutes",
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
-    # Where Flask-Limiter keeps its counters (memory://, redis://, memcached://).
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Wrong passwords allowed for one account from one address, and from one address over every
+    # account (password spraying), before each further one makes that address wait (decision 010).
+    "LOGIN_FREE_FAILURES_PER_ACCOUNT": 3,
+    "LOGIN_FREE_FAILURES_PER_ADDRESS": 20,
+    # The first wait in seconds (doubled by each further failure) and the longest one.
+    "LOGIN_FIRST_DELAY": 2,
+    "LOGIN_MAX_DELAY": 900,
+    # Seconds without a failure after which an address's failures are forgotten.
+    "LOGIN_FORGET_SECONDS": 3600,
     # Language when neither the user nor the browser session chose one.
     "DEFAULT_LOCALE": "pt_BR",
     # Time zone used to show and schedule times (IANA name).
@@ -58,10 +62,15 @@ DEFAULTS = {
     # The URL phones are told to come back to; empty: http(s)://<PROV_BIND>/prov.
     "PROV_BASE_URL": "",
     # Zero-touch: after an admin assigns a phone, it may fetch its secrets once, without its token,
-    # within this many minutes (from the address it was seen at, when known).
+    # within this many minutes, from the first address that asks for it; 0 turns zero-touch off.
     "PROV_BOOTSTRAP_MINUTES": 60,
-    # Failed provisioning requests (unknown token, MAC or file) from one address before a ban,
-    # the window they are counted in, and the ban's length, in seconds.
+    # Phones waiting for an extension: at most this many recorded per client address and in all,
+    # and forgotten after this many hours without a request.
+    "PROV_PENDING_PER_ADDRESS": 20,
+    "PROV_PENDING_MAX": 500,
+    "PROV_PENDING_HOURS": 24,
+    # Failed provisioning requests (unknown token, MAC or file; a MAC seen for the first time) from one
+    # address before a ban, the window they are counted in, and the ban's length, in seconds.
     "PROV_BAN_FAILURES": 20,
     "PROV_BAN_WINDOW": 300,
     "PROV_BAN_SECONDS": 1800,
@@ -89,8 +98,16 @@ DEFAULTS = {
     "NTP_SERVER": "pool.ntp.org",
     # Firmware per "vendor:model" (e.g. {"yealink:T46U": "http://.../T46U-108.86.0.20.rom"}); absent: left alone.
     "PROV_FIRMWARE": {},
-    # Secure cookies need HTTPS; the appliance image turns this on behind TLS.
+    # Always mark cookies Secure (HTTPS only); they are anyway whenever a request came over HTTPS.
     "SESSION_COOKIE_SECURE": False,
+    # Reverse proxies in front of the web app whose X-Forwarded-For/-Proto/-Host headers are
+    # believed (0: none, the headers are ignored; 1: the image's TLS proxy on the same box).
+    "TRUSTED_PROXIES": 0,
+    # Phonebook files: the largest upload (KB), and the most contacts a personal phonebook
+    # and the shared one may hold (an import past them is refused whole).
+    "PHONEBOOK_MAX_FILE_KB": 512,
+    "PHONEBOOK_MAX_CONTACTS": 1000,
+    "PHONEBOOK_MAX_SHARED_CONTACTS": 2000,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}

@@ -21,8 +21,9 @@ def _commands(conf):
     return {
         "web": _gunicorn(conf["WEB_BIND"], "web:create_app()", conf.get("WEB_WORKERS", 3)),
         # Phones get their own listener: no admin page is reachable on the port they use.
+        # Its logger class redacts the token in phones' URLs from the access and error logs.
         "provisioning": _gunicorn(conf["PROV_BIND"], "provisioning.http:create_app()", conf.get("PROV_WORKERS", 2),
-                                  *tls),
+                                  "--logger-class", "provisioning.logs.RedactingLogger", *tls),
         "daemon": [str(BIN / "centralina"), "daemon"],
     }
 

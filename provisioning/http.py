@@ -3,17 +3,26 @@
 Its own Flask app on its own listener (PROV_BIND), with no sessions, cookies or
 admin pages: a phone is identified by its User-Agent and the MAC in the file
 name, and authenticated by the 128-bit token in its URL. The MAC is never a
-credential: without the token a phone gets common files only, except once,
-inside the zero-touch window an admin opened by assigning it.
+credential (decision 008):
+
+- without the token, anyone gets the common files of a model, rendered from no
+  device at all (no account, no password, no token);
+- a request without the token that names an assigned phone's MAC (in the file
+  name or the User-Agent) is refused and counted towards a ban, except inside
+  that phone's zero-touch window, from the one address the window is bound to,
+  where the phone gets common files and, once, its own file;
+- a MAC seen for the first time counts as a failure too: guessing MACs costs
+  what guessing tokens costs;
+- phonebooks are served only with the token.
 """
+import dataclasses
 import logging
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
 from appliance import db, settings
 from appliance.services import engine_sync, phones
-from provisioning import vendors
-from provisioning.base import PhoneConfig
+from provisioning import logs, vendors
 from web import database
 
 log = logging.getLogger("centralina.provisioning")
@@ -21,6 +30,8 @@ bp = Blueprint("prov", __name__, url_prefix="/prov")
 #: Polycom phones upload logs and overrides with PUT; accepted and dropped, up to this size.
 MAX_UPLOAD = 1024 * 1024
 CONTENT_TYPES = {".xml": "application/xml", ".cfg": "text/plain", ".boot": "text/plain", ".htm": "text/html"}
+#: The MAC of no phone: the default files some vendors ask for (Polycom ``000000000000.cfg``).
+NO_MAC = "000000000000"
 
 
 def create_app(test_config=None):
@@ -33,7 +44,7 @@ def create_app(test_config=None):
     vendors.load_all()
     app.register_blueprint(bp)
     database.init_app(app)
-
+    logs.install(app.logger, log)  # Flask logs a failing request's path, which may carry a token
     return app
 
 
@@ -46,10 +57,11 @@ def _base_url():
     return configured.rstrip("/") if configured else request.host_url.rstrip("/") + bp.url_prefix
 
 
-def _refuse(reason, filename):
-    """Answer 404 and count it against the client's address (a scanner soon gets banned)."""
+def _refuse(reason, filename, count=True):
+    """Answer 404 and, unless already counted, count it against the client's address (a scanner soon gets banned)."""
     log.info("provisioning: %s from %s for %r (%s)", reason, _address(), filename, request.user_agent.string[:120])
-    phones.note_failure(_address(), current_app.config)
+    if count:
+        phones.note_failure(_address(), current_app.config)
     abort(404)
 
 
@@ -60,20 +72,32 @@ def _serve(filename, body):
     return response
 
 
+def _is_directory(filename):
+    # Grandstream phones always ask for "phonebook.xml" in the folder they were given (P331);
+    # Polycom phones for "<mac>-directory.xml" (they have no phonebook URL setting).
+    return filename in ("directory.xml", "phonebook.xml") or filename.endswith("-directory.xml")
+
+
+def _mac_in_path(vendor, filename):
+    mac = vendor.mac_from_path(filename)
+    return None if mac == NO_MAC else mac
+
+
 @bp.before_request
 def _not_banned():
     if phones.is_banned(_address()):
         abort(403)
     identified = vendors.identify(request.user_agent.string)
     g.vendor, g.identity = identified if identified else (None, None)
+    if g.identity is not None and g.identity.mac == NO_MAC:
+        g.identity = dataclasses.replace(g.identity, mac=None)
 
 
-def _render(vendor, device, filename):
-    config = phones.phone_config(device, current_app.config, _base_url())
-    # Grandstream phones always ask for "phonebook.xml" in the folder they were given (P331);
-    # Polycom phones for "<mac>-directory.xml" (they have no phonebook URL setting).
-    if filename in ("directory.xml", "phonebook.xml") or filename.endswith("-directory.xml"):
+def _device_body(vendor, device, filename):
+    """Render one of ``device``'s own files (or its phonebook) from its full configuration, or None."""
+    if _is_directory(filename):
         return vendor.directory(phones.directory_entries(device.extension))
+    config = phones.phone_config(device, current_app.config, _base_url())
     return vendor.files(config).get(filename)
 
 
@@ -86,11 +110,11 @@ def device_file(token, filename):
     vendor = vendors.by_name(device.vendor)
     if g.vendor is not None and g.vendor is not vendor:
         _refuse(f"a {g.vendor.name} phone asked for a {device.vendor} phone's file", filename)
-    path_mac = vendor.mac_from_path(filename)
+    path_mac = _mac_in_path(vendor, filename)
     ua_mac = g.identity.mac if g.identity else None
     if (path_mac and path_mac != device.mac) or (ua_mac and ua_mac != device.mac):
         _refuse("MAC does not match the token", filename)
-    body = _render(vendor, device, filename)
+    body = _device_body(vendor, device, filename)
     if body is None:
         _refuse("no such file", filename)
     phones.note_fetch(device, _address(), request.user_agent.string, g.identity.firmware if g.identity else "")
@@ -99,45 +123,65 @@ def device_file(token, filename):
 
 @bp.route("/<path:filename>", methods=["GET"])
 def bootstrap_file(filename):
-    """Serve what a phone without its token may have: common files, or its secrets once in its window."""
+    """Serve what a request without a token may have: common files, or a phone's own file once in its window."""
     if g.vendor is None:
         _refuse("unidentified User-Agent", filename)
     vendor, identity = g.vendor, g.identity
-    path_mac = vendor.mac_from_path(filename)
-    mac = path_mac or identity.mac
+    path_mac = _mac_in_path(vendor, filename)
     if path_mac and identity.mac and path_mac != identity.mac:
         _refuse("MAC in the path differs from the User-Agent's", filename)
-    device = phones.find_phone(mac) if mac else None
-    if device is None:
-        if mac:
-            phones.note_pending(mac, vendor.name, identity, _address(), request.user_agent.string)
-        if path_mac or vendor.sensitive(filename):
-            _refuse("unassigned phone", filename)
-        body = _common_file(vendor, identity, mac, filename)
-        return _serve(filename, body) if body is not None else _refuse("no such file", filename)
-    if vendor.sensitive(filename) or path_mac:
-        if not phones.bootstrap_open(device, _address()):
-            _refuse("secrets without the token, outside the zero-touch window", filename)
-        body = _render(vendor, device, filename)
-        if body is None:
-            _refuse("no such file", filename)
-        phones.close_bootstrap(device)
-        phones.note_fetch(device, _address(), request.user_agent.string, identity.firmware)
-        log.info("provisioning: %s fetched its secrets in its zero-touch window", device.mac)
-        return _serve(filename, body)
-    body = _render(vendor, device, filename)
-    return _serve(filename, body) if body is not None else _refuse("no such file", filename)
+    if _is_directory(filename):
+        _refuse("a phonebook asked for without the token", filename)
+    mac = path_mac or identity.mac
+    if mac is None:  # a phone that does not say who it is gets what every phone may have
+        return _common_file(vendor, identity, filename)
+    device = phones.find_phone(mac)
+    if device is not None:
+        return _zero_touch(vendor, identity, device, filename, own_file=bool(path_mac))
+    seen = phones.note_pending(mac, vendor.name, identity, _address(), request.user_agent.string,
+                               current_app.config)
+    # A new MAC is a guess until an admin says otherwise. A known MAC from another address is not counted: someone
+    # who recorded a MAC first must not get the real phone banned; it only gets common files, and the admin sees both.
+    counted = seen in (phones.NEW, phones.CAPPED)
+    if counted:
+        phones.note_failure(_address(), current_app.config)
+    if seen == phones.CAPPED:
+        _refuse("too many unknown phones", filename, count=False)
+    if path_mac or vendor.sensitive(filename):
+        _refuse("unassigned phone", filename, count=False)
+    return _common_file(vendor, identity, filename, counted=counted)
 
 
-def _common_file(vendor, identity, mac, filename):
-    """Render a common (secret-free) file for a phone no one has assigned yet."""
-    try:
-        config = PhoneConfig(mac=mac or "000000000000", model=identity.model, lines=(), sip_server="",
-                             provisioning_url=_base_url())
-        body = vendor.files(config).get(filename)
-    except ValueError:  # a model this vendor module does not support
-        return None
-    return None if body is None or vendor.sensitive(filename) else body
+def _zero_touch(vendor, identity, device, filename, own_file):
+    """Serve an assigned phone asking without its token: only inside its window, from the window's address."""
+    if device.vendor != vendor.name:
+        _refuse(f"a {vendor.name} User-Agent named a {device.vendor} phone's MAC", filename)
+    if not phones.window_admits(device, _address()):
+        _refuse("no token, outside the phone's zero-touch window", filename)
+    if not (own_file or vendor.sensitive(filename)):
+        return _common_file(vendor, identity, filename)
+    body = _device_body(vendor, device, filename)
+    if body is None:
+        _refuse("no such file", filename)
+    if not phones.take_window(device, _address()):  # a second fetch in parallel: once means once
+        _refuse("zero-touch window already used", filename)
+    phones.note_fetch(device, _address(), request.user_agent.string, identity.firmware)
+    log.info("provisioning: %s fetched its secrets in its zero-touch window from %s", device.mac, _address())
+    return _serve(filename, body)
+
+
+def _common_file(vendor, identity, filename, counted=False):
+    """Serve a model's common file, rendered from no device (no account, password, token or MAC), or refuse."""
+    body = None
+    if not vendor.sensitive(filename):
+        try:
+            config = phones.common_config(identity.model, current_app.config, _base_url())
+            body = vendor.files(config).get(filename)
+        except ValueError:  # a model this vendor module does not support
+            body = None
+    if body is None:
+        _refuse("no such file", filename, count=not counted)
+    return _serve(filename, body)
 
 
 @bp.route("/<path:filename>", methods=["PUT"])
@@ -146,5 +190,3 @@ def upload(filename, token=None):
     """Accept and drop what phones upload (Polycom logs and overrides): they retry forever on an error."""
     request.get_data(cache=False)
     return "", 204
-
-

@@ -20,7 +20,6 @@ def app(tmp_path):
             "VAR_DIR": str(tmp_path),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
             "SECRET_KEY": "test",
-            "RATELIMIT_STORAGE_URI": "memory://",
             "ENGINE_ENABLED": False,
         }
     )

@@ -5,7 +5,7 @@ from flask import Flask
 
 from appliance import db, settings
 from appliance.services import engine_sync
-from web import plugins
+from web import destinations, plugins, security
 
 
 def create_app(test_config=None):
@@ -25,9 +25,11 @@ def create_app(test_config=None):
     db.init(app.config["DATABASE_URL"])
     engine_sync.configure_from_settings(app.config)
     plugins.init_app(app)
+    security.init_app(app)
 
     from web import admin, advanced, api, auth, callcenter, panel, telephony
 
     for module in (auth, panel, callcenter, telephony, advanced, api, admin):
         app.register_blueprint(module.bp)
+    destinations.init_app(app)
     return app

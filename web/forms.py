@@ -23,6 +23,11 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
         self.form_errors = []
 
+    @property
+    def status(self):
+        """Return the HTTP status of the page showing this form: 422 once it holds an error, else 200."""
+        return 422 if self.errors or self.form_errors else 200
+
 
 def choices(pairs):
     """Turn ``(value, label)`` pairs into select options."""

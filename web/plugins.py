@@ -1,22 +1,17 @@
-"""Flask integrations, each set up by ``init_app``: database, login, CSRF, rate limits, Babel, HTMX."""
-import time
-
+"""Flask integrations, each set up by ``init_app``: database, login and server-side sessions, CSRF, Babel, HTMX."""
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
-from appliance.errors import DomainError
-from appliance.models.users import User
+from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDenied, ValidationError
+from appliance.services import sessions
 from appliance.settings import LANGUAGES
 from web import database
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 
 
@@ -45,10 +40,12 @@ def is_htmx():
 
 
 class LoginUser:
-    """Adapter between a User row and Flask-Login."""
+    """Adapter between a User row and Flask-Login, for one server-side session."""
 
-    def __init__(self, user):
+    def __init__(self, user, token, web_session=None):
         self.user = user
+        self.token = token
+        self.web_session = web_session
         self.id = user.id
         self.username = user.username
         self.role = user.role
@@ -60,9 +57,8 @@ class LoginUser:
     is_anonymous = False
 
     def get_id(self):
-        """Return the session key: the user id and when the password last changed."""
-        # Changing a password invalidates every other session of that user.
-        return f"{self.user.id}:{self.user.password_changed_at.timestamp():.0f}"
+        """Return the session key Flask-Login keeps in the cookie: the server-side session's token."""
+        return self.token
 
     def has_role(self, *roles):
         """Tell whether the user has one of ``roles``."""
@@ -70,37 +66,31 @@ class LoginUser:
 
 
 @login_manager.user_loader
-def _load_user(session_key):
-    user_id, _, stamp = session_key.partition(":")
-    user = User.get_or_none((User.id == int(user_id)) & User.active) if user_id.isdigit() else None
-    if user is None or f"{user.password_changed_at.timestamp():.0f}" != stamp:
-        return None
-    return LoginUser(user)
+def _load_user(token):
+    # Only a session the server still holds opens anything: a logged-out cookie finds no row.
+    web_session = sessions.find_alive(token, current_app.config)
+    return LoginUser(web_session.user, token, web_session) if web_session else None
 
 
-def _enforce_session_age():
-    """End a session idle for too long or older than its absolute lifetime."""
-    if not current_user.is_authenticated:
+def _check_session():
+    """End a cookie's session the server no longer holds (logged out, expired, revoked); note activity."""
+    if current_user.is_authenticated:
+        sessions.touch(current_user.web_session, current_app.config)
         return None
-    now = time.time()
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
-    last_seen = session.get("last_seen", now)
-    started = session.get("started", now)
-    if now - last_seen > idle or now - started > lifetime:
-        end_session()
-        flash(gettext("Your session expired. Please log in again."), "warning")
-        target = url_for("auth.login", next=request.full_path if request.method == "GET" and not is_htmx() else None)
-        if is_htmx():
-            return "", 204, {"HX-Redirect": target}
-        return redirect(target)
-    session["last_seen"] = now
-    return None
+    if "_user_id" not in session:
+        return None
+    end_session()
+    flash(gettext("Your session expired. Please log in again."), "warning")
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" and not is_htmx() else None)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
 
 
 def end_session():
-    """Log the user out and clear the session, keeping only their language for the login page."""
+    """Log out: end the server-side session, clear the cookie's, keep only the language for the login page."""
     language = current_user.language if current_user.is_authenticated else session.get("language")
+    sessions.end(session.get("_user_id"))
     logout_user()
     session.clear()
     if language:
@@ -112,6 +102,15 @@ def _unauthorized():
         return "", 204, {"HX-Redirect": url_for("auth.login")}
     flash(gettext("Please log in to see this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path))
+
+
+#: The HTTP status of each domain error a view lets through: one mapping for pages and (later) the API.
+DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422))
+
+
+def status_of(error):
+    """Return the HTTP status that answers the DomainError ``error`` (400 for the rest)."""
+    return next((status for kind, status in DOMAIN_STATUS if isinstance(error, kind)), 400)
 
 
 def _render_error(status, message):
@@ -134,23 +133,16 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.unauthorized_handler(_unauthorized)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     database.init_app(app)
 
-    app.before_request(_enforce_session_age)
+    app.before_request(_check_session)
     app.after_request(_vary_on_htmx)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         message = gettext("The form expired or was sent from elsewhere. Reload the page and try again.")
         return _render_error(400, message)
-
-    @app.errorhandler(429)
-    def _too_many(error):
-        return _render_error(429, gettext("Too many attempts. Wait a few minutes and try again."))
 
     @app.errorhandler(403)
     def _forbidden(error):
@@ -166,7 +158,7 @@ def init_app(app):
 
     @app.errorhandler(DomainError)
     def _domain_error(error):
-        return _render_error(400, translate_error(error))
+        return _render_error(status_of(error), translate_error(error))
 
     from web.navigation import navigation
 
@@ -180,4 +172,4 @@ def init_app(app):
     app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>".join(Markup.escape(text).split("\n")))
 
 
-__all__ = ["babel", "csrf", "limiter", "login_manager", "lazy_gettext", "translate", "translate_error", "is_htmx"]
+__all__ = ["babel", "csrf", "login_manager", "lazy_gettext", "translate", "translate_error", "is_htmx"]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from appliance.asterisk.confgen.extensions import VOICEMAIL_CONTEXT
+from appliance.asterisk.names import VOICEMAIL_CONTEXT
 
 #: The folders the panel shows: new messages, and those already heard.
 FOLDERS = ("INBOX", "Old")

@@ -68,8 +68,12 @@ class Device(BaseModel):
     # The phone's own web admin password, set through provisioning.
     phone_admin_password = peewee.CharField(max_length=32, default="")
     # Zero-touch window: until then, this address may fetch the secrets once without the token.
+    # An empty address is bound to the first address that asks inside the window.
     bootstrap_until = peewee.DateTimeField(null=True)
     bootstrap_address = peewee.CharField(max_length=64, default="")
+    # The last address refused for asking without the token (shown to the admin, who may allow it).
+    refused_address = peewee.CharField(max_length=64, default="")
+    refused_at = peewee.DateTimeField(null=True)
     last_fetch_at = peewee.DateTimeField(null=True)
     last_fetch_address = peewee.CharField(max_length=64, default="")
     last_user_agent = peewee.CharField(max_length=255, default="")
@@ -85,10 +89,14 @@ class PendingPhone(BaseModel):
     vendor = peewee.CharField(max_length=16)
     model = peewee.CharField(max_length=32, default="")
     firmware = peewee.CharField(max_length=64, default="")
-    address = peewee.CharField(max_length=64)
+    # The first address that asked: the zero-touch window is bound to it when an admin assigns the phone.
+    address = peewee.CharField(max_length=64, index=True)
+    # The last other address that asked with this MAC: shown to the admin, never taken silently.
+    other_address = peewee.CharField(max_length=64, default="")
+    other_seen_at = peewee.DateTimeField(null=True)
     user_agent = peewee.CharField(max_length=255, default="")
     first_seen = peewee.DateTimeField(default=utcnow)
-    last_seen = peewee.DateTimeField(default=utcnow)
+    last_seen = peewee.DateTimeField(default=utcnow, index=True)
     requests = peewee.IntegerField(default=1)
 
     class Meta:
@@ -117,7 +125,7 @@ class RingGroup(BaseModel):
     ring_seconds = peewee.IntegerField(default=20)
     #: Hunt strategies: how long each step rings.
     member_seconds = peewee.IntegerField(default=15)
-    #: Where an unanswered call goes: "hangup", "extension:201", "voicemail:201", "group:600".
+    #: Where an unanswered call goes: a destination's text (appliance.destinations), e.g. "voicemail:201".
     destination = peewee.CharField(max_length=40, default="hangup")
 
     class Meta:

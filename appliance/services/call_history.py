@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import SQL, Case, fn
 
+from appliance import phone_numbers
 from appliance.models.calls import CallRecord
 
 DIRECTIONS = ("out", "in")
@@ -21,7 +22,6 @@ STATUSES = ("answered", "voicemail", "no_answer", "busy", "failed")
 #: Status "missed" in the filter: received and not answered by the person.
 MISSED = ("voicemail", "no_answer", "busy", "failed")
 PAGE_SIZE = 50
-_SEARCH_CHARS = set("0123456789+*#")
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,6 @@ class CallRow:
     other_name: str
     talk_seconds: int
     total_seconds: int
-
-
-def clean_number(value):
-    """Keep only the characters a phone number search may contain."""
-    return "".join(ch for ch in (value or "") if ch in _SEARCH_CHARS)[:32]
 
 
 def cursor_of(row):
@@ -124,7 +119,7 @@ def _query(number, history_filter, time_zone):
         query = query.where(~outgoing & status.in_(MISSED))
     elif history_filter.status in STATUSES:
         query = query.where(status == history_filter.status)
-    searched = clean_number(history_filter.number)
+    searched = phone_numbers.search_fragment(history_filter.number)
     if searched:
         other = Case(None, [(outgoing, CallRecord.dst)], CallRecord.src)
         query = query.where(fn.INSTR(other, searched) > 0)

@@ -4,45 +4,42 @@ Asterisk does the call (AMI Originate); Python only asks for it, so the call goe
 the same ``internal`` dialplan, with the same permissions, as if the person had dialled.
 """
 import logging
-import re
+import math
 
-from appliance.asterisk.confgen.extensions import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
+from appliance import phone_numbers
+from appliance.asterisk.names import INTERNAL_CONTEXT, RING_DEVICES_CONTEXT
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
-from appliance.services import engine_sync
+from appliance.services import engine_sync, throttles
 
 log = logging.getLogger(__name__)
-NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
-SEPARATORS = re.compile(r"[\s().\-/]")
 #: Seconds the person's own phones ring before the attempt is given up.
 ANSWER_SECONDS = 30
+#: Calls one person may start per minute: each rings their phones, so more is a mistake or a script.
+CALLS_PER_MINUTE = 20
 
 
 class CallFailed(DomainError):
     """The phone system could not start the call."""
 
 
-def clean_number(number):
-    """Return ``number`` without visual separators, or raise ValidationError when it cannot be dialled."""
-    cleaned = SEPARATORS.sub("", number or "")
-    if not NUMBER.match(cleaned) or len(cleaned) > 32:
-        raise ValidationError.one("number", N_("Dial digits, * and # only, optionally after a +, at most 32."))
-    return cleaned
-
-
 def call(extension, number, actor):
     """Ring ``extension``'s devices; when one answers, call ``number`` from it. Return the AMI ActionID.
 
-    Raises ValidationError for a number that cannot be dialled, CallFailed when the
-    phone system is not running or does not answer.
+    Raises ValidationError for a number that cannot be dialled, CallFailed when the person
+    started CALLS_PER_MINUTE calls in the last minute, or the phone system is not running or
+    does not answer.
     """
     from appliance.asterisk.ami import Ami, AmiError, AmiSettings
 
-    number = clean_number(number)
+    number = phone_numbers.dialable(number)
     if not extension.enabled:
         raise ValidationError.one("number", N_("Extension %(number)s is disabled."), number=extension.number)
     if number == extension.number:
         raise ValidationError.one("number", N_("That is your own extension."))
+    wait = throttles.hit(f"click-to-call:{actor.user_id or actor.username}", CALLS_PER_MINUTE, 60)
+    if wait:
+        raise CallFailed(N_("Too many calls in a minute: wait %(seconds)d seconds."), seconds=math.ceil(wait))
     engine = engine_sync.configured_engine()
     if engine is None:
         raise CallFailed(N_("The phone system is not running: the call cannot be placed."))

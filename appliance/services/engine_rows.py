@@ -1,4 +1,5 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+from appliance import destinations
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.models.bans import Ban
 from appliance.models.extensions import Device, Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
@@ -81,6 +82,7 @@ def engine_ring_groups():
     return [
         RingGroupRow(number=group.number, name=group.name, members=tuple(members.get(group.id, ())),
                      strategy=group.strategy, ring_seconds=group.ring_seconds,
-                     member_seconds=group.member_seconds, destination=group.destination)
+                     member_seconds=group.member_seconds,
+                     destination=destinations.find(group.destination) or destinations.HANGUP)
         for group in RingGroup.select().order_by(RingGroup.number)
     ]

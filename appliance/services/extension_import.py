@@ -2,13 +2,13 @@
 import csv
 import io
 
-from appliance import passwords
+from appliance import csvsafe, passwords
 from appliance.db import database
 from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension, RingGroup
-from appliance.services import audit, engine_sync
-from appliance.services.extensions import SIP_PASSWORD_LENGTH, _clean_name, _validate_number, validate_profile
+from appliance.models.extensions import Device, Extension
+from appliance.services import audit, engine_sync, numbering
+from appliance.services.extensions import SIP_PASSWORD_LENGTH, clean_name, validate_profile
 
 #: At most this many extensions per range or file: a typo in a range must not make 90,000.
 MAX_ROWS = 5000
@@ -29,8 +29,8 @@ def _check(rows):
     errors, clean, seen = [], [], {}
     for row, number, name, enabled, profile in rows:
         fields = {}
-        number = _validate_number(number, fields)
-        name = _clean_name(name, fields)
+        number = numbering.clean_internal_number(number, fields)
+        name = clean_name(name, fields)
         profile = validate_profile(profile, fields)
         if not fields and number in seen:
             fields["number"] = (N_("Number %(number)s is repeated (row %(other)d)."), {"number": number,
@@ -38,17 +38,9 @@ def _check(rows):
         seen.setdefault(number, row)
         errors += [RowError(row, field, message, params) for field, (message, params) in fields.items()]
         clean.append((row, number, name, enabled, profile))
-    numbers = [number for _, number, *_ in clean]
-    taken, groups = set(), set()
-    for start in range(0, len(numbers), 500):  # SQLite caps the variables of one statement
-        chunk = numbers[start:start + 500]
-        taken |= {e.number for e in Extension.select(Extension.number).where(Extension.number.in_(chunk))}
-        taken |= {d.sip_username for d in Device.select(Device.sip_username).where(Device.sip_username.in_(chunk))}
-        groups |= {g.number for g in RingGroup.select(RingGroup.number).where(RingGroup.number.in_(chunk))}
-    errors += [RowError(row, "number", N_("Extension %(number)s already exists."), {"number": number})
+    taken = numbering.owners([number for _, number, *_ in clean])
+    errors += [RowError(row, "number", *numbering.clash(number, taken[number]))
                for row, number, *_ in clean if number in taken]
-    errors += [RowError(row, "number", N_("Number %(number)s is already in use."), {"number": number})
-               for row, number, *_ in clean if number in groups]
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.field)))
     return clean
@@ -92,7 +84,7 @@ def create_range(first, last, actor, name_template="Ramal {number}"):
 
 
 def _cell(values, at):
-    return values[at] if at < len(values) else ""
+    return csvsafe.restore(values[at]) if at < len(values) else ""  # our own export defused it
 
 
 def import_csv(data, actor):
@@ -130,7 +122,7 @@ def import_csv(data, actor):
 def export_csv():
     """Return every extension as CSV text (no secrets), in the format ``import_csv`` reads."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
     for extension in Extension.select().order_by(Extension.number):
         writer.writerow((extension.number, extension.name, "yes" if extension.enabled else "no", extension.email,

@@ -11,12 +11,12 @@ import logging
 import re
 from dataclasses import dataclass
 
-from appliance.asterisk.confgen.extensions import ASTDB_FAMILY
 from appliance.asterisk.confgen.types import valid_dial_target
+from appliance.asterisk.names import ASTDB_FAMILY
 from appliance.db import database
 from appliance.errors import ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import PRESENCE_STATES, Extension
+from appliance.models.extensions import PRESENCE_STATES, Device, Extension
 from appliance.services import Actor, audit, engine_sync
 from appliance.services.extensions import RING_SECONDS_RANGE, SECONDS_IN_RANGE, in_range
 
@@ -163,8 +163,34 @@ def push(numbers=None, ami=None):
     return len(extensions)
 
 
-def mirror_from_engine(number, key, value):
-    """Record a toggle a feature code changed in AstDB (the daemon calls this on the UserEvent)."""
+#: The device a PJSIP channel belongs to: ``PJSIP/<device>-<8 hex digits>`` (a device name may hold a -).
+_PJSIP_CHANNEL = re.compile(r"PJSIP/(?P<device>[^/]+)-[0-9a-f]{8}")
+
+
+def channel_extension(channel):
+    """Return the extension number whose device placed ``channel`` (``PJSIP/<device>-<seq>``), or None."""
+    match = _PJSIP_CHANNEL.fullmatch(channel or "")
+    if match is None:
+        return None
+    device = Device.get_or_none(Device.sip_username == match["device"])
+    return device.extension.number if device is not None else None
+
+
+def mirror_from_engine(number, key, value, channel):
+    """Record a toggle a feature code changed in AstDB (the daemon calls this on the UserEvent).
+
+    Only the calling device's own extension may change: the event's fields come from the dialplan,
+    and ``channel`` (the channel that raised it) is what the phone cannot choose.
+    """
+    if channel_extension(channel) != number:
+        log.warning("feature-code event for extension %r ignored: raised by %r, not one of its devices",
+                    number[:20], channel[:80])
+        return False
+    return _take_from_engine(number, key, value)
+
+
+def _take_from_engine(number, key, value):
+    """Store a toggle AstDB holds for ``number`` (written by that number's own feature codes)."""
     fields = {"dnd": "dnd", **{astdb: field for field, astdb in ASTDB_KEYS.items()}}
     field = fields.get(key)
     if field is None:
@@ -208,5 +234,5 @@ def reconcile(ami):
         values = stored.get(extension.number, {})  # a cleared toggle has no key
         for key, value in _astdb_values(extension).items():
             if values.get(key, "") != value:
-                taken += mirror_from_engine(extension.number, key, values.get(key, ""))
+                taken += _take_from_engine(extension.number, key, values.get(key, ""))
     return pushed, taken

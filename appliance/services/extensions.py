@@ -2,20 +2,16 @@
 import re
 from dataclasses import dataclass
 
-from appliance import passwords
+from appliance import destinations, passwords
 from appliance.db import database
+from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension, RingGroup
-from appliance.services import audit, engine_sync
+from appliance.models.extensions import Device, Extension
+from appliance.services import audit, engine_sync, numbering
 
-NUMBER_RE = re.compile(r"^[1-9][0-9]{1,7}$")
 # Characters that would let a name rewrite a caller ID ("Name" <number>) or a config line.
 NAME_FORBIDDEN = re.compile(r'["<>\\;\x00-\x1f\x7f]')
-# Brazilian public emergency and utility numbers (Anatel) plus 112/911: a phone
-# dialling them must reach the outside, never an internal extension.
-RESERVED_NUMBERS = {"100", "112", "128", "136", "153", "180", "181", "188", "190", "191", "192", "193",
-                    "194", "197", "198", "199", "911"}
 SIP_PASSWORD_LENGTH = 24
 
 
@@ -77,7 +73,7 @@ def list_extensions(search=""):
     return query
 
 
-def _clean_name(name, errors):
+def clean_name(name, errors):
     name = (name or "").strip()
     if not name:
         errors["name"] = (N_("Enter a name."), {})
@@ -88,27 +84,17 @@ def _clean_name(name, errors):
     return name
 
 
-def _validate_number(number, errors):
-    number = (number or "").strip()
-    if not NUMBER_RE.match(number):
-        errors["number"] = (N_("Use 2 to 8 digits, not starting with 0."), {})
-    elif number in RESERVED_NUMBERS:
-        errors["number"] = (N_("%(number)s is a public emergency or utility number."), {"number": number})
-    return number
-
-
 def create(data, actor):
     """Create an extension with one device and a generated SIP password; return (extension, device)."""
     errors = {}
-    number = _validate_number(data.number, errors)
-    name = _clean_name(data.name, errors)
+    number = numbering.clean_internal_number(data.number, errors)
+    name = clean_name(data.name, errors)
     if errors:
         raise ValidationError(errors)
     with database.atomic():
-        if find_extension(number) is not None or Device.select().where(Device.sip_username == number).exists():
-            raise ValidationError.one("number", N_("Extension %(number)s already exists."), number=number)
-        if RingGroup.select().where(RingGroup.number == number).exists():
-            raise ValidationError.one("number", N_("Number %(number)s is already in use."), number=number)
+        numbering.claim(number, errors)
+        if errors:
+            raise ValidationError(errors)
         extension = Extension.create(number=number, name=name, voicemail_pin=passwords.generate_pin())
         device = Device.create(
             extension=extension,
@@ -169,7 +155,7 @@ def _validate_changes(changes, extension, errors):
     """Return {field: new value} for the fields ``changes`` sets, validated into ``errors``."""
     from appliance.models.users import User
 
-    values = {"name": _clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
+    values = {"name": clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
     values.update(validate_profile({key: getattr(changes, key) for key in PROFILE_FIELDS}, errors))
     if changes.user_id is not None:
         user_id = int(changes.user_id) or None
@@ -246,19 +232,18 @@ def delete_device(device_id, actor):
 
 
 def delete(extension_id, actor):
-    """Delete an extension and its devices; ring groups that sent unanswered calls to it hang up instead."""
+    """Delete an extension and its devices; what sent calls to it hangs up instead.
+
+    Return the Referrers that were pointed at hang-up, for the page to list.
+    """
     with database.atomic():
         extension = get_extension(extension_id)
         audit.record(actor, "extension.delete", "extension", extension.id, extension.number,
                      before=extension.public_fields())
-        targets = [f"extension:{extension.number}", f"voicemail:{extension.number}"]
-        for group in RingGroup.select().where(RingGroup.destination.in_(targets)):
-            audit.record(actor, "ring_group.update", "ring_group", group.id, group.number,
-                         before={"destination": group.destination}, after={"destination": "hangup"})
-            group.destination = "hangup"
-            group.save()
+        rerouted = referrers.reroute(destinations.of_number(extension.number), destinations.HANGUP, actor)
         engine_sync.request(_usernames(extension), numbers=[extension.number])
         extension.delete_instance(recursive=True)
+    return rerouted
 
 
 def regenerate_password(device_id, actor):

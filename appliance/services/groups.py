@@ -1,19 +1,15 @@
 """Ring groups (one number ringing several extensions) and pickup groups (who may answer whose calls)."""
 from dataclasses import dataclass, field
 
+from appliance import destinations
 from appliance.asterisk.confgen.types import RING_STRATEGIES
 from appliance.db import database
+from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Extension, PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
-from appliance.services import audit, engine_sync
-from appliance.services.extensions import (
-    NAME_FORBIDDEN,
-    SECONDS_IN_RANGE,
-    _clean_name,
-    _validate_number,
-    in_range,
-)
+from appliance.services import audit, engine_sync, numbering
+from appliance.services.extensions import NAME_FORBIDDEN, SECONDS_IN_RANGE, clean_name, in_range
 
 SECONDS_RANGE = (3, 300)
 MAX_MEMBERS = 50
@@ -52,21 +48,10 @@ def member_numbers(group):
     return [member.extension.number for member in query]
 
 
-def number_in_use(number, ignore_group_id=None):
-    """Return whether ``number`` is taken by an extension or a ring group (other than ``ignore_group_id``)."""
-    if Extension.select().where(Extension.number == number).exists():
-        return True
-    query = RingGroup.select().where(RingGroup.number == number)
-    if ignore_group_id is not None:
-        query = query.where(RingGroup.id != ignore_group_id)
-    return query.exists()
-
-
 def _validate(data, group_id, errors):
-    data.number = _validate_number(data.number, errors)
-    if "number" not in errors and number_in_use(data.number, group_id):
-        errors["number"] = (N_("Number %(number)s is already in use."), {"number": data.number})
-    data.name = _clean_name(data.name, errors)
+    data.number = numbering.clean_internal_number(data.number, errors)
+    numbering.claim(data.number, errors, mine=("ring_group", group_id))
+    data.name = clean_name(data.name, errors)
     if data.strategy not in RING_STRATEGIES:
         errors["strategy"] = (N_("Choose a strategy from the list."), {})
     data.ring_seconds = in_range(data.ring_seconds, "ring_seconds", SECONDS_RANGE, errors, SECONDS_IN_RANGE)
@@ -81,18 +66,12 @@ def _validate(data, group_id, errors):
     if missing and "members" not in errors:
         errors["members"] = (N_("No such extension: %(numbers)s."), {"numbers": ", ".join(missing)})
     data.members = numbers
-    kind, _, target = (data.destination or "hangup").partition(":")
-    if data.destination in ("", "hangup"):
-        data.destination = "hangup"
-    elif kind == "extension" and Extension.select().where(Extension.number == target).exists():
-        pass
-    elif kind == "voicemail" and Extension.select().where(
-            (Extension.number == target) & Extension.voicemail_enabled).exists():
-        pass
-    elif kind == "group" and target != data.number and RingGroup.select().where(RingGroup.number == target).exists():
-        pass
-    else:
+    destination = destinations.find(data.destination or "hangup")
+    if destination is None or not destination.exists() or (
+            destination.kind == "ring_group" and destination.target == data.number):
         errors["destination"] = (N_("Choose where unanswered calls go from the list."), {})
+    else:
+        data.destination = str(destination)
     return found
 
 
@@ -139,24 +118,10 @@ def delete_ring_group(group_id, actor):
     """Delete a ring group; refused while another group sends unanswered calls to it."""
     with database.atomic():
         group = get_ring_group(group_id)
-        if RingGroup.select().where(RingGroup.destination == f"group:{group.number}").exists():
-            raise ValidationError.one("number", N_("Another ring group sends its unanswered calls here."))
+        referrers.refuse_if_used(destinations.of_number(group.number), "number")
         audit.record(actor, "ring_group.delete", "ring_group", group.id, group.number, before=_public(group))
         group.delete_instance(recursive=True)
         engine_sync.request([], files=True)
-
-
-def ring_group_destinations():
-    """Return [(value, kind, label)] of where a ring group's unanswered calls may go (kind: hangup, extension, …)."""
-    choices = [("hangup", "hangup", "")]
-    for extension in Extension.select().order_by(Extension.number):
-        label = f"{extension.number} {extension.name}"
-        choices.append((f"extension:{extension.number}", "extension", label))
-        if extension.voicemail_enabled:
-            choices.append((f"voicemail:{extension.number}", "voicemail", label))
-    for group in RingGroup.select().order_by(RingGroup.number):
-        choices.append((f"group:{group.number}", "group", f"{group.number} {group.name}"))
-    return choices
 
 
 # -- pickup groups
@@ -165,6 +130,14 @@ def ring_group_destinations():
 def list_pickup_groups():
     """Return every pickup group, by name."""
     return PickupGroup.select().order_by(PickupGroup.name)
+
+
+def get_pickup_group(group_id):
+    """Return the pickup group with ``group_id`` or raise NotFound."""
+    group = PickupGroup.get_or_none(PickupGroup.id == group_id)
+    if group is None:
+        raise NotFound(N_("Pickup group not found."))
+    return group
 
 
 def pickup_members(group):
@@ -184,11 +157,7 @@ def save_pickup_group(name, numbers, actor, group_id=None):
     elif len(name) > 40 or NAME_FORBIDDEN.search(name):
         errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 40})
     with database.atomic():
-        group = None
-        if group_id is not None:
-            group = PickupGroup.get_or_none(PickupGroup.id == group_id)
-            if group is None:
-                raise NotFound(N_("Pickup group not found."))
+        group = get_pickup_group(group_id) if group_id is not None else None
         clash = PickupGroup.select().where(PickupGroup.name == name)
         if group is not None:
             clash = clash.where(PickupGroup.id != group.id)
@@ -219,9 +188,7 @@ def save_pickup_group(name, numbers, actor, group_id=None):
 def delete_pickup_group(group_id, actor):
     """Delete a pickup group; its members' devices stop sharing calls."""
     with database.atomic():
-        group = PickupGroup.get_or_none(PickupGroup.id == group_id)
-        if group is None:
-            raise NotFound(N_("Pickup group not found."))
+        group = get_pickup_group(group_id)
         members = pickup_members(group)
         audit.record(actor, "pickup_group.delete", "pickup_group", group.id, group.name,
                      before={"name": group.name, "members": members})

@@ -5,10 +5,12 @@ file and the web form reject the same things with the same words.
 """
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import vobject
 
+from appliance import csvsafe
 from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 
@@ -49,19 +51,6 @@ def label_of(word):
     if word in LABEL_TYPES:
         return word
     return CSV_TYPES.get(word) or VCARD_TYPES.get(word) or "other"
-
-
-# A cell starting with one of these runs as a formula in a spreadsheet (CSV injection):
-# the export quotes it with an apostrophe, which the import takes off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(text):
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def _restore(text):
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def decode(data):
@@ -119,7 +108,7 @@ def parse_csv(text, max_rows):
                 number = cells.get(f"phone{i}", "").strip()
                 if number:
                     numbers.append((label_of(cells.get(f"phone{i}_type", "")), number))
-            text = {key: _restore(cells.get(key, "")) for key in ("name", "company", "email", "notes")}
+            text = {key: csvsafe.restore(cells.get(key, "")) for key in ("name", "company", "email", "notes")}
             rows.append((row_number, ContactInput(numbers=numbers, **text)))
     except csv.Error as error:
         raise ImportRejected.file(N_("The file is not a valid CSV: %(reason)s"), reason=str(error)) from None
@@ -129,14 +118,12 @@ def parse_csv(text, max_rows):
 def export_csv(contacts):
     """Return CSV text of ``contacts`` (ContactInput), in the format ``parse_csv`` reads."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for contact in contacts:
         phones = [cell for label, number in contact.numbers[:MAX_NUMBERS] for cell in (label, number)]
         phones += [""] * (2 * MAX_NUMBERS - len(phones))
-        # Numbers are validated (digits, +, *, #) and stay as typed; free text is defused.
-        writer.writerow((_defuse(contact.name), _defuse(contact.company), _defuse(contact.email), *phones,
-                         _defuse(contact.notes)))
+        writer.writerow((contact.name, contact.company, contact.email, *phones, contact.notes))
     return out.getvalue()
 
 
@@ -178,8 +165,30 @@ def _card(card):
                         numbers)
 
 
+# RFC 6350 3.2: a line starting with a space or a tab continues the previous one.
+FOLDED = re.compile(r"\r?\n[ \t]")
+#: vCard 2.1 may embed one card in another (AGENT); deeper nesting is only ever an attack:
+#: vobject recurses once per level, and a thousand levels end in a RecursionError.
+MAX_NESTING = 2
+
+
+def _check_nesting(text):
+    """Refuse components nested deeper than MAX_NESTING before vobject reads them."""
+    depth = 0
+    for line in FOLDED.sub("", text).splitlines():
+        # "item1.BEGIN;X=1:VCARD" is a BEGIN too: drop the value, the parameters and the group.
+        name = line.split(":", 1)[0].split(";", 1)[0].rsplit(".", 1)[-1].strip().upper()
+        if name == "BEGIN":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ImportRejected.file(N_("The file has vCards nested inside vCards, which is not supported."))
+        elif name == "END":
+            depth = max(0, depth - 1)
+
+
 def parse_vcard(text, max_cards):
     """Return ``[(card number, ContactInput)]`` from a vCard 3.0 or 4.0 file; raise ImportRejected."""
+    _check_nesting(text)
     cards = []
     try:
         for index, component in enumerate(vobject.readComponents(text, ignoreUnreadable=False), start=1):
@@ -198,6 +207,8 @@ def parse_vcard(text, max_cards):
         # vobject's messages ("At line 5: Component VCARD was never closed") are English-only
         # evidence for the person fixing the file; our sentence around them is translated.
         raise ImportRejected.file(N_("The file is not a valid vCard: %(reason)s"), reason=str(error)) from None
+    except RecursionError:  # whatever slipped past _check_nesting still gets an answer, not a 500
+        raise ImportRejected.file(N_("The file has vCards nested inside vCards, which is not supported.")) from None
     return cards
 
 

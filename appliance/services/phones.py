@@ -81,12 +81,15 @@ def _validate(data):
     return mac, extension
 
 
-def save_phone(data, actor, bootstrap_address="", minutes=60):
+def save_phone(data, actor, *, minutes, bootstrap_address=None):
     """Attach the phone ``data`` describes to its extension; return (device, changed).
 
     Idempotent: the same phone on the same extension with the same model changes nothing.
     A new or moved phone gets its own SIP account (``<number>-<n>``), a provisioning token,
-    and a zero-touch window of ``minutes`` during which it may fetch its secrets once.
+    and a zero-touch window of ``minutes`` (0: none, the phone needs its token URL typed in)
+    during which it may fetch its secrets once without the token, from ``bootstrap_address``:
+    by default the first address the phone was seen at while pending, else the first address
+    that asks inside the window. Every caller passes ``minutes`` (PROV_BOOTSTRAP_MINUTES).
     """
     mac, extension = _validate(data)
     with database.atomic():
@@ -101,27 +104,66 @@ def save_phone(data, actor, bootstrap_address="", minutes=60):
                 device.delete_instance()
             device = Device(extension=extension, sip_username=next_device_username(extension),
                             sip_password=passwords.generate(24), mac=mac)
+        pending = PendingPhone.get_or_none(PendingPhone.mac == mac)
+        if bootstrap_address is None:
+            bootstrap_address = pending.address if pending else ""
         label = _vendors()[data.vendor].label
         device.vendor, device.model, device.label = data.vendor, data.model, f"{label} {data.model}"
         device.prov_token = device.prov_token or secrets.token_hex(16)
         device.phone_admin_password = device.phone_admin_password or passwords.generate(16)
-        device.bootstrap_until = utcnow() + datetime.timedelta(minutes=minutes)
-        device.bootstrap_address = bootstrap_address
+        _open_window(device, bootstrap_address, minutes)
         device.save()
         PendingPhone.delete().where(PendingPhone.mac == mac).execute()
         audit.record(actor, "phone.assign", "phone", device.id, mac, before=before,
-                     after={"extension": extension.number, "model": device.model, "vendor": device.vendor})
+                     after={"extension": extension.number, "model": device.model, "vendor": device.vendor,
+                            "zero_touch_minutes": max(minutes, 0), "address": bootstrap_address})
         engine_sync.request([device.sip_username])
     return device, True
 
 
-def assign_pending(pending_id, extension_number, actor, minutes=60):
-    """Attach a pending phone to an extension; it may fetch its secrets from where it was seen."""
+def _open_window(device, address, minutes):
+    """Open (``minutes`` > 0) or shut ``device``'s zero-touch window, bound to ``address`` ("" = first to ask)."""
+    device.bootstrap_until = utcnow() + datetime.timedelta(minutes=minutes) if minutes > 0 else None
+    device.bootstrap_address = address[:64] if minutes > 0 else ""
+    device.refused_address, device.refused_at = "", None
+
+
+def assign_pending(pending_id, extension_number, actor, *, minutes, address=None):
+    """Attach a pending phone to an extension; it may fetch its secrets from where it was first seen.
+
+    When another address asked with the same MAC, the admin may choose that one as ``address``
+    instead; no address other than these two is accepted.
+    """
     pending = PendingPhone.get_or_none(PendingPhone.id == pending_id)
     if pending is None:
         raise NotFound(N_("That phone is no longer waiting."))
+    if address and address not in (pending.address, pending.other_address):
+        raise ValidationError.one("address", N_("Another address asked for this phone meanwhile; look again."))
     data = PhoneInput(pending.mac, pending.vendor, pending.model, extension_number)
-    return save_phone(data, actor, bootstrap_address=pending.address, minutes=minutes)[0]
+    return save_phone(data, actor, bootstrap_address=address or pending.address, minutes=minutes)[0]
+
+
+def allow_address(device_id, address, actor, *, minutes):
+    """Reopen a phone's zero-touch window for ``address``, the address it was last refused at.
+
+    For a phone that was reset to factory settings or moved to another address: the admin saw the
+    address on the Phones page and trusts it. ``address`` must still be the one shown, so a
+    request from elsewhere in between cannot take the admin's click.
+    """
+    if minutes <= 0:
+        raise ValidationError.one("address", N_("Zero-touch provisioning is off on this appliance."))
+    with database.atomic():
+        device = Device.get_or_none((Device.id == device_id) & Device.mac.is_null(False))
+        if device is None:
+            raise NotFound(N_("Phone not found."))
+        if not address or device.refused_address != address:
+            raise ValidationError.one("address", N_("Another address asked for this phone meanwhile; look again."))
+        before = {"address": device.bootstrap_address, "open": device.bootstrap_until is not None}
+        _open_window(device, address, minutes)
+        device.save()
+        audit.record(actor, "phone.allow_address", "phone", device.id, device.mac, before=before,
+                     after={"address": address, "zero_touch_minutes": minutes})
+    return device
 
 
 def remove_phone(device_id, actor):
@@ -136,35 +178,86 @@ def remove_phone(device_id, actor):
         device.delete_instance()
 
 
-def note_pending(mac, vendor, identity, address, user_agent):
-    """Record (or refresh) a phone that asked for its configuration while assigned to nobody."""
+#: What ``note_pending`` made of a request: a MAC seen for the first time, the same phone asking again,
+#: a known MAC asking from another address, or a new MAC not recorded because the caps are reached.
+NEW, AGAIN, ELSEWHERE, CAPPED = "new", "again", "elsewhere", "capped"
+
+
+def note_pending(mac, vendor, identity, address, user_agent, conf):
+    """Record a phone assigned to nobody that asked for its configuration; return NEW, AGAIN, ELSEWHERE or CAPPED.
+
+    The first address a MAC is seen at stays the pending phone's address (assigning it binds the
+    zero-touch window there); a request from another address is only noted beside it for the admin.
+    A new MAC is recorded while its address has fewer than PROV_PENDING_PER_ADDRESS pending phones
+    and there are fewer than PROV_PENDING_MAX in all, so guessing MACs cannot fill the table.
+    """
     now = utcnow()
-    fields = {"vendor": vendor, "model": identity.model[:32], "firmware": identity.firmware[:64],
-              "address": address[:64], "user_agent": user_agent[:255], "last_seen": now}
     with database.atomic():
-        updated = (PendingPhone.update(requests=PendingPhone.requests + 1, **fields)
-                   .where(PendingPhone.mac == mac).execute())
-        if not updated:
-            PendingPhone.insert(mac=mac, first_seen=now, **fields).on_conflict_ignore().execute()
+        pending = PendingPhone.get_or_none(PendingPhone.mac == mac)
+        if pending is not None and pending.address != address:
+            PendingPhone.update(other_address=address[:64], other_seen_at=now).where(
+                PendingPhone.id == pending.id).execute()
+            return ELSEWHERE
+        fields = {"vendor": vendor, "model": identity.model[:32], "firmware": identity.firmware[:64],
+                  "user_agent": user_agent[:255], "last_seen": now}
+        if pending is not None:
+            PendingPhone.update(requests=PendingPhone.requests + 1, **fields).where(
+                PendingPhone.id == pending.id).execute()
+            return AGAIN
+        if (PendingPhone.select().where(PendingPhone.address == address).count() >= conf["PROV_PENDING_PER_ADDRESS"]
+                or PendingPhone.select().count() >= conf["PROV_PENDING_MAX"]):
+            return CAPPED
+        PendingPhone.insert(mac=mac, address=address[:64], first_seen=now, **fields).on_conflict_ignore().execute()
+    return NEW
+
+
+def expire_pending(conf, now=None):
+    """Forget pending phones silent for PROV_PENDING_HOURS and failure counts past their window; return how many phones.
+
+    The daemon runs this periodically: a phone still waiting keeps asking, so it stays.
+    """
+    now = now or utcnow()
+    with database.atomic():
+        removed = PendingPhone.delete().where(
+            PendingPhone.last_seen < now - datetime.timedelta(hours=conf["PROV_PENDING_HOURS"])).execute()
+        ProvisioningBan.delete().where(
+            (ProvisioningBan.window_start < now - datetime.timedelta(seconds=conf["PROV_BAN_WINDOW"]))
+            & (ProvisioningBan.banned_until.is_null() | (ProvisioningBan.banned_until < now))).execute()
+    if removed:
+        log.info("provisioning: forgot %d pending phone(s) not seen for %d hours", removed, conf["PROV_PENDING_HOURS"])
+    return removed
 
 
 def note_fetch(device, address, user_agent, firmware):
-    """Remember when and from where a phone last fetched its files; a bootstrap fetch closes the window."""
+    """Remember when and from where a phone last fetched its files."""
     fields = {"last_fetch_at": utcnow(), "last_fetch_address": address[:64], "last_user_agent": user_agent[:255]}
     if firmware:
         fields["firmware"] = firmware[:64]
     Device.update(**fields).where(Device.id == device.id).execute()
 
 
-def close_bootstrap(device):
-    """End a phone's zero-touch window (it got its secrets)."""
-    Device.update(bootstrap_until=None, bootstrap_address="").where(Device.id == device.id).execute()
+def window_admits(device, address):
+    """Tell whether ``device``'s zero-touch window lets ``address`` ask without the token now.
+
+    A window nobody is bound to yet is bound to ``address``, the first to ask. A refused address
+    is remembered on the device (the Phones page shows it; the admin may allow it).
+    """
+    now = utcnow()
+    if device.bootstrap_until is not None and device.bootstrap_until > now and not device.bootstrap_address:
+        Device.update(bootstrap_address=address[:64]).where(
+            (Device.id == device.id) & (Device.bootstrap_address == "")).execute()
+        device = Device.get_by_id(device.id)  # another worker may have bound it first
+    if device.bootstrap_until is not None and device.bootstrap_until > now and device.bootstrap_address == address:
+        return True
+    Device.update(refused_address=address[:64], refused_at=now).where(Device.id == device.id).execute()
+    return False
 
 
-def bootstrap_open(device, address):
-    """Tell whether ``device`` may fetch its secrets without its token, from ``address``, now."""
-    return (device.bootstrap_until is not None and device.bootstrap_until > utcnow()
-            and device.bootstrap_address in ("", address))
+def take_window(device, address):
+    """Close ``device``'s window for its one tokenless fetch of its secrets; False if it closed meanwhile."""
+    return bool(Device.update(bootstrap_until=None, bootstrap_address="").where(
+        (Device.id == device.id) & (Device.bootstrap_until > utcnow()) & (Device.bootstrap_address == address)
+    ).execute())
 
 
 def is_banned(address, now=None):
@@ -174,7 +267,10 @@ def is_banned(address, now=None):
 
 
 def note_failure(address, conf):
-    """Count a failed request from ``address``; ban it past the limit. Return True when now banned."""
+    """Count a failed request from ``address``; ban it past the limit. Return True when now banned.
+
+    Failures are refused requests and MACs seen for the first time (a guess costs as much as a refusal).
+    """
     now = utcnow()
     window = datetime.timedelta(seconds=conf["PROV_BAN_WINDOW"])
     with database.atomic():
@@ -218,6 +314,30 @@ def phone_config(device, conf, base_url):
         provisioning_url=own,
         admin_password=device.phone_admin_password,
     )
+
+
+def common_config(model, conf, base_url):
+    """Return the PhoneConfig of a model's common files: no account, no password, no token, nobody's MAC.
+
+    What a request without the token may get: only the installation's clock and language, and
+    ``base_url`` (the token-less /prov root) to come back to.
+    """
+    return PhoneConfig(mac="000000000000", model=model, lines=(), sip_server="", timezone=conf["TIMEZONE"],
+                       ntp_server=conf["NTP_SERVER"], language=conf["DEFAULT_LOCALE"], provisioning_url=base_url)
+
+
+def provisioning_url(device, conf, host=""):
+    """Return the URL (token included) a phone fetches its files from, to type into it when zero-touch is off.
+
+    PROV_BASE_URL when set; else PROV_BIND's port on ``host`` (the name the admin reached the appliance by).
+    """
+    if conf["PROV_BASE_URL"]:
+        return f"{conf['PROV_BASE_URL'].rstrip('/')}/{device.prov_token}/"
+    bind_host, _, port = conf["PROV_BIND"].rpartition(":")
+    scheme = "https" if conf["PROV_CERTFILE"] else "http"
+    if not host or bind_host not in ("0.0.0.0", "::", "[::]"):
+        host = bind_host
+    return f"{scheme}://{host}:{port}/prov/{device.prov_token}/"
 
 
 def directory_entries(extension=None):

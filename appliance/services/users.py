@@ -1,4 +1,7 @@
-"""Web accounts: create, edit, disable, reset passwords, authenticate."""
+"""Web accounts: create, edit, disable, reset passwords, authenticate.
+
+A new password or a disabled account ends every session of that user (appliance.services.sessions).
+"""
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -8,7 +11,7 @@ from appliance.db import database
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
 from appliance.models.users import ROLES, User, utcnow
-from appliance.services import audit
+from appliance.services import audit, sessions
 from appliance.settings import LANGUAGES
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -151,6 +154,8 @@ def update(user_id, changes, actor):
         if after == before:
             return user
         user.save()
+        if not user.active:
+            sessions.end_all(user.id)
         audit.record(actor, "user.update", "user", user.id, user.username, before=before, after=after)
     return user
 
@@ -163,6 +168,7 @@ def reset_password(user_id, actor):
         user.password_hash = passwords.hash_password(new_password)
         user.password_changed_at = utcnow()
         user.save()
+        sessions.end_all(user.id)
         audit.record(actor, "user.reset_password", "user", user.id, user.username)
     return new_password
 
@@ -175,6 +181,7 @@ def set_password(user_id, new_password, actor):
         user.password_hash = passwords.hash_password(new_password)
         user.password_changed_at = utcnow()
         user.save()
+        sessions.end_all(user.id)
         audit.record(actor, "user.reset_password", "user", user.id, user.username)
     return user
 
@@ -189,6 +196,7 @@ def change_own_password(user_id, current_password, new_password):
         user.password_hash = passwords.hash_password(new_password)
         user.password_changed_at = utcnow()
         user.save()
+        sessions.end_all(user.id)  # this one too: the next page asks for the new password
     return user
 
 

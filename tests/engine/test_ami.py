@@ -6,6 +6,7 @@ import pytest
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiEvents, AmiSettings, ReloadFailed
 from appliance.asterisk.confgen.manager import AMI_WRITE
 from tests.engine.sipp import free_port
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -13,16 +14,6 @@ def ami(engine):
     """A logged-in AMI session on the session's engine."""
     with Ami(AmiSettings.for_engine(engine.settings)) as session:
         yield session
-
-
-def wait_for(predicate, timeout=10.0, step=0.05):
-    """Poll ``predicate`` until it returns something truthy or ``timeout`` passes; return its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 def test_ping_answers(ami):

@@ -11,6 +11,7 @@ from appliance.models.extensions import Extension
 from appliance.services import Actor, extension_settings, extensions, groups, mail, voicemail, voicemail_mail
 from tests.engine.sipp import Sipp
 from tests.smtp import SmtpServer
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
 ADMIN = Actor.system("test")
@@ -218,7 +219,9 @@ def test_the_voicemail_shows_in_the_panel_and_is_mailed_with_its_audio(pbx, sipp
         mail.save_settings(mail.MailSettingsInput("127.0.0.1", smtp.port, "none", "", "", "pbx@example.com"), ADMIN)
         assert sipp.call_with_audio("401", alice, "442", wait_seconds=11, after_seconds=3).ok
 
-        messages = voicemail.list_messages(Extension.get_by_id(nina.id))
+        # Asterisk moves the recording into the mailbox after the caller hangs up: wait for it there.
+        messages = wait_for(lambda: [m for m in voicemail.list_messages(Extension.get_by_id(nina.id))
+                                     if m.audio_path is not None])
         result = voicemail_mail.notify(voicemail_spool.spool_root(pbx), "America/Sao_Paulo")
         again = voicemail_mail.notify(voicemail_spool.spool_root(pbx), "America/Sao_Paulo")
     finally:
@@ -265,6 +268,29 @@ def test_feature_codes_set_dnd_and_forward_in_astdb(pbx, sipp):
     assert sipp.call("461", mia_pw, "*79", hold_seconds=2).ok
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         assert ami.db_get("CN", "461/dnd") is None  # a cleared toggle is no key at all
+
+
+@pytest.mark.parametrize("dialled", ["*72401,Extension:464", "*72401;Value=1", "**463&464"])
+def test_a_feature_code_refuses_anything_but_a_number(pbx, sipp, dialled):
+    # Issue 9, finding 11: a comma in the target added fields to the UserEvent the daemon mirrors,
+    # so a phone could record a forward on another extension (the last "Extension" header wins).
+    _ext("464")
+    _, mia_pw = _ext("463")
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        extension_settings.reconcile(ami)
+        before = ami.db_tree("CN")
+
+    assert sipp.call("463", mia_pw, dialled, expect_status=484).ok
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert ami.db_tree("CN") == before
+    assert Extension.get(Extension.number == "464").forward_always == ""
+
+
+def test_a_forward_to_a_plus_number_is_taken(pbx, sipp):
+    _, nico_pw = _ext("465")
+    assert sipp.call("465", nico_pw, "*72+5511999990000", hold_seconds=1).ok
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert ami.db_get("CN", "465/fwd_always") == "+5511999990000"
 
 
 def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):

@@ -9,6 +9,7 @@ from appliance.models.calls import CallRecord
 from appliance.services import Actor, extensions
 from tests.engine.sipp import Sipp
 from tests.pbx import installation as pbx_installation
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
 
@@ -18,13 +19,6 @@ def installation(tmp_path):
     """An installation's settings and its started engine."""
     with pbx_installation(tmp_path) as running:
         yield running
-
-
-def _wait(check, limit=10.0):
-    deadline = time.monotonic() + limit
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return check()
 
 
 def test_the_daemon_publishes_registrations_and_ingests_call_records(installation, tmp_path):
@@ -37,13 +31,13 @@ def test_the_daemon_publishes_registrations_and_ingests_call_records(installatio
         _, bia = extensions.create(extensions.ExtensionInput("702", "Bia"), Actor.system("test"))
         sipp = Sipp(engine.settings.sip_port, workdir=tmp_path / "sipp")
         assert sipp.register("701", ana.sip_password).ok
-        assert _wait(lambda: [c["endpoint"] for c in live.read(conf["VAR_DIR"]).contacts] == ["701"])
+        assert wait_for(lambda: [c["endpoint"] for c in live.read(conf["VAR_DIR"]).contacts] == ["701"])
 
         with sipp.uas("702", bia.sip_password) as uas:
             assert sipp.call("701", ana.sip_password, "702", hold_seconds=0.3).ok
             uas.wait()
         records = CallRecord.select().where((CallRecord.src == "701") & (CallRecord.dst == "702"))
-        assert _wait(lambda: records.count() == 1)
+        assert wait_for(lambda: records.count() == 1)
         time.sleep(1.5)  # a later ingest pass must not copy it again
         assert records.count() == 1
     finally:

@@ -9,9 +9,17 @@ import pytest
 
 from appliance.models.bans import Ban
 from tests.conftest import csrf_token
-from tests.security.conftest import ADMIN_PASSWORD, LIMITS, wait_for
+from tests.security.blocking_fixtures import ADMIN_PASSWORD, LIMITS, blocking_pbx
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    """The appliance under attack, in its own network namespace (see ``blocking_pbx``)."""
+    with blocking_pbx(tmp_path_factory.mktemp("blocking")) as running:
+        yield running
 
 
 def _no_answer(pbx, address, username="205"):
@@ -32,10 +40,10 @@ def test_a_password_brute_force_is_dropped_by_the_kernel_within_two_seconds(pbx)
     started = time.monotonic()
     # The measured attack: 2,000 guesses at one extension, here at 100 a second.
     with pbx.sipp(attacker, timeout=30).register_flood("201", "wrong-guess", calls=2000, rate=100) as flood:
-        ban = wait_for(lambda: pbx.ban(attacker), limit=10)
+        ban = wait_for(lambda: pbx.ban(attacker), timeout=10)
         assert ban is not None, "the attacker was never blocked"
         blocked_after = time.monotonic() - started
-        enforced = wait_for(lambda: attacker in pbx.blocked_in_kernel(), limit=2)
+        enforced = wait_for(lambda: attacker in pbx.blocked_in_kernel(), timeout=2)
         # Both limits are crossed within (3 guesses + 100 refused requests at 2 a guess) / 100 a second
         # ≈ 0.55 s of the first guess; the kernel block follows within 2 s of that.
         assert enforced and blocked_after < 0.55 + 2.0 + 1.0, f"kernel block after {blocked_after:.2f} s"
@@ -57,7 +65,7 @@ def test_a_stale_phone_behind_a_shared_address_does_not_lock_out_the_office(pbx)
     # 203's password was changed; its phone keeps trying the old one.
     for _ in range(LIMITS["BAN_PAIR_FAILURES"]):
         assert sipp.register_expect_401("203", "old-password").ok
-    assert wait_for(lambda: pbx.ban(office, "203"), limit=2)
+    assert wait_for(lambda: pbx.ban(office, "203"), timeout=2)
 
     # The other phones behind the same address keep working...
     assert sipp.register("204", pbx.passwords["204"]).ok
@@ -73,17 +81,17 @@ def test_scanning_many_user_names_blocks_the_whole_address(pbx):
 
     _scan(pbx, scanner)
 
-    ban = wait_for(lambda: pbx.ban(scanner), limit=2)
+    ban = wait_for(lambda: pbx.ban(scanner), timeout=2)
     assert ban is not None and ban.reason == "scan" and ban.usernames.startswith("9000,9001")
-    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), limit=2)
+    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=2)
     assert _no_answer(pbx, scanner)
 
 
 def test_unblocking_on_the_page_lets_the_address_in_again(pbx):
     scanner = "127.0.0.8"
     _scan(pbx, scanner)
-    ban = wait_for(lambda: pbx.ban(scanner), limit=2)
-    assert ban is not None and wait_for(lambda: _no_answer(pbx, scanner), limit=2)
+    ban = wait_for(lambda: pbx.ban(scanner), timeout=2)
+    assert ban is not None and wait_for(lambda: _no_answer(pbx, scanner), timeout=2)
     client = pbx.app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token})
@@ -93,14 +101,14 @@ def test_unblocking_on_the_page_lets_the_address_in_again(pbx):
     client.post(f"/admin/bans/{ban.id}/lift", data={"csrf_token": csrf_token(page)})
 
     # The web process has no CAP_NET_ADMIN: the daemon follows the deleted row within a second.
-    assert wait_for(lambda: scanner not in pbx.blocked_in_kernel(), limit=3)
+    assert wait_for(lambda: scanner not in pbx.blocked_in_kernel(), timeout=3)
     assert pbx.sipp(scanner).register("205", pbx.passwords["205"]).ok
 
 
 def test_a_block_survives_a_daemon_restart_and_a_reboot(pbx):
     scanner = "127.0.0.9"
     _scan(pbx, scanner)
-    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), limit=2)
+    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=2)
 
     pbx.stop_daemon()
     pbx.start_daemon()

@@ -6,9 +6,17 @@ import pytest
 
 from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.extensions import Extension
-from tests.security.conftest import LIMITS, wait_for
+from tests.security.blocking_fixtures import LIMITS, blocking_pbx
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def pbx(tmp_path_factory):
+    """The appliance under attack, in its own network namespace (see ``blocking_pbx``)."""
+    with blocking_pbx(tmp_path_factory.mktemp("blocking")) as running:
+        yield running
 
 
 def _wrong_pins(pin, count):
@@ -24,7 +32,7 @@ def test_guessing_a_mailbox_pin_blocks_the_guessing_device(pbx):
     guessing = pbx.sipp(desk, timeout=30).call_and_type("204", pbx.passwords["204"], "*98", keys)
 
     assert guessing.ok, guessing
-    ban = wait_for(lambda: pbx.ban(desk, "204"), limit=2)
+    ban = wait_for(lambda: pbx.ban(desk, "204"), timeout=2)
     assert ban is not None and (ban.service, ban.reason) == ("voicemail", "password")
     # The guessing device can do nothing more from there (not even another call)...
     assert pbx.sipp(desk).call("204", pbx.passwords["204"], "*43", expect_status=401).ok
@@ -43,7 +51,7 @@ def test_the_right_pin_still_opens_the_mailbox_and_counts_nothing(pbx):
     call.start()
     try:
         # VoiceMailMain runs only once the dialplan accepted the PIN.
-        assert wait_for(lambda: "VoiceMailMain" in pbx.engine.cli("core show channels concise"), limit=15)
+        assert wait_for(lambda: "VoiceMailMain" in pbx.engine.cli("core show channels concise"), timeout=15)
     finally:
         call.join(30)
     assert results and results[0].ok, results
@@ -72,9 +80,9 @@ def test_guessing_the_ami_login_blocks_the_address(pbx):
     for attempt in range(LIMITS["BAN_PAIR_FAILURES"]):
         assert "Response: Error" in _ami_login(intruder, settings.ami_port, settings.ami_username, f"guess-{attempt}")
 
-    ban = wait_for(lambda: pbx.ban(intruder), limit=2)
+    ban = wait_for(lambda: pbx.ban(intruder), timeout=2)
     assert ban is not None and ban.service == "ami"
-    assert wait_for(lambda: intruder in pbx.blocked_in_kernel(), limit=2)
+    assert wait_for(lambda: intruder in pbx.blocked_in_kernel(), timeout=2)
     with pytest.raises(OSError):  # the connection is never even accepted
         _ami_login(intruder, settings.ami_port, settings.ami_username, "one-more", timeout=1.0)
     # The app's own AMI client, on allow-listed loopback, is untouched.

@@ -4,7 +4,7 @@ from click.testing import CliRunner
 
 from appliance import cli, db
 from appliance.models.users import AuditEntry, User
-from appliance.services import extensions, groups, users
+from appliance.services import Actor, extensions, groups, users
 
 
 @pytest.fixture
@@ -47,3 +47,15 @@ def test_seed_demo_prints_a_random_admin_password_once(run, tmp_path):
     assert extensions.find_extension("202").user.username == "joao"
     group = groups.list_ring_groups().get()
     assert (group.number, groups.member_numbers(group)) == ("600", ["201", "202", "203"])
+
+
+@pytest.mark.parametrize("minutes, window", [("0", False), ("30", True)])
+def test_phones_add_opens_the_zero_touch_window_the_settings_say(run, monkeypatch, minutes, window):
+    from appliance.models.extensions import Device
+
+    monkeypatch.setenv("CENTRALINA_PROV_BOOTSTRAP_MINUTES", minutes)
+    extensions.create(extensions.ExtensionInput("201", "Recepção"), Actor.system("test"))
+    result = run("phones", "add", "--mac", "80:5e:c0:12:34:56", "--vendor", "yealink", "--model", "T46U",
+                 "--extension", "201")
+    assert result.exit_code == 0, result.output
+    assert (Device.get(Device.mac == "805ec0123456").bootstrap_until is not None) == window

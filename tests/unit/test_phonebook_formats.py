@@ -1,8 +1,9 @@
 """Phonebook files (CSV, vCard 3.0 and 4.0) and phone number normalization, without a database."""
 import pytest
 
+from appliance.phone_numbers import display as display_number
+from appliance.phone_numbers import normalize as normalize_number
 from appliance.services import phonebook_formats as formats
-from appliance.services.phonebook import display_number, normalize_number
 from appliance.services.phonebook_formats import ContactInput, ImportRejected
 
 ANA = ContactInput("Ana Souza", "ACME; Ltda", "ana@example.com", "linha 1\nlinha 2",

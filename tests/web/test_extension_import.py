@@ -24,7 +24,7 @@ def test_a_range_overlapping_existing_numbers_creates_nothing(auth, client):
     client.post("/telephony/extensions/range", data={"first": "310", "last": "310", "csrf_token": token})
     response = client.post("/telephony/extensions/range", data={"first": "300", "last": "319", "csrf_token": token})
     assert response.status_code == 422
-    assert "Extension 310 already exists." in response.get_data(as_text=True)
+    assert "Number 310 is already in use (Ramal 310)." in response.get_data(as_text=True)
     assert Extension.select().count() == 1
 
 

@@ -34,7 +34,7 @@ def test_creating_an_extension_shows_its_strong_sip_password_once(auth, client):
         ("190", "Polícia", "190 is a public emergency or utility number."),
         ("202", 'Evil" <999>', "The name cannot contain quotes"),
         ("203", "x" * 65, "Field cannot be longer than 64 characters."),
-        ("201", "Again", "Extension 201 already exists."),
+        ("201", "Again", "Number 201 is already in use (Recepção)."),
     ],
 )
 def test_bad_extension_input_is_explained_and_changes_nothing(auth, client, number, name, message):

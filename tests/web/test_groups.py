@@ -33,7 +33,7 @@ def test_admin_creates_a_hunt_group_with_members_in_order(auth, client, staff):
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"number": "201"}, "Number 201 is already in use."),
+    ({"number": "201"}, "Number 201 is already in use ("),
     ({"members": "201 999"}, "No such extension: 999."),
     ({"members": "201 201"}, "An extension is listed twice."),
     ({"member_seconds": "1"}, "Use 3 to 300 seconds."),
@@ -52,7 +52,7 @@ def test_an_extension_cannot_take_a_ring_group_number(auth, client, staff):
     auth.login()
     response = client.post("/telephony/extensions/new", data={
         "number": "600", "name": "Clash", "csrf_token": auth.token("/telephony/extensions/new")})
-    assert response.status_code == 422 and "Number 600 is already in use." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Number 600 is already in use (Vendas)." in response.get_data(as_text=True)
 
 
 def test_admin_makes_a_pickup_group_and_edits_it(auth, client, staff):

@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from appliance import phone_numbers
 from appliance.models.contacts import Contact, ContactNumber
 from appliance.models.extensions import Extension
 from appliance.models.users import AuditEntry
@@ -173,7 +174,7 @@ def test_a_file_with_bad_rows_lists_each_in_portuguese_and_imports_nothing(auth,
     (b"BEGIN:VCARD\nVERSION:3.0\nFN:Sem fim\n", "x.vcf", "O arquivo não é um vCard válido"),
     (b"a,b\n1,2\n", "x.csv", "A primeira linha deve nomear as colunas"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "x.csv", "O arquivo não é um arquivo de texto"),
-    (b"name\n" + b"x" * (1024 * 1024), "big.csv", "O arquivo tem mais de 1024 KB."),
+    (b"name\n" + b"x" * (512 * 1024), "big.csv", "O arquivo tem mais de 512 KB."),
 ])
 def test_a_malformed_or_oversized_file_is_refused_in_portuguese(auth, client, ana, content, name, message):
     auth.login("ana", PASSWORD)
@@ -207,7 +208,7 @@ class FakeCalls:
         self.calls, self.fail = [], False
 
     def __call__(self, extension, number, actor):
-        number = click_to_call.clean_number(number)
+        number = phone_numbers.dialable(number)
         if self.fail:
             raise click_to_call.CallFailed("The phone system is not running: the call cannot be placed.")
         self.calls.append((extension.number, number, actor.username))
@@ -232,6 +233,16 @@ def test_click_to_call_says_the_phone_rings_first_or_why_it_cannot(auth, client,
                            headers={"HX-Request": "true"})
     assert "O sistema telefônico não está funcionando" in response.get_data(as_text=True)
     assert len(fake.calls) == 1
+
+
+def test_click_to_call_is_limited_per_person_in_the_shared_database(auth, client, ana):
+    auth.login("ana", PASSWORD)
+    token = auth.token("/panel/phonebook")
+    answers = [client.post("/panel/phonebook/call", data={"number": "202", "csrf_token": token},
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+               for _ in range(click_to_call.CALLS_PER_MINUTE + 1)]
+    assert all("não está funcionando" in answer for answer in answers[:-1])  # no engine in this test
+    assert "Chamadas demais em um minuto: aguarde" in answers[-1]
 
 
 def test_click_to_call_without_an_engine_is_a_clear_error(ana):

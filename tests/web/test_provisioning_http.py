@@ -42,7 +42,7 @@ def test_an_unknown_phone_gets_no_secret_and_waits_for_an_admin(prov):
 def test_an_assigned_phone_gets_its_secrets_once_from_where_it_was_seen(prov):
     get(prov, f"/prov/{MAC}.cfg")
     pending = PendingPhone.get(PendingPhone.mac == MAC)
-    device = phones.assign_pending(pending.id, "201", ADMIN)
+    device = phones.assign_pending(pending.id, "201", ADMIN, minutes=60)
 
     assert get(prov, f"/prov/{MAC}.cfg", address="10.0.0.99").status_code == 404  # another address
     first = get(prov, f"/prov/{MAC}.cfg")
@@ -54,8 +54,8 @@ def test_an_assigned_phone_gets_its_secrets_once_from_where_it_was_seen(prov):
 
 
 def test_the_token_url_serves_the_phone_and_only_that_phone(prov):
-    device, changed = phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "202"), ADMIN)
-    assert changed and not phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "202"), ADMIN)[1]
+    device, changed = phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "202"), ADMIN, minutes=60)
+    assert changed and not phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "202"), ADMIN, minutes=60)[1]
     token = device.prov_token
 
     served = get(prov, f"/prov/{token}/{MAC}.cfg")
@@ -68,7 +68,7 @@ def test_the_token_url_serves_the_phone_and_only_that_phone(prov):
 
 
 def test_the_directory_lists_the_company(prov):
-    device, _ = phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "201"), ADMIN)
+    device, _ = phones.save_phone(phones.PhoneInput(MAC, "yealink", "T46U", "201"), ADMIN, minutes=60)
     directory = get(prov, f"/prov/{device.prov_token}/directory.xml")
     assert directory.status_code == 200
     assert b"Vendas" in directory.data and b"202" in directory.data

@@ -28,7 +28,8 @@ def test_a_phone_fetches_its_file_over_https(tmp_path):
     conf = settings.load(environ=env, config_dir=tmp_path / "etc")
     migrations.upgrade(db.init(conf["DATABASE_URL"]))
     extensions.create(extensions.ExtensionInput("201", "Recepção"), Actor.system("test"))
-    device, _ = phones.save_phone(phones.PhoneInput("805ec0000002", "yealink", "T46U", "201"), Actor.system("test"))
+    device, _ = phones.save_phone(phones.PhoneInput("805ec0000002", "yealink", "T46U", "201"), Actor.system("test"),
+                                  minutes=60)
     db.close()
 
     command = _commands(conf)["provisioning"]

@@ -63,7 +63,7 @@ def mail_settings():
             flash(gettext("E-mail settings saved."), "success")
             return redirect(url_for("admin.mail_settings"))
     form.password.data = ""
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return _page(form, MailTestForm(formdata=None), status)
 
 

@@ -70,7 +70,7 @@ def user_create():
         else:
             flash(gettext("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("admin/users/new.html", form=form), status
 
 
@@ -97,7 +97,7 @@ def user_edit(user_id):
         else:
             flash(gettext("Changes saved."), "success")
             return redirect(url_for("admin.user_edit", user_id=user_id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("admin/users/edit.html", form=form, user=user, role_labels=ROLE_LABELS), status
 
 

@@ -1,5 +1,5 @@
 """Log in, log out, and the language switcher of the login page."""
-import time
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -9,11 +9,11 @@ from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from appliance.services import users
+from appliance.services import logins, users
 from appliance.settings import LANGUAGES
 from web.forms import Form
 from web.navigation import home_endpoint
-from web.plugins import LoginUser, end_session, limiter
+from web.plugins import LoginUser, end_session, translate_error
 
 bp = Blueprint("auth", __name__)
 
@@ -35,38 +35,28 @@ def _safe_next(target):
     return target
 
 
-def _failed_login(response):
-    # Only failed attempts count against the limits: a login that succeeds redirects.
-    return response.status_code != 302
-
-
-def _account_key():
-    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed_login,
-)
 def login():
-    """Show the login form and log the user in."""
+    """Show the login form and log the user in, unless this address must wait after failures."""
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            session.clear()  # a fresh session id on login (no fixation)
-            login_user(LoginUser(user))
+        try:
+            attempt = logins.log_in(form.username.data, form.password.data, request.remote_addr or "",
+                                    request.user_agent.string, current_app.config)
+        except logins.Throttled as throttled:
+            form.form_errors.append(translate_error(throttled))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(throttled.retry_after)}
+        if attempt.user is not None:
+            session.clear()  # a fresh cookie on login (no fixation); the server-side session is new too
+            login_user(LoginUser(attempt.user, attempt.token))
             session.permanent = True
-            session["started"] = session["last_seen"] = time.time()
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
+            session["language"] = attempt.user.language  # the login page speaks it after a logout or expiry
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(attempt.user)))
         form.form_errors.append(gettext("Wrong user name or password."))
-        return render_template("auth/login.html", form=form), 401
+        headers = {"Retry-After": str(math.ceil(attempt.wait))} if attempt.wait else {}
+        return render_template("auth/login.html", form=form), 401, headers
     return render_template("auth/login.html", form=form)
 
 

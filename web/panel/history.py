@@ -1,5 +1,4 @@
 """Call history: the calls the panel's extension placed, received and missed; filters, pages, CSV."""
-import csv
 import datetime
 import io
 
@@ -8,6 +7,7 @@ from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from appliance import csvsafe, phone_numbers
 from appliance.services import call_history
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
@@ -42,7 +42,7 @@ def _filter_from_request():
         until=_date(args.get("until", "")),
         direction=direction if direction in call_history.DIRECTIONS else "",
         status=status if status in STATUS_FILTERS else "",
-        number=call_history.clean_number(args.get("number", "")),
+        number=phone_numbers.search_fragment(args.get("number", "")),
     )
 
 
@@ -99,7 +99,7 @@ def history_csv():
 
     def rows():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csvsafe.writer(buffer)  # a caller-chosen name never runs as a formula
         buffer.write("\ufeff")
         writer.writerow(header)
         for call in call_history.iter_calls(extension.number, history_filter, time_zone):
@@ -107,8 +107,8 @@ def history_csv():
                 format_datetime(call.calldate, "yyyy-MM-dd HH:mm:ss"),
                 str(DIRECTION_LABELS[call.direction]),
                 str(STATUS_LABELS[call.status]),
-                _cell(call.other_number),
-                _cell(call.other_name),
+                call.other_number,
+                call.other_name,
                 call.talk_seconds,
                 call.total_seconds,
             ])
@@ -122,7 +122,3 @@ def history_csv():
     return Response(stream_with_context(rows()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-
-def _cell(value):
-    """Keep a spreadsheet from running a caller-chosen name as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not value[1:].isdigit() else value

@@ -1,10 +1,11 @@
 """The phonebook tab: personal and shared contacts, the company directory, files, click-to-call."""
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, TextAreaField
 
+from appliance import phone_numbers
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.services import click_to_call, phonebook
 from web.access import current_actor
@@ -12,7 +13,7 @@ from web.forms import Form, apply_errors, choices
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
 from web.panel.settings import PRESENCE_LABELS
-from web.plugins import is_htmx, limiter, translate_error
+from web.plugins import is_htmx, translate_error
 
 NUMBER_LABELS = {"mobile": _l("Mobile"), "work": _l("Work"), "home": _l("Home"), "other": _l("Other")}
 EXPORTS = {"csv": ("text/csv", "csv"), "vcf": ("text/vcard", "vcf"), "vcf4": ("text/vcard", "vcf")}
@@ -46,7 +47,11 @@ class ContactForm(Form):
         self.name.data, self.company.data, self.email.data, self.notes.data = (
             data.name, data.company, data.email, data.notes)
         for (kind, number), (label, value) in zip(self.phones(), data.numbers, strict=False):
-            kind.data, number.data = label, phonebook.display_number(value)
+            kind.data, number.data = label, phone_numbers.display(value)
+
+
+def _limits():
+    return phonebook.Limits.from_settings(current_app.config)
 
 
 def _is_admin():
@@ -63,7 +68,7 @@ def _shared_requested():
 @bp.app_template_global()
 def phone_display(number):
     """Return a stored phone number formatted for people."""
-    return phonebook.display_number(number)
+    return phone_numbers.display(number)
 
 
 def _page(extension, status=200, **context):
@@ -94,7 +99,7 @@ def phonebook_new():
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            contact = phonebook.create(extension, form.to_input(), current_actor(), shared=shared)
+            contact = phonebook.create(extension, form.to_input(), current_actor(), shared=shared, limits=_limits())
         except ValidationError as error:
             apply_errors(form, error)
         except PermissionDenied:
@@ -102,7 +107,7 @@ def phonebook_new():
         else:
             flash(gettext("Contact %(name)s added.", name=contact.name), "success")
             return redirect(panel_url("panel.phonebook", extension))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return _edit_page(extension, form, shared=shared, status=status)
 
 
@@ -134,7 +139,7 @@ def phonebook_edit(contact_id):
             return redirect(panel_url("panel.phonebook", extension))
     elif request.method == "GET":
         form.fill(phonebook.as_input(contact))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return _edit_page(extension, form, contact, shared=contact.owner_id is None, status=status)
 
 
@@ -160,9 +165,11 @@ def phonebook_delete(contact_id):
 def phonebook_import():
     """Add the contacts of an uploaded CSV or vCard file; all or none, each wrong row explained."""
     extension, shared = panel_extension(), _shared_requested()
-    upload = request.files.get("file")
+    upload, limits = request.files.get("file"), _limits()
+    # One byte past the limit is enough to refuse the file: the rest is never read.
+    data = upload.read(limits.max_file_bytes + 1) if upload else b""
     try:
-        count = phonebook.import_file(extension, upload.read() if upload else b"", current_actor(), shared=shared)
+        count = phonebook.import_file(extension, data, current_actor(), shared=shared, limits=limits)
     except phonebook.ImportRejected as error:
         return _page(extension, status=422, import_error=error)
     except PermissionDenied:
@@ -186,7 +193,6 @@ def phonebook_export(kind):
 
 @bp.route("/phonebook/call", methods=["POST"])
 @login_required
-@limiter.limit("20 per minute", key_func=lambda: f"click-to-call:{current_user.id}")
 def phonebook_call():
     """Ring this extension's phones, then call the number; htmx gets a status line, a plain form a flash."""
     extension = panel_extension()

@@ -62,5 +62,5 @@ def settings():
         else:
             flash(gettext("Saved: your next call follows these settings."), "success")
             return redirect(panel_url("panel.settings", extension))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_panel("panel/settings.html", extension, status, form=form)

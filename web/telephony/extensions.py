@@ -12,7 +12,7 @@ from appliance.settings import LANGUAGES
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors, choices
 from web.live import live_state, sip_server
-from web.plugins import is_htmx, translate_error
+from web.plugins import is_htmx, translate, translate_error
 from web.telephony import bp
 
 
@@ -83,7 +83,7 @@ def extension_create():
         else:
             flash(gettext("Extension %(number)s created.", number=extension.number), "success")
             return _detail(extension, new_password=device.sip_password)
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("telephony/extensions/new.html", form=form), status
 
 
@@ -135,11 +135,14 @@ def extension_delete(extension_id):
     """Delete an extension and its devices."""
     number = extensions.get_extension(extension_id).number
     try:
-        extensions.delete(extension_id, current_actor())
+        rerouted = extensions.delete(extension_id, current_actor())
     except ApplyError as error:
         _apply_failed(error)
     else:
         flash(gettext("Extension %(number)s deleted.", number=number), "success")
+        if rerouted:
+            names = ", ".join(translate(*referrer.label()) for referrer in rerouted)
+            flash(gettext("These sent calls to it and now hang up: %(names)s.", names=names), "warning")
     return redirect(url_for("telephony.extensions_list"))
 
 

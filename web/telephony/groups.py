@@ -11,6 +11,7 @@ from appliance.asterisk.apply import ApplyError
 from appliance.errors import ValidationError
 from appliance.services import groups
 from web.access import current_actor, role_required
+from web.destinations import DestinationField
 from web.forms import Form, apply_errors, choices
 from web.plugins import translate_error
 from web.telephony import bp
@@ -33,7 +34,7 @@ class RingGroupForm(Form):
     member_seconds = IntegerField(_l("One by one: seconds per step"), default=15)
     members = TextAreaField(_l("Members: extension numbers in order, separated by spaces or lines"),
                             validators=[Length(max=1000)])
-    destination = SelectField(_l("When nobody answers"))
+    destination = DestinationField(_l("When nobody answers"))
 
 
 class PickupGroupForm(Form):
@@ -46,14 +47,6 @@ class PickupGroupForm(Form):
 
 def _numbers(text):
     return [n for n in _NUMBERS.split(text or "") if n]
-
-
-def _destinations(form):
-    labels = {"hangup": lambda _: gettext("Hang up"),
-              "extension": lambda label: gettext("Extension %(label)s", label=label),
-              "voicemail": lambda label: gettext("Voicemail of %(label)s", label=label),
-              "group": lambda label: gettext("Ring group %(label)s", label=label)}
-    form.destination.choices = [(value, labels[kind](label)) for value, kind, label in groups.ring_group_destinations()]
 
 
 @bp.route("/groups")
@@ -89,12 +82,11 @@ def ring_group_edit(group_id=None):
     """Create or edit a ring group."""
     group = groups.get_ring_group(group_id) if group_id else None
     form = RingGroupForm(obj=group, members=" ".join(groups.member_numbers(group)) if group else "")
-    _destinations(form)
     if form.validate_on_submit():
         done = _save_ring_group(form, group_id)
         if done is not None:
             return done
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("telephony/groups/ring_form.html", form=form, group=group), status
 
 
@@ -118,7 +110,7 @@ def ring_group_delete(group_id):
 @role_required("admin")
 def pickup_group_edit(group_id=None):
     """Create or edit a pickup group."""
-    group = next((g for g in groups.list_pickup_groups() if g.id == group_id), None) if group_id else None
+    group = groups.get_pickup_group(group_id) if group_id else None
     form = PickupGroupForm(obj=group, members=" ".join(groups.pickup_members(group)) if group else "")
     if form.validate_on_submit():
         try:
@@ -128,7 +120,7 @@ def pickup_group_edit(group_id=None):
         else:
             flash(gettext("Pickup group %(name)s saved.", name=form.name.data.strip()), "success")
             return redirect(url_for("telephony.groups_list"))
-    status = 422 if form.errors or form.form_errors else 200
+    status = form.status
     return render_template("telephony/groups/pickup_form.html", form=form, group=group), status
 
 

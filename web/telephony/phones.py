@@ -1,5 +1,5 @@
 """Admin pages for desk phones: health, pending phones to assign, adding by MAC, re-provisioning."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.apply import ApplyError
 from appliance.errors import DomainError, ValidationError
+from appliance.models.users import utcnow
 from appliance.services import phones
 from provisioning import vendors
 from web.access import current_actor, role_required
@@ -31,12 +32,20 @@ class PhoneForm(Form):
                                                                        key=lambda v: v.label))
 
 
+def _minutes():
+    """The zero-touch window every assignment opens (PROV_BOOTSTRAP_MINUTES; 0: zero-touch is off)."""
+    return current_app.config["PROV_BOOTSTRAP_MINUTES"]
+
+
 def _page(form, status=200):
     contacts = live_state().contacts_by_endpoint()
     labels = {name: vendor.label for name, vendor in vendors.load_all().items()}
-    return render_template("telephony/phones/list.html", phones=list(phones.list_phones()),
-                           pending=list(phones.list_pending()), form=form, contacts=contacts,
-                           vendor_labels=labels), status
+    devices = list(phones.list_phones())
+    urls = {device.id: phones.provisioning_url(device, current_app.config, request.host.rsplit(":", 1)[0])
+            for device in devices}
+    return render_template("telephony/phones/list.html", phones=devices, pending=list(phones.list_pending()),
+                           form=form, contacts=contacts, vendor_labels=labels, urls=urls,
+                           zero_touch=_minutes() > 0, now=utcnow()), status
 
 
 @bp.route("/phones", methods=["GET", "POST"])
@@ -48,18 +57,22 @@ def phones_list():
         data = phones.PhoneInput(form.mac.data, form.vendor.data, form.model.data.strip(),
                                  form.extension_number.data.strip())
         try:
-            device, changed = phones.save_phone(data, current_actor())
+            device, changed = phones.save_phone(data, current_actor(), minutes=_minutes())
         except ValidationError as error:
             apply_errors(form, error)
         except ApplyError as error:
             flash(translate_error(error), "error")
             return redirect(url_for("telephony.phones_list"))
         else:
-            if changed:
+            if changed and _minutes() > 0:
                 flash(gettext("Phone %(mac)s is on extension %(number)s; it may fetch its configuration now.",
                               mac=device.mac, number=device.extension.number), "success")
+            elif changed:
+                flash(gettext("Phone %(mac)s is on extension %(number)s. Zero-touch is off: enter its "
+                              "provisioning URL, shown below, in the phone.",
+                              mac=device.mac, number=device.extension.number), "success")
             return redirect(url_for("telephony.phones_list"))
-    return _page(form, 422 if form.errors or form.form_errors else 200)
+    return _page(form, form.status)
 
 
 @bp.route("/phones/pending/<int:pending_id>/assign", methods=["POST"])
@@ -67,7 +80,8 @@ def phones_list():
 def phone_assign(pending_id):
     """Attach a phone that asked for its configuration to an extension (zero-touch)."""
     try:
-        device = phones.assign_pending(pending_id, request.form.get("extension_number", "").strip(), current_actor())
+        device = phones.assign_pending(pending_id, request.form.get("extension_number", "").strip(), current_actor(),
+                                       minutes=_minutes(), address=request.form.get("address") or None)
     except ValidationError as error:
         flash(" ".join(translate(message, params) for message, params in error.fields.values()), "error")
     except DomainError as error:
@@ -75,6 +89,22 @@ def phone_assign(pending_id):
     else:
         flash(gettext("Phone %(mac)s is on extension %(number)s; it gets its configuration at its next request.",
                       mac=device.mac, number=device.extension.number), "success")
+    return redirect(url_for("telephony.phones_list"))
+
+
+@bp.route("/phones/<int:device_id>/allow", methods=["POST"])
+@role_required("admin")
+def phone_allow(device_id):
+    """Let a phone fetch its secrets once more from the address it was refused at (reset or moved phone)."""
+    try:
+        device = phones.allow_address(device_id, request.form.get("address", ""), current_actor(), minutes=_minutes())
+    except ValidationError as error:
+        flash(" ".join(translate(message, params) for message, params in error.fields.values()), "error")
+    except DomainError as error:
+        flash(translate_error(error), "error")
+    else:
+        flash(gettext("Phone %(mac)s may fetch its configuration from %(address)s in the next %(minutes)d minutes.",
+                      mac=device.mac, address=device.bootstrap_address, minutes=_minutes()), "success")
     return redirect(url_for("telephony.phones_list"))
 
 

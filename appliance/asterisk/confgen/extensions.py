@@ -9,21 +9,18 @@ the feature codes below). So a new extension or device, and every toggle, is
 live on the next call without a dialplan reload; this file changes only for
 ring groups, feature codes and the hints of multi-device extensions.
 """
+from appliance.asterisk.names import (
+    ASTDB_FAMILY,
+    CALLS_GROUP,
+    HINTS_CONTEXT,
+    INTERNAL_CONTEXT,
+    RING_DEVICES_CONTEXT,
+    VOICEMAIL_CONTEXT,
+)
+
 from .asterisk import HEADER
 from .features import FeatureCodes
 
-INTERNAL_CONTEXT = "internal"
-#: Rings an extension's own devices only: click-to-call's first leg, ring group members.
-RING_DEVICES_CONTEXT = "cn-ring-devices"
-#: Where phones SUBSCRIBE for BLF (the endpoints' subscribe_context).
-HINTS_CONTEXT = "cn-hints"
-#: Mailboxes of app_voicemail live in this voicemail context.
-VOICEMAIL_CONTEXT = "default"
-#: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
-ASTDB_FAMILY = "CN"
-#: Channel group holding every channel of an extension's devices (endpoint set_var
-#: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
-CALLS_GROUP = "cn-calls"
 #: The calling device's extension number, in dialplan.
 CALLER = "${GROUP(" + CALLS_GROUP + ")}"
 #: Forwards followed by one call before it is refused: a forward loop ends here.
@@ -116,15 +113,6 @@ def _member_dial(members):
     return "&".join(f"Local/{number}@cn-group-member" for number in members)
 
 
-def _destination(destination):
-    kind, _, target = destination.partition(":")
-    if kind == "voicemail":
-        return f"VoiceMail({target}@{VOICEMAIL_CONTEXT},u)"
-    if kind in ("extension", "group"):
-        return f"Goto({INTERNAL_CONTEXT},{target},1)"
-    return "Hangup()"
-
-
 def _ring_group(group):
     lines = [f"; ring group {group.name}: {group.strategy}",
              f"exten => {group.number},1,Set(_PICKUPMARK={group.number})"]
@@ -140,7 +128,7 @@ def _ring_group(group):
         for step in steps:
             lines += [f" same => n,Dial({_member_dial(step)},{group.member_seconds})",
                       ' same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)']
-    lines += [f" same => n,{_destination(group.destination)}", " same => n(done),Hangup()"]
+    lines += [f" same => n,{group.destination.dialplan()}", " same => n(done),Hangup()"]
     return lines
 
 
@@ -194,6 +182,27 @@ def _voicemail_login(code, own):
     ]
 
 
+#: Longest number a feature code takes after its prefix (E.164 is at most 15 digits and a +).
+MAX_TARGET_DIGITS = 20
+
+
+def _refuse_unless_number(variable, allow_plus):
+    """Return dialplan lines that hang up unless ``${variable}`` is 1-20 digits (and an optional leading +).
+
+    A dialled string reaches AstDB, ``Pickup()`` and a ``UserEvent`` whose fields are split at commas:
+    anything but digits there could add fields (another extension's toggle) or pickup targets. The
+    value is never put inside an expression (a quote in it would change the expression): only the
+    lengths of the raw and the filtered strings are compared.
+    """
+    raw = f"${{{variable}}}"
+    digits = f"${{FILTER(0123456789,{raw})}}" if not allow_plus else \
+        f"${{FILTER(+0123456789,${{{variable}:0:1}})}}${{FILTER(0123456789,${{{variable}:1}})}}"
+    return [
+        f" same => n,GotoIf($[${{LEN({raw})}} > {MAX_TARGET_DIGITS} | ${{LEN({digits})}} != ${{LEN({raw})}}]"
+        "?refused,1)",
+    ]
+
+
 def _feature_codes(codes):
     fam = ASTDB_FAMILY + "/" + CALLER
 
@@ -225,10 +234,11 @@ def _feature_codes(codes):
     for name, key in (("forward_always", "fwd_always"), ("forward_busy", "fwd_busy"),
                       ("forward_no_answer", "fwd_noanswer")):
         code = getattr(codes, name)
-        # The target follows the code (*72201): digits only, checked by the pattern.
+        # The target follows the code (*72201, *72+5511...): digits and a leading +, checked below.
         lines += [
-            f"exten => _{code}X.,1,Answer()",
-            f" same => n,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+            f"exten => _{code}.,1,Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+            *_refuse_unless_number("CN_TARGET", allow_plus=True),
+            " same => n,Answer()",
             f" same => n,Set(DB({fam}/{key})=${{CN_TARGET}})",
             f" same => n,UserEvent(CentralinaToggle,Extension: {CALLER},Key: {key},Value: ${{CN_TARGET}})",
             " same => n,Playback(call-fwd-unconditional&activated)" if key == "fwd_always"
@@ -237,12 +247,15 @@ def _feature_codes(codes):
         ]
         lines += toggle(getattr(codes, name + "_off"), key, "", "de-activated")
     lines += [
+        "; A feature code followed by something that is not a number: 484 Address Incomplete.",
+        "exten => refused,1,Hangup(28)",
         "; Group pickup: any call ringing in one of my pickup groups (endpoint named_pickup_group).",
         f"exten => {codes.pickup},1,Pickup()",
         " same => n,Hangup()",
         "; A direct call rings from [internal] (Dial keeps its exten@context on the ringing channel);",
         "; a ring group's, from cn-ring-devices, which marks it.",
         f"exten => _{codes.directed_pickup}X.,1,Set(CN_TARGET=${{EXTEN:{len(codes.directed_pickup)}}})",
+        *_refuse_unless_number("CN_TARGET", allow_plus=False),
         f" same => n,Pickup(${{CN_TARGET}}@{INTERNAL_CONTEXT}&${{CN_TARGET}}@PICKUPMARK)",
         " same => n,Hangup()",
     ]

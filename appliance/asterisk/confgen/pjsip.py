@@ -6,8 +6,9 @@ among thousands is live on its next request with no reload
 (docs/decisions/002-endpoint-storage.md). This module renders the static
 files and, separately, the rows; realtime.sync_rows() writes the rows.
 """
+from appliance.asterisk.names import CALLS_GROUP, HINTS_CONTEXT, VOICEMAIL_CONTEXT
+
 from .asterisk import HEADER
-from .extensions import CALLS_GROUP, HINTS_CONTEXT, VOICEMAIL_CONTEXT
 from .types import ExtensionRow
 
 #: Database name shared by extconfig.conf and res_config_sqlite3.conf.

@@ -3,6 +3,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from appliance.destinations import HANGUP, Destination
+from appliance.destinations import parse as parse_destination
+
 # Names become sorcery object ids, dialplan tokens and realtime keys: keep them
 # to characters that mean nothing to Asterisk's config parser or dialplan
 # (';' starts a comment, ',' and '&' split Dial() arguments, '_' starts a pattern).
@@ -96,8 +99,8 @@ class RingGroupRow:
     strategy: str = "ringall"
     ring_seconds: int = 20
     member_seconds: int = 15
-    #: "hangup", "extension:NNN", "voicemail:NNN" or "group:NNN".
-    destination: str = "hangup"
+    #: Where unanswered calls go: a Destination (its stored text is accepted and parsed).
+    destination: Destination = HANGUP
 
     def __post_init__(self):
         if not _EXTENSION.fullmatch(self.number):
@@ -108,10 +111,8 @@ class RingGroupRow:
             raise ValueError(f"unknown strategy {self.strategy!r}")
         if not all(_EXTENSION.fullmatch(member) for member in self.members):
             raise ValueError(f"members must be extension numbers: {self.members!r}")
-        kind, _, target = self.destination.partition(":")
-        if not (self.destination == "hangup"
-                or (kind in ("extension", "voicemail", "group") and _EXTENSION.fullmatch(target))):
-            raise ValueError(f"invalid destination {self.destination!r}")
+        if not isinstance(self.destination, Destination):
+            object.__setattr__(self, "destination", parse_destination(self.destination))
 
 
 def valid_dial_target(number):

@@ -1,0 +1,19 @@
+"""Names the compiled dialplan and the app share: contexts, AstDB families, channel groups.
+
+Kept apart from the compiler so that services, destinations and the engine adapter can name
+them without importing the renderers.
+"""
+
+#: Every call a device makes starts here.
+INTERNAL_CONTEXT = "internal"
+#: Rings an extension's own devices only: click-to-call's first leg, ring group members.
+RING_DEVICES_CONTEXT = "cn-ring-devices"
+#: Where phones SUBSCRIBE for BLF (the endpoints' subscribe_context).
+HINTS_CONTEXT = "cn-hints"
+#: Mailboxes of app_voicemail live in this voicemail context.
+VOICEMAIL_CONTEXT = "default"
+#: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
+ASTDB_FAMILY = "CN"
+#: Channel group holding every channel of an extension's devices (endpoint set_var
+#: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
+CALLS_GROUP = "cn-calls"

@@ -1,0 +1,73 @@
+"""Phone numbers as people type them, as the PBX stores them and as it dials them: one home.
+
+Stored numbers are E.164 (``+5511912345678``) for public numbers, read with Google's
+libphonenumber data (``phonenumbers``, Brazil by default), and as typed for extensions,
+short numbers (190) and ``*``/``#`` codes. Outbound routes turn E.164 back into what each
+trunk wants.
+"""
+import re
+
+import phonenumbers
+
+from appliance.errors import ValidationError
+from appliance.i18n import N_
+
+DEFAULT_REGION = "BR"
+#: Separators people type inside numbers: "(11) 91234-5678", "11.3333.4444", "+1 650/253 0000".
+SEPARATORS = re.compile(r"[\s().\-/]")
+#: What a phone can dial: digits, * and #, after an optional +.
+DIALABLE = re.compile(r"\+?[0-9*#]{1,32}")
+_CODE = re.compile(r"[0-9*#]{1,32}")
+_SHORT = re.compile(r"[0-9]{1,8}")
+_SEARCH_CHARS = frozenset("0123456789+*#")
+
+
+def strip_separators(raw):
+    """Return ``raw`` without the separators people type between digits."""
+    return SEPARATORS.sub("", raw or "")
+
+
+def normalize(raw):
+    """Return ``raw`` as stored: E.164 for public numbers, as typed for internal numbers and * / # codes.
+
+    Return None when it is not a phone number.
+    """
+    cleaned = strip_separators(raw)
+    if not cleaned:
+        return None
+    if ("*" in cleaned or "#" in cleaned) and _CODE.fullmatch(cleaned):
+        return cleaned
+    try:
+        parsed = phonenumbers.parse(cleaned, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # Extensions, emergency numbers (190) and local numbers without an area code are dialled as typed.
+    return cleaned if _SHORT.fullmatch(cleaned) else None
+
+
+def display(number):
+    """Return a stored number as people read it: national format at home, international abroad."""
+    if not number.startswith("+"):
+        return number
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    if phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def dialable(raw, field="number"):
+    """Return ``raw`` ready to dial (separators gone); raise ValidationError on ``field`` when it cannot be."""
+    cleaned = strip_separators(raw)
+    if not DIALABLE.fullmatch(cleaned):
+        raise ValidationError.one(field, N_("Dial digits, * and # only, optionally after a +, at most 32."))
+    return cleaned
+
+
+def search_fragment(raw):
+    """Return the part of ``raw`` a number search can use: digits, +, * and #, at most 32."""
+    return "".join(ch for ch in (raw or "") if ch in _SEARCH_CHARS)[:32]

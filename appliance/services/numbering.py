@@ -1,0 +1,125 @@
+"""One numbering plan: every number dialled inside the PBX has at most one owner.
+
+Extensions, their devices' SIP user names, ring groups and the feature codes (with the
+numbers typed after them) share one space; later queues, IVRs, rooms and DIDs join it by
+adding a source to ``_SOURCES``. Every service that gives out a number asks ``claim``, so
+a clash is refused the same way, with the same message, wherever it happens.
+"""
+import re
+from dataclasses import dataclass
+
+from appliance.i18n import N_
+from appliance.models.extensions import Device, Extension, RingGroup
+from appliance.services import engine_sync
+
+#: Internal numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
+NUMBER_RE = re.compile(r"[1-9][0-9]{1,7}")
+#: Brazilian public emergency and utility numbers (Anatel) plus 112/911: a phone dialling them
+#: must reach the outside, never an internal number.
+RESERVED_NUMBERS = frozenset({"100", "112", "128", "136", "153", "180", "181", "188", "190", "191", "192", "193",
+                              "194", "197", "198", "199", "911"})
+#: Feature codes a number follows (``*72`` + target): every number they start is theirs.
+PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup")
+
+
+@dataclass(frozen=True)
+class NumberOwner:
+    """What holds a number: its kind ("extension", "device", "ring_group", "feature_code"), row id and name."""
+
+    kind: str
+    id: int | None
+    name: str
+
+
+#: SQLite caps the variables of one statement: bulk look-ups go in chunks.
+_CHUNK = 500
+
+
+def _chunks(numbers):
+    numbers = list(numbers)
+    for start in range(0, len(numbers), _CHUNK):
+        yield numbers[start:start + _CHUNK]
+
+
+def _extensions(numbers):
+    found = {}
+    for chunk in _chunks(numbers):
+        for row in Extension.select(Extension.id, Extension.number, Extension.name).where(
+                Extension.number.in_(chunk)):
+            found[row.number] = NumberOwner("extension", row.id, row.name)
+    return found
+
+
+def _devices(numbers):
+    found = {}
+    for chunk in _chunks(numbers):
+        query = (Device.select(Device.sip_username, Extension.id, Extension.name).join(Extension)
+                 .where(Device.sip_username.in_(chunk)))
+        for row in query:
+            found[row.sip_username] = NumberOwner("extension", row.extension.id, row.extension.name)
+    return found
+
+
+def _ring_groups(numbers):
+    found = {}
+    for chunk in _chunks(numbers):
+        for row in RingGroup.select(RingGroup.id, RingGroup.number, RingGroup.name).where(
+                RingGroup.number.in_(chunk)):
+            found[row.number] = NumberOwner("ring_group", row.id, row.name)
+    return found
+
+
+def _feature_codes(numbers):
+    found = {}
+    codes = engine_sync.feature_codes().items()
+    for number in numbers:
+        for name, code in codes:
+            if number == code or (name in PREFIX_FEATURES and number.startswith(code)):
+                found[number] = NumberOwner("feature_code", None, code)
+                break
+    return found
+
+
+#: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
+_SOURCES = (_feature_codes, _extensions, _devices, _ring_groups)
+
+
+def owners(numbers):
+    """Return ``{number: NumberOwner}`` for those of ``numbers`` that are taken."""
+    found = {}
+    for source in _SOURCES:
+        for number, owner in source([n for n in numbers if n not in found]).items():
+            found.setdefault(number, owner)
+    return found
+
+
+def number_owner(number):
+    """Return the NumberOwner of ``number``, or None when it is free."""
+    return owners([number]).get(number)
+
+
+def clean_internal_number(number, errors, field="number"):
+    """Return ``number`` stripped; record in ``errors[field]`` why it cannot be an internal number."""
+    number = (number or "").strip()
+    if not NUMBER_RE.fullmatch(number):
+        errors[field] = (N_("Use 2 to 8 digits, not starting with 0."), {})
+    elif number in RESERVED_NUMBERS:
+        errors[field] = (N_("%(number)s is a public emergency or utility number."), {"number": number})
+    return number
+
+
+def claim(number, errors, field="number", mine=None):
+    """Record in ``errors[field]`` that ``number`` is taken, unless it is free or held by ``mine`` (kind, id).
+
+    Call it inside the transaction that writes the number, so two requests cannot both take it.
+    """
+    if field in errors:
+        return
+    owner = number_owner(number)
+    if owner is not None and (owner.kind, owner.id) != mine:
+        errors[field] = clash(number, owner)
+
+
+def clash(number, owner):
+    """Return the ``(message, params)`` saying that ``owner`` holds ``number``: one wording everywhere."""
+    return N_("Number %(number)s is already in use (%(owner)s)."), {"number": number, "owner": owner.name}
