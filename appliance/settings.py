@@ -79,6 +79,26 @@ DEFAULTS = {
     "PROV_BAN_FAILURES": 20,
     "PROV_BAN_WINDOW": 300,
     "PROV_BAN_SECONDS": 1800,
+    # Blocking attackers (docs/decisions/009): failed SIP logins, voicemail PINs and AMI logins are
+    # counted per (address, user name) within BAN_WINDOW seconds. Networks never blocked (CIDRs: the
+    # LAN's phones, the admin's network); loopback must stay, the engine's own AMI client uses it.
+    "BAN_ALLOW": ["127.0.0.1/32", "::1/128"],
+    # Failures in the window before that user name is refused from that address (Asterisk's ACL).
+    "BAN_PAIR_FAILURES": 10,
+    # Different user names failing from one address in the window before the whole address is
+    # blocked in the kernel (a scanner); fewer stay per-user blocks (an office NAT keeps working).
+    "BAN_SCAN_USERNAMES": 10,
+    "BAN_WINDOW": 600,
+    # Failed requests from one address within BAN_FLOOD_SECONDS that block it whole (a brute force
+    # hammering on after its per-user block); a phone retrying stays far below.
+    "BAN_FLOOD_FAILURES": 100,
+    "BAN_FLOOD_SECONDS": 10,
+    # How long a block lasts, in seconds.
+    "BAN_SECONDS": 3600,
+    # The nft command (a prefix such as "ip netns exec test nft" works too) and the table it owns
+    # (family inet); the daemon needs CAP_NET_ADMIN, without it bans are shown as not enforced.
+    "BAN_NFT": "nft",
+    "BAN_NFT_TABLE": "centralina",
     # Time server the phones use.
     "NTP_SERVER": "pool.ntp.org",
     # Firmware per "vendor:model" (e.g. {"yealink:T46U": "http://.../T46U-108.86.0.20.rom"}); absent: left alone.

@@ -63,9 +63,11 @@ class Watcher:
     """Keep ``VAR_DIR/live/engine.json`` in step with Asterisk: on events, and at a steady beat."""
 
     def __init__(self, engine, var_dir, on_event=None, on_connect=None):
+        """``on_event``: a function, or several, each given every AMI event (a failing one stops no other)."""
         self.engine = engine
         self.var_dir = var_dir
-        self._on_event_hook = on_event
+        self._on_event_hooks = tuple(on_event) if isinstance(on_event, (list, tuple)) else \
+            (on_event,) if on_event is not None else ()
         self._on_connect_hook = on_connect
         self.ami_settings = AmiSettings.for_engine(engine.settings)
         self._dirty = threading.Event()
@@ -97,8 +99,8 @@ class Watcher:
     def _on_event(self, event):
         if event.get("Event") in STATE_EVENTS:
             self._dirty.set()
-        if self._on_event_hook is not None:
-            self._hook(self._on_event_hook, event)
+        for hook in self._on_event_hooks:
+            self._hook(hook, event)
 
     @staticmethod
     def _hook(function, *args):

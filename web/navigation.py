@@ -16,6 +16,7 @@ MENU = [
     ("admin.mail_settings", _l("E-mail"), ("admin",)),
     ("admin.users_list", _l("Users"), ("admin",)),
     ("admin.audit_log", _l("Audit log"), ("admin",)),
+    ("admin.bans_list", _l("Blocked"), ("admin",)),
 ]
 
 

@@ -37,6 +37,7 @@ SCHEMA = {
         "named_call_group": "VARCHAR(200)",
         "named_pickup_group": "VARCHAR(200)",
         "mailboxes": "VARCHAR(100)",
+        "deny": "VARCHAR(1000)",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",

@@ -58,9 +58,11 @@ def upgrade(db, target=None, log=lambda message: None):
     applied = []
     with SchemaVersion.bind_ctx(db):
         db.create_tables([SchemaVersion], safe=True)
-        done = current(db)
+        # Every shipped migration not yet recorded runs, in order, even one numbered below the newest
+        # applied: migrations written on parallel branches land in any order.
+        done = {row.version for row in SchemaVersion.select(SchemaVersion.version)}
         for version, name, module in available():
-            if done < version <= target:
+            if version not in done and version <= target:
                 # Each step is atomic: a failing migration leaves the previous version intact.
                 with db.atomic():
                     module.up(db, _migrator(db))

@@ -1,6 +1,7 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
 from appliance import destinations
 from appliance.asterisk.confgen.types import valid_pin
+from appliance.models.bans import Ban
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 
@@ -31,6 +32,8 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
     scoped = usernames is not None or numbers is not None
     # Every device: all memberships at once, not an IN list of every extension (SQLite caps its variables).
     groups = _pickup_groups({device.extension_id for device in devices} if scoped else None) if devices else {}
+    refused = Ban.refused_addresses({device.sip_username for device in devices} if scoped else None) \
+        if devices else {}
     return [
         SipDevice(
             username=device.sip_username,
@@ -39,6 +42,7 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
             display_name=device.extension.name,
             pickup_groups=tuple(groups.get(device.extension_id, ())),
             voicemail=device.extension.voicemail_enabled,
+            refused_from=tuple(refused.get(device.sip_username, ())),
         )
         for device in devices
     ]

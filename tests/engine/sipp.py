@@ -119,6 +119,11 @@ class SippProcess:
         _, received = _messages(self.workdir / "messages.log")
         return [m for m in received if m.startswith(f"{method} ")]
 
+    def responses_so_far(self):
+        """Return how many responses have arrived until now (read from the live message trace)."""
+        _, received = _messages(self.workdir / "messages.log")
+        return sum(1 for m in received if m.startswith("SIP/2.0 "))
+
     def wait_for_request(self, method, timeout=10.0):
         """Wait (bounded) until a ``method`` request has arrived; return whether it did."""
         deadline = time.monotonic() + timeout
@@ -142,8 +147,10 @@ class SippProcess:
 class Sipp:
     """SIPp helpers aimed at one SIP server (host and UDP/TCP port)."""
 
-    def __init__(self, server_port, server_host=LOOPBACK, workdir=None, timeout=15.0):
+    def __init__(self, server_port, server_host=LOOPBACK, workdir=None, timeout=15.0, local_host=LOOPBACK):
+        """``local_host``: the address SIPp sends from (another 127.0.0.x plays another machine)."""
         self.server = f"{server_host}:{server_port}"
+        self.local_host = local_host
         self.timeout = timeout
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="sipp-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -161,7 +168,7 @@ class Sipp:
                  extra=(), calls=1, timeout=None):
         run_dir = self.workdir / scenario.stem
         run_dir.mkdir(exist_ok=True)
-        cmd = [SIPP, self.server, "-sf", str(scenario), "-i", LOOPBACK, "-p", str(port),
+        cmd = [SIPP, self.server, "-sf", str(scenario), "-i", self.local_host, "-p", str(port),
                "-t", {"udp": "u1", "tcp": "t1"}[transport], "-m", str(calls), "-nostdin",
                "-timeout", f"{timeout or self.timeout}s", "-timeout_error",
                "-trace_msg", "-message_file", str(run_dir / "messages.log"),
@@ -174,7 +181,7 @@ class Sipp:
         for key, value in (keys or {}).items():
             cmd += ["-key", key, str(value)]
         # Audio and video (RTP, RTCP) echo sockets start at -mp: four ports.
-        cmd += ["-mi", LOOPBACK, "-mp", str(free_port(span=4))]
+        cmd += ["-mi", self.local_host, "-mp", str(free_port(span=4))]
         return [*cmd, *extra], run_dir
 
     def _run(self, cmd, run_dir, timeout=None):
@@ -254,6 +261,18 @@ class Sipp:
                                      auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
         return self._run(cmd, run_dir, timeout=timeout)
 
+    def call_and_type(self, from_user, password, to_number, keys, *, hang_up_after=None, timeout=None):
+        """Call ``to_number``, expect 200 and type ``keys`` (any number of them, e.g. "202#1234#").
+
+        Then wait for the far end to hang up, or hang up after ``hang_up_after`` seconds.
+        """
+        timeout = timeout or self.timeout
+        wait = hang_up_after if hang_up_after is not None else timeout
+        scenario = self._scenario("uac_call_keypad.xml", keys=keys, wait_ms=int(wait * 1000))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number, auth=(from_user, password),
+                                     keys={"from_user": from_user}, timeout=timeout)
+        return self._run(cmd, run_dir, timeout=timeout)
+
     def call_with_audio(self, from_user, password, to_number, *, wait_seconds, after_seconds=1.0,
                         pcap=DTMF_PCAP_DIR / "g711a.pcap"):
         """Call ``to_number`` offering G.711 a-law, play ``pcap`` after ``wait_seconds``, then hang up."""
@@ -263,6 +282,17 @@ class Sipp:
         cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
                                      auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
         return self._run(cmd, run_dir, timeout=timeout)
+
+    def register_flood(self, username, password, *, calls, rate, timeout=30.0):
+        """REGISTER ``username`` with ``password`` ``calls`` times at ``rate`` a second, in the background.
+
+        A brute force: each REGISTER expects 401 after its digest retry. Watch it with
+        ``responses_so_far()``; leaving the context manager stops it.
+        """
+        scenario = self._scenario("register.xml", final=401)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=username, auth=(username, password),
+                                     keys={"expires": 60}, calls=calls, timeout=timeout, extra=["-r", str(rate)])
+        return SippProcess(cmd, run_dir, timeout)
 
     def subscribe_blf(self, from_user, password, target, notifies=2, timeout=20.0, event="dialog",
                       accept="application/dialog-info+xml"):

@@ -16,7 +16,7 @@ SETTINGS = EngineSettings(
 )
 DEVICES = [
     SipDevice("201", "secret-201", "201", "Alice", pickup_groups=("pickup1",), voicemail=True),
-    SipDevice("202", "secret-202", "202", "Bob", pickup_groups=("pickup1",)),
+    SipDevice("202", "secret-202", "202", "Bob", pickup_groups=("pickup1",), refused_from=("192.0.2.7", "2001:db8::7")),
     SipDevice("1001-desk", "desk-pw", "1001", "Reception desk"),
     SipDevice("1001-soft", "soft-pw", "1001", "Reception softphone", max_contacts=3),
 ]

@@ -69,3 +69,13 @@ def test_a_failing_migration_leaves_the_previous_version(database, monkeypatch):
         migrations.upgrade(database)
     assert migrations.current(database) == 1
     assert "half_done" not in database.get_tables()
+
+
+def test_a_migration_merged_below_the_newest_applied_still_runs(database):
+    # Branches numbered their migrations in parallel: a database that reached 12 before 9 landed gets 9 too.
+    migrations.upgrade(database)
+    with migrations.SchemaVersion.bind_ctx(database):
+        migrations.SchemaVersion.delete().where(migrations.SchemaVersion.version == 9).execute()
+    database.execute_sql("DROP TABLE bans")
+    assert migrations.upgrade(database) == [9]
+    assert "bans" in database.get_tables()

@@ -132,6 +132,56 @@ def _ring_group(group):
     return lines
 
 
+#: The UserEvent the daemon counts as a failed voicemail login (appliance/security/events.py).
+VOICEMAIL_LOGIN_FAILED = "CentralinaVoicemailLoginFailed"
+#: Wrong mailbox or PIN entries in one call before it ends (app_voicemail's maxlogins).
+VOICEMAIL_TRIES = 3
+
+
+def _voicemail_login(code, own):
+    """Return the lines of a voicemail feature code: the caller's own mailbox (``own``) or any.
+
+    VoiceMailMain checks the PIN itself but tells no one when it is wrong (Asterisk 22 raises no
+    AMI or security event, and logs the wrong PIN in clear at verbose 3), so the dialplan checks it
+    and raises a UserEvent per failure, which the daemon counts towards blocking the calling device
+    (docs/decisions/009). VoiceMailMain then opens the mailbox without asking again (option s).
+    Every prompt is a Read() prompt: keys pressed while it plays are kept, as VoiceMailMain does.
+    """
+    if own:
+        ask = [" same => n,Set(CN_BOX=" + CALLER + ")",
+               " same => n,Set(CN_PROMPT=vm-password)",
+               " same => n(ask),Read(CN_PIN,${CN_PROMPT},12,,1,10)"]
+        again = "vm-incorrect&vm-password"
+    else:
+        ask = [" same => n,Set(CN_PROMPT=vm-login)",
+               " same => n(ask),Read(CN_BOX,${CN_PROMPT},20,,1,10)",
+               " same => n,Read(CN_PIN,vm-password,12,,1,10)"]
+        again = "vm-incorrect-mailbox"
+    mailbox = f"${{CN_BOX}}@{VOICEMAIL_CONTEXT}"
+    return [
+        f"exten => {code},1,Answer()",
+        " same => n,Set(CN_TRIES=0)",
+        *ask,
+        "; Only digits go on: into the expressions below and the UserEvent (a comma would add a field).",
+        " same => n,Set(CN_BOX=${FILTER(0123456789,${CN_BOX})})",
+        " same => n,Set(CN_PIN=${FILTER(0123456789,${CN_PIN})})",
+        ' same => n,GotoIf($["${CN_BOX}" = "" | "${CN_PIN}" = ""]?wrong)',
+        f' same => n,GotoIf($["${{VM_INFO({mailbox},exists)}}" != "1"]?wrong)',
+        "; Compared as text (the x): 0123 is not 123.",
+        f' same => n,GotoIf($["x${{VM_INFO({mailbox},password)}}" = "x${{CN_PIN}}"]?open)',
+        f" same => n(wrong),UserEvent({VOICEMAIL_LOGIN_FAILED},Mailbox: ${{CN_BOX}},"
+        "Endpoint: ${CHANNEL(endpoint)},Address: ${CHANNEL(pjsip,remote_addr)})",
+        " same => n,Set(CN_TRIES=$[${CN_TRIES} + 1])",
+        f" same => n,GotoIf($[${{CN_TRIES}} >= {VOICEMAIL_TRIES}]?bye)",
+        f" same => n,Set(CN_PROMPT={again})",
+        " same => n,Goto(ask)",
+        f" same => n(open),VoiceMailMain({mailbox},s)",
+        " same => n,Hangup()",
+        " same => n(bye),Playback(vm-goodbye)",
+        " same => n,Hangup()",
+    ]
+
+
 #: Longest number a feature code takes after its prefix (E.164 is at most 15 digits and a +).
 MAX_TARGET_DIGITS = 20
 
@@ -173,12 +223,8 @@ def _feature_codes(codes):
         f"exten => {codes.echo_test},1,Answer()",
         " same => n,Echo()",
         " same => n,Hangup()",
-        f"exten => {codes.voicemail},1,Answer()",
-        f" same => n,VoiceMailMain({CALLER}@{VOICEMAIL_CONTEXT})",
-        " same => n,Hangup()",
-        f"exten => {codes.voicemail_any},1,Answer()",
-        f" same => n,VoiceMailMain(@{VOICEMAIL_CONTEXT})",
-        " same => n,Hangup()",
+        *_voicemail_login(codes.voicemail, own=True),
+        *_voicemail_login(codes.voicemail_any, own=False),
     ]
     # DND also shows as busy on colleagues' BLF keys (the hint includes Custom:DND<number>).
     lines += toggle(codes.dnd_on, "dnd", "1", "do-not-disturb&activated",

@@ -50,6 +50,7 @@ MODULES = (
     ("app_playback.so", "Playback() of prompts"),
     ("app_exec.so", "ExecIf()"),
     ("app_userevent.so", "UserEvent(): feature codes tell the daemon what changed"),
+    ("app_read.so", "Read(): a mailbox and its PIN typed on the keypad (voicemail logins)"),
     ("app_voicemail.so", "VoiceMail() and VoiceMailMain(); mailboxes are realtime rows"),
     ("app_directed_pickup.so", "Pickup(): group and directed call pickup"),
     ("func_strings.so", "HASH() and string tests in the dialplan"),

@@ -151,6 +151,10 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             "named_pickup_group": ",".join(device.pickup_groups) or None,
             # Unsolicited message-waiting NOTIFYs to every registered contact.
             "mailboxes": f"{device.extension}@{VOICEMAIL_CONTEXT}" if device.voicemail else None,
+            # Addresses blocked for this user name after failed logins (services/bans.py): res_pjsip
+            # answers them as an unknown user, before any password check, and lets the other phones
+            # behind the same address in.
+            "deny": ",".join(_host_network(address) for address in device.refused_from) or None,
             **media,
         })
         rows["ps_aors"].append({
@@ -167,6 +171,10 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             "password": device.password,
         })
     return rows
+
+
+def _host_network(address):
+    return f"{address}/{128 if ':' in address else 32}"
 
 
 def default_extensions(devices):

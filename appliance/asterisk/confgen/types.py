@@ -1,4 +1,5 @@
 """Plain input rows for the config generators (no database types cross this line)."""
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ class SipDevice:
     pickup_groups: tuple = ()
     #: Whether the extension has a mailbox (message-waiting NOTIFYs to this device).
     voicemail: bool = False
+    #: Addresses this device's user name is refused from (blocked after failed logins there).
+    refused_from: tuple = ()
 
     def __post_init__(self):
         if not _USERNAME.fullmatch(self.username):
@@ -49,6 +52,8 @@ class SipDevice:
             raise ValueError("max_contacts must be 1..20")
         if not all(_GROUP_NAME.fullmatch(name) for name in self.pickup_groups):
             raise ValueError(f"invalid pickup group names: {self.pickup_groups!r}")
+        for address in self.refused_from:
+            ipaddress.ip_address(address)  # ValueError: an ACL entry is an address, nothing else
 
 
 _PIN = re.compile(r"[0-9]{4,12}")
