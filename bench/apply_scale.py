@@ -39,7 +39,7 @@ def measure(size, edits):
     """Return the timings for ``size`` extensions (and the edits when asked)."""
     with pbx(size, start_empty=True) as (engine, workdir):
         (devices, rows), collect = timed(lambda: (engine_rows.engine_devices(), engine_rows.engine_extensions()))
-        _, render = timed(lambda: (confgen.render_all(engine.settings, devices),
+        _, render = timed(lambda: (confgen.render_all(confgen.EngineInput(engine.settings, tuple(devices))),
                                    confgen.endpoint_rows(devices, engine.settings.media_address, rows)))
         result, apply = timed(engine_sync.sync, engine)
         _, noop = timed(engine_sync.sync, engine)

@@ -23,7 +23,7 @@ import threading
 import time
 
 from appliance.asterisk import engine_root
-from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen import EngineInput, SipDevice, endpoint_rows, render_all
 from appliance.asterisk.confgen.asterisk import HEADER
 from appliance.asterisk.confgen.pjsip import REALTIME_TABLES, render_pjsip_conf
 from appliance.asterisk.engine import Engine, EngineSettings
@@ -144,7 +144,7 @@ def run_variant(variant, count, root, load):
     shutil.rmtree(engine.host_path(engine.instance_dir), ignore_errors=True)
     engine.create_dirs()
     before, after = devices(count), devices(count, changed=TARGET)
-    files = render_all(settings, before)
+    files = render_all(EngineInput(settings, tuple(before)))
     files["sorcery.conf"] = sorcery_conf(variant)
     if variant == "static":
         files["pjsip.conf"] = static_pjsip_conf(settings, before)

@@ -37,7 +37,7 @@ def driven_engine(prefix="test", start_empty=False):
             engine.create_dirs()
             from appliance.asterisk import confgen
 
-            for name, text in confgen.render_all(engine.settings, []).items():
+            for name, text in confgen.render_all(confgen.EngineInput(engine.settings)).items():
                 engine.write_file(name, text)
         else:
             engine_sync.sync(engine)

@@ -1,50 +1,113 @@
-"""The navigation menu: only pages that exist, only for roles that may open them."""
+"""The menu: the product's areas, each with the pages a role may open, and where you are.
+
+Every page a person can reach from the menu is one ``Page`` line in ``SECTIONS`` (the one place
+new pages register). A section with nothing the user may open is not shown.
+"""
+from dataclasses import dataclass
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-PANEL_TABS = ("panel.devices", "panel.settings", "panel.phonebook", "panel.call_history", "panel.voicemail")
+from appliance.models.extensions import Extension
 
-#: (endpoint, label, roles allowed); the first entry a user sees is their home page.
-MENU = [
-    ("panel.devices", _l("My extension"), ("admin", "supervisor", "user")),
-    ("panel.account", _l("My account"), ("admin", "supervisor", "user")),
-    ("telephony.extensions_list", _l("Extensions"), ("admin",)),
-    ("telephony.groups_list", _l("Groups"), ("admin",)),
-    ("telephony.phones_list", _l("Phones"), ("admin",)),
-    ("admin.system", _l("System"), ("admin",)),
-    ("admin.mail_settings", _l("E-mail"), ("admin",)),
-    ("admin.users_list", _l("Users"), ("admin",)),
-    ("admin.audit_log", _l("Audit log"), ("admin",)),
-    ("admin.bans_list", _l("Blocked"), ("admin",)),
-]
+EVERYONE = ("admin", "supervisor", "user")
+ADMINS = ("admin",)
 
 
-def navigation():
-    """Return ``[(endpoint, label, active)]`` for the current user."""
-    if not current_user.is_authenticated:
-        return []
-    current = request.endpoint or ""
-    # The panel tabs all count as "My extension".
-    section = "panel.devices" if current in PANEL_TABS else current
-    return [
-        (endpoint, label, section.split(".")[0:2] == endpoint.split(".")[0:2] or section.startswith(endpoint))
-        for endpoint, label in _entries(current_user)
-    ]
+@dataclass(frozen=True)
+class Page:
+    """A menu entry: its endpoint, label, who may open it, and the endpoints that count as being on it."""
+
+    endpoint: str
+    label: object
+    roles: tuple
+    #: Endpoint prefixes of the pages reached from this one (detail and edit pages, tabs).
+    within: tuple = ()
+
+    def holds(self, endpoint):
+        """Tell whether ``endpoint`` is this page or one reached from it."""
+        return endpoint == self.endpoint or any(endpoint.startswith(prefix) for prefix in self.within)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One area of the product in the menu."""
+
+    key: str
+    label: object
+    pages: tuple
+
+
+SECTIONS = (
+    Section("mine", _l("My extension"), (
+        Page("panel.devices", _l("My extension"), EVERYONE,
+             ("panel.settings", "panel.phonebook", "panel.call_history", "panel.voicemail")),
+        Page("panel.account", _l("My account"), EVERYONE, ("panel.account",)),
+    )),
+    Section("callcenter", _l("Call center"), ()),
+    Section("telephony", _l("Telephony"), (
+        Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),
+        Page("telephony.groups_list", _l("Groups"), ADMINS, ("telephony.ring_group", "telephony.pickup_group")),
+        Page("telephony.phones_list", _l("Phones"), ADMINS, ("telephony.phone",)),
+    )),
+    Section("advanced", _l("Advanced"), ()),
+    Section("system", _l("System"), (
+        Page("admin.system", _l("Status"), ADMINS, ("admin.generation",)),
+        Page("admin.users_list", _l("Users"), ADMINS, ("admin.user",)),
+        Page("admin.bans_list", _l("Blocked"), ADMINS, ("admin.ban",)),
+        Page("admin.audit_log", _l("Audit log"), ADMINS),
+        Page("admin.mail_settings", _l("E-mail"), ADMINS, ("admin.mail",)),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class MenuSection:
+    """A section as one user sees it."""
+
+    key: str
+    label: object
+    active: bool
+    #: ``[(endpoint, label, active)]``
+    pages: list
 
 
 def _has_extension(user):
-    from appliance.models.extensions import Extension
-
     return Extension.select().where(Extension.user == user.id).exists()
 
 
-def _entries(user):
-    """Return the (endpoint, label) entries ``user`` may see, in menu order."""
-    return [(endpoint, label) for endpoint, label, roles in MENU
-            if user.role in roles and (endpoint != "panel.devices" or _has_extension(user))]
+def _visible(user):
+    """Return ``[(section, [page])]`` of what ``user`` may open, in menu order."""
+    with_extension = None
+    found = []
+    for section in SECTIONS:
+        pages = []
+        for page in section.pages:
+            if user.role not in page.roles:
+                continue
+            if page.endpoint == "panel.devices":
+                with_extension = _has_extension(user) if with_extension is None else with_extension
+                if not with_extension:
+                    continue
+            pages.append(page)
+        if pages:
+            found.append((section, pages))
+    return found
+
+
+def navigation():
+    """Return the current user's menu: ``[MenuSection]``, the one holding this page marked active."""
+    if not current_user.is_authenticated:
+        return []
+    current = request.endpoint or ""
+    menu = []
+    for section, pages in _visible(current_user):
+        entries = [(page.endpoint, page.label, page.holds(current)) for page in pages]
+        menu.append(MenuSection(section.key, section.label, any(active for *_, active in entries), entries))
+    return menu
 
 
 def home_endpoint(user):
     """Return the endpoint of the first page ``user`` sees."""
-    return _entries(user)[0][0]
+    return _visible(user)[0][1][0].endpoint

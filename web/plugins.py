@@ -9,6 +9,7 @@ from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDe
 from appliance.services import engine_sync, sessions
 from appliance.settings import LANGUAGES
 from web import database
+from web.navigation import navigation
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -159,8 +160,6 @@ def init_app(app):
     @app.errorhandler(DomainError)
     def _domain_error(error):
         return _render_error(status_of(error), translate_error(error))
-
-    from web.navigation import navigation
 
     app.jinja_env.globals.update(
         engine_behind=engine_sync.behind,

@@ -34,37 +34,6 @@ from appliance.errors import DomainError, NotFound
 from appliance.i18n import N_
 from appliance.models.engine import EngineGeneration
 
-#: (file, what reloads it), in reload order: the logger first so later messages land in the
-#: new log setup, realtime plumbing before res_pjsip, the dialplan last. Module names for
-#: built-in subsystems (manager, cdr, http, logger, extconfig) are those of the AMI
-#: ModuleLoad documentation.
-RELOADS = (
-    ("logger.conf", "logger"),
-    ("extconfig.conf", "extconfig"),
-    ("res_config_sqlite3.conf", "res_config_sqlite3.so"),
-    ("acl.conf", "acl"),
-    ("pjproject.conf", "res_pjproject.so"),
-    ("pjsip.conf", "res_pjsip.so"),
-    ("pjsip_notify.conf", "res_pjsip_notify.so"),
-    ("rtp.conf", "res_rtp_asterisk.so"),
-    ("udptl.conf", "udptl"),
-    ("indications.conf", "indications"),
-    ("manager.conf", "manager"),
-    ("http.conf", "http"),
-    ("cdr.conf", "cdr"),
-    ("cdr_sqlite3_custom.conf", "cdr_sqlite3_custom.so"),
-    ("cel.conf", "cel"),
-    ("musiconhold.conf", "res_musiconhold.so"),
-    ("queues.conf", "app_queue.so"),
-    ("voicemail.conf", "app_voicemail.so"),
-    ("confbridge.conf", "app_confbridge.so"),
-    ("features.conf", "features"),
-    ("extensions.conf", "pbx_config.so"),
-)
-_MODULE_OF = dict(RELOADS)
-# Any other file takes effect only when Asterisk starts: asterisk.conf (directories),
-# modules.conf (what loads), sorcery.conf (object-to-wizard mapping, bound when res_pjsip
-# loads), ccss.conf (no reload entry point).
 #: pjsip.conf section types a res_pjsip reload keeps as they were: Asterisk 22 logs "Transport
 #: 'x' is not fully reloadable, not reloading" (allow_reload defaults to no) and "Type 'system'
 #: is not reloadable, maintaining previous values".
@@ -271,14 +240,14 @@ def _write(engine, texts):
 
 
 def _modules(changed):
-    """Return the modules to reload for ``changed`` files, once each, in RELOADS order."""
-    wanted = {_MODULE_OF[name] for name in changed if name in _MODULE_OF}
-    return [module for module in dict.fromkeys(_MODULE_OF.values()) if module in wanted]
+    """Return the modules to reload for ``changed`` files, once each, in reload order (confgen.FILES)."""
+    wanted = {confgen.reload_of(name) for name in changed} - {None}
+    return [module for module in confgen.reload_order() if module in wanted]
 
 
 def _restart_needed(changed, before, wanted):
     """Return the changed files whose change takes effect only at Asterisk's next start."""
-    restart = [name for name in changed if name not in _MODULE_OF]
+    restart = [name for name in changed if confgen.reload_of(name) is None]
     if "pjsip.conf" in changed:
         old, new = _sections(before.get("pjsip.conf")), _sections(wanted.get("pjsip.conf"))
         touched = {name for name in set(old) | set(new) if old.get(name) != new.get(name)}

@@ -87,3 +87,10 @@ def engine_ring_groups():
                      destination=destinations.find(group.destination) or destinations.HANGUP)
         for group in RingGroup.select().order_by(RingGroup.number)
     ]
+
+
+def collect(settings, codes):
+    """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
+    from appliance.asterisk.confgen import EngineInput
+
+    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes)

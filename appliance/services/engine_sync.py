@@ -180,5 +180,4 @@ def sync(engine, usernames=None, files=True, numbers=()):
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running())
-    return apply.apply(engine, lambda: confgen.render_all(
-        settings, engine_rows.engine_devices(enabled_only=False), engine_rows.engine_ring_groups(), feature_codes()))
+    return apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))

@@ -51,3 +51,9 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def open_page(page, section, label):
+    """Open ``label`` from the menu as a person does: its area's dropdown first, then the page."""
+    page.locator("nav ul.menu summary", has_text=section).click()
+    page.locator("nav ul.menu").get_by_role("link", name=label, exact=True).click()

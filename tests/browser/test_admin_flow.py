@@ -3,6 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_page
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -20,7 +21,7 @@ def test_admin_switches_language_creates_a_user_and_finds_it_in_the_audit_log(pa
     expect(page.locator("h1")).to_have_text("Log in")
 
     _login(page, live_server)
-    page.get_by_role("link", name="Users").click()
+    open_page(page, "System", "Users")
     page.get_by_role("button", name="New user").or_(page.get_by_role("link", name="New user")).click()
     page.get_by_label("User name").fill("fernanda")
     page.get_by_label("Initial password").fill("Strong-Pass-77")
@@ -29,12 +30,12 @@ def test_admin_switches_language_creates_a_user_and_finds_it_in_the_audit_log(pa
     page.get_by_role("button", name="Create user").click()
     expect(page.locator("#flashes")).to_contain_text("User fernanda created.")
 
-    page.get_by_role("link", name="Users").click()
+    open_page(page, "System", "Users")
     page.get_by_placeholder("Search by name").fill("fern")
     expect(page.locator("#user-rows tr")).to_have_count(1)
     expect(page.locator("#user-rows")).to_contain_text("Fernanda Lima")
 
-    page.get_by_role("link", name="Audit log").click()
+    open_page(page, "System", "Audit log")
     page.get_by_label("Action").select_option("user.create")
     row = page.locator("#audit-rows tr", has_text="fernanda")
     expect(row).to_contain_text("admin")
@@ -53,8 +54,8 @@ def test_reset_password_in_place_with_htmx(page, live_server):
 def test_idle_session_logs_the_user_out(app, page, live_server):
     app.config["SESSION_IDLE_MINUTES"] = 0.02  # 1.2 s
     _login(page, live_server)
-    expect(page.get_by_role("link", name="Users")).to_be_visible()
+    expect(page.locator("nav ul.menu summary", has_text="System")).to_be_visible()
     page.wait_for_timeout(2000)
-    page.get_by_role("link", name="Users").click()
+    open_page(page, "System", "Users")
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.locator("#flashes")).to_contain_text("Your session expired")

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.watcher import Watcher
+from tests.browser.conftest import open_page
 from tests.browser.test_admin_flow import _login
 from tests.engine.sipp import Sipp
 from tests.pbx import driven_engine
@@ -45,13 +46,13 @@ def test_extensions_from_the_page_register_call_and_show_on_the_system_page(page
     assert answered.received_requests("INVITE")
 
     assert sipp.register("501", ana).ok
-    page.get_by_role("link", name="System").click()
+    open_page(page, "System", "Status")
     expect(page.locator("#engine-healthy")).to_be_visible()
     expect(page.locator("#engine-version")).to_have_text(re.compile(r"^22\."))
     expect(page.locator("#engine-contacts")).to_have_text("1")  # htmx polls until the daemon's view has it
     expect(page.locator("#engine-generation")).to_have_text(re.compile(r"^\d+$"))
 
-    page.get_by_role("link", name="Extensions").click()
+    open_page(page, "Telephony", "Extensions")
     page.get_by_role("link", name="501").click()
     expect(page.locator("dl.device")).to_contain_text(f"127.0.0.1:{engine.settings.sip_port}")
     expect(page.locator("dl.device")).not_to_contain_text("Not registered")

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from appliance.asterisk.confgen import SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen import EngineInput, SipDevice, endpoint_rows, render_all
 from appliance.asterisk.engine import Engine
 from appliance.asterisk.realtime import sync_rows
 from tests.engine.sipp import SIPP, Sipp
@@ -56,7 +56,7 @@ def engine(engine_settings, engine_devices):
     instance = eng.host_path(eng.instance_dir)
     eng.create_dirs()
     try:
-        for name, text in render_all(engine_settings, engine_devices).items():
+        for name, text in render_all(EngineInput(engine_settings, tuple(engine_devices))).items():
             eng.write_file(name, text)
         _sync(eng, engine_devices)
         eng.start()

@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-from appliance.asterisk import apply
+from appliance.asterisk import apply, confgen
 from appliance.asterisk.ami import Ami, AmiEvents, AmiSettings
-from appliance.asterisk.confgen import render_all
+from appliance.asterisk.confgen import EngineInput, render_all
 from tests.engine.sipp import free_port
 
 ECHO_EXTENSION = "\n[internal]\nexten => 7777,1,Answer()\n same => n,Echo()\n same => n,Hangup()\n"
@@ -14,7 +14,7 @@ ECHO_EXTENSION = "\n[internal]\nexten => 7777,1,Answer()\n same => n,Echo()\n sa
 @pytest.fixture
 def running_files(engine, engine_devices):
     """The files the session engine runs; whatever a test applies, these are applied again after it."""
-    files = render_all(engine.settings, engine_devices)
+    files = render_all(EngineInput(engine.settings, tuple(engine_devices)))
     yield files
     apply.apply(engine, files)
 
@@ -106,7 +106,7 @@ def test_a_changed_transport_is_reported_as_waiting_for_a_restart(engine, databa
 def test_every_reloadable_file_names_a_module_asterisk_reloads(engine, database, running_files):
     with Ami(AmiSettings.for_engine(engine.settings)) as ami:
         for name in sorted(running_files):
-            if name in apply._MODULE_OF:
-                ami.reload_module(apply._MODULE_OF[name])  # raises ReloadFailed otherwise
-    restart_only = sorted(name for name in running_files if name not in apply._MODULE_OF)
+            if confgen.reload_of(name):
+                ami.reload_module(confgen.reload_of(name))  # raises ReloadFailed otherwise
+    restart_only = sorted(name for name in running_files if confgen.reload_of(name) is None)
     assert restart_only == ["asterisk.conf", "ccss.conf", "modules.conf", "sorcery.conf"]

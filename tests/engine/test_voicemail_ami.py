@@ -10,7 +10,7 @@ import pytest
 
 from appliance.asterisk import voicemail_spool
 from appliance.asterisk.ami import Ami, AmiSettings
-from appliance.asterisk.confgen import render_all
+from appliance.asterisk.confgen import EngineInput, render_all
 from appliance.asterisk.engine import Engine
 from appliance.errors import NotFound
 from appliance.models.extensions import Extension
@@ -29,7 +29,7 @@ def voicemail_engine(engine_settings):
     engine = Engine(pbx.engine_settings("vm"))
     engine.create_dirs()
     try:
-        for name, text in render_all(engine.settings, []).items():
+        for name, text in render_all(EngineInput(engine.settings)).items():
             if name == "modules.conf":
                 # Without format_wav, app_voicemail cannot move or delete .wav files and still
                 # answers Success (seen on 22.10): the voicemail config must load both.

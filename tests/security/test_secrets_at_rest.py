@@ -92,7 +92,7 @@ def stopped_engine(tmp_path):
 
 
 def _generations(stopped_engine):
-    files = confgen.render_all(stopped_engine.settings, [])
+    files = confgen.render_all(confgen.EngineInput(stopped_engine.settings))
     apply.apply(stopped_engine, files)
     apply.apply(stopped_engine, {**files, "extensions.conf": files["extensions.conf"] + "; changed\n"})
     assert apply.latest_generation().number == 2

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.asterisk.confgen import ExtensionRow, RingGroupRow, SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, endpoint_rows, render_all
 from appliance.asterisk.engine import EngineSettings
 from tests.golden import assert_golden
 
@@ -30,7 +30,7 @@ RING_GROUPS = [
     RingGroupRow("601", "Suporte", ("202", "201", "1001"), "memoryhunt", member_seconds=10,
                  destination="extension:1001"),
 ]
-FILES = render_all(SETTINGS, DEVICES, RING_GROUPS)
+FILES = render_all(EngineInput(SETTINGS, tuple(DEVICES), tuple(RING_GROUPS)))
 
 
 @pytest.mark.parametrize("name", sorted(FILES))

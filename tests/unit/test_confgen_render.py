@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from appliance.asterisk.confgen import (
+    EngineInput,
     ExtensionRow,
     RingGroupRow,
     SipDevice,
@@ -67,7 +68,8 @@ def test_ring_group_hunts_its_members_in_order():
 def test_rendering_touches_nothing_and_is_deterministic():
     devices = [SipDevice("201", "pw", "201", "A")]
 
-    assert render_all(SETTINGS, devices) == render_all(SETTINGS, list(reversed(devices)))
+    forwards, backwards = EngineInput(SETTINGS, tuple(devices)), EngineInput(SETTINGS, tuple(reversed(devices)))
+    assert render_all(forwards) == render_all(backwards)
 
 
 def test_no_guest_access_modules_are_loaded():

@@ -5,10 +5,13 @@ rows, rendering and writing are three separate steps: ``render_all`` only
 renders; the engine writes; ``realtime.sync_rows`` stores the endpoint rows
 that ``pjsip.endpoint_rows`` returns.
 """
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
-from .defaults import DEFAULTS_ONLY, render_defaults_only
+from .defaults import render_defaults_only
 from .extensions import RING_DEVICES_CONTEXT, render_extensions_conf
 from .features import FeatureCodes, feature_codes_from
 from .http import render_http_conf
@@ -28,37 +31,86 @@ from .rtp import render_rtp_conf
 from .types import ExtensionRow, RingGroupRow, SipDevice
 from .voicemail import render_voicemail_conf
 
-__all__ = ["ExtensionRow", "FeatureCodes", "RING_DEVICES_CONTEXT", "RingGroupRow", "SipDevice",
-           "endpoint_rows", "feature_codes_from", "render_all"]
+__all__ = ["ConfigFile", "EngineInput", "ExtensionRow", "FILES", "FeatureCodes", "RING_DEVICES_CONTEXT",
+           "RingGroupRow", "SipDevice", "endpoint_rows", "feature_codes_from", "reload_of", "render_all"]
 
 
-def render_all(settings, devices, ring_groups=(), codes=None):
-    """Return every config file for ``settings``, ``devices``, ``ring_groups`` and feature ``codes``.
+@dataclass(frozen=True)
+class EngineInput:
+    """Everything the config files are compiled from, collected once (``services.engine_rows.collect``)."""
+
+    settings: object  # appliance.asterisk.engine.EngineSettings
+    devices: tuple = ()  # SipDevice: BLF hints of multi-device extensions
+    ring_groups: tuple = ()  # RingGroupRow
+    codes: FeatureCodes = field(default_factory=FeatureCodes)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One file Asterisk reads: how it is rendered, and the narrowest reload that applies a change to it."""
+
+    name: str
+    render: Callable[[EngineInput], str]
+    #: Module (or core subsystem, as AMI's ModuleLoad names them) whose reload applies it; None: the
+    #: file takes effect only when Asterisk starts.
+    reload: str | None = None
+
+
+def _defaults(_):
+    return render_defaults_only()
+
+
+#: Every file, in reload order: the logger first so later messages land in the new log setup,
+#: realtime plumbing before res_pjsip, the dialplan last. A new file is one line here.
+FILES = (
+    ConfigFile("logger.conf", lambda source: render_logger_conf(), "logger"),
+    ConfigFile("extconfig.conf", lambda source: render_extconfig_conf(), "extconfig"),
+    ConfigFile("res_config_sqlite3.conf", lambda source: render_res_config_sqlite3_conf(source.settings),
+               "res_config_sqlite3.so"),
+    ConfigFile("acl.conf", _defaults, "acl"),
+    ConfigFile("pjproject.conf", _defaults, "res_pjproject.so"),
+    ConfigFile("pjsip.conf", lambda source: render_pjsip_conf(source.settings), "res_pjsip.so"),
+    ConfigFile("pjsip_notify.conf", lambda source: render_pjsip_notify_conf(), "res_pjsip_notify.so"),
+    ConfigFile("rtp.conf", lambda source: render_rtp_conf(source.settings), "res_rtp_asterisk.so"),
+    ConfigFile("udptl.conf", _defaults, "udptl"),
+    ConfigFile("indications.conf", lambda source: render_indications_conf(), "indications"),
+    ConfigFile("manager.conf", lambda source: render_manager_conf(source.settings), "manager"),
+    ConfigFile("http.conf", lambda source: render_http_conf(source.settings), "http"),
+    ConfigFile("cdr.conf", lambda source: render_cdr_conf(), "cdr"),
+    ConfigFile("cdr_sqlite3_custom.conf", lambda source: render_cdr_sqlite3_custom_conf(source.settings),
+               "cdr_sqlite3_custom.so"),
+    ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
+    ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
+    ConfigFile("features.conf", _defaults, "features"),
+    ConfigFile("extensions.conf", lambda source: render_extensions_conf(source.devices, source.ring_groups,
+                                                                        source.codes), "pbx_config.so"),
+    # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
+    # res_pjsip loads), and ccss.conf (no reload entry point).
+    ConfigFile("asterisk.conf", lambda source: render_asterisk_conf(source.settings)),
+    ConfigFile("modules.conf", lambda source: render_modules_conf()),
+    ConfigFile("sorcery.conf", lambda source: render_sorcery_conf()),
+    ConfigFile("ccss.conf", _defaults),
+)
+_RELOAD_OF = {file.name: file.reload for file in FILES if file.reload}
+
+
+def render_all(source):
+    """Return every config file compiled from ``source`` (an EngineInput): ``{name: text}``.
 
     Device credentials and extension settings are not in these files: they are
     realtime rows (``endpoint_rows(devices, settings.media_address, extensions)``).
     """
-    files = {
-        "asterisk.conf": render_asterisk_conf(settings),
-        "modules.conf": render_modules_conf(),
-        "logger.conf": render_logger_conf(),
-        "manager.conf": render_manager_conf(settings),
-        "rtp.conf": render_rtp_conf(settings),
-        "http.conf": render_http_conf(settings),
-        "cdr.conf": render_cdr_conf(),
-        "cdr_sqlite3_custom.conf": render_cdr_sqlite3_custom_conf(settings),
-        "cel.conf": render_cel_conf(),
-        "indications.conf": render_indications_conf(),
-        "pjsip.conf": render_pjsip_conf(settings),
-        "pjsip_notify.conf": render_pjsip_notify_conf(),
-        "sorcery.conf": render_sorcery_conf(),
-        "extconfig.conf": render_extconfig_conf(),
-        "res_config_sqlite3.conf": render_res_config_sqlite3_conf(settings),
-        "extensions.conf": render_extensions_conf(devices, ring_groups, codes),
-        "voicemail.conf": render_voicemail_conf(),
-    }
-    files.update((name, render_defaults_only()) for name in DEFAULTS_ONLY)
-    return files
+    return {file.name: file.render(source) for file in FILES}
+
+
+def reload_of(name):
+    """Return the module whose reload applies a change to file ``name``, or None (only a restart does)."""
+    return _RELOAD_OF.get(name)
+
+
+def reload_order():
+    """Return every reloadable module once, in the order reloads must run."""
+    return list(dict.fromkeys(_RELOAD_OF.values()))
 
 
 def file_secrets(settings):

@@ -5,8 +5,6 @@ boot (the instance's etc/ holds nothing but what confgen writes).
 """
 from .asterisk import HEADER
 
-DEFAULTS_ONLY = ("acl.conf", "ccss.conf", "features.conf", "pjproject.conf", "udptl.conf")
-
 
 def render_defaults_only():
     """Return the text of a config file that keeps Asterisk's built-in defaults."""
