@@ -135,6 +135,8 @@ class Vendor:
     unsupported_examples = ()
     #: A raw setting name the admin may add to ``PhoneConfig.extra``, in this vendor's syntax.
     extra_example = ""
+    #: ``{PhoneConfig.language: the value of the phone's language setting}``; empty when the files set none.
+    languages = {}
     #: SIP NOTIFY headers that make the phone fetch its files again.
     check_sync = {"Event": "check-sync"}
 

@@ -65,6 +65,8 @@ class Cisco(Vendor):
         ("Linksys/SPA-942-6.1.5(a) (88019FA42805)", "SPA-942"),
     )
     extra_example = "Text_Logo"
+    # No language setting: the menus stay in English (other languages need dictionary files, phone.xml says).
+    languages = {}
     # "Resync From SIP: ... the proxy can request a resync by sending a SIP NOTIFY message containing the
     # Event: resync header" (6800 MPP admin guide; SPA admin guides alike). The files set Resync_From_SIP to Yes.
     mac_file_re = MAC_FILE_RE

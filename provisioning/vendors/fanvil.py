@@ -62,6 +62,7 @@ class Fanvil(Vendor):
         ("Fanvil V67 2.6.6.187 0c383e2b29e6", "V67"),
     )
     extra_example = "phone.display.LCDTitle"
+    languages = LANGUAGES
     # Fanvil re-reads its files on "Event: check-sync" (notes §A.1d); it has no reboot variant we rely on.
     mac_file_re = MAC_FILE_RE
     check_sync = {"Event": "check-sync"}

@@ -139,6 +139,7 @@ class Grandstream(Vendor):
         ("Grandstream Model HW GXP2200 V2.2A SW 1.0.1.33 DevId 000b82462d97", "GXP2200"),
     )
     extra_example = "P1376"
+    languages = LANGUAGES
     # A check-sync NOTIFY makes the phone fetch its files again; it reboots only when the file changed what
     # needs one. By default it challenges the NOTIFY with 401 (P4428 "Disable SIP NOTIFY Authentication" = 0,
     # GS template): the endpoint needs an outbound auth with the line's credentials for the NOTIFY to pass.

@@ -80,6 +80,7 @@ class Polycom(Vendor):
                 "8.0.2.3267", "482567b5313f", "poly"),
     )
     extra_example = "voIpProt.SIP.useRFC2543hold"
+    languages = LANGUAGES
     # Polycom phones act on "Event: check-sync" (Wazo's synchronize.standard_sip_synchronize, used for Polycom).
     # common.cfg sets voIpProt.SIP.specialEvent.checkSync.alwaysReboot="0": the phone fetches its files and
     # restarts only when a change needs it; "1" would reboot it on every NOTIFY (public Polycom templates).

@@ -99,6 +99,7 @@ class Snom(Vendor):
         ("Mozilla/4.0 (compatible; snom820-SIP 8.4.18 1.1.4-IFX-26.11.09)", "820"),
     )
     extra_example = "dim_timer"
+    languages = LANGUAGES
     # "reboot=false" makes the phone fetch its settings again without rebooting, so calls in progress survive
     # (Wazo wazo_snom common.py synchronize: ``event='check-sync;reboot=false'``).
     check_sync = {"Event": "check-sync;reboot=false"}

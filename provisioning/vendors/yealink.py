@@ -94,6 +94,7 @@ class Yealink(Vendor):
         ("Yealink SIP-T38G  38.0.0.105 00:15:65:27:c7:64", "T38G"),  # an old T3x (provisioner/Provisioner index.php)
     )
     extra_example = "features.dnd.enable"
+    languages = LANGUAGES
     # A plain check-sync makes the phone re-read its files without rebooting (``sip.notify_reboot_enable = 0``
     # below); "check-sync;reboot=true" also reboots it (Yealink auto provisioning guide, "SIP NOTIFY Message").
     mac_file_re = MAC_FILE_RE

@@ -9,6 +9,7 @@ tested in ``test_prov_<vendor>.py``.
 """
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -38,10 +39,11 @@ HOSTILE = 'Ana "<&>" ;x # =\\ ]]> <!-- \' %NULL%'
 #: A MAC for a family whose captured User-Agents carry none.
 SPARE_MAC = "00a1b2c3d4e5"
 #: User-Agents of no phone we provision (FreePBX framework's list of example User-Agents for the softphones).
-NOT_PHONES = ["", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "curl/8.5.0", "Zoiper rv2.10.8.2",
+NOT_PHONES = ["", "Mozilla/5.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "curl/8.5.0", "Zoiper rv2.10.8.2",
               "LinphoneiOS/4.3.0 (Bob's iPhone) LinphoneSDK/4.4.0"]
-#: Setting names no vendor takes: they could end a line, a tag or an attribute, or start a comment.
-BAD_SETTING_NAMES = ["", "a b", "x\n", "<x>", 'a" b="1', "a=b", "#x"]
+#: Setting names no vendor takes (dotted, as some vendors want): they could end a line, a tag or an attribute,
+#: or start a comment.
+BAD_SETTING_NAMES = ["", "a.b c", "a.b\n", "a.<b>", 'a.b" c="1', "a.b=c", "#a.b", "a.b;c"]
 
 
 def families(vendor):
@@ -166,7 +168,8 @@ def test_hostile_values_add_no_setting_and_read_back_unchanged(vendor, family):
 
     assert setting_names(vendor, files) == setting_names(vendor, plain)
     values = [value for _name, _setting, value in settings(vendor, files)]
-    for text in (name, admin, extra):
+    has_keys = [value for _name, _setting, value in settings(vendor, plain) if plain_config.keys[0].label in value]
+    for text in (name, admin, extra, *([label] if has_keys else [])):  # a DECT base or an ATA shows no keys
         assert [value for value in values if text in value], f"{text!r} not read back"
     assert vendor.read_lines(files)[0][:2] == ("201", password)
 
@@ -180,7 +183,12 @@ def test_line_breaks_in_values_start_no_setting(vendor, family):
         keys=tuple(dataclasses.replace(key, label=injected) for key in plain_config.keys),
         admin_password=injected, extra={vendor.extra_example: injected})
 
-    assert setting_names(vendor, vendor.files(config)) == setting_names(vendor, plain)
+    files = vendor.files(config)
+
+    assert setting_names(vendor, files) == setting_names(vendor, plain)
+    # The display name and the admin's setting are still there, whole: line breaks kept, or made spaces.
+    read_back = Counter(" ".join(value.split()) for _name, _setting, value in settings(vendor, files))
+    assert read_back[" ".join(injected.split())] >= len(config.lines) + 1
 
 
 @by_family()
@@ -200,19 +208,39 @@ def test_control_characters_no_xml_parser_accepts_are_dropped(vendor, family):
 
 @by_family()
 def test_only_per_mac_files_carry_secrets(vendor, family):
-    config, files = render(vendor, phone(vendor, family))
+    config, files = render(vendor, phone(vendor, family, firmware_url="https://fw.example.com/images/phone-7.bin"))
     secrets = [line.password.encode() for line in config.lines] + [config.admin_password.encode()]
+    server = config.provisioning_url.partition("://")[2]  # pbx.example.com/prov/tok-123
 
     own = [name for name in files if vendor.sensitive(name)]
 
     assert own, "a phone's accounts must come in a file of its own"
     for name, body in files.items():
         assert vendor.sensitive(name) == (vendor.mac_from_path(name) == config.mac), name
-        if name not in own:
-            assert [secret for secret in secrets if secret in body] == [], f"{name} carries a secret"
+        if name in own:
+            continue
+        assert [secret for secret in secrets if secret in body] == [], f"{name} carries a secret"
+        # The token only as the address the phone comes back to (Cisco Profile_Rule, Grandstream P237): a common
+        # file rendered for a device is served only under its token. Never the phonebook or anything else.
+        pointers = [value for setting, value in vendor.read_settings(name, body) if "tok-123" in value]
+        assert [value for value in pointers if not re.fullmatch(rf"(https?://)?{re.escape(server)}(/[^/]*)?", value)
+                or value.endswith("/directory.xml")] == [], name
+        assert body.count(b"tok-123") == sum(value.count("tok-123") for value in pointers), name
     assert [secret for secret in secrets if secret not in b"".join(files[name] for name in own)] == []
     for phonebook in ("directory.xml", "phonebook.xml"):
         assert not vendor.sensitive(phonebook) and vendor.mac_from_path(phonebook) is None
+
+
+@by_family()
+def test_admin_password_only_when_set(vendor, family):
+    _config, without = render(vendor, phone(vendor, family, admin_password=""))
+    _config, with_password = render(vendor, phone(vendor, family))
+
+    added = setting_names(vendor, with_password) - setting_names(vendor, without)
+
+    assert not setting_names(vendor, without) - setting_names(vendor, with_password)  # the password only adds
+    assert [value for name, setting, value in settings(vendor, with_password)
+            if (name, setting) in added and SAMPLE.admin_password in value]
 
 
 @by_family()
@@ -246,10 +274,12 @@ def test_firmware_url_only_when_set(vendor, family):
 def test_language_is_portuguese_or_english(vendor):
     family = vendor.family_of(vendor.examples[0].model)  # the reference phone, with a display
 
-    portuguese = settings(vendor, render(vendor, phone(vendor, family, language="pt_BR"))[1])
-    english = settings(vendor, render(vendor, phone(vendor, family, language="en"))[1])
+    rendered = {language: settings(vendor, render(vendor, phone(vendor, family, language=language))[1])
+                for language in ("pt_BR", "en")}
 
-    assert portuguese != english
+    assert rendered["pt_BR"] != rendered["en"]
+    for language, value in vendor.languages.items():
+        assert value in [value for _name, _setting, value in rendered[language]], language
 
 
 @by_vendor()
