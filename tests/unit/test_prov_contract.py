@@ -3,9 +3,8 @@
 A vendor module that registers itself gets every test here without writing one: each of its captured
 User-Agents (``Vendor.examples``) is identified and claimed by no other vendor; a phone of each of its template
 families is rendered and read back with its own parsers (``read_lines``, ``read_settings``); hostile values add
-no setting; secrets stay in its per-MAC files; its files are kept as golden files under
-``golden/prov/<vendor>/<family>/``. What only one vendor does (boot order, key layout, time-zone notation) is
-tested in ``test_prov_<vendor>.py``.
+no setting; secrets stay in its per-MAC files; its files are kept as golden files under ``golden/prov/<vendor>/``.
+What only one vendor does (boot order, key layout, time-zone notation) is tested in ``test_prov_<vendor>.py``.
 """
 import dataclasses
 import os
@@ -38,12 +37,13 @@ SAMPLE = PhoneConfig(
 HOSTILE = 'Ana "<&>" ;x # =\\ ]]> <!-- \' %NULL%'
 #: A MAC for a family whose captured User-Agents carry none.
 SPARE_MAC = "00a1b2c3d4e5"
-#: User-Agents of no phone we provision (FreePBX framework's list of example User-Agents for the softphones).
+#: User-Agents of no phone: browsers, curl, softphones (Zoiper, Linphone: FreePBX framework's example User-Agents).
 NOT_PHONES = ["", "Mozilla/5.0", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "curl/8.5.0", "Zoiper rv2.10.8.2",
               "LinphoneiOS/4.3.0 (Bob's iPhone) LinphoneSDK/4.4.0"]
-#: Setting names no vendor takes (dotted, as some vendors want): they could end a line, a tag or an attribute,
-#: or start a comment.
-BAD_SETTING_NAMES = ["", "a.b c", "a.b\n", "a.<b>", 'a.b" c="1', "a.b=c", "#a.b", "a.b;c"]
+#: Setting names no vendor takes: they could end a line, a tag or an attribute, or start a comment. Each comes
+#: plain and dotted, so vendors that want dots (Yealink, Polycom) and vendors that refuse them (Snom) both see it.
+BAD_SETTING_NAMES = ["", *(name for plain in ("a b", "a\n", "<a>", 'a" b="1', "a=b", "#a", "a;b")
+                          for name in (plain, f"x.{plain}"))]
 
 
 def families(vendor):
@@ -177,18 +177,20 @@ def test_hostile_values_add_no_setting_and_read_back_unchanged(vendor, family):
 @by_family()
 def test_line_breaks_in_values_start_no_setting(vendor, family):
     plain_config, plain = render(vendor, phone(vendor, family))
-    injected = "Ana\r\nstatic.firmware.url = http://evil.example\n<P192>evil</P192>\r"
+    injected = "{}\r\nstatic.firmware.url = http://evil.example\n<P192>evil</P192>\r".format
     config = dataclasses.replace(
-        plain_config, lines=tuple(dataclasses.replace(line, display_name=injected) for line in plain_config.lines),
-        keys=tuple(dataclasses.replace(key, label=injected) for key in plain_config.keys),
-        admin_password=injected, extra={vendor.extra_example: injected})
+        plain_config,
+        lines=tuple(dataclasses.replace(line, display_name=injected("name")) for line in plain_config.lines),
+        keys=tuple(dataclasses.replace(key, label=injected("key")) for key in plain_config.keys),
+        admin_password=injected("adm"), extra={vendor.extra_example: injected("extra")})
 
     files = vendor.files(config)
 
     assert setting_names(vendor, files) == setting_names(vendor, plain)
-    # The display name and the admin's setting are still there, whole: line breaks kept, or made spaces.
-    read_back = Counter(" ".join(value.split()) for _name, _setting, value in settings(vendor, files))
-    assert read_back[" ".join(injected.split())] >= len(config.lines) + 1
+    # Each value is still there, whole: its line breaks kept as they are or made spaces.
+    values = [" ".join(value.split()) for _name, _setting, value in settings(vendor, files)]
+    for field in ("name", "adm", "extra"):
+        assert [value for value in values if " ".join(injected(field).split()) in value], field
 
 
 @by_family()
