@@ -123,7 +123,7 @@ class Vendor:
     #: MAC prefixes (OUI, 6 lowercase hex) of this vendor's phones.
     ouis = ()
     #: ``[(compiled regex, model family)]``: the first pattern matching a User-Agent wins; the regex has
-    #: named groups ``model``, ``firmware`` and optionally ``mac``. Real captured UAs sit beside them.
+    #: named groups ``model``, ``firmware`` and optionally ``mac``. The real UAs they match are in ``examples``.
     user_agents = ()
     #: Real User-Agents (``Example`` rows), each with where it was captured in a comment beside it; every
     #: family in ``user_agents`` has one. A row rebuilt from a captured format (a model no capture was found
