@@ -10,6 +10,8 @@ Rendering is pure: a PhoneConfig in, bytes out; no database, no Flask.
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+from xml.etree import ElementTree
 
 import jinja2
 
@@ -75,6 +77,16 @@ class Identity:
     mac: str | None  # when the UA carries it
 
 
+class Example(NamedTuple):
+    """A User-Agent one of the vendor's phones sent, and what ``identify`` must read in it."""
+
+    user_agent: str
+    model: str  # as ``identify`` writes it, e.g. "T46S", "X6U-Pro", "CP-8841-3PCC"
+    firmware: str
+    mac: str | None  # 12 lowercase hex digits, or None when the User-Agent carries no MAC
+    family: str  # the template family ``family_of(model)`` gives
+
+
 @dataclass(frozen=True)
 class DirectoryEntry:
     """One name in the company phonebook."""
@@ -111,8 +123,20 @@ class Vendor:
     #: MAC prefixes (OUI, 6 lowercase hex) of this vendor's phones.
     ouis = ()
     #: ``[(compiled regex, model family)]``: the first pattern matching a User-Agent wins; the regex has
-    #: named groups ``model``, ``firmware`` and optionally ``mac``. Real captured UAs sit beside them.
+    #: named groups ``model``, ``firmware`` and optionally ``mac``. The real UAs they match are in ``examples``.
     user_agents = ()
+    #: Real User-Agents (``Example`` rows), each with where it was captured in a comment beside it; every
+    #: family in ``user_agents`` has one. A row rebuilt from a captured format (a model no capture was found
+    #: for) says so. The first row is the vendor's reference phone. tests/unit/test_prov_contract.py is
+    #: parametrized over these rows (STYLE.md point 9).
+    examples = ()
+    #: ``[(user_agent, model)]``: real User-Agents of this vendor's phones we do not provision (other models,
+    #: older firmware). ``identify`` returns None for them and ``family_of`` refuses their model.
+    unsupported_examples = ()
+    #: A raw setting name the admin may add to ``PhoneConfig.extra``, in this vendor's syntax.
+    extra_example = ""
+    #: ``{PhoneConfig.language: the value of the phone's language setting}``; empty when the files set none.
+    languages = {}
     #: SIP NOTIFY headers that make the phone fetch its files again.
     check_sync = {"Event": "check-sync"}
 
@@ -159,6 +183,26 @@ class Vendor:
         Used by tests to prove the credentials a phone would read register to the real Asterisk.
         """
         raise NotImplementedError
+
+    def read_settings(self, filename, content):
+        """Parse one rendered file back (the vendor's own format) into ``[(setting, value)]``, in file order.
+
+        An XML file gives a row per element without children (its path from the root) and per attribute
+        (``path@name``); a vendor whose files are not XML overrides this. Used by tests to prove that no value,
+        however hostile, adds a setting or breaks a file.
+        """
+        rows = []
+
+        def walk(element, path):
+            path = f"{path}/{element.tag}"
+            rows.extend((f"{path}@{name}", value) for name, value in element.attrib.items())
+            if len(element) == 0:
+                rows.append((path, element.text or ""))
+            for child in element:
+                walk(child, path)
+
+        walk(ElementTree.fromstring(content), "")
+        return rows
 
     # -- shared helpers -----------------------------------------------------------------------------
 

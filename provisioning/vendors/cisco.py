@@ -10,7 +10,7 @@ gives the default rule ``/$PSN.xml``) and SPA ``spa$PSN.cfg`` such as ``spa504G.
 import re
 from xml.etree import ElementTree
 
-from provisioning.base import Identity, Vendor, check_extra, normalize_mac
+from provisioning.base import Example, Identity, Vendor, check_extra, normalize_mac
 from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
@@ -38,16 +38,35 @@ class Cisco(Vendor):
     name = "cisco"
     label = "Cisco"
     # OUIs of the phones in the captured User-Agents below.
-    ouis = ("00562b", "c4c603", "0002fd", "8843e1")
+    ouis = ("00562b", "c4c603", "0002fd", "8843e1", "649ef3")
     user_agents = (
-        # "Cisco-CP-7832-3PCC/11.0.1 (00562b043615)" (wazo_cisco_sip common.py), "Cisco-CP-8841-3PCC/11.0
-        # (00562b043615)", "Cisco-CP-6841-3PCC/12.0.1 (c4c603731f67)" (public provisioning servers' comments);
-        # "Cisco-CP-8851-3PCC/11.3.7_MPP_0001" (a public test fixture) carries no MAC: it comes from the path.
         (re.compile(r"^Cisco-(?P<model>CP-\d{4}-3PCC)/(?P<firmware>\S+?)(?: \((?P<mac>[0-9A-Fa-f]{12})\))?$"), "mpp"),
-        # "Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)", "Cisco/SPA501G-7.4.4 (8843E157DDCC)(CBT141100HR)",
-        # "Cisco/SPA525G-7.4.7 (CBT141900G7)" (wazo_cisco_spa common.py): MAC then serial, or the serial alone.
+        # MAC then serial, or the serial alone
         (re.compile(r"^Cisco/(?P<model>SPA\w+)-(?P<firmware>\S+) (?:\((?P<mac>[0-9A-Fa-f]{12})\))?\(\w+\)$"), "spa"),
     )
+    examples = (
+        # wazo-provd-plugins wazo_cisco_sip common.py
+        Example("Cisco-CP-7832-3PCC/11.0.1 (00562b043615)", "CP-7832-3PCC", "11.0.1", "00562b043615", "mpp"),
+        # public provisioning servers' comments
+        Example("Cisco-CP-8841-3PCC/11.0 (00562b043615)", "CP-8841-3PCC", "11.0", "00562b043615", "mpp"),
+        Example("Cisco-CP-6841-3PCC/12.0.1 (c4c603731f67)", "CP-6841-3PCC", "12.0.1", "c4c603731f67", "mpp"),
+        # a public test fixture: no MAC, it comes from the path
+        Example("Cisco-CP-8851-3PCC/11.3.7_MPP_0001", "CP-8851-3PCC", "11.3.7_MPP_0001", None, "mpp"),
+        # wazo-provd-plugins wazo_cisco_spa common.py
+        Example("Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)", "SPA508G", "7.4.4", "0002fdff2103", "spa"),
+        Example("Cisco/SPA508G-7.4.8a (0002FDFF2103)(CBT141400UK)", "SPA508G", "7.4.8a", "0002fdff2103", "spa"),
+        Example("Cisco/SPA501G-7.4.4 (8843E157DDCC)(CBT141100HR)", "SPA501G", "7.4.4", "8843e157ddcc", "spa"),
+        Example("Cisco/SPA525G-7.4.7 (CBT141900G7)", "SPA525G", "7.4.7", None, "spa"),
+        # provisioner/Provisioner index.php
+        Example("Cisco/SPA504G-7.4.9c (649EF3788E6A)(CCQ162306EA)", "SPA504G", "7.4.9c", "649ef3788e6a", "spa"),
+    )
+    unsupported_examples = (
+        # wazo-provd-plugins wazo_cisco_spa common.py: a Linksys-branded SPA
+        ("Linksys/SPA-942-6.1.5(a) (88019FA42805)", "SPA-942"),
+    )
+    extra_example = "Text_Logo"
+    # No language setting: the menus stay in English (other languages need dictionary files, phone.xml says).
+    languages = {}
     # "Resync From SIP: ... the proxy can request a resync by sending a SIP NOTIFY message containing the
     # Event: resync header" (6800 MPP admin guide; SPA admin guides alike). The files set Resync_From_SIP to Yes.
     mac_file_re = MAC_FILE_RE

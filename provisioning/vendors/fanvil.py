@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from math import ceil
 
-from provisioning.base import Vendor, identify_with
+from provisioning.base import Example, Vendor, identify_with
 from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
@@ -40,12 +40,29 @@ class Fanvil(Vendor):
     label = "Fanvil"
     ouis = ("0c383e",)  # the prefix of every captured Fanvil UA below
     user_agents = (
-        # "Fanvil X6U Pro 0.0.10 0c383e2cd782", "Fanvil X5U-V2 2.12.16.17 0c383e557eb1" (wazo-provd-plugins
-        # wazo_fanvil common.py), "Fanvil X6U-V2 2.12.16.18 0c383e32a7cb" (NethServer nethcti docs)
         (re.compile(r"^Fanvil\s+(?P<model>X[456]U(?:[- ](?:Pro|V2))?)\s+(?P<firmware>\d+(?:\.\d+)+)" + _MAC), "xu"),
-        # No X210 UA was found captured; same "Fanvil <model> <firmware> <mac>" format (Wazo's UA regex covers it)
+        # Same "Fanvil <model> <firmware> <mac>" format (Wazo's UA regex covers every model this way)
         (re.compile(r"^Fanvil\s+(?P<model>X210i?(?:[- ](?:Pro|V2))?)\s+(?P<firmware>\d+(?:\.\d+)+)" + _MAC), "x210"),
     )
+    examples = (
+        # wazo-provd-plugins wazo_fanvil common.py
+        Example("Fanvil X6U Pro 0.0.10 0c383e2cd782", "X6U-Pro", "0.0.10", "0c383e2cd782", "xu"),
+        Example("Fanvil X5U-V2 2.12.16.17 0c383e557eb1", "X5U-V2", "2.12.16.17", "0c383e557eb1", "xu"),
+        # NethServer nethcti docs
+        Example("Fanvil X6U-V2 2.12.16.18 0c383e32a7cb", "X6U-V2", "2.12.16.18", "0c383e32a7cb", "xu"),
+        # Rebuilt: no X4U or X210 User-Agent, nor one without a MAC, was found captured; these follow the format
+        # of the captured ones above.
+        Example("Fanvil X4U 2.12.16.17 0c383e07e16c", "X4U", "2.12.16.17", "0c383e07e16c", "xu"),
+        Example("Fanvil X210 2.12.20 0c383e0a0b0c", "X210", "2.12.20", "0c383e0a0b0c", "x210"),
+        Example("Fanvil X6U 2.12.16.17", "X6U", "2.12.16.17", None, "xu"),
+    )
+    unsupported_examples = (
+        # wazo-provd-plugins wazo_fanvil common.py: older <VOIP_CONFIG_FILE> firmware, and a V-series phone
+        ("Fanvil X4 2.10.2.6887 0c383e07e16c", "X4"),
+        ("Fanvil V67 2.6.6.187 0c383e2b29e6", "V67"),
+    )
+    extra_example = "phone.display.LCDTitle"
+    languages = LANGUAGES
     # Fanvil re-reads its files on "Event: check-sync" (notes §A.1d); it has no reboot variant we rely on.
     mac_file_re = MAC_FILE_RE
     check_sync = {"Event": "check-sync"}

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from zoneinfo import TZPATH, ZoneInfo
 
-from provisioning.base import Identity, Vendor, normalize_mac
+from provisioning.base import Example, Identity, Vendor, normalize_mac
 from provisioning.vendors import register
 
 #: Model family (template folder) -> (model pattern, accounts we provision). Accounts 2-4 use P-values 4xx-6xx
@@ -115,14 +115,31 @@ class Grandstream(Vendor):
     name = "grandstream"
     label = "Grandstream"
     ouis = ("000b82", "c074ad", "ec74d7")  # Wazo dhcpd_update/grandstream.conf, notes §A.1c
-    user_agents = tuple(
-        # Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee  (wazo-provd-plugins common.py)
-        # Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872  (fusionpbx app/provision)
-        # Grandstream GXP2170 (HW 1.5) 1.0.11.3  (quoted in the project brief; no capture found to confirm it)
-        # Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859  (wazo-provd-plugins common.py)
-        # Grandstream Model HW HT801 V1.1A SW 1.0.17.5 DevId c074ad273a10  (wazo-provd-plugins common.py)
-        (_ua(models), family) for family, (models, _) in FAMILIES.items()
+    user_agents = tuple((_ua(models), family) for family, (models, _) in FAMILIES.items())
+    examples = (
+        # wazo-provd-plugins wazo_grandstream common.py
+        Example("Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee", "GRP2614", "1.0.5.15", "c074ad0b63ee",
+                "grp26xx"),
+        # fusionpbx app/provision
+        Example("Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872", "GXP2135", "1.0.7.97", "000b828aa872",
+                "gxp21xx"),
+        # quoted in the project brief; no capture found to confirm it
+        Example("Grandstream GXP2170 (HW 1.5) 1.0.11.3", "GXP2170", "1.0.11.3", None, "gxp21xx"),
+        # wazo-provd-plugins wazo_grandstream common.py
+        Example("Grandstream Model HW GXP1628 SW 1.0.4.138 DevId c074ad2bd859", "GXP1628", "1.0.4.138", "c074ad2bd859",
+                "gxp16xx"),
+        Example("Grandstream Model HW HT801 V1.1A SW 1.0.17.5 DevId c074ad273a10", "HT801", "1.0.17.5",
+                "c074ad273a10", "ht80x"),
+        # FreePBX framework, its list of example User-Agents
+        Example("Grandstream HT802 1.0.17.5", "HT802", "1.0.17.5", None, "ht80x"),
     )
+    unsupported_examples = (
+        # wazo-provd-plugins wazo_grandstream common.py: a video phone and an Android GXP22xx
+        ("Grandstream Model HW GXV3350  V1.3A SW 1.0.1.8 DevId c074ad150b88", "GXV3350"),
+        ("Grandstream Model HW GXP2200 V2.2A SW 1.0.1.33 DevId 000b82462d97", "GXP2200"),
+    )
+    extra_example = "P1376"
+    languages = LANGUAGES
     # A check-sync NOTIFY makes the phone fetch its files again; it reboots only when the file changed what
     # needs one. By default it challenges the NOTIFY with 401 (P4428 "Disable SIP NOTIFY Authentication" = 0,
     # GS template): the endpoint needs an outbound auth with the line's credentials for the NOTIFY to pass.

@@ -11,7 +11,7 @@ override files (Poly community FAQ "What files does my phone download or upload 
 import re
 from xml.etree import ElementTree
 
-from provisioning.base import MAC_RE, Identity, Vendor, check_extra, normalize_mac
+from provisioning.base import MAC_RE, Example, Identity, Vendor, check_extra, normalize_mac
 from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
@@ -48,21 +48,39 @@ class Polycom(Vendor):
     # the serials (= MACs) of the captured CCX User-Agents below.
     ouis = ("0004f2", "64167f", "482567")
     user_agents = (
-        # "FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application",
-        # "FileTransport PolycomVVX-VVX_101-UA/5.4.3.1014 Type/Application" (wazo_polycom/common/common.py),
-        # "FileTransport PolycomVVX-VVX_450-UA/5.9.1.0615 Type/Application" (a public provisioning script).
         (_ua("PolycomVVX", "VVX"), "vvx"),
-        # "FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078", "... SPIP_450-UA/3.2.3.1734",
-        # "FileTransport PolycomSoundStationIP-SSIP_6000-UA/4.0.4.2906 Type/Application" (Wazo, as above),
-        # "FileTransport PolycomSoundStationIP-SSIP_5000-UA/4.0.3.7562 (SN:0004f2e765da) Type/Application".
         (_ua("PolycomSoundPointIP", "SPIP"), "soundpoint"),
         (_ua("PolycomSoundStationIP", "SSIP"), "soundpoint"),
-        # "FileTransport PolyEdge-Edge_E450-UA/8.0.0.15602 Type/Application" (a public provisioning script).
         (_ua("PolyEdge", "Edge"), "poly"),
-        # "FileTransport PolyCCX-CCX_500-UA/9.4.1.0508 (SN:64167f9f4c90) Type/Application",
-        # "FileTransport PolyCCX-CCX_600-UA/8.0.2.3267 (SN:482567b5313f) Type/Application" (public test fixtures).
         (_ua("PolyCCX", "CCX"), "poly"),
     )
+    examples = (
+        # wazo-provd-plugins wazo_polycom common.py
+        Example("FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application", "VVX400", "4.1.4.7430", None, "vvx"),
+        Example("FileTransport PolycomVVX-VVX_101-UA/5.4.3.1014 Type/Application", "VVX101", "5.4.3.1014", None, "vvx"),
+        # a public provisioning script
+        Example("FileTransport PolycomVVX-VVX_450-UA/5.9.1.0615 Type/Application", "VVX450", "5.9.1.0615", None, "vvx"),
+        # wazo-provd-plugins wazo_polycom common.py
+        Example("FileTransport PolycomSoundPointIP-SPIP_335-UA/3.2.1.0078", "SPIP335", "3.2.1.0078", None,
+                "soundpoint"),
+        Example("FileTransport PolycomSoundPointIP-SPIP_450-UA/3.2.3.1734", "SPIP450", "3.2.3.1734", None,
+                "soundpoint"),
+        Example("FileTransport PolycomSoundStationIP-SSIP_6000-UA/4.0.4.2906 Type/Application", "SSIP6000",
+                "4.0.4.2906", None, "soundpoint"),
+        # provisioner/Provisioner index.php
+        Example("FileTransport PolycomSoundStationIP-SSIP_5000-UA/4.0.3.7562 (SN:0004f2e765da) Type/Application",
+                "SSIP5000", "4.0.3.7562", "0004f2e765da", "soundpoint"),
+        # a public provisioning script
+        Example("FileTransport PolyEdge-Edge_E450-UA/8.0.0.15602 Type/Application", "EdgeE450", "8.0.0.15602", None,
+                "poly"),
+        # public test fixtures
+        Example("FileTransport PolyCCX-CCX_500-UA/9.4.1.0508 (SN:64167f9f4c90) Type/Application", "CCX500",
+                "9.4.1.0508", "64167f9f4c90", "poly"),
+        Example("FileTransport PolyCCX-CCX_600-UA/8.0.2.3267 (SN:482567b5313f) Type/Application", "CCX600",
+                "8.0.2.3267", "482567b5313f", "poly"),
+    )
+    extra_example = "voIpProt.SIP.useRFC2543hold"
+    languages = LANGUAGES
     # Polycom phones act on "Event: check-sync" (Wazo's synchronize.standard_sip_synchronize, used for Polycom).
     # common.cfg sets voIpProt.SIP.specialEvent.checkSync.alwaysReboot="0": the phone fetches its files and
     # restarts only when a change needs it; "1" would reboot it on every NOTIFY (public Polycom templates).

@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import TZPATH, ZoneInfo
 
-from provisioning.base import Identity, Vendor, normalize_mac
+from provisioning.base import Example, Identity, Vendor, normalize_mac
 from provisioning.vendors import register
 
 #: Model family -> model pattern, as the model appears in the User-Agent and the file names.
@@ -76,17 +76,30 @@ class Snom(Vendor):
     name = "snom"
     label = "Snom"
     ouis = ("000413", "00087b")  # Wazo dhcpd_update/snom.conf
-    user_agents = tuple(
-        # Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)
-        #   (wazo-provd-plugins wazo_snom/common/common.py)
-        # Mozilla/4.0 (compatible; snomD785-SIP 10.1.169.16 2010.12-00001-gd311851f1 (Feb 25 2019 - 14:19:43)
-        #   00041396D9B4 SXM:0 UXM:0 UXMC:0)  (fusionpbx app/provision)
-        # Mozilla/4.0 (compatible; snom710-SIP 8.7.5.35 1.1.5-IFX-05.01.12 000413741767)  (Wazo)
-        # Mozilla/4.0 (compatible; snom710-SIP 8.7.3.19 1.1.5-IFX-05.01.12)  (Wazo; old firmware, no MAC)
-        # Mozilla/4.0 (compatible; snom760-SIP 8.7.3.19 2010.06)  (Wazo; old firmware, no MAC)
-        # D3xx: no captured User-Agent found; Snom uses the same "snom<model>-SIP <firmware>" form.
-        (_ua(models), family) for family, models in FAMILIES.items()
+    user_agents = tuple((_ua(models), family) for family, models in FAMILIES.items())
+    examples = (
+        # wazo-provd-plugins wazo_snom common.py
+        Example("Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413922D24 SXM:0 UXM:0)",
+                "D785", "10.1.33.33", "000413922d24", "d7xx"),
+        # fusionpbx app/provision
+        Example("Mozilla/4.0 (compatible; snomD785-SIP 10.1.169.16 2010.12-00001-gd311851f1 (Feb 25 2019 - 14:19:43) "
+                "00041396D9B4 SXM:0 UXM:0 UXMC:0)", "D785", "10.1.169.16", "00041396d9b4", "d7xx"),
+        # Rebuilt: no D3xx User-Agent was found captured; Snom writes every model as "snom<model>-SIP <firmware>".
+        Example("Mozilla/4.0 (compatible; snomD385-SIP 10.1.33.33 2010.12-00004-g9ba52f5 000413AABBCC SXM:0 UXM:0)",
+                "D385", "10.1.33.33", "000413aabbcc", "d3xx"),
+        # wazo-provd-plugins wazo_snom common.py; old firmware sends no MAC
+        Example("Mozilla/4.0 (compatible; snom710-SIP 8.7.5.35 1.1.5-IFX-05.01.12 000413741767)",
+                "710", "8.7.5.35", "000413741767", "7xx"),
+        Example("Mozilla/4.0 (compatible; snom710-SIP 8.7.3.19 1.1.5-IFX-05.01.12)", "710", "8.7.3.19", None, "7xx"),
+        Example("Mozilla/4.0 (compatible; snom760-SIP 8.7.3.19 2010.06)", "760", "8.7.3.19", None, "7xx"),
     )
+    unsupported_examples = (
+        # wazo-provd-plugins wazo_snom common.py: a 3xx and an 8xx
+        ("Mozilla/4.0 (compatible; snom320-SIP 8.4.18 1.1.3-s)", "320"),
+        ("Mozilla/4.0 (compatible; snom820-SIP 8.4.18 1.1.4-IFX-26.11.09)", "820"),
+    )
+    extra_example = "dim_timer"
+    languages = LANGUAGES
     # "reboot=false" makes the phone fetch its settings again without rebooting, so calls in progress survive
     # (Wazo wazo_snom common.py synchronize: ``event='check-sync;reboot=false'``).
     check_sync = {"Event": "check-sync;reboot=false"}

@@ -7,7 +7,7 @@ file names the model's ``y0000000000XX.cfg`` (no secrets) and then ``<mac>.cfg``
 import re
 from math import ceil
 
-from provisioning.base import Vendor, identify_with
+from provisioning.base import Example, Vendor, identify_with
 from provisioning.timezones import zone_rules
 from provisioning.vendors import register
 
@@ -71,19 +71,30 @@ class Yealink(Vendor):
     label = "Yealink"
     # Yealink OUIs (wazo-provd-plugins v86 common.py KNOWN_MAC_PREFIXES; notes §A.1c).
     ouis = ("001565", "805ec0", "249ad8", "44dbd2", "e434d7")
-    user_agents = (
-        # "Yealink SIP-T31G 124.85.257.55 80:5e:c0:d5:7d:72", "Yealink SIP-T33G 124.85.257.55 80:5e:c0:bd:ea:ef",
-        # "Yealink SIP-T34W 124.86.0.75 24:9a:d8:88:d0:f4" (captured UAs in wazo-provd-plugins v86 common.py)
-        (_ua("t3x"), "t3x"),
-        # "Yealink SIP-T46S 66.86.0.15 80:5e:c0:xx:xx:xx" (notes §A.1e; 66.86.0.15 is Wazo's T46S firmware)
-        (_ua("t4xs"), "t4xs"),
-        # "Yealink SIP-T46U 108.86.0.20 80:5e:c0:00:00:02"; without MAC: "Yealink SIP-T43U 108.84.0.50"
-        (_ua("t4xu"), "t4xu"),
-        # "Yealink SIP-T54W 96.86.0.70 80:5e:c0:aa:bb:cc"; without MAC: "Yealink SIP-T54W 96.85.0.5" (FreePBX)
-        (_ua("t5x"), "t5x"),
-        # "Yealink W60B 77.81.0.35 80:5e:c0:09:ab:dc" (wazo-provd-plugins xivo-yealink common.py): no "SIP-"
-        (_ua("w60b"), "w60b"),
+    user_agents = tuple((_ua(family), family) for family in FAMILIES)
+    examples = (
+        # wazo-provd-plugins v86 common.py (captured UAs in its comments)
+        Example("Yealink SIP-T31G 124.85.257.55 80:5e:c0:d5:7d:72", "T31G", "124.85.257.55", "805ec0d57d72", "t3x"),
+        Example("Yealink SIP-T33G 124.85.257.55 80:5e:c0:bd:ea:ef", "T33G", "124.85.257.55", "805ec0bdeaef", "t3x"),
+        Example("Yealink SIP-T34W 124.86.0.75 24:9a:d8:88:d0:f4", "T34W", "124.86.0.75", "249ad888d0f4", "t3x"),
+        # notes §A.1e, where the MAC is masked (80:5e:c0:xx:xx:xx); 66.86.0.15 is Wazo's T46S firmware
+        Example("Yealink SIP-T46S 66.86.0.15 80:5e:c0:aa:bb:cc", "T46S", "66.86.0.15", "805ec0aabbcc", "t4xs"),
+        # test fixtures of public provisioning projects (PHP and C#), no MAC in the second
+        Example("Yealink SIP-T46U 108.86.0.20 80:5e:c0:00:00:02", "T46U", "108.86.0.20", "805ec0000002", "t4xu"),
+        Example("Yealink SIP-T43U 108.84.0.50", "T43U", "108.84.0.50", None, "t4xu"),
+        # a public provisioning server's Go test fixture
+        Example("Yealink SIP-T54W 96.86.0.70 80:5e:c0:aa:bb:cc", "T54W", "96.86.0.70", "805ec0aabbcc", "t5x"),
+        # FreePBX framework, its list of example User-Agents
+        Example("Yealink SIP-T54W 96.85.0.5", "T54W", "96.85.0.5", None, "t5x"),
+        # wazo-provd-plugins xivo-yealink common.py: a DECT base writes no "SIP-"
+        Example("Yealink W60B 77.81.0.35 80:5e:c0:09:ab:dc", "W60B", "77.81.0.35", "805ec009abdc", "w60b"),
     )
+    unsupported_examples = (
+        ("Yealink SIP-T23G 44.80.0.60 00:15:65:93:70:f2", "T23G"),  # a T2x (wazo-provd-plugins v86 common.py)
+        ("Yealink SIP-T38G  38.0.0.105 00:15:65:27:c7:64", "T38G"),  # an old T3x (provisioner/Provisioner index.php)
+    )
+    extra_example = "features.dnd.enable"
+    languages = LANGUAGES
     # A plain check-sync makes the phone re-read its files without rebooting (``sip.notify_reboot_enable = 0``
     # below); "check-sync;reboot=true" also reboots it (Yealink auto provisioning guide, "SIP NOTIFY Message").
     mac_file_re = MAC_FILE_RE
@@ -127,6 +138,20 @@ class Yealink(Vendor):
     def directory(self, entries):
         """Return the company phonebook as a Yealink remote phonebook (``YealinkIPPhoneBook``)."""
         return self.render("directory.xml", "base", None, entries=entries)
+
+    def read_settings(self, filename, content):
+        """Parse a boot or config file into ``[(key, value)]``; a line that is no ``key = value`` is its own row.
+
+        The phonebook is XML, read as every vendor's XML is.
+        """
+        if filename.endswith(".xml"):
+            return super().read_settings(filename, content)
+        rows = []
+        for line in content.decode("utf-8").splitlines():
+            key, equals, value = line.partition("=")
+            if line.strip() and not line.startswith("#"):
+                rows.append((key.strip(), value.strip()) if equals else (line.strip(), ""))
+        return rows
 
     def read_lines(self, files):
         """Read back ``[(username, password, server, port)]`` from the per-MAC files, account 1 first."""

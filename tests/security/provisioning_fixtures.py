@@ -4,9 +4,12 @@ Not a conftest.py: other security tests share this folder. Test modules build th
 ``provisioning_app``.
 """
 import contextlib
+import dataclasses
+import re
 
 from appliance import db, migrations
 from appliance.services import Actor, extensions, phonebook
+from provisioning import vendors
 
 ADMIN = Actor.system("test")
 PHONE_ADDRESS = "10.0.0.50"
@@ -17,39 +20,49 @@ def _colons(mac):
     return ":".join(mac[i:i + 2] for i in range(0, 12, 2))
 
 
-class Phone:
-    """A phone model of one vendor: its MAC, and its real User-Agent with and without a MAC in it."""
+def _without_mac(user_agent, written):
+    """Drop the MAC from ``user_agent`` with what marks it ("DevId", "(SN:...)", "(...)"), as firmware without it."""
+    mac = re.escape(written)
+    return " ".join(re.sub(rf"(?:DevId\s+)?(?:\((?:SN:)?{mac}\)|{mac})", "", user_agent).split())
 
-    def __init__(self, vendor, model, mac, ua_with_mac, ua_without_mac):
-        self.vendor, self.model, self.mac = vendor, model, mac
-        self._ua, self.ua_without_mac = ua_with_mac, ua_without_mac
+
+class Phone:
+    """A phone of one vendor, from a captured User-Agent (``Vendor.examples``) that carries its MAC.
+
+    ``ua(mac)`` writes that User-Agent with any MAC, as the vendor writes it (lowercase, uppercase or colons);
+    ``ua_without_mac`` is the same User-Agent without it, as firmware that sends no MAC writes it.
+    """
+
+    def __init__(self, vendor, model):
+        found = vendors.load_all()[vendor]
+        example = next(e for e in found.examples if e.model == model and e.mac)
+        written = next(text for text in (example.mac, example.mac.upper(), _colons(example.mac))
+                       if text in example.user_agent)
+        self.vendor, self.model, self.mac = vendor, model, example.mac
+        self._ua = example.user_agent.replace(written, "{mac}")
+        self._case = {example.mac: str, example.mac.upper(): str.upper, _colons(example.mac): _colons}[written]
+        self.ua_without_mac = _without_mac(example.user_agent, written)
+        assert found.identify(self.ua_without_mac) == dataclasses.replace(found.identify(self.ua()), mac=None)
 
     def ua(self, mac=None):
         """Return the User-Agent carrying ``mac`` (default: this phone's), written as this vendor writes it."""
-        mac = mac or self.mac
-        return self._ua.format(mac=mac, MAC=mac.upper(), colons=_colons(mac))
+        return self._ua.replace("{mac}", self._case(mac or self.mac))
 
     def __repr__(self):
         return f"{self.vendor}-{self.model}"
 
 
-#: One phone per vendor family, User-Agents as captured (provisioning/vendors/*.py cite where from).
+#: One phone per vendor, and one more where a family writes its User-Agent another way (Cisco SPA, the
+#: Grandstream ATA with its hardware version); everything else comes from the vendor's captured User-Agents.
 PHONES = [
-    Phone("yealink", "T46U", "805ec0000002", "Yealink SIP-T46U 108.86.0.20 {colons}", "Yealink SIP-T46U 108.84.0.50"),
-    Phone("fanvil", "X6U-V2", "0c383e32a7cb", "Fanvil X6U-V2 2.12.16.18 {mac}", "Fanvil X6U-V2 2.12.16.18"),
-    Phone("grandstream", "GRP2614", "c074ad0b63ee", "Grandstream Model HW GRP2614 SW 1.0.5.15 DevId {mac}",
-          "Grandstream GRP2614 1.0.5.15"),
-    Phone("snom", "D785", "000413922d24",
-          "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5 {MAC} SXM:0 UXM:0)",
-          "Mozilla/4.0 (compatible; snomD785-SIP 10.1.33.33 2010.12-00004-g9ba52f5)"),
-    Phone("polycom", "VVX400", "0004f2aabbcc",
-          "FileTransport PolycomVVX-VVX_400-UA/6.4.6.2738 (SN:{mac}) Type/Application",
-          "FileTransport PolycomVVX-VVX_400-UA/6.4.6.2738 Type/Application"),
-    Phone("cisco", "CP-8841-3PCC", "00562b043615", "Cisco-CP-8841-3PCC/11.3.7 ({mac})", "Cisco-CP-8841-3PCC/11.3.7"),
-    Phone("cisco", "SPA504G", "0002fdff2103", "Cisco/SPA504G-7.4.4 ({MAC})(CBT141400UK)",
-          "Cisco/SPA504G-7.4.4 (CBT141400UK)"),
-    Phone("grandstream", "HT801", "c074ad273a10", "Grandstream Model HW HT801 V1.1A SW 1.0.17.5 DevId {mac}",
-          "Grandstream HT801 1.0.17.5"),
+    Phone("yealink", "T46U"),
+    Phone("fanvil", "X6U-V2"),
+    Phone("grandstream", "GRP2614"),
+    Phone("snom", "D785"),
+    Phone("polycom", "SSIP5000"),
+    Phone("cisco", "CP-8841-3PCC"),
+    Phone("cisco", "SPA504G"),
+    Phone("grandstream", "HT801"),
 ]
 
 
