@@ -4,11 +4,18 @@ Only one daemon may run per installation: a lock file under VAR_DIR guards it.
 """
 import fcntl
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
+
+from appliance.asterisk import cdr, voicemail_spool
+from appliance.asterisk.ami import AmiError
+from appliance.security.guard import Guard
+from appliance.services import engine_sync, extension_settings, phones, voicemail, voicemail_mail
+from appliance.watcher import Watcher
 
 log = logging.getLogger("centralina.daemon")
 
@@ -29,47 +36,23 @@ def acquire_lock(var_dir):
         raise AlreadyRunning(f"another centralina daemon holds {path}") from None
     handle.seek(0)
     handle.truncate()
-    handle.write(f"{__import__('os').getpid()}\n")
+    handle.write(f"{os.getpid()}\n")
     handle.flush()
     return handle
 
 
-def _ingest_call_records(engine):
-    from appliance.asterisk import cdr
-
-    try:
-        cdr.ingest(engine)
-    except Exception:  # the next run retries from the stored cursor; never kill the scheduler
-        log.exception("call record ingest failed")
-
-
-def _push_call_settings():
-    from appliance.services import extension_settings
-
-    try:
-        extension_settings.push()
-    except Exception:  # rows stay marked unpushed; the next run retries
-        log.exception("pushing call settings to Asterisk failed")
-
-
-def _reconcile_call_settings(engine):
-    from appliance.asterisk.ami import AmiError
-    from appliance.services import extension_settings
-
+def _reconcile_call_settings():
     try:
         pushed, taken = extension_settings.reconcile()
-        if pushed or taken:
-            log.info("call settings reconciled: %d pushed to Asterisk, %d taken from phones", pushed, taken)
-    except AmiError as error:
+    except AmiError as error:  # Asterisk down or restarting: the next connect runs it again
         log.info("call settings not reconciled yet: %s", error)
-    except Exception:
-        log.exception("reconciling call settings failed")
+        return
+    if pushed or taken:
+        log.info("call settings reconciled: %d pushed to Asterisk, %d taken from phones", pushed, taken)
 
 
 def on_engine_event(event):
     """Bring what a phone changed into the database: toggles set by feature codes, a mailbox PIN."""
-    from appliance.services import extension_settings, voicemail
-
     name = event.get("Event")
     if name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
@@ -79,38 +62,29 @@ def on_engine_event(event):
                                          event.get("NewPassword", ""))
 
 
-def _email_voicemail(engine, time_zone):
-    from appliance.asterisk import voicemail_spool
-    from appliance.services import voicemail_mail
+def _safely(name, function):
+    """Return ``function`` logging instead of raising: a failed run is retried by the next, the scheduler lives on.
 
-    try:
-        voicemail_mail.notify(voicemail_spool.spool_root(engine), time_zone)
-    except Exception:  # a failed send is recorded and retried; never kill the scheduler
-        log.exception("voicemail e-mail run failed")
-
-
-def _reconcile_bans(guard):
-    try:
-        guard.reconcile()
-    except Exception:  # the next second retries; never kill the scheduler
-        log.exception("reconciling blocks failed")
+    Every job is safe to repeat: its work is in durable rows (call records by cursor, unpushed
+    toggles, mailings, blocks), so the next run picks up what this one left.
+    """
+    def job(*args):
+        try:
+            function(*args)
+        except Exception:
+            log.exception("%s failed", name)
+    job.__name__ = name
+    return job
 
 
-def _expire_pending_phones(conf):
-    from appliance.services import phones
-
-    try:
-        phones.expire_pending(conf)
-    except Exception:  # the next run tries again; never kill the scheduler
-        log.exception("expiring pending phones failed")
+def _every(scheduler, name, function, *args, **interval):
+    """Run ``function(*args)`` every ``interval`` (seconds=1, minutes=5…), never two at once."""
+    scheduler.add_job(_safely(name, function), "interval", args=list(args), id=name, max_instances=1,
+                      coalesce=True, **interval)
 
 
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
-    from appliance.security.guard import Guard
-    from appliance.services import engine_sync
-    from appliance.watcher import Watcher
-
     lock = acquire_lock(conf["VAR_DIR"])
     stop_event = stop_event or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -120,26 +94,22 @@ def run(conf, stop_event=None):
     engine = engine_sync.configure_from_settings(conf)
     # Blocks in force are back in the kernel before the first event is heard (docs/decisions/009).
     guard = Guard.from_settings(conf).start()
-    scheduler.add_job(_reconcile_bans, "interval", args=[guard], seconds=1, id="bans", max_instances=1,
-                      coalesce=True)
+    _every(scheduler, "bans", guard.reconcile, seconds=1)
     watcher = None
     if engine is not None:
+        reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
         watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event),
-                          on_connect=lambda: scheduler.add_job(_reconcile_call_settings, args=[engine])).start()
+                          on_connect=lambda: scheduler.add_job(reconcile)).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
-        scheduler.add_job(_ingest_call_records, "interval", args=[engine], seconds=1, id="cdr-ingest",
-                          max_instances=1, coalesce=True)
-        scheduler.add_job(_push_call_settings, "interval", seconds=2, id="call-settings-push",
-                          max_instances=1, coalesce=True)
-        scheduler.add_job(_reconcile_call_settings, "interval", args=[engine], minutes=5,
-                          id="call-settings-reconcile", max_instances=1, coalesce=True)
+        _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
+        _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
+        _every(scheduler, "call-settings-reconcile", _reconcile_call_settings, minutes=5)
         # Asterisk wrote the message to its spool already; this only reads it and e-mails it.
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
-        scheduler.add_job(_email_voicemail, "interval", args=[engine, conf["TIMEZONE"]], seconds=5,
-                          id="voicemail-email", max_instances=1, coalesce=True)
+        _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
+               conf["TIMEZONE"], seconds=5)
     # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
-    scheduler.add_job(_expire_pending_phones, "interval", args=[conf], minutes=10, id="pending-phones-expiry",
-                      max_instances=1, coalesce=True)
+    _every(scheduler, "pending-phones-expiry", phones.expire_pending, conf, minutes=10)
     scheduler.start()
     log.info("daemon started")
     try:

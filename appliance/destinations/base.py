@@ -47,3 +47,31 @@ class Kind:
     def allowed(self, actor):
         """Tell whether ``actor`` may send calls to this kind (admins and the system may pick every kind)."""
         return True
+
+
+class NumberedKind(Kind):
+    """A kind whose targets are rows with a number and a name (extensions, groups, later queues, IVRs)."""
+
+    #: The peewee model, and the msgid naming one target ("Extension %(label)s").
+    model = None
+    label_message = ""
+
+    def rows(self):
+        """Return the query of every row this kind may target (narrowed by subclasses)."""
+        return self.model.select()
+
+    def exists(self, target):
+        """Tell whether a row with this number exists."""
+        return self.rows().where(self.model.number == target).exists()
+
+    def describe(self, target):
+        """Name it "<label message>" with its number and name."""
+        row = self.model.get_or_none(self.model.number == target)
+        return self.label_message, {"label": f"{target} {row.name}" if row else target}
+
+    def choices(self, search, limit):
+        """Offer rows by number or name."""
+        query = self.rows().select(self.model.number, self.model.name).order_by(self.model.number)
+        if search:
+            query = query.where(self.model.number.startswith(search) | self.model.name.contains(search))
+        return [Choice(row.number, f"{row.number} {row.name}") for row in query.limit(limit)]

@@ -42,13 +42,15 @@ def _chunks(numbers):
         yield numbers[start:start + _CHUNK]
 
 
-def _extensions(numbers):
-    found = {}
-    for chunk in _chunks(numbers):
-        for row in Extension.select(Extension.id, Extension.number, Extension.name).where(
-                Extension.number.in_(chunk)):
-            found[row.number] = NumberOwner("extension", row.id, row.name)
-    return found
+def _rows(model, kind):
+    """Return a source finding ``model`` rows (with ``number`` and ``name``) that hold numbers."""
+    def source(numbers):
+        found = {}
+        for chunk in _chunks(numbers):
+            for row in model.select(model.id, model.number, model.name).where(model.number.in_(chunk)):
+                found[row.number] = NumberOwner(kind, row.id, row.name)
+        return found
+    return source
 
 
 def _devices(numbers):
@@ -58,15 +60,6 @@ def _devices(numbers):
                  .where(Device.sip_username.in_(chunk)))
         for row in query:
             found[row.sip_username] = NumberOwner("extension", row.extension.id, row.extension.name)
-    return found
-
-
-def _ring_groups(numbers):
-    found = {}
-    for chunk in _chunks(numbers):
-        for row in RingGroup.select(RingGroup.id, RingGroup.number, RingGroup.name).where(
-                RingGroup.number.in_(chunk)):
-            found[row.number] = NumberOwner("ring_group", row.id, row.name)
     return found
 
 
@@ -82,7 +75,7 @@ def _feature_codes(numbers):
 
 
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
-_SOURCES = (_feature_codes, _extensions, _devices, _ring_groups)
+_SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"))
 
 
 def owners(numbers):

@@ -33,6 +33,20 @@ def _ext(number, name=None, **fields):
     return extension, extension.devices[0].sip_password
 
 
+@pytest.fixture
+def call_settings():
+    """Change extensions' call settings in one test; they go back afterwards, whether the test passed or not."""
+    before = {}
+
+    def change(extension, **changes):
+        before.setdefault(extension.id, extension_settings.current(Extension.get_by_id(extension.id)))
+        return _settings(extension, **changes)
+
+    yield change
+    for extension_id, settings in before.items():
+        extension_settings.update(extension_id, settings, ADMIN)
+
+
 def _settings(extension, **changes):
     settings = extension_settings.current(extension)
     for key, value in changes.items():
@@ -47,10 +61,10 @@ def _in_background(function, *args, **kwargs):
     return thread, box
 
 
-def test_dnd_gives_busy_without_voicemail_and_the_toggle_is_in_astdb(pbx, sipp):
+def test_dnd_gives_busy_without_voicemail_and_the_toggle_is_in_astdb(pbx, sipp, call_settings):
     _, alice = _ext("401")
     bob, bob_pw = _ext("402", voicemail_enabled=False)
-    _settings(bob, dnd=True)
+    call_settings(bob, dnd=True)
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         assert ami.db_get("CN", "402/dnd") == "1"
     assert Extension.get_by_id(bob.id).toggles_pushed
@@ -60,27 +74,27 @@ def test_dnd_gives_busy_without_voicemail_and_the_toggle_is_in_astdb(pbx, sipp):
     assert busy.ok, busy
     assert not uas.result.received_requests("INVITE")  # the phone never rang
 
-    _settings(Extension.get_by_id(bob.id), dnd=False)
+    call_settings(Extension.get_by_id(bob.id), dnd=False)
     with sipp.uas("402", bob_pw) as uas:
         assert sipp.call("401", alice, "402", hold_seconds=0.2).ok
         assert uas.wait().received_requests("INVITE")
 
 
-def test_dnd_with_voicemail_answers_with_the_mailbox(pbx, sipp):
+def test_dnd_with_voicemail_answers_with_the_mailbox(pbx, sipp, call_settings):
     _, alice = _ext("401")
     carol, _ = _ext("403", voicemail_enabled=True)
-    _settings(carol, dnd=True)
+    call_settings(carol, dnd=True)
 
     call = sipp.call("401", alice, "403", hold_seconds=1)
 
     assert call.ok, call  # answered by VoiceMail(403@default,b)
 
 
-def test_forward_always_reaches_the_target(pbx, sipp):
+def test_forward_always_reaches_the_target(pbx, sipp, call_settings):
     _, alice = _ext("401")
     dave, dave_pw = _ext("404")
     _, erin_pw = _ext("405")
-    _settings(dave, forward_always="405")
+    call_settings(dave, forward_always="405")
 
     with sipp.uas("404", dave_pw) as desk, sipp.uas("405", erin_pw) as target:
         call = sipp.call("401", alice, "404", hold_seconds=0.3)
@@ -88,14 +102,13 @@ def test_forward_always_reaches_the_target(pbx, sipp):
     assert call.ok, call
     assert answered.received_requests("INVITE")
     assert not desk.result.received_requests("INVITE")
-    _settings(Extension.get_by_id(dave.id), forward_always="")
 
 
-def test_no_answer_forwards_after_the_ring_time(pbx, sipp):
+def test_no_answer_forwards_after_the_ring_time(pbx, sipp, call_settings):
     _, alice = _ext("401")
     frank, frank_pw = _ext("406")
     _, grace_pw = _ext("407")
-    _settings(frank, forward_no_answer="407", ring_seconds=5)
+    call_settings(frank, forward_no_answer="407", ring_seconds=5)
 
     with sipp.uas("406", frank_pw, answer=False) as desk, sipp.uas("407", grace_pw) as target:
         started = time.monotonic()
@@ -189,10 +202,10 @@ def test_the_call_limit_gives_busy(pbx, sipp):
     assert second.ok, second
 
 
-def test_a_voicemail_with_real_audio_lands_in_the_mailbox_and_lights_the_lamp(pbx, sipp):
+def test_a_voicemail_with_real_audio_lands_in_the_mailbox_and_lights_the_lamp(pbx, sipp, call_settings):
     _, alice = _ext("401")
     kim, kim_pw = _ext("441", voicemail_enabled=True)
-    _settings(kim, dnd=True)  # straight to the mailbox, while the desk phone listens for MWI
+    call_settings(kim, dnd=True)  # straight to the mailbox, while the desk phone listens for MWI
     inbox = pbx.host_path(pbx.instance_dir / "spool" / "voicemail" / "default" / "441" / "INBOX")
 
     with sipp.notifies("441", kim_pw, seconds=30) as lamp:
@@ -210,10 +223,10 @@ def test_a_voicemail_with_real_audio_lands_in_the_mailbox_and_lights_the_lamp(pb
     assert any("Messages-Waiting: yes" in m for m in notifies), notifies
 
 
-def test_the_voicemail_shows_in_the_panel_and_is_mailed_with_its_audio(pbx, sipp):
+def test_the_voicemail_shows_in_the_panel_and_is_mailed_with_its_audio(pbx, sipp, call_settings):
     _, alice = _ext("401", "Alice")
     nina, _ = _ext("442", voicemail_enabled=True, email="nina@example.com")
-    _settings(nina, dnd=True)
+    call_settings(nina, dnd=True)
     smtp = SmtpServer().start()
     try:
         mail.save_settings(mail.MailSettingsInput("127.0.0.1", smtp.port, "none", "", "", "pbx@example.com"), ADMIN)
@@ -292,7 +305,7 @@ def test_a_forward_to_a_plus_number_is_taken(pbx, sipp):
         assert ami.db_get("CN", "465/fwd_always") == "+5511999990000"
 
 
-def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):
+def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp, call_settings):
     watcher, watcher_pw = _ext("471")
     olga, _ = _ext("472")  # one device: no hint line of its own, the pattern hint serves it
 
@@ -301,14 +314,14 @@ def test_a_blf_key_sees_dnd_as_busy_through_the_pattern_hint(pbx, sipp):
         while not blf.received_so_far("NOTIFY") and time.monotonic() < deadline:
             time.sleep(0.1)
         first = blf.received_so_far("NOTIFY")
-        _settings(olga, dnd=True)
+        call_settings(olga, dnd=True)
         result = blf.wait()
     notifies = result.received_requests("NOTIFY")
     assert first and "<state>terminated</state>" in first[0]  # idle
     assert len(notifies) == 2 and "<state>confirmed</state>" in notifies[1]  # DND shows busy
 
 
-def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp):
+def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp, call_settings):
     watcher, watcher_pw = _ext("473")
     pia, _ = _ext("474")
 
@@ -316,7 +329,7 @@ def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp):
         deadline = time.monotonic() + 10
         while not key.received_so_far("NOTIFY") and time.monotonic() < deadline:
             time.sleep(0.1)
-        _settings(pia, presence="lunch", presence_text="Almoço até 14h")
+        call_settings(pia, presence="lunch", presence_text="Almoço até 14h")
         result = key.wait()
     with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
         presence = ami.presence_state("CustomPresence:474")

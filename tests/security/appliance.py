@@ -12,13 +12,13 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from appliance import supervision
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine
+from tests import waiting
 from tests.engine.sipp import free_port
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
@@ -26,13 +26,8 @@ CHILDREN = ("asterisk", "web", "provisioning", "daemon")
 
 
 def wait_for(check, timeout=30.0, step=0.1):
-    """Poll ``check`` until it returns something truthy or ``timeout`` passes; return its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
+    """Poll ``check`` (an appliance takes longer than one engine: 30 s by default); see tests.waiting."""
+    return waiting.wait_for(check, timeout, step)
 
 
 class Appliance:

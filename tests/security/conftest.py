@@ -1,4 +1,5 @@
-"""Fixtures of the attack tests: clients at chosen addresses, a clock the throttles read, another worker."""
+"""Fixtures of the attack tests: clients at chosen addresses, a clock the throttles read, another worker,
+the provisioning app."""
 import datetime
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from appliance.models.users import utcnow
 from appliance.services import throttles
 from tests.conftest import AuthActions
+from tests.security.provisioning_fixtures import provisioning_app
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.20"
@@ -45,3 +47,16 @@ def worker_config(app):
     """The settings another worker process needs to run the same app on the same database."""
     keys = ("TESTING", "VAR_DIR", "DATABASE_URL", "SECRET_KEY", "ENGINE_ENABLED")
     return {key: app.config[key] for key in keys}
+
+
+@pytest.fixture
+def prov_app(tmp_path):
+    """The provisioning app (see ``provisioning_app``)."""
+    with provisioning_app(tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def prov(prov_app):
+    """A client of the provisioning app."""
+    return prov_app.test_client()

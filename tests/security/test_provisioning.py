@@ -10,23 +10,10 @@ from appliance.models.phones import PendingPhone
 from appliance.models.users import utcnow
 from appliance.services import phones
 from provisioning import vendors
-from tests.security.provisioning_fixtures import ADMIN, ATTACKER, PHONE_ADDRESS, PHONES, fetch, provisioning_app
+from tests.security.provisioning_fixtures import ADMIN, ATTACKER, PHONE_ADDRESS, PHONES, fetch
 
 BASE = "http://localhost/prov"
 DIRECTORIES = ("directory.xml", "phonebook.xml")
-
-
-@pytest.fixture
-def prov_app(tmp_path):
-    """The provisioning app (see ``provisioning_app``)."""
-    with provisioning_app(tmp_path) as app:
-        yield app
-
-
-@pytest.fixture
-def prov(prov_app):
-    """A client of the provisioning app."""
-    return prov_app.test_client()
 
 
 def _assign(phone, minutes=60, **kwargs):

@@ -13,23 +13,10 @@ from appliance.services import Actor, extensions, phones
 from appliance.supervisor import _commands
 from provisioning.logs import REDACTED, redact
 from tests.engine.sipp import free_port
-from tests.security.provisioning_fixtures import PHONES, fetch, provisioning_app
+from tests.security.provisioning_fixtures import PHONES, fetch
 
 YEALINK = PHONES[0]
 OTHER_TOKEN = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def prov_app(tmp_path):
-    """The provisioning app (see ``provisioning_app``)."""
-    with provisioning_app(tmp_path) as app:
-        yield app
-
-
-@pytest.fixture
-def prov(prov_app):
-    """A client of the provisioning app."""
-    return prov_app.test_client()
 
 
 @pytest.mark.parametrize("text, expected", [

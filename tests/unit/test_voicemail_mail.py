@@ -117,12 +117,23 @@ def test_spool_parsing(tmp_path):
         voicemail_spool.mailbox_dir(tmp_path, "../201")
 
 
-def test_the_daemon_job_reads_the_engines_spool(relay, tmp_path):
+def test_the_daemon_job_reads_the_engines_spool_and_mails_once(relay, tmp_path):
     from appliance import daemon
     from appliance.asterisk.engine import Engine, EngineSettings
 
     engine = Engine(EngineSettings(engine_root=tmp_path / "root", ami_secret="s" * 20))
     write_message(voicemail_spool.spool_root(engine), "201", "INBOX", "1795600100-00000001")
-    daemon._email_voicemail(engine, "America/Sao_Paulo")
-    daemon._email_voicemail(engine, "America/Sao_Paulo")
+    job = daemon._safely("voicemail-email", voicemail_mail.notify)  # as the daemon schedules it
+    job(voicemail_spool.spool_root(engine), "America/Sao_Paulo")
+    job(voicemail_spool.spool_root(engine), "America/Sao_Paulo")
     assert len(relay.messages) == 1
+
+
+def test_a_failing_daemon_job_is_logged_and_the_scheduler_goes_on(caplog):
+    from appliance import daemon
+
+    def broken():
+        raise RuntimeError("disk full")
+
+    daemon._safely("voicemail-email", broken)()  # returns: APScheduler keeps the job
+    assert "voicemail-email failed" in caplog.text and "disk full" in caplog.text
