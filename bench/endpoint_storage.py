@@ -28,7 +28,7 @@ from appliance.asterisk.confgen.asterisk import HEADER
 from appliance.asterisk.confgen.pjsip import REALTIME_TABLES, render_pjsip_conf
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.asterisk.realtime import sync_rows
-from tests.engine.sipp import Sipp, free_port, read_stats
+from tests.engine.sipp import Sipp, free_port, free_rtp_range, read_stats
 
 TARGET, BYSTANDER, CALLER = "u00042", "u00043", "u00044"
 IDLE_SECONDS = 5
@@ -137,7 +137,7 @@ def run_variant(variant, count, root, load):
     """Measure one storage variant; return a dict of results."""
     settings = EngineSettings(
         engine_root=root, instance=f"bench-{variant.replace('+', '-')}", sip_port=free_port(),
-        ami_port=free_port(), http_port=free_port(), rtp_start=(base := free_port(200)),
+        ami_port=free_port(), http_port=free_port(), rtp_start=(base := free_rtp_range(200)),
         rtp_end=base + 198, ami_secret=secrets.token_urlsafe(24),
     )
     engine = Engine(settings)

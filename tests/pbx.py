@@ -7,12 +7,12 @@ from pathlib import Path
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.services import engine_sync
-from tests.engine.sipp import free_port
+from tests.engine.sipp import free_port, free_rtp_range
 
 
 def engine_settings(prefix="test"):
     """Return settings for a fresh instance on free loopback ports in the cached engine root."""
-    rtp = free_port(span=400)
+    rtp = free_rtp_range(span=400)
     return EngineSettings(
         engine_root=engine_root.build(),
         instance=f"{prefix}-{secrets.token_hex(4)}",
@@ -74,7 +74,7 @@ def installation(var_dir):
 
     var_dir = Path(var_dir)
     (var_dir / "ami_secret").write_text(secrets.token_urlsafe(24) + "\n")
-    rtp = free_port(span=100)
+    rtp = free_rtp_range(span=100)
     overrides = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
         "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),

@@ -28,12 +28,33 @@ _DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"}, "*": "dtmf_28
 LOOPBACK = "127.0.0.1"
 
 
-def free_port(span=1, low=20000, high=32000, tries=200):
+def _udp_taken(port):
+    """Tell whether some process has bound UDP ``port`` on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
+
+
+#: Where test Asterisks take their RTP ranges (``free_rtp_range``); every other test port comes from
+#: below it, so a port found free for SIPp is never one an Asterisk of another module binds for a call.
+RTP_BAND = (26000, 32000)
+
+
+def free_rtp_range(span=100):
+    """Return the first port of ``span`` free ports in RTP_BAND, for a test Asterisk's RTP range."""
+    return free_port(span, *RTP_BAND)
+
+
+def free_port(span=1, low=20000, high=RTP_BAND[0], tries=200):
     """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP.
 
     The range sits below the kernel's ephemeral ports (32768-60999 by default): a port
     found free here cannot be taken by some outgoing connection before its user binds it.
-    It also stays clear of the RTP range of a `make run` appliance (10000-20000).
+    It also stays clear of the RTP range of a `make run` appliance (10000-20000) and of the
+    test Asterisks' (RTP_BAND).
     """
     for _ in range(tries):
         base = random.randrange(low, high - span) & ~1
@@ -123,6 +144,17 @@ class SippProcess:
         """Return how many responses have arrived until now (read from the live message trace)."""
         _, received = _messages(self.workdir / "messages.log")
         return sum(1 for m in received if m.startswith("SIP/2.0 "))
+
+    def wait_listening(self, ports, timeout=10.0):
+        """Wait (bounded) until SIPp holds every UDP port of ``ports``; return False if it exited first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                return False
+            if all(_udp_taken(port) for port in ports):
+                return True
+            time.sleep(0.02)
+        return False
 
     def wait_for_request(self, method, timeout=10.0):
         """Wait (bounded) until a ``method`` request has arrived; return whether it did."""
@@ -222,21 +254,28 @@ class Sipp:
         Use as a context manager: on exit the UAS is stopped (by its PID) and
         its contact is removed, so later tests don't ring a dead address.
         """
-        port = free_port()
-        registered = self.register(username, password, port=port)
-        if not registered.ok:
-            raise AssertionError(f"UAS {username} could not register: {registered}")
         # A phone with a mailbox gets an unsolicited MWI NOTIFY when it registers: -aa
         # answers it, but SIPp counts it as a call; so a one-call UAS stops itself after
         # its call instead of after -m calls.
         stop = '  <nop><action><exec int_cmd="stop_now"/></action></nop>' if calls == 1 else ""
         scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
-        cmd, run_dir = self._command(scenario, port=port, calls=calls if calls > 1 else 100, timeout=timeout,
-                                     extra=["-aa", *(["-rtp_echo"] if rtp_echo else [])])
-        if not trace:  # under load, tracing every message would measure the disk
-            cmd.remove("-trace_msg")
-        return SippProcess(cmd, run_dir, timeout or self.timeout, stops_itself=bool(stop),
-                           on_exit=lambda: self.register(username, password, port=port, expires=0))
+        for _ in range(3):
+            port = free_port()
+            registered = self.register(username, password, port=port)
+            if not registered.ok:
+                raise AssertionError(f"UAS {username} could not register: {registered}")
+            cmd, run_dir = self._command(scenario, port=port, calls=calls if calls > 1 else 100, timeout=timeout,
+                                         extra=["-aa", *(["-rtp_echo"] if rtp_echo else [])])
+            if not trace:  # under load, tracing every message would measure the disk
+                cmd.remove("-trace_msg")
+            process = SippProcess(cmd, run_dir, timeout or self.timeout, stops_itself=bool(stop),
+                                  on_exit=lambda port=port: self.register(username, password, port=port, expires=0))
+            # Its ports were free when chosen; if another process bound one first, SIPp exits at once
+            # and the phone would never ring: start again on other ports.
+            if process.wait_listening([port, int(cmd[cmd.index("-mp") + 1])]):
+                return process
+            process.__exit__(None, None, None)
+        raise AssertionError(f"UAS {username} could not bind its ports three times: {process.result}")
 
     def call(self, from_user, password, to_number, *, hold_seconds=1.0, expect_status=200, dtmf=""):
         """Call ``to_number`` as ``from_user``; expect ``expect_status`` as the final answer.

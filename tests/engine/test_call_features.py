@@ -159,7 +159,9 @@ def test_a_ringing_call_is_picked_up_by_a_colleague(pbx, sipp, code):
 
     with sipp.uas("422", ringing_pw, answer=False) as desk:
         thread, box = _in_background(sipp.call_until_hung_up, "401", alice, "422", timeout=20)
-        assert desk.wait_for_request("INVITE")
+        if not desk.wait_for_request("INVITE"):
+            thread.join(25)
+            pytest.fail(f"the desk never rang; the caller saw {box.get('result')}")
         picked = sipp.call("423", helper_pw, code, hold_seconds=0.5)
         thread.join(25)
         desk.wait()

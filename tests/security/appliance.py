@@ -19,7 +19,7 @@ from appliance import supervision
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine
 from tests import waiting
-from tests.engine.sipp import free_port
+from tests.engine.sipp import free_port, free_rtp_range
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 CHILDREN = ("asterisk", "web", "provisioning", "daemon")
@@ -86,7 +86,7 @@ def running_appliance(prepare=None, wait=CHILDREN):
     from appliance import db, migrations, settings
 
     var_dir = Path(tempfile.mkdtemp(prefix="centralina-test-"))
-    rtp = free_port(span=100)
+    rtp = free_rtp_range(span=100)
     values = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
         "ENGINE_INSTANCE": f"run-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
