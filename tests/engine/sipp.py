@@ -28,11 +28,11 @@ _DTMF_FILES = {**{d: f"dtmf_2833_{d}.pcap" for d in "0123456789"}, "*": "dtmf_28
 LOOPBACK = "127.0.0.1"
 
 
-def _udp_taken(port):
-    """Tell whether some process has bound UDP ``port`` on loopback."""
+def _udp_taken(port, host=LOOPBACK):
+    """Tell whether some process (of this network namespace) has bound UDP ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
-            probe.bind((LOOPBACK, port))
+            probe.bind((host, port))
         except OSError:
             return True
     return False
@@ -145,13 +145,13 @@ class SippProcess:
         _, received = _messages(self.workdir / "messages.log")
         return sum(1 for m in received if m.startswith("SIP/2.0 "))
 
-    def wait_listening(self, ports, timeout=10.0):
-        """Wait (bounded) until SIPp holds every UDP port of ``ports``; return False if it exited first."""
+    def wait_listening(self, host, ports, timeout=10.0):
+        """Wait (bounded) until SIPp holds every UDP port of ``ports`` on ``host``; return False if it exited first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 return False
-            if all(_udp_taken(port) for port in ports):
+            if all(_udp_taken(port, host) for port in ports):
                 return True
             time.sleep(0.02)
         return False
@@ -272,7 +272,7 @@ class Sipp:
                                   on_exit=lambda port=port: self.register(username, password, port=port, expires=0))
             # Its ports were free when chosen; if another process bound one first, SIPp exits at once
             # and the phone would never ring: start again on other ports.
-            if process.wait_listening([port, int(cmd[cmd.index("-mp") + 1])]):
+            if process.wait_listening(self.local_host, [port, int(cmd[cmd.index("-mp") + 1])]):
                 return process
             process.__exit__(None, None, None)
         raise AssertionError(f"UAS {username} could not bind its ports three times: {process.result}")
