@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from appliance import demo, permissions, process_users, supervision
+from appliance.services import engine_sync
 
 BIN = Path(sys.executable).parent
 STOP_TIMEOUT = 10
@@ -112,8 +113,6 @@ class _Asterisk(_Child):
         self.engine = engine
 
     def start(self):
-        from appliance.services import engine_sync
-
         self.engine.stop()  # reaps a dead one and closes its console log; nothing if never started
         engine_sync.sync(self.engine)  # Asterisk is down: this writes the files it will boot with
         self.engine.start()
@@ -142,8 +141,6 @@ def _app_user(conf, engine):
 
 def _start_engine(conf):
     """Compile the database into the engine's config and start Asterisk; return its _Asterisk or None."""
-    from appliance.services import engine_sync
-
     engine = engine_sync.configure_from_settings(conf)
     if engine is None:
         return None

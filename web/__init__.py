@@ -5,7 +5,7 @@ from flask import Flask
 
 from appliance import db, permissions, settings
 from appliance.services import engine_sync
-from web import destinations, plugins, security
+from web import admin, advanced, api, auth, callcenter, destinations, panel, plugins, security, telephony
 
 
 def create_app(test_config=None):
@@ -27,8 +27,6 @@ def create_app(test_config=None):
     engine_sync.configure_from_settings(app.config)
     plugins.init_app(app)
     security.init_app(app)
-
-    from web import admin, advanced, api, auth, callcenter, panel, telephony
 
     for module in (auth, panel, callcenter, telephony, advanced, api, admin):
         app.register_blueprint(module.bp)

@@ -15,6 +15,7 @@ from appliance.security.allow import AllowList
 from appliance.security.events import failure_from_event
 from appliance.security.firewall import Firewall, FirewallUnavailable
 from appliance.security.tally import Tally, Thresholds
+from appliance.services import Actor, bans
 
 log = logging.getLogger("centralina.bans")
 
@@ -66,8 +67,6 @@ class Guard:
             self._block(verdict)
 
     def _block(self, verdict):
-        from appliance.services import Actor, bans
-
         ban = bans.block(bans.BanInput(verdict.address, verdict.username, verdict.service, verdict.reason,
                                        self.seconds, verdict.failures, verdict.usernames), Actor.system("daemon"))
         log.warning("blocked %s%s for %d s: %s %s, %d failures (user names: %s)",
@@ -80,16 +79,12 @@ class Guard:
 
     def reconcile(self):
         """Drop expired bans, forget the counts of lifted ones, make the kernel hold the address bans."""
-        from appliance.services import bans
-
         for ban in bans.expire():
             log.info("block of %s%s expired", f"{ban.username} from " if ban.username else "", ban.address)
         self._sync_kernel()
         self.tally.prune(self.clock())
 
     def _sync_kernel(self):
-        from appliance.services import bans
-
         with self._lock:
             rows = list(bans.list_bans())
             known = {(ban.address, ban.username) for ban in rows}

@@ -1,5 +1,6 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
 from appliance import destinations
+from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.models.bans import Ban
 from appliance.models.extensions import Device, Extension
@@ -19,8 +20,6 @@ def _pickup_groups(extension_ids=None):
 
 def engine_devices(usernames=None, enabled_only=True, numbers=None):
     """Return SIP devices as SipDevice rows: of enabled extensions, or all; optionally some usernames or numbers."""
-    from appliance.asterisk.confgen import SipDevice
-
     query = Device.select(Device, Extension).join(Extension).order_by(Extension.number, Device.id)
     if enabled_only:
         query = query.where(Extension.enabled)
@@ -50,8 +49,6 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
 
 def engine_extensions(numbers=None):
     """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``)."""
-    from appliance.asterisk.confgen import ExtensionRow
-
     query = Extension.select().where(Extension.enabled).order_by(Extension.number)
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
@@ -73,8 +70,6 @@ def engine_extensions(numbers=None):
 
 def engine_ring_groups():
     """Return every ring group as a RingGroupRow, members in hunt order."""
-    from appliance.asterisk.confgen import RingGroupRow
-
     members = {}
     query = (RingGroupMember.select(RingGroupMember, Extension).join(Extension)
              .order_by(RingGroupMember.group, RingGroupMember.position))
@@ -91,6 +86,4 @@ def engine_ring_groups():
 
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
-    from appliance.asterisk.confgen import EngineInput
-
     return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes)

@@ -16,6 +16,7 @@ from appliance import passwords
 from appliance.asterisk import apply, confgen, control, engine_root, realtime
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
+from appliance.models.extensions import Device, Extension
 from appliance.services import engine_rows
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,6 @@ def behind():
 
 def _scoped_rows(usernames, numbers, media_address):
     """Return (rows, only_ids) for the devices ``usernames`` and extensions ``numbers``, and their kin."""
-    from appliance.models.extensions import Device, Extension
-
     numbers = set(numbers)
     if usernames:
         query = Device.select(Extension.number).join(Extension).where(Device.sip_username.in_(sorted(usernames)))

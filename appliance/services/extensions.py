@@ -8,7 +8,9 @@ from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
+from appliance.models.users import User
 from appliance.services import audit, engine_sync, numbering
+from appliance.settings import LANGUAGES
 
 # Characters that would let a name rewrite a caller ID ("Name" <number>) or a config line.
 NAME_FORBIDDEN = re.compile(r'["<>\\;\x00-\x1f\x7f]')
@@ -130,8 +132,6 @@ PROFILE_FIELDS = ("email", "language", "voicemail_enabled", "max_calls", "ring_s
 
 def validate_profile(given, errors):
     """Validate the PROFILE_FIELDS in ``given`` that are not None into ``errors``; return them cleaned."""
-    from appliance.settings import LANGUAGES
-
     values = {}
     if given.get("email") is not None:
         email = given["email"].strip()
@@ -153,8 +153,6 @@ def validate_profile(given, errors):
 
 def _validate_changes(changes, extension, errors):
     """Return {field: new value} for the fields ``changes`` sets, validated into ``errors``."""
-    from appliance.models.users import User
-
     values = {"name": clean_name(changes.name, errors), "enabled": bool(changes.enabled)}
     values.update(validate_profile({key: getattr(changes, key) for key in PROFILE_FIELDS}, errors))
     if changes.user_id is not None:

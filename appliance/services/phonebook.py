@@ -19,6 +19,7 @@ from appliance.services import audit
 from appliance.services import phonebook_formats as formats
 from appliance.services.phonebook_formats import MAX_NUMBERS, ContactInput, ImportRejected, RowError
 from appliance.settings import DEFAULTS
+from provisioning.base import DirectoryEntry
 
 __all__ = ["ContactInput", "ImportRejected", "RowError"]
 
@@ -175,8 +176,6 @@ def phone_directory(extension=None):
     A phone's XML phonebook has one number per entry: a contact with several numbers
     gets one entry per number, the first under its plain name.
     """
-    from provisioning.base import DirectoryEntry
-
     owner = Contact.owner.is_null()
     if extension is not None:
         owner |= Contact.owner == extension.id

@@ -13,7 +13,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.phones import PendingPhone, ProvisioningBan
 from appliance.models.users import utcnow
-from appliance.services import audit, engine_sync
+from appliance.services import audit, engine_sync, phonebook
 from appliance.services.extensions import next_device_username
 from provisioning import vendors
 from provisioning.base import DirectoryEntry, Key, Line, PhoneConfig, normalize_mac
@@ -344,8 +344,6 @@ def provisioning_url(device, conf, host=""):
 
 def directory_entries(extension=None):
     """Return a phone's phonebook: every enabled extension, the shared contacts, and ``extension``'s own ones."""
-    from appliance.services import phonebook
-
     entries = [DirectoryEntry(other.name, other.number)
                for other in Extension.select().where(Extension.enabled).order_by(Extension.name)]
     return entries + phonebook.phone_directory(extension)

@@ -10,7 +10,8 @@ from appliance.asterisk.confgen.types import valid_pin
 from appliance.db import database
 from appliance.errors import DomainError, NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.services import audit, engine_sync
+from appliance.models.extensions import Extension
+from appliance.services import Actor, audit, engine_sync
 
 
 class VoicemailUnavailable(DomainError):
@@ -110,9 +111,6 @@ def set_voicemail_pin(extension, pin, actor):
 
 def mirror_pin_from_engine(context, mailbox, new_pin):
     """Record a PIN changed from a phone (app_voicemail's VoicemailPasswordChange event); return whether it did."""
-    from appliance.models.extensions import Extension
-    from appliance.services import Actor
-
     if context != voicemail_spool.CONTEXT or not valid_pin(new_pin):
         return False
     with database.atomic():

@@ -1,5 +1,5 @@
 """Which extension a panel page shows: the person's own, or any one for an admin (``?ext=201``)."""
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -48,8 +48,6 @@ def _panel_helpers():
 @bp.app_template_global()
 def panel_tabs():
     """Return the tabs whose views exist."""
-    from flask import current_app
-
     return [(endpoint, label) for endpoint, label in TABS if endpoint in current_app.view_functions]
 
 
