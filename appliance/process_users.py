@@ -80,16 +80,32 @@ def environment(user, base=None):
     return env
 
 
-def unreachable(path, user):
-    """Return the first folder on the way to ``path`` that ``user`` may not enter, or None."""
-    for folder in reversed([*Path(path).resolve().parents]):
-        info = folder.stat()
-        if info.st_uid == user.uid:
-            allowed = info.st_mode & 0o100
-        elif info.st_gid in (user.gid, *user.groups):
-            allowed = info.st_mode & 0o010
-        else:
-            allowed = info.st_mode & 0o001
-        if not allowed:
-            return folder
-    return None
+def can_enter(path, user):
+    """Tell whether ``user`` may enter the folder ``path``, as the kernel decides (ACLs included)."""
+    done = subprocess.run(as_user(["test", "-x", str(path)], user), capture_output=True)
+    return done.returncode == 0
+
+
+def open_passage(path, user):
+    """Let ``user`` pass through each folder on the way to ``path`` it may not enter; return the folders opened.
+
+    A checkout under /root, or in a 0700 temporary folder, is closed to the app user. Each such
+    folder gets one ACL entry granting that user search (x) alone: it may pass through, not list or
+    read, and nobody else gains anything. Raise ProcessUserError when that is not possible (no
+    setfacl, a file system without ACLs).
+    """
+    path = Path(path).resolve()
+    if can_enter(path, user):
+        return []
+    opened = []
+    for folder in [*reversed(path.parents), path]:
+        if can_enter(folder, user):
+            continue
+        if shutil.which("setfacl") is None:
+            raise ProcessUserError(f"user {user.name} cannot enter {folder}, and setfacl (Debian package acl) "
+                                   "is missing to let it pass")
+        done = subprocess.run(["setfacl", "-m", f"u:{user.name}:x", str(folder)], capture_output=True, text=True)
+        if done.returncode != 0 or not can_enter(folder, user):
+            raise ProcessUserError(f"user {user.name} cannot enter {folder}: {done.stderr.strip() or 'refused'}")
+        opened.append(folder)
+    return opened

@@ -132,10 +132,12 @@ def _app_user(conf, engine):
     account = engine.account() if engine is not None else None
     user = process_users.ensure_app_user(conf["APP_USER"], account[1] if account else None)
     for path in (conf["VAR_DIR"], BIN):
-        blocked = process_users.unreachable(path, user)
-        if blocked is not None:
-            raise SystemExit(f"user {user.name} cannot reach {path}: {blocked} is closed to it "
-                             "(move the checkout or VAR_DIR, or open that folder to others: chmod o+x)")
+        try:
+            opened = process_users.open_passage(path, user)
+        except process_users.ProcessUserError as error:
+            raise SystemExit(f"{error} (move the checkout or VAR_DIR where {user.name} can reach it)") from None
+        for folder in opened:
+            print(f"{user.name} may now pass through {folder} (ACL u:{user.name}:x) to reach {path}", flush=True)
     return user
 
 

@@ -29,13 +29,16 @@ LOOPBACK = "127.0.0.1"
 
 
 def _udp_taken(port, host=LOOPBACK):
-    """Tell whether some process (of this network namespace) has bound UDP ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return True
-    return False
+    """Tell whether some process (of this thread's network namespace) has bound UDP ``host:port``.
+
+    Read from the kernel's socket table, never by binding a probe: a probe holding the port for an
+    instant is exactly what would make SIPp's own bind fail.
+    """
+    wanted = {f"{socket.htonl(int.from_bytes(socket.inet_aton(address), 'big')):08X}:{port:04X}"
+              for address in (host, "0.0.0.0")}
+    with open("/proc/thread-self/net/udp") as table:
+        next(table)  # the header
+        return any(line.split()[1] in wanted for line in table)
 
 
 #: Where test Asterisks take their RTP ranges (``free_rtp_range``); every other test port comes from
