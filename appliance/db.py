@@ -43,3 +43,15 @@ def close():
     """Close the current connection if one is open."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+#: Rows (or values) per statement when many are written or looked up at once: SQLite caps the
+#: variables of one statement, and an IN list or multi-row insert of 10,000 would pass it.
+CHUNK = 500
+
+
+def chunks(items, size=CHUNK):
+    """Yield ``items`` in lists of at most ``size``, for one statement each."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

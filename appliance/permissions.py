@@ -13,6 +13,7 @@ belongs to that group, and the few files both sides write are created group-writ
 explicitly (``create_shared``), whatever the creator's umask.
 """
 import os
+import tempfile
 from pathlib import Path
 
 #: The app's processes create files for their owner only.
@@ -91,6 +92,27 @@ def create_shared(path, mode=SHARED_FILE_MODE):
     finally:
         os.close(fd)
     return path
+
+
+def persistent_secret(path, make):
+    """Return the secret stored at ``path``, creating it from ``make()`` on first use (0600, like mkstemp's).
+
+    Written aside and linked into place: processes starting together (web workers, the daemon)
+    all read the one secret that won, never half of one.
+    """
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make() + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def _fix(path, mode, owner):

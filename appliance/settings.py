@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from appliance import permissions
+
 CONFIG_DIR = Path(os.environ.get("CENTRALINA_CONFIG_DIR", "/etc/centralina"))
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -149,17 +151,5 @@ def load(overrides=None, environ=None, config_dir=None):
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{var_dir / 'centralina.db'}"
     if not settings["SECRET_KEY"]:
-        settings["SECRET_KEY"] = _persistent_secret(var_dir / "secret_key")
+        settings["SECRET_KEY"] = permissions.persistent_secret(var_dir / "secret_key", lambda: secrets.token_hex(32))
     return settings
-
-
-def _persistent_secret(path):
-    """Read the secret at ``path``, creating it (mode 0600) on first use."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret

@@ -7,12 +7,10 @@ after a rollback; elsewhere (tests of the web layer) nothing happens.
 """
 import fcntl
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
-from appliance import passwords
+from appliance import passwords, permissions
 from appliance.asterisk import apply, confgen, control, engine_root, realtime
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
@@ -44,20 +42,7 @@ def engine_settings(conf):
 
 
 def _ami_secret(var_dir, name="ami_secret"):
-    path = var_dir / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside and linked into place: a process racing us reads a whole secret or none.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(passwords.generate(32) + "\n")
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process of the appliance made it first
-        finally:
-            os.unlink(tmp)
-    return path.read_text().strip()
+    return permissions.persistent_secret(var_dir / name, lambda: passwords.generate(32))
 
 
 def configure(engine, codes=None):

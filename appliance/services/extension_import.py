@@ -3,7 +3,7 @@ import csv
 import io
 
 from appliance import csvsafe, passwords
-from appliance.db import database
+from appliance.db import chunks, database
 from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
@@ -48,20 +48,20 @@ def _check(rows):
 
 def _create_all(clean, actor, action):
     with database.atomic():
-        for start in range(0, len(clean), 500):
+        for rows in chunks(clean):
             # insert_many needs the same columns in every row: defaults fill what a file left out.
             Extension.insert_many([{**PROFILE_DEFAULTS, "number": n, "name": name, "enabled": enabled,
                                     "voicemail_pin": passwords.generate_pin(), **profile}
-                                   for _, n, name, enabled, profile in clean[start:start + 500]]).execute()
+                                   for _, n, name, enabled, profile in rows]).execute()
         ids = {}
         numbers = [n for _, n, *_ in clean]
-        for start in range(0, len(numbers), 500):
+        for some in chunks(numbers):
             ids.update({e.number: e.id for e in Extension.select(Extension.id, Extension.number)
-                        .where(Extension.number.in_(numbers[start:start + 500]))})
+                        .where(Extension.number.in_(some))})
         devices = [{"extension": ids[n], "sip_username": n, "sip_password": passwords.generate(SIP_PASSWORD_LENGTH)}
                    for n in numbers]
-        for start in range(0, len(devices), 500):
-            Device.insert_many(devices[start:start + 500]).execute()
+        for rows in chunks(devices):
+            Device.insert_many(rows).execute()
         span = f"{numbers[0]}..{numbers[-1]}" if len(numbers) > 1 else numbers[0]
         audit.record(actor, action, "extension", "", span, after={"count": len(numbers),
                                                                    "numbers": ", ".join(numbers[:50])})

@@ -130,21 +130,24 @@ def push(numbers=None):
     Asterisk down is not an error: the rows stay marked unpushed and the daemon
     pushes them when Asterisk is back.
     """
-    engine = control.current()
-    if engine is None:
+    if control.current() is None:
         return 0
     query = Extension.select()
     query = query.where(Extension.number.in_(list(numbers))) if numbers is not None else \
         query.where(~Extension.toggles_pushed)
-    extensions = list(query)
-    if not extensions:
-        return 0
     try:
-        engine.push_call_settings([_call_settings(extension) for extension in extensions])
+        return _push(query)
     except AmiError as error:
         log.warning("call settings not pushed to Asterisk yet: %s", error)
         return 0
-    Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in extensions])).execute()
+
+
+def _push(query):
+    """Write the toggles of the extensions ``query`` selects to AstDB and mark them pushed; return how many."""
+    extensions = list(query)
+    if extensions:
+        control.current().push_call_settings([_call_settings(extension) for extension in extensions])
+        Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in extensions])).execute()
     return len(extensions)
 
 
@@ -210,11 +213,9 @@ def reconcile():
     if not synced:
         # An AstDB that never saw us, or was lost (a new engine instance, a restore): a missing
         # key would read as "off", so the database is the truth for every extension.
-        numbers = [e.number for e in Extension.select(Extension.number)]
-        engine.push_call_settings([_call_settings(e) for e in Extension.select().where(Extension.number.in_(numbers))])
-        Extension.update(toggles_pushed=True).execute()
+        pushed += _push(Extension.select())
         engine.mark_call_settings_synced()
-        return pushed + len(numbers), 0
+        return pushed, 0
     taken = 0
     for extension in Extension.select().where(Extension.toggles_pushed):
         values = stored.get(extension.number, {})  # a cleared toggle has no key

@@ -8,6 +8,7 @@ a clash is refused the same way, with the same message, wherever it happens.
 import re
 from dataclasses import dataclass
 
+from appliance.db import chunks
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
@@ -25,28 +26,19 @@ PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "direc
 
 @dataclass(frozen=True)
 class NumberOwner:
-    """What holds a number: its kind ("extension", "device", "ring_group", "feature_code"), row id and name."""
+    """What holds a number: its kind ("extension", "ring_group", "feature_code"), row id and name (a device's
+    user name is held by its extension)."""
 
     kind: str
     id: int | None
     name: str
 
 
-#: SQLite caps the variables of one statement: bulk look-ups go in chunks.
-_CHUNK = 500
-
-
-def _chunks(numbers):
-    numbers = list(numbers)
-    for start in range(0, len(numbers), _CHUNK):
-        yield numbers[start:start + _CHUNK]
-
-
 def _rows(model, kind):
     """Return a source finding ``model`` rows (with ``number`` and ``name``) that hold numbers."""
     def source(numbers):
         found = {}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers):
             for row in model.select(model.id, model.number, model.name).where(model.number.in_(chunk)):
                 found[row.number] = NumberOwner(kind, row.id, row.name)
         return found
@@ -55,7 +47,7 @@ def _rows(model, kind):
 
 def _devices(numbers):
     found = {}
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         query = (Device.select(Device.sip_username, Extension.id, Extension.name).join(Extension)
                  .where(Device.sip_username.in_(chunk)))
         for row in query:
