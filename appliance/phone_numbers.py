@@ -71,3 +71,14 @@ def dialable(raw, field="number"):
 def search_fragment(raw):
     """Return the part of ``raw`` a number search can use: digits, +, * and #, at most 32."""
     return "".join(ch for ch in (raw or "") if ch in _SEARCH_CHARS)[:32]
+
+
+#: Brazil's area codes (DDD): the 67 in libphonenumber's BR metadata (notes/routing-br.md 1).
+AREA_CODES = frozenset(
+    "11 12 13 14 15 16 17 18 19 21 22 24 27 28 31 32 33 34 35 37 38 41 42 43 44 45 46 47 48 49 51 53 54 55 "
+    "61 62 63 64 65 66 67 68 69 71 73 74 75 77 79 81 82 83 84 85 86 87 88 89 91 92 93 94 95 96 97 98 99".split())
+
+
+def valid_area_code(text):
+    """Return whether ``text`` is a Brazilian area code (DDD)."""
+    return text in AREA_CODES

@@ -17,3 +17,16 @@ ASTDB_FAMILY = "CN"
 #: Channel group holding every channel of an extension's devices (endpoint set_var
 #: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
 CALLS_GROUP = "cn-calls"
+#: Where a call from a carrier starts (every trunk endpoint's context): inbound routes.
+FROM_TRUNK_CONTEXT = "cn-from-trunk"
+#: Channel group category of trunk channels, in and out: ``GROUP_COUNT(trunk_<id>@cn-trunk)`` is the
+#: calls a trunk carries now (its endpoint sets it on calls in, OUTBOUND_GROUP on calls out).
+TRUNK_GROUP = "cn-trunk"
+
+
+def trunk_object(trunk_id):
+    """Return the PJSIP object name of trunk ``trunk_id``: endpoint, aor, auth, registration, identify.
+
+    Device user names cannot hold "_" (confgen/types.py), so no device ever takes a trunk's name.
+    """
+    return f"trunk_{int(trunk_id)}"

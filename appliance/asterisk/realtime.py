@@ -96,6 +96,18 @@ def connect(db_path):
     return conn
 
 
+def ids_with_prefix(db_path, table, prefix):
+    """Return the ids in ``table`` that start with ``prefix`` (a table of SCHEMA)."""
+    if table not in SCHEMA:
+        raise ValueError(f"unknown realtime table {table!r}")
+    conn = connect(db_path)
+    try:
+        found = conn.execute(f"SELECT id FROM {table} WHERE substr(id, 1, ?) = ?", (len(prefix), prefix))
+        return {row[0] for row in found}
+    finally:
+        conn.close()
+
+
 def _text(value):
     return None if value is None else str(value)
 

@@ -1,10 +1,11 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
 from appliance import destinations
-from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice
+from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.models.bans import Ban
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.models.trunks import Trunk
 
 
 def _pickup_groups(extension_ids=None):
@@ -84,6 +85,26 @@ def engine_ring_groups():
     ]
 
 
+def engine_trunks():
+    """Return every trunk as a TrunkRow (disabled ones too: they render nothing), by id."""
+    return [
+        TrunkRow(
+            id=trunk.id, name=trunk.name, host=trunk.host, kind=trunk.kind, port=trunk.port,
+            transport=trunk.transport, username=trunk.username, password=trunk.password,
+            from_user=trunk.from_user, from_domain=trunk.from_domain, expiry=trunk.expiry,
+            retry_interval=trunk.retry_interval,
+            match=tuple(entry.strip() for entry in trunk.match.split(",") if entry.strip()),
+            codecs=tuple(codec.strip() for codec in trunk.codecs.split(",") if codec.strip()),
+            dtmf_mode=trunk.dtmf_mode, max_channels=trunk.max_channels, number_format=trunk.number_format,
+            callerid_format=trunk.callerid_format, csp=trunk.csp, area_code=trunk.area_code,
+            default_callerid=trunk.default_callerid, nat=trunk.nat, qualify_seconds=trunk.qualify_seconds,
+            enabled=trunk.enabled,
+        )
+        for trunk in Trunk.select().order_by(Trunk.id)
+    ]
+
+
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
-    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes)
+    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
+                       trunks=tuple(engine_trunks()))

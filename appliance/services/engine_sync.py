@@ -145,6 +145,14 @@ def _scoped_rows(usernames, numbers, media_address):
     return rows, only_ids
 
 
+def _sync_trunk_auths(rows_path):
+    """Write the trunks' auth rows, deleting those of trunks gone; devices' rows are left alone."""
+    rows = confgen.trunk_auth_rows(engine_rows.engine_trunks())
+    table = confgen.trunks.TRUNK_AUTH_TABLE
+    ids = {row["id"] for row in rows[table]} | realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX)
+    return realtime.sync_rows(rows_path, rows, only_ids={table: ids})
+
+
 def sync(engine, usernames=None, files=True, numbers=()):
     """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files."""
     settings = engine.settings
@@ -157,6 +165,9 @@ def sync(engine, usernames=None, files=True, numbers=()):
         if usernames is None:
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
+            # A full sync replaces every row: the trunks' auths are among them.
+            table = confgen.trunks.TRUNK_AUTH_TABLE
+            rows[table] += confgen.trunk_auth_rows(engine_rows.engine_trunks())[table]
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
@@ -164,4 +175,8 @@ def sync(engine, usernames=None, files=True, numbers=()):
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running())
+    # Trunk credentials first: a registration set up by the reload below authenticates with them.
+    with engine.lock_file("run/realtime.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _sync_trunk_auths(rows_path)
     return apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))

@@ -28,11 +28,13 @@ from .pjsip import (
 )
 from .pjsip_notify import render_pjsip_notify_conf
 from .rtp import render_rtp_conf
+from .trunks import TrunkRow, trunk_auth_rows
 from .types import ExtensionRow, RingGroupRow, SipDevice
 from .voicemail import render_voicemail_conf
 
 __all__ = ["ConfigFile", "EngineInput", "ExtensionRow", "FILES", "FeatureCodes", "RING_DEVICES_CONTEXT",
-           "RingGroupRow", "SipDevice", "endpoint_rows", "feature_codes_from", "reload_of", "render_all"]
+           "RingGroupRow", "SipDevice", "TrunkRow", "endpoint_rows", "feature_codes_from", "reload_of", "render_all",
+           "trunk_auth_rows"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class EngineInput:
     devices: tuple = ()  # SipDevice: BLF hints of multi-device extensions
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
+    trunks: tuple = ()  # TrunkRow
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ FILES = (
                "res_config_sqlite3.so"),
     ConfigFile("acl.conf", _defaults, "acl"),
     ConfigFile("pjproject.conf", _defaults, "res_pjproject.so"),
-    ConfigFile("pjsip.conf", lambda source: render_pjsip_conf(source.settings), "res_pjsip.so"),
+    ConfigFile("pjsip.conf", lambda source: render_pjsip_conf(source.settings, source.trunks), "res_pjsip.so"),
     ConfigFile("pjsip_notify.conf", lambda source: render_pjsip_notify_conf(), "res_pjsip_notify.so"),
     ConfigFile("rtp.conf", lambda source: render_rtp_conf(source.settings), "res_rtp_asterisk.so"),
     ConfigFile("udptl.conf", _defaults, "udptl"),

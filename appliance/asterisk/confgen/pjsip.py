@@ -9,6 +9,7 @@ files and, separately, the rows; realtime.sync_rows() writes the rows.
 from appliance.asterisk.names import CALLS_GROUP, HINTS_CONTEXT, VOICEMAIL_CONTEXT
 
 from .asterisk import HEADER
+from .trunks import render_trunk_sections
 from .types import ExtensionRow
 
 #: Database name shared by extconfig.conf and res_config_sqlite3.conf.
@@ -27,8 +28,8 @@ def _hostport(address, port=None):
     return host if port is None else f"{host}:{port}"
 
 
-def render_pjsip_conf(settings):
-    """Return pjsip.conf: global, system and the UDP/TCP/WebSocket transports."""
+def render_pjsip_conf(settings, trunks=()):
+    """Return pjsip.conf: global, system, the UDP/TCP/WebSocket transports and the ``trunks`` (TrunkRow)."""
     # Options as documented for Asterisk 22 (docs.asterisk.org, Asterisk_22_Documentation
     # /API_Documentation/Module_Configuration/res_pjsip; the same text ships in the
     # engine root's core-en_US.xml): the unidentified_request_* trio lives in [global].
@@ -71,16 +72,23 @@ bind = {bind}
 type = transport
 protocol = ws
 bind = {_hostport(settings.bind_address)}
-"""
+
+""" + render_trunk_sections(trunks, settings.media_address)
 
 
 def render_sorcery_conf():
     """Return sorcery.conf mapping endpoints, AORs and auths to realtime tables.
 
-    Unlisted types keep res_pjsip's defaults: transports, global and system
-    from pjsip.conf, contacts in astdb.
+    Trunks' endpoints and AORs are found in pjsip.conf first (confgen/trunks.py), devices'
+    in the realtime tables; every auth is realtime (sorcery takes one realtime table per type). Unlisted
+    types keep res_pjsip's defaults: transports, global, system, registrations and
+    identifies from pjsip.conf, contacts in astdb.
     """
-    lines = [f"{kind} = realtime,{table}" for kind, table in REALTIME_TABLES.items()]
+    lines = []
+    for kind, table in REALTIME_TABLES.items():
+        if kind != "auth":
+            lines.append(f"{kind} = config,pjsip.conf,criteria=type={kind}")
+        lines.append(f"{kind} = realtime,{table}")
     return HEADER + "\n[res_pjsip]\n" + "\n".join(lines) + "\n"
 
 

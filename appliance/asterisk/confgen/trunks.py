@@ -1,0 +1,213 @@
+"""Render SIP trunks: PJSIP objects in pjsip.conf, their credentials as realtime rows.
+
+A trunk is a handful of objects named ``trunk_<id>`` (names.trunk_object). Endpoint, AOR,
+identify and registration are config-file objects: outbound registrations and qualify are
+set up when res_pjsip loads its configuration, so a trunk change is one ``res_pjsip.so``
+reload (there are a few trunks, never thousands). The password is not in the file: the
+auth is a realtime row of ``ps_auths`` beside the devices' (id ``trunk_<id>``), so neither the
+config directory nor the kept generations hold it.
+"""
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from appliance.asterisk.names import FROM_TRUNK_CONTEXT, TRUNK_GROUP, trunk_object
+
+#: Realtime table of trunk credentials: the devices' (sorcery reads one realtime table per type).
+TRUNK_AUTH_TABLE = "ps_auths"
+#: Every trunk object's id starts so (names.trunk_object); device user names cannot.
+TRUNK_PREFIX = "trunk_"
+KINDS = ("registration", "ip")
+TRANSPORTS = ("udp", "tcp")
+DTMF_MODES = ("rfc4733", "inband", "info", "auto")
+NUMBER_FORMATS = ("e164", "e164_plain", "national", "national_csp")
+CODECS = ("alaw", "ulaw", "g729", "g722", "gsm", "opus")
+#: Registrations retried for ever: a carrier down for a day comes back on its own.
+REGISTRATION_RETRIES = 100000
+
+_HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?")
+# SIP user parts the carrier gives: no separators the config parser or a URI would read.
+_SIP_USER = re.compile(r"[A-Za-z0-9.+_-]{1,64}")
+_LABEL = re.compile(r'[^\x00-\x1f\x7f;]{1,40}')
+_DIGITS = re.compile(r"[0-9]*")
+
+
+def valid_host(text):
+    """Return whether ``text`` is an IPv4/IPv6 address or a DNS name."""
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return bool(_HOST.fullmatch(text or ""))
+
+
+def valid_match(text):
+    """Return whether ``text`` is what ``identify match=`` takes: an address, a network or a host name."""
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return valid_host(text)
+
+
+def valid_sip_user(text):
+    """Return whether ``text`` may be a SIP user part (user name, from-user)."""
+    return bool(_SIP_USER.fullmatch(text or ""))
+
+
+@dataclass(frozen=True)
+class TrunkRow:
+    """What Asterisk needs about one trunk (``appliance.models.trunks.Trunk``, validated again here)."""
+
+    id: int
+    name: str
+    host: str
+    kind: str = "registration"
+    port: int = 5060
+    transport: str = "udp"
+    username: str = ""
+    password: str = ""
+    from_user: str = ""
+    from_domain: str = ""
+    expiry: int = 600
+    retry_interval: int = 60
+    match: tuple = ()
+    codecs: tuple = ("alaw", "ulaw")
+    dtmf_mode: str = "rfc4733"
+    max_channels: int = 0
+    number_format: str = "e164"
+    callerid_format: str = "e164"
+    csp: str = ""
+    area_code: str = ""
+    default_callerid: str = ""
+    nat: bool = True
+    qualify_seconds: int = 60
+    enabled: bool = True
+
+    def __post_init__(self):
+        checks = {
+            "name": _LABEL.fullmatch(self.name),
+            "host": valid_host(self.host),
+            "kind": self.kind in KINDS,
+            "port": 1 <= self.port <= 65535,
+            "transport": self.transport in TRANSPORTS,
+            "username": not self.username or valid_sip_user(self.username),
+            "password": self.password.isprintable() and ";" not in self.password,
+            "from_user": not self.from_user or valid_sip_user(self.from_user),
+            "from_domain": not self.from_domain or valid_host(self.from_domain),
+            "expiry": 60 <= self.expiry <= 86400,
+            "retry_interval": 10 <= self.retry_interval <= 3600,
+            "match": all(valid_match(entry) for entry in self.match),
+            "codecs": bool(self.codecs) and all(codec in CODECS for codec in self.codecs),
+            "dtmf_mode": self.dtmf_mode in DTMF_MODES,
+            "max_channels": 0 <= self.max_channels <= 10000,
+            "number_format": self.number_format in NUMBER_FORMATS,
+            "callerid_format": self.callerid_format in NUMBER_FORMATS,
+            "csp": len(self.csp) in (0, 2) and _DIGITS.fullmatch(self.csp),
+            "area_code": len(self.area_code) in (0, 2) and _DIGITS.fullmatch(self.area_code),
+            "default_callerid": re.fullmatch(r"(\+?[0-9]{2,20})?", self.default_callerid),
+            "qualify_seconds": 0 <= self.qualify_seconds <= 3600,
+        }
+        wrong = [name for name, ok in checks.items() if not ok]
+        if wrong:
+            raise ValueError(f"trunk {self.id}: invalid {', '.join(wrong)}")
+        if self.kind == "registration" and not (self.username and self.password):
+            raise ValueError(f"trunk {self.id}: a registration trunk needs a user name and a password")
+
+    @property
+    def object(self):
+        """The PJSIP object name (names.trunk_object)."""
+        return trunk_object(self.id)
+
+
+def _uri_host(host, port):
+    return (f"[{host}]" if ":" in host else host) + f":{port}"
+
+
+def _section(name, kind, *options):
+    lines = [f"[{name}]", f"type = {kind}"]
+    lines += [f"{key} = {value}" for key, value in options if value not in (None, "")]
+    return "\n".join(lines) + "\n"
+
+
+def render_trunk_sections(trunks, media_address=None):
+    """Return the pjsip.conf text of every enabled trunk in ``trunks`` (TrunkRow), in id order."""
+    blocks = []
+    for trunk in sorted(trunks, key=lambda t: t.id):
+        if not trunk.enabled:
+            continue
+        name = trunk.object
+        transport = f"transport-{trunk.transport}"
+        where = _uri_host(trunk.host, trunk.port)
+        auth = name if trunk.username and trunk.password else None
+        nat = "yes" if trunk.nat else "no"
+        blocks.append(f"; trunk {trunk.id}: {trunk.name}\n")
+        blocks.append(_section(
+            name, "aor",
+            ("contact", f"sip:{where}"),
+            ("qualify_frequency", trunk.qualify_seconds),
+            ("qualify_timeout", "3.0" if trunk.qualify_seconds else None),
+        ))
+        blocks.append(_section(
+            name, "endpoint",
+            ("transport", transport),
+            ("context", FROM_TRUNK_CONTEXT),
+            ("aors", name),
+            ("outbound_auth", auth),
+            ("from_user", trunk.from_user or (trunk.username if trunk.kind == "registration" else "")),
+            ("from_domain", trunk.from_domain),
+            ("disallow", "all"),
+            ("allow", ",".join(trunk.codecs)),
+            ("dtmf_mode", trunk.dtmf_mode),
+            # Media stays in Asterisk: recordings, transfers and NAT stay simple.
+            ("direct_media", "no"),
+            ("rtp_symmetric", nat),
+            ("force_rport", nat),
+            ("rewrite_contact", nat),
+            # Found by source address (identify below) or registration line, never by a From user
+            # name a stranger can type.
+            ("identify_by", "ip"),
+            # Never callerid= here: it would replace every caller's number (notes/routing-br.md 3.3).
+            ("set_var", f"GROUP({TRUNK_GROUP})={name}"),
+            ("language", "pt_BR"),
+            ("media_address", media_address),
+            ("bind_rtp_to_media_address", "yes" if media_address else None),
+        ))
+        blocks.append(_section(
+            name, "identify",
+            ("endpoint", name),
+            ("match", ",".join((trunk.host, *trunk.match))),
+        ))
+        if trunk.kind == "registration":
+            blocks.append(_section(
+                name, "registration",
+                ("transport", transport),
+                ("outbound_auth", auth),
+                ("server_uri", f"sip:{where}"),
+                ("client_uri", f"sip:{trunk.username}@{trunk.from_domain or where}"),
+                # Calls to the account come back to the user name the carrier knows.
+                ("contact_user", trunk.username),
+                ("expiration", trunk.expiry),
+                ("retry_interval", trunk.retry_interval),
+                ("forbidden_retry_interval", trunk.retry_interval),
+                ("fatal_retry_interval", trunk.retry_interval),
+                ("auth_rejection_permanent", "no"),
+                ("max_retries", REGISTRATION_RETRIES),
+                # ";line=" in our Contact finds the trunk when the carrier calls from another address.
+                ("line", "yes"),
+                ("endpoint", name),
+            ))
+    return "\n".join(blocks)
+
+
+def trunk_auth_rows(trunks):
+    """Return ``{TRUNK_AUTH_TABLE: [row, ...]}``: the credentials of every enabled trunk that has them.
+
+    Synced with ``only_ids`` naming every trunk auth id (``TRUNK_PREFIX``), so devices' rows are untouched.
+    """
+    rows = []
+    for trunk in sorted(trunks, key=lambda t: t.id):
+        if trunk.enabled and trunk.username and trunk.password:
+            rows.append({"id": trunk.object, "auth_type": "digest", "username": trunk.username,
+                         "password": trunk.password})
+    return {TRUNK_AUTH_TABLE: rows}
