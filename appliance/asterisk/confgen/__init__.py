@@ -8,6 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import blocklist, inbound, outbound
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -85,8 +86,10 @@ FILES = (
     ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
     ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
     ConfigFile("features.conf", _defaults, "features"),
-    ConfigFile("extensions.conf", lambda source: render_extensions_conf(source.devices, source.ring_groups,
-                                                                        source.codes), "pbx_config.so"),
+    ConfigFile("extensions.conf", lambda source: render_extensions_conf(
+        source.devices, source.ring_groups, source.codes,
+        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source))),
+        "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).
     ConfigFile("asterisk.conf", lambda source: render_asterisk_conf(source.settings)),

@@ -279,8 +279,9 @@ def _hints(devices_by_number):
     return hints
 
 
-def render_extensions_conf(devices, ring_groups=(), codes=None):
-    """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups`` and feature ``codes``."""
+def render_extensions_conf(devices, ring_groups=(), codes=None, routing=()):
+    """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
+    ``routing`` contexts (calls in and out, blacklists: confgen/inbound.py, outbound.py, blocklist.py)."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -291,4 +292,4 @@ def render_extensions_conf(devices, ring_groups=(), codes=None):
     _dial_extension(internal)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
-    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes), _hints(by_number))
+    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes), _hints(by_number), *routing)
