@@ -1,4 +1,6 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+from dataclasses import dataclass
+
 from appliance import destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.types import valid_pin
@@ -104,7 +106,25 @@ def engine_trunks():
     ]
 
 
+@dataclass(frozen=True)
+class HintDevice:
+    """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
+
+    username: str
+    extension: str
+
+
+def hint_devices():
+    """Return every device as a HintDevice, by number: plain tuples, no model objects.
+
+    The files need no more of a device than this (its credentials and settings are realtime rows),
+    and a file change at 10,000 extensions must not spend a second building full rows.
+    """
+    query = (Device.select(Device.sip_username, Extension.number).join(Extension)
+             .order_by(Extension.number, Device.id).tuples())
+    return tuple(HintDevice(username, number) for username, number in query)
+
+
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
-    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
-                       trunks=tuple(engine_trunks()))
+    return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()))

@@ -43,7 +43,7 @@ class EngineInput:
     """Everything the config files are compiled from, collected once (``services.engine_rows.collect``)."""
 
     settings: object  # appliance.asterisk.engine.EngineSettings
-    devices: tuple = ()  # SipDevice: BLF hints of multi-device extensions
+    devices: tuple = ()  # anything with .username and .extension (SipDevice): BLF hints of multi-device extensions
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
     trunks: tuple = ()  # TrunkRow
