@@ -252,6 +252,31 @@ class Ami:
                 return []
             raise
 
+    def pjsip_show_registrations_outbound(self):
+        """Return every outbound registration as a dict of its ``OutboundRegistrationDetail`` event.
+
+        ``ObjectName`` is the registration, ``Status`` Registered/Unregistered/Rejected,
+        ``ServerUri``/``ClientUri`` its URIs.
+        """
+        try:
+            return self._list("PJSIPShowRegistrationsOutbound")
+        except AmiActionFailed as exc:
+            if "No" in exc.reason and "found" in exc.reason:
+                return []
+            raise
+
+    def pjsip_endpoint_contacts(self, endpoint):
+        """Return the status of ``endpoint``'s contacts, static ones too, as ``ContactStatusDetail`` dicts.
+
+        ``Status`` is Reachable/Unreachable/Unknown/…, ``RoundtripUsec`` the last qualify's round trip.
+        Raise AmiActionFailed when there is no such endpoint.
+        """
+        return self._list("PJSIPShowEndpoint", Endpoint=endpoint)
+
+    def pjsip_register(self, registration):
+        """Send the outbound ``registration`` (``trunk_1``) again at once: unregister, then register."""
+        self._send(Action("PJSIPRegister", Registration=registration))
+
     def voicemail_move(self, context, mailbox, folder, msg_id, to_folder):
         """Move message ``msg_id`` of ``mailbox@context`` from ``folder`` to ``to_folder`` (Asterisk 20.5+).
 
