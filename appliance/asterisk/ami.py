@@ -277,6 +277,10 @@ class Ami:
         """Send the outbound ``registration`` (``trunk_1``) again at once: unregister, then register."""
         self._send(Action("PJSIPRegister", Registration=registration))
 
+    def pjsip_unregister(self, registration):
+        """Un-REGISTER the outbound ``registration`` and stop its renewals (until a reload or PJSIPRegister)."""
+        self._send(Action("PJSIPUnregister", Registration=registration))
+
     def voicemail_move(self, context, mailbox, folder, msg_id, to_folder):
         """Move message ``msg_id`` of ``mailbox@context`` from ``folder`` to ``to_folder`` (Asterisk 20.5+).
 

@@ -11,6 +11,7 @@ Failures are the AMI's own errors (``AmiUnavailable`` when Asterisk is not answe
 ``AmiActionFailed`` when it refuses); each service says what they mean to its user.
 """
 import contextlib
+import time
 from dataclasses import dataclass
 
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
@@ -169,6 +170,23 @@ class EngineControl:
                 state = "reachable" if reachable else "unreachable" if unreachable else ""
                 health[name] = TrunkHealth(registrations.get(name, ""), state, _ms(reachable[0]) if reachable else None)
         return health
+
+    def unregister_trunks(self, registrations, timeout=2.0):
+        """Un-REGISTER trunk ``registrations`` (about to be removed) and wait, at most ``timeout`` s, for the carrier.
+
+        Asterisk also un-REGISTERs a registration a reload drops, but by then its credentials
+        may be gone; this lets the carrier forget the contact while they are still there.
+        """
+        with self._session() as ami:
+            loaded = {row.get("ObjectName"): row.get("Status") for row in ami.pjsip_show_registrations_outbound()}
+            registered = [name for name in registrations if loaded.get(name) == "Registered"]
+            for name in registered:
+                ami.pjsip_unregister(name)
+            deadline = time.monotonic() + timeout
+            while registered and time.monotonic() < deadline:
+                time.sleep(0.05)
+                states = {row.get("ObjectName"): row.get("Status") for row in ami.pjsip_show_registrations_outbound()}
+                registered = [name for name in registered if states.get(name) == "Registered"]
 
     def reregister_trunk(self, registration):
         """Send trunk ``registration``'s REGISTER again now (after its credentials changed)."""
