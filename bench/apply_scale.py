@@ -12,6 +12,13 @@ until the next SIP request sees them:
   as soon as the new device's password is committed.
 
     .venv/bin/python -m bench.apply_scale [--sizes 100,1000,10000]
+    .venv/bin/python -m bench.apply_scale --trunks [--sizes 10000]
+
+With ``--trunks``: at each size, a carrier registrar (a second Asterisk on 127.0.0.2 and
+127.0.0.3, tests/engine/carrier_pbx.py) and a registration trunk created, then moved to the
+carrier's other address and port, through ``trunks.save_trunk``: how long save_trunk takes
+(sync + res_pjsip reload), then from its return until ``pjsip show registrations`` lists the new
+server and until it shows it Registered there; and a bare ``module reload res_pjsip.so``.
 """
 import argparse
 import threading
@@ -19,8 +26,9 @@ import time
 
 from appliance.asterisk import confgen
 from appliance.models.extensions import Device, Extension
-from appliance.services import Actor, engine_rows, engine_sync, extensions
+from appliance.services import Actor, engine_rows, engine_sync, extensions, trunks
 from bench.common import pbx, timed
+from tests.engine.carrier_pbx import carrier
 from tests.engine.sipp import Sipp
 
 ACTOR = Actor.system("bench")
@@ -70,11 +78,60 @@ def measure(size, edits):
         return row
 
 
+def _registration_line(engine, name):
+    return next((line for line in engine.cli("pjsip show registrations").splitlines()
+                 if line.strip().startswith(f"{name}/")), "")
+
+
+def _trunk_change(engine, data, trunk_id=None):
+    """Save ``data``; return (trunk, save seconds, listed seconds after return, registered seconds after return)."""
+    started = time.perf_counter()
+    trunk = trunks.save_trunk(data, ACTOR, trunk_id)
+    returned = time.perf_counter()
+    server = f"sip:{data.host}:{data.port}"
+    _until(lambda: server in _registration_line(engine, trunk.endpoint))
+    listed = time.perf_counter()
+    _until(lambda: server in (line := _registration_line(engine, trunk.endpoint)) and " Registered" in line)
+    registered = time.perf_counter()
+    return trunk, returned - started, listed - returned, registered - returned
+
+
+def measure_trunks(size):
+    """Return trunk timings with ``size`` extensions: create, move, and a bare res_pjsip reload."""
+    with pbx(size, start_empty=True) as (engine, _), \
+            carrier("127.0.0.2", {"acct": "Carrier-Secret-1"}, also_on="127.0.0.3") as registrar:
+        engine_sync.sync(engine)
+        data = trunks.TrunkInput(name="Operadora", host="127.0.0.2", port=registrar.settings.sip_port,
+                                 username="acct", password="Carrier-Secret-1")
+        trunk, *created = _trunk_change(engine, data)
+        data.host, data.port, data.password = "127.0.0.3", registrar.also_port, None
+        _, *moved = _trunk_change(engine, data, trunk.id)
+        # The AMI adapter gives up after 5 s; the CLI waits as long as the reload takes.
+        reloads = [timed(engine.cli, "module reload res_pjsip.so", timeout=120)[1] for _ in range(3)]
+        _, collect = timed(engine_rows.collect, engine.settings, engine_sync.feature_codes())
+        return {"size": size, "created": created, "moved": moved, "reload": sorted(reloads)[1], "collect": collect}
+
+
+def _print_trunks(rows):
+    print("\ntrunk change with N extensions (seconds; median of 3 for the bare reload), 2 cores")
+    print("| extensions | change | save_trunk returned | then listed in `pjsip show registrations` | "
+          "then Registered at the new server | bare `module reload res_pjsip.so` | collect rows |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        for label, (save, listed, registered) in (("new trunk", row["created"]), ("new host and port", row["moved"])):
+            print(f"| {row['size']:,} | {label} | {save:.3f} | {listed:.3f} | {registered:.3f} | "
+                  f"{row['reload']:.3f} | {row['collect']:.3f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--trunks", action="store_true", help="time trunk changes instead")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.trunks:
+        _print_trunks([measure_trunks(size) for size in sizes])
+        return
     rows = [measure(size, edits=size == max(sizes)) for size in sizes]
     print("\ncompile + apply to a running Asterisk (seconds), 2 cores")
     print("| extensions | collect rows | render | first apply | no-op apply | reloaded |")

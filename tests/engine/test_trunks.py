@@ -101,6 +101,35 @@ def test_an_edited_trunk_registers_at_its_new_address_and_port(watched, registra
         trunks.delete_trunk(trunk.id, ACTOR)
 
 
+def _full_reloads(engine):
+    """Count res_pjsip reloads so far: each logs that [system] keeps its values (narrow ones do not)."""
+    log = engine.host_path(engine.instance_dir / "log" / "messages.log").read_text(errors="replace")
+    return log.count("Type 'system' is not reloadable")
+
+
+def test_registration_and_address_edits_reload_only_their_module_and_stay_registered(watched, registrar):
+    data = _registration_trunk(registrar.settings.sip_port, name="Estreita")
+    trunk = trunks.save_trunk(data, ACTOR)
+    try:
+        assert wait_for(lambda: "Registered" in _registration(watched, trunk), timeout=15)
+        full = _full_reloads(watched)
+        data.expiry, data.password = 900, None
+        trunks.save_trunk(data, ACTOR, trunk.id)
+        assert ": 900" in next(line for line in watched.cli(f"pjsip show registration {trunk.endpoint}").splitlines()
+                               if "expiration" in line)
+        assert wait_for(lambda: "Registered" in _registration(watched, trunk), timeout=10)
+        data.match = "192.0.2.0/24"
+        trunks.save_trunk(data, ACTOR, trunk.id)
+        assert "192.0.2.0/24" in watched.cli(f"pjsip show identify {trunk.endpoint}")
+        data.name = "Estreita renomeada"  # a comment in the file: written, nothing reloaded
+        trunks.save_trunk(data, ACTOR, trunk.id)
+        assert "Estreita renomeada" in watched.host_path(watched.instance_dir / "etc" / "pjsip.conf").read_text()
+        assert _full_reloads(watched) == full
+        assert "Registered" in _registration(watched, trunk)
+    finally:
+        trunks.delete_trunk(trunk.id, ACTOR)
+
+
 def test_disabling_or_deleting_a_trunk_removes_its_registration_and_auth_row(watched, registrar):
     data = _registration_trunk(registrar.settings.sip_port, name="Desligada")
     trunk = trunks.save_trunk(data, ACTOR)
