@@ -1,4 +1,6 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+from peewee import fn
+
 from appliance import destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.types import valid_pin
@@ -104,7 +106,20 @@ def engine_trunks():
     ]
 
 
+def engine_hint_devices():
+    """Return the devices the files name one by one: those of extensions with several devices, or whose device
+    is not named by the number (a pattern hint serves every other one, confgen/extensions.py)."""
+    several = Device.select(Device.extension).group_by(Device.extension).having(fn.COUNT(Device.id) > 1)
+    query = (Device.select(Device.sip_username).join(Extension)
+             .where(Device.extension.in_(several) | (Device.sip_username != Extension.number)))
+    usernames = {device.sip_username for device in query}
+    return engine_devices(usernames=usernames, enabled_only=False) if usernames else []
+
+
 def collect(settings, codes):
-    """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
-    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
+    """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``.
+
+    Only the devices the files name one by one: reading all 10,000 cost 0.4 s of every file change.
+    """
+    return EngineInput(settings, tuple(engine_hint_devices()), tuple(engine_ring_groups()), codes,
                        trunks=tuple(engine_trunks()))
