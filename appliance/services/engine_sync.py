@@ -149,8 +149,8 @@ def _scoped_rows(usernames, numbers, media_address):
 def _sync_trunk_auths(rows_path):
     """Write the trunks' auth rows; return the ids of those of trunks gone or disabled (left in place).
 
-    Devices' rows are left alone. The stale rows go only after the reload (``_drop_trunk_auths``):
-    Asterisk un-REGISTERs a registration it drops, and the carrier challenges that request too.
+    Devices' rows are left alone. The stale rows go only once their registrations are un-REGISTERed
+    (``_drop_trunk_auths``): the carrier challenges that request too, and it needs the credentials.
     """
     rows = confgen.trunk_auth_rows(engine_rows.engine_trunks())
     table = confgen.trunks.TRUNK_AUTH_TABLE
