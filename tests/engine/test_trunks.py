@@ -71,6 +71,11 @@ def test_a_registration_trunk_registers_with_digest_and_the_status_row_says_regi
         # The carrier answers the trunk's OPTIONS: reachable, with a round trip.
         assert wait_for(lambda: (_status(trunk) or ("", ""))[1] == "reachable", timeout=10), _status(trunk)
         assert _status(trunk)[2] is not None
+        # What a (re)connecting daemon asks for fills the row again, round trip included.
+        TrunkStatus.delete().execute()
+        assert trunk_health.refresh() == 1
+        registration, reachability, rtt = _status(trunk)
+        assert (registration, reachability) == ("registered", "reachable") and 0 <= rtt < 1000
 
         # A wrong password: the carrier refuses it, and the page would say so (re-registered at once).
         trunks.save_trunk(_registration_trunk(registrar.settings.sip_port, password="wrong-password-9"), ACTOR,
@@ -165,6 +170,9 @@ def test_an_ip_trunk_is_reachable_with_a_round_trip_and_unreachable_once_the_car
             registration, _, rtt = _status(trunk)
             assert registration == "" and 0 <= rtt < 1000
             assert _registration(watched, trunk) == ""
+            TrunkStatus.delete().execute()
+            trunk_health.refresh()
+            assert _status(trunk)[:2] == ("", "reachable") and _status(trunk)[2] is not None
             ip_carrier.stop()
             assert wait_for(lambda: (_status(trunk) or ("", ""))[1] == "unreachable", timeout=15), _status(trunk)
             assert _status(trunk)[2] is None
