@@ -8,6 +8,8 @@ every ``RTT_EVERY`` seconds (it moves on every qualify and nobody needs it to th
 import datetime
 import logging
 
+import peewee
+
 from appliance.asterisk import control
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.trunks import TRUNK_PREFIX, registration_uris
@@ -36,7 +38,15 @@ def record(trunk_id, now=None, **changes):
 
     Return whether the row changed. A trunk deleted meanwhile is ignored.
     """
-    now = now or utcnow()
+    try:
+        return _record(trunk_id, now or utcnow(), changes)
+    except peewee.IntegrityError:
+        # The daemon writes from two threads (AMI events, the periodic refresh): the other one
+        # created the row first, or the trunk went meanwhile. Read again and compare once more.
+        return _record(trunk_id, now or utcnow(), changes)
+
+
+def _record(trunk_id, now, changes):
     with database.atomic():
         row = TrunkStatus.get_or_none(TrunkStatus.trunk == trunk_id)
         new = row is None
