@@ -36,7 +36,7 @@ def _derive(registration, reachability):
 def record(trunk_id, now=None, **changes):
     """Store what Asterisk said of trunk ``trunk_id`` (``registration``, ``reachability``, ``rtt_ms``).
 
-    Return whether the row changed. A trunk deleted meanwhile is ignored.
+    Return whether the row changed. A trunk deleted or disabled meanwhile is ignored.
     """
     try:
         return _record(trunk_id, now or utcnow(), changes)
@@ -51,7 +51,8 @@ def _record(trunk_id, now, changes):
         row = TrunkStatus.get_or_none(TrunkStatus.trunk == trunk_id)
         new = row is None
         if new:
-            if not Trunk.select().where(Trunk.id == trunk_id).exists():
+            # A late event about a trunk just deleted or disabled must not bring its row back.
+            if not Trunk.select().where(Trunk.id == trunk_id, Trunk.enabled == True).exists():  # noqa: E712
                 return False
             row = TrunkStatus(trunk=trunk_id, updated_at=now)
         wanted = {key: changes.get(key, getattr(row, key)) for key in ("registration", "reachability", "rtt_ms")}

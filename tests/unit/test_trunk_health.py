@@ -91,3 +91,10 @@ def test_a_deleted_trunk_takes_its_row_and_late_events_are_ignored(database):
     trunks.delete_trunk(registered.id, SYSTEM)
     assert TrunkStatus.select().count() == 0
     assert not trunk_health.record(registered.id, registration="unregistered")
+
+
+def test_late_news_of_a_disabled_trunk_is_ignored(database):
+    _, ip = _trunks()
+    trunks.save_trunk(trunks.TrunkInput(name="IP", host="10.0.0.2", kind="ip", enabled=False), SYSTEM, ip.id)
+    trunk_health.on_engine_event(_contact(ip.endpoint, "Reachable", "1300"))
+    assert _row(ip) is None
