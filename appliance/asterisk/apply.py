@@ -45,6 +45,11 @@ PJSIP_RESTART_TYPES = ("transport", "system")
 PJSIP_NARROW_RELOADS = {"registration": "res_pjsip_outbound_registration.so",
                         "identify": "res_pjsip_endpoint_identifier_ip.so"}
 
+#: Sources whose errors are about a request in flight, never about a file being loaded: a carrier
+#: that challenges our qualify OPTIONS makes the digest authenticator log "noendpoint:<address>:
+#: There were no auth ids available" at every qualify, reload or not; it must not roll back an apply.
+RUNTIME_ERROR_SOURCES = ("res_pjsip_outbound_authenticator_digest.c:",)
+
 DEFAULT_KEEP = 20
 #: How a stored generation shows a secret: by name, never by value.
 _MARK = "<redacted:{name}>"
@@ -330,7 +335,7 @@ def _complaints(log, offset, quiet=0.05, limit=0.5):
         match = _LOG_LINE.match(line)
         # A line with a call id ("[C-00000001]") comes from a call in progress (Dial to an
         # unregistered device logs an ERROR), never from the reload: it must not roll back.
-        if not match or match["call"]:
+        if not match or match["call"] or match["text"].startswith(RUNTIME_ERROR_SOURCES):
             continue
         if match["level"] == "ERROR" or (match["level"] == "WARNING" and _FILE_POSITION.search(match["text"])):
             found.append(match["text"])

@@ -36,12 +36,28 @@ allow = alaw,ulaw
 """
 
 
+def _trusted(address):
+    return f"""
+[pbx]
+type = endpoint
+context = carrier-in
+disallow = all
+allow = alaw,ulaw
+
+[pbx]
+type = identify
+endpoint = pbx
+match = {address}
+"""
+
+
 @contextmanager
-def carrier(address, accounts=None, also_on=None):
+def carrier(address, accounts=None, also_on=None, trusts=None):
     """Start a carrier Asterisk on ``address`` (127.0.0.x); yield its Engine (``.settings.sip_port``).
 
     ``accounts``: {user name: password} it accepts REGISTERs from. ``also_on``: another
-    127.0.0.x address it listens on too (a port of its own: ``engine.also_port``).
+    127.0.0.x address it listens on too (a port of its own: ``engine.also_port``). ``trusts``: an
+    address it takes requests from without a challenge (an IP-authenticated customer).
     """
     settings = dataclasses.replace(engine_settings("carrier"), bind_address=address)
     engine = Engine(settings)
@@ -50,6 +66,8 @@ def carrier(address, accounts=None, also_on=None):
     # Every PJSIP object from pjsip.conf: this carrier has no database.
     files["sorcery.conf"] = "[res_pjsip]\n"
     extra = "".join(_account(user, password) for user, password in (accounts or {}).items())
+    if trusts:
+        extra += _trusted(trusts)
     engine.also_port = None
     if also_on:
         engine.also_port = free_port()

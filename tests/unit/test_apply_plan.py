@@ -76,6 +76,9 @@ def test_log_errors_and_warnings_pointing_into_a_file_are_complaints(tmp_path):
             "[2026-01-01 00:00:01.000] ERROR[2] res_sorcery_config.c: Could not create an object\n"
             # A call dialling an unregistered device at that moment: its ERROR carries the call's id.
             "[2026-01-01 00:00:01.000] ERROR[3][C-00000007] chan_pjsip.c: Unable to create PJSIP channel\n"
+            # A carrier challenging our qualify OPTIONS, at that moment: not about the files.
+            "[2026-01-01 00:00:01.000] ERROR[4] res_pjsip_outbound_authenticator_digest.c: noendpoint:"
+            "127.0.0.4: There were no auth ids available\n"
         )
     assert apply._complaints(log, offset, quiet=0.001) == [
         "pbx_config.c: No closing parenthesis found? at line 9 of x.conf",
