@@ -37,7 +37,7 @@ class RecordingControl:
         self._record("mark_call_settings_synced")
         self.synced = True
 
-    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context="internal"):
         """Record the call; return an ActionID."""
         self._record("ring_then_dial", extension_number, number, caller_id)
         return f"action-{len(self.calls)}"

@@ -47,6 +47,8 @@ class EngineInput:
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
     trunks: tuple = ()  # TrunkRow
+    routes: tuple = ()  # outbound.RouteRow, in route order
+    profiles: tuple = ()  # outbound.ProfileRow
 
 
 @dataclass(frozen=True)
