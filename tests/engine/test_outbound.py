@@ -1,0 +1,164 @@
+"""Calls out through real trunks: SIPp carriers on their own loopback addresses receive what the routes send.
+
+Two IP-authenticated trunks (carrier A on 127.0.0.2 wants 0 + CSP + area code and has a default
+caller ID; carrier B on 127.0.0.3 wants E.164), the Brazilian preset's routes through A then B, and
+SIPp phones registered as extensions with the app's own credentials.
+"""
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+from appliance.models.extensions import Extension
+from appliance.services import Actor, call_profiles, extension_settings, extensions, outbound_presets, trunks
+from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.engine
+ADMIN = Actor.system("test")
+CARRIER_A, CARRIER_B = "127.0.0.2", "127.0.0.3"
+
+
+@pytest.fixture
+def sipp(pbx, tmp_path):
+    return Sipp(pbx.settings.sip_port, workdir=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def network(pbx):
+    """Trunks A and B, the preset's routes through A then B, an internal-only and an international profile."""
+    ports = {CARRIER_A: free_port(), CARRIER_B: free_port()}
+    a = trunks.save_trunk(trunks.TrunkInput(
+        name="Carrier A", host=CARRIER_A, kind="ip", port=ports[CARRIER_A], qualify_seconds=0, max_channels=1,
+        number_format="national_csp", csp="21", callerid_format="e164", default_callerid="+551133334444"), ADMIN)
+    b = trunks.save_trunk(trunks.TrunkInput(
+        name="Carrier B", host=CARRIER_B, kind="ip", port=ports[CARRIER_B], qualify_seconds=0,
+        number_format="e164", callerid_format="e164"), ADMIN)
+    outbound_presets.apply_brazilian_preset("11", [a.id, b.id], ADMIN)
+    internal = call_profiles.save_profile(call_profiles.ProfileInput("Interno", classes=[]), ADMIN)
+    international = call_profiles.save_profile(call_profiles.ProfileInput(
+        "Internacional", classes=["local", "national", "mobile", "international"], max_external_per_extension=2,
+        international_minutes_per_day=60), ADMIN)
+    return {"ports": ports, "a": a, "b": b, "internal": internal, "international": international}
+
+
+def _ext(number, profile=None, **fields):
+    """Return (extension, its SIP password), creating it once; put it in ``profile`` and apply ``fields``."""
+    extension = extensions.find_extension(number)
+    if extension is None:
+        extension, _ = extensions.create(extensions.ExtensionInput(number, f"Ramal {number}"), ADMIN)
+    if profile is not None:
+        call_profiles.apply_to_extensions(profile.id, [extension.id], ADMIN)
+    if fields:
+        extensions.update(extension.id, extensions.ExtensionChanges(extension.name, True, **fields), ADMIN)
+    extension = Extension.get_by_id(extension.id)
+    return extension, extension.devices[0].sip_password
+
+
+@contextmanager
+def carrier(network, address, workdir, status=200, timeout=60):
+    """A SIPp carrier on ``address`` answering (200) or refusing (``status``) every INVITE; stopped by PID."""
+    port = network["ports"][address]
+    # The server address is SIPp's default peer, unused by a scenario that starts by receiving.
+    sipp = Sipp(5060, server_host=LOOPBACK, local_host=address, workdir=workdir / address)
+    scenario = sipp._scenario("carrier_answer.xml" if status == 200 else "carrier_reject.xml", status=status)
+    cmd, run_dir = sipp._command(scenario, port=port, calls=1000, timeout=timeout, extra=["-aa"])
+    process = SippProcess(cmd, run_dir, timeout)
+    try:
+        assert process.wait_listening(address, [port]), process.wait()
+        yield process
+    finally:
+        process.__exit__(None, None, None)
+
+
+def _invites(process):
+    return process.received_so_far("INVITE")
+
+
+def _request_user(invite):
+    return re.match(r"INVITE sip:([^@]+)@", invite).group(1)
+
+
+def _from_user(invite):
+    return re.search(r"^From:[^\n]*<sip:([^@>]+)@", invite, re.M).group(1)
+
+
+def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_id(network, sipp, tmp_path):
+    _, password = _ext("301")
+    with carrier(network, CARRIER_A, tmp_path) as a:
+        with_csp = sipp.call("301", password, "0211133334444", hold_seconds=0.2)
+        assert with_csp.ok, with_csp
+        without_csp = sipp.call("301", password, "01133334444", hold_seconds=0.2)
+        assert without_csp.ok, without_csp
+        invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
+    assert [_request_user(invite) for invite in invites] == ["0211133334444", "0211133334444"]
+    assert [_from_user(invite) for invite in invites] == ["+551133334444", "+551133334444"]
+
+
+def test_the_extension_caller_id_wins_over_the_trunk_default(network, sipp, tmp_path):
+    _, password = _ext("302", external_callerid="+55 11 4000-4002")
+    with carrier(network, CARRIER_A, tmp_path) as a:
+        assert sipp.call("302", password, "33335555", hold_seconds=0.2).ok  # local fixed, area 11
+        invite = wait_for(lambda: _invites(a))[0]
+    assert _request_user(invite) == "0211133335555"
+    assert _from_user(invite) == "+551140004002"
+
+
+def test_an_internal_only_extension_never_reaches_the_carrier(network, sipp, tmp_path):
+    _, password = _ext("303", profile=network["internal"])
+    with carrier(network, CARRIER_A, tmp_path) as a, carrier(network, CARRIER_B, tmp_path) as b:
+        refused = sipp.call("303", password, "0211133334444", expect_status=403)
+        assert refused.ok, refused
+        emergency = sipp.call("303", password, "190", hold_seconds=0.2)
+        assert emergency.ok, emergency
+        visitor = sipp.call("303", password, "112", hold_seconds=0.2)
+        assert visitor.ok, visitor
+        invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
+    assert [_request_user(invite) for invite in invites] == ["190", "190"]  # 112 goes out as 190
+    assert not _invites(b)
+
+
+def test_a_trunk_answering_503_fails_over_to_the_next(network, sipp, tmp_path):
+    _, password = _ext("301")
+    with carrier(network, CARRIER_A, tmp_path, status=503) as a, carrier(network, CARRIER_B, tmp_path) as b:
+        answered = sipp.call("301", password, "011987654321", hold_seconds=0.2)
+        assert answered.ok, answered
+        invite = wait_for(lambda: _invites(b))[0]
+    assert _invites(a)
+    assert _request_user(invite) == "+5511987654321"  # carrier B wants E.164
+    # Neither B, the route nor 301 has an outside caller ID: the phone's own number goes, unchanged.
+    assert _from_user(invite) == "301"
+
+
+def test_a_trunk_at_its_channel_limit_sends_the_next_call_to_the_next_trunk(network, sipp, tmp_path):
+    _, first = _ext("304")
+    _, second = _ext("305")
+    with carrier(network, CARRIER_A, tmp_path) as a, carrier(network, CARRIER_B, tmp_path) as b:
+        box = {}
+        holding = threading.Thread(target=lambda: box.setdefault(
+            "call", sipp.call("304", first, "33336666", hold_seconds=4)))
+        holding.start()
+        assert wait_for(lambda: _invites(a))
+        assert sipp.call("305", second, "33337777", hold_seconds=0.2).ok
+        holding.join()
+        assert box["call"].ok, box["call"]
+    assert [_request_user(invite) for invite in _invites(a)] == ["0211133336666"]  # max_channels 1
+    assert [_request_user(invite) for invite in _invites(b)] == ["+551133337777"]
+
+
+def test_a_forward_to_a_mobile_leaves_through_the_forwarding_extension_profile(network, sipp, tmp_path):
+    _, caller = _ext("306")
+    forwarding, _ = _ext("307")
+    internal_only, _ = _ext("308", profile=network["internal"])
+    for extension in (forwarding, internal_only):
+        settings = extension_settings.current(extension)
+        settings.forward_always = "+5511987650000"
+        extension_settings.update(extension.id, settings, ADMIN)
+    with carrier(network, CARRIER_A, tmp_path) as a:
+        forwarded = sipp.call("306", caller, "307", hold_seconds=0.2)
+        assert forwarded.ok, forwarded
+        refused = sipp.call("306", caller, "308", expect_status=403)
+        assert refused.ok, refused
+        invites = wait_for(lambda: _invites(a))
+    assert [_request_user(invite) for invite in invites] == ["02111987650000"]  # only 307's forward
