@@ -74,6 +74,12 @@ class EngineControl:
         with self._session() as ami:
             ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
 
+    def put_outbound_counters(self, family, values):
+        """Write the outbound routes' counters (``{key: value}`` under AstDB ``family``) in one session."""
+        with self._session() as ami:
+            for key, value in values.items():
+                ami.db_put(family, key, value)
+
     # -- calls ---------------------------------------------------------------------------------
 
     def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context=INTERNAL_CONTEXT):

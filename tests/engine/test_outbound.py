@@ -4,15 +4,31 @@ Two IP-authenticated trunks (carrier A on 127.0.0.2 wants 0 + CSP + area code an
 caller ID; carrier B on 127.0.0.3 wants E.164), the Brazilian preset's routes through A then B, and
 SIPp phones registered as extensions with the app's own credentials.
 """
+import datetime
 import re
 import threading
 from contextlib import contextmanager
 
 import pytest
 
+from appliance import daemon
+from appliance.asterisk.ami import AmiEvents, AmiSettings
+from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
-from appliance.services import Actor, call_profiles, extension_settings, extensions, outbound_presets, trunks
+from appliance.models.users import User
+from appliance.services import (
+    Actor,
+    call_profiles,
+    extension_settings,
+    extensions,
+    mail,
+    outbound_caps,
+    outbound_presets,
+    trunks,
+    users,
+)
 from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port
+from tests.smtp import SmtpServer
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
@@ -162,3 +178,70 @@ def test_a_forward_to_a_mobile_leaves_through_the_forwarding_extension_profile(n
         assert refused.ok, refused
         invites = wait_for(lambda: _invites(a))
     assert [_request_user(invite) for invite in invites] == ["02111987650000"]  # only 307's forward
+
+
+def _burst(sipp, user, password, number, calls=100, rate=25, hold_ms=2000):
+    """Place ``calls`` attempts to ``number`` as ``user`` at ``rate`` a second, all at once if they last."""
+    scenario = sipp._scenario("uac_call_or_refused.xml", hold_ms=hold_ms)
+    cmd, run_dir = sipp._command(scenario, port=free_port(), service=number, auth=(user, password),
+                                 keys={"from_user": user}, calls=calls, timeout=120,
+                                 extra=["-r", str(rate), "-l", str(calls)])
+    cmd.remove("-trace_msg")
+    return sipp._run(cmd, run_dir, timeout=120)
+
+
+@pytest.fixture
+def alerts(pbx):
+    """A real SMTP server the cap alerts go to, an admin who reads them, and the daemon's event handler."""
+    smtp = SmtpServer().start()
+    mail.save_settings(mail.MailSettingsInput("127.0.0.1", smtp.port, "none", "", "", "pbx@example.com"), ADMIN)
+    if not User.select().where(User.username == "chefe").exists():
+        users.create(users.UserInput("chefe", "a-long-admin-passphrase", email="chefe@example.com", role="admin"),
+                     ADMIN)
+    events = AmiEvents(AmiSettings.for_engine(pbx.settings), on_event=daemon.on_engine_event).start()
+    assert events.wait_connected(10)
+    try:
+        yield smtp
+    finally:
+        events.stop()
+        smtp.stop()
+
+
+def test_a_stolen_password_bursting_100_international_calls(network, sipp, tmp_path, alerts, capsys):
+    number = "0021" + "12125550100"  # 00 + CSP 21 + +1 212 555 0100
+    _, default_pw = _ext("310")
+    with carrier(network, CARRIER_A, tmp_path / "default") as a, \
+            carrier(network, CARRIER_B, tmp_path / "default") as b:
+        burst = _burst(sipp, "310", default_pw, number)
+        assert burst.ok, burst
+        default_reached = len(_invites(a)) + len(_invites(b))
+    assert default_reached == 0
+
+    _, intl_pw = _ext("311", profile=network["international"])  # 2 outside calls at once, 60 min a day
+    with carrier(network, CARRIER_A, tmp_path / "intl") as a, carrier(network, CARRIER_B, tmp_path / "intl") as b:
+        burst = _burst(sipp, "311", intl_pw, number)
+        assert burst.ok, burst
+        capped = _invites(a) + _invites(b)
+    assert capped and len(capped) <= 20, len(capped)
+    assert {_request_user(invite) for invite in capped} <= {"00211" + "2125550100", "+12125550100"}
+    mails = wait_for(lambda: [m for m in alerts.messages if "311" in m[2]["Subject"]])
+    assert len(mails) == 1  # one trip, one alert, however many calls it refused
+    assert mails[0][1] == ["chefe@example.com"]
+
+    # The daemon's counter from today's call records (here: an hour already used) closes international for today.
+    CallRecord.create(calldate=datetime.datetime.utcnow(), src="311", dst=number, billsec=3600, duration=3600,
+                      disposition="ANSWERED", uniqueid="fraud-1", linkedid="fraud-1", sequence=1,
+                      userfield="out:311:international")
+    outbound_caps.publish_international_minutes("America/Sao_Paulo")
+    with carrier(network, CARRIER_A, tmp_path / "minutes") as a, \
+            carrier(network, CARRIER_B, tmp_path / "minutes") as b:
+        refused = sipp.call("311", intl_pw, number, expect_status=403)
+        assert refused.ok, refused
+        assert sipp.call("311", intl_pw, "01133334444", hold_seconds=0.2).ok  # national still goes out
+        assert [_request_user(invite) for invite in _invites(a)] == ["0211133334444"]
+        assert not _invites(b)
+    minutes = wait_for(lambda: [m for m in alerts.messages if "311" in m[2]["Subject"]][1:])
+    assert len(minutes) == 1
+    with capsys.disabled():
+        print(f"\nfraud burst of 100 international attempts: default profile {default_reached} reached the carrier;"
+              f" international profile (2 at once, 60 min/day) {len(capped)}")

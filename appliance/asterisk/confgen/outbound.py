@@ -247,7 +247,9 @@ def _route_contexts(route, trunks):
         f'CN_XCID=${{IF($["${{CALLERID(tag)}}" = ""]?{route.callerid}:${{FILTER(0123456789+,${{CALLERID(tag)}})}})}})',
         f"GotoIf($[${{GROUP_COUNT(x${{CN_EXT}}@{OUTBOUND_EXTENSION_GROUP})}} >= ${{CN_PEXT_${{CN_PROFILE}}}}"
         f" | ${{GROUP_COUNT(${{CN_PROFILE}}@{OUTBOUND_PROFILE_GROUP})}} >= ${{CN_PALL_${{CN_PROFILE}}}}]?busy)",
-        f"MSet(GROUP({OUTBOUND_EXTENSION_GROUP})=x${{CN_EXT}},GROUP({OUTBOUND_PROFILE_GROUP})=${{CN_PROFILE}})",
+        Note("CDR(userfield): whose outside call and its class (the daemon counts international minutes)."),
+        f"MSet(GROUP({OUTBOUND_EXTENSION_GROUP})=x${{CN_EXT}},GROUP({OUTBOUND_PROFILE_GROUP})=${{CN_PROFILE}},"
+        f"CDR(userfield)=out:${{CN_EXT}}:{route.permission_class})",
     ]
     if intl:
         day = f"${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}}"
