@@ -4,6 +4,7 @@ A profile's classes and caps are compiled into the dialplan (its context include
 allows; its caps are globals), so a profile change is one dialplan reload; moving extensions to
 another profile changes their devices' realtime rows only (live on the next call, no reload).
 """
+import re
 from dataclasses import dataclass, field
 
 from appliance.db import chunks, database
@@ -137,3 +138,36 @@ def apply_to_extensions(profile_id, extension_ids, actor):
                      after={"extensions": numbers})
         engine_sync.request(usernames, files=False, numbers=numbers)
     return len(changed)
+
+
+def extensions_named(text, limit=20000):
+    """Return the extensions ``text`` names ("201 202 210-219", split by spaces, commas or lines).
+
+    Raise ValidationError for what is not a number or a range, or a number no extension has.
+    """
+    wanted, bad = set(), []
+    for item in re.split(r"[\s,;]+", text or ""):
+        if not item:
+            continue
+        low, dash, high = item.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()) or (dash and len(low) != len(high)) or \
+                (dash and int(high) - int(low) > limit):
+            bad.append(item)
+        elif dash:
+            wanted.update(str(n).zfill(len(low)) for n in range(int(low), int(high) + 1))
+        else:
+            wanted.add(low)
+    if bad:
+        raise ValidationError.one("extensions", N_("Not an extension number or a range like 210-219: %(items)s."),
+                                  items=", ".join(bad[:5]))
+    if not wanted:
+        raise ValidationError.one("extensions", N_("Enter extension numbers or ranges like 210-219."))
+    found = []
+    for chunk in chunks(sorted(wanted)):
+        found += list(Extension.select(Extension.id, Extension.number).where(Extension.number.in_(chunk)))
+    singles = {item for item in re.split(r"[\s,;]+", text or "") if item.isdigit()}
+    missing = sorted(singles - {extension.number for extension in found})
+    if missing:
+        raise ValidationError.one("extensions", N_("No extension has number %(numbers)s."),
+                                  numbers=", ".join(missing[:5]))
+    return found
