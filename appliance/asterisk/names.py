@@ -48,6 +48,11 @@ OUTBOUND_ASTDB_FAMILY = "CNO"
 CAP_EVENT = "CentralinaOutboundCap"
 
 
+#: The default profile's context under a fixed name: destinations that send calls outside with no
+#: extension of their own (a ring group to a mobile) go through it.
+DEFAULT_PROFILE_CONTEXT = "cn-profile-0"
+
+
 def profile_context(profile_id):
     """Return the dialplan context of call profile ``profile_id``: every device of its extensions starts here."""
     return f"cn-profile-{int(profile_id)}"

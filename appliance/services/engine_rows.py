@@ -129,7 +129,8 @@ def engine_trunks():
 def engine_profiles():
     """Return every call profile as a ProfileRow, by id."""
     return [ProfileRow(id=p.id, name=p.name, classes=p.class_list, max_per_extension=p.max_external_per_extension,
-                       max_total=p.max_external_total, international_minutes=p.international_minutes_per_day)
+                       max_total=p.max_external_total, international_minutes=p.international_minutes_per_day,
+                       is_default=p.is_default)
             for p in CallProfile.select().order_by(CallProfile.id)]
 
 

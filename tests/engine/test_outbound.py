@@ -21,6 +21,7 @@ from appliance.services import (
     call_profiles,
     extension_settings,
     extensions,
+    groups,
     mail,
     outbound_caps,
     outbound_presets,
@@ -245,3 +246,14 @@ def test_a_stolen_password_bursting_100_international_calls(network, sipp, tmp_p
     with capsys.disabled():
         print(f"\nfraud burst of 100 international attempts: default profile {default_reached} reached the carrier;"
               f" international profile (2 at once, 60 min/day) {len(capped)}")
+
+
+def test_a_ring_group_sends_unanswered_calls_to_an_outside_number_with_the_default_profile(network, sipp, tmp_path):
+    _, caller = _ext("312", profile=network["internal"])  # the caller's own profile does not matter here
+    groups.save_ring_group(groups.RingGroupInput("650", "Plantão", ring_seconds=5,
+                                                 destination="external:+5511987651111", members=["301"]), ADMIN)
+    with carrier(network, CARRIER_A, tmp_path) as a:
+        answered = sipp.call("312", caller, "650", hold_seconds=0.2)  # 301 has no phone registered: straight out
+        assert answered.ok, answered
+        invite = wait_for(lambda: _invites(a))[0]
+    assert _request_user(invite) == "02111987651111"

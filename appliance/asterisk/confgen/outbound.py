@@ -14,7 +14,7 @@ trunk in order with the number and caller ID in the trunk's formats and failover
 notes/routing-br.md 3.6-3.7 lists. Nothing here reads a database row at call time.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from appliance import dial_patterns
 from appliance.asterisk.names import (
@@ -135,6 +135,8 @@ class ProfileRow:
     max_per_extension: int = 2
     max_total: int = 0
     international_minutes: int = 30
+    #: The default profile is also compiled as DEFAULT_PROFILE_CONTEXT (outside numbers as destinations).
+    is_default: bool = False
 
     def __post_init__(self):
         if not _LABEL.fullmatch(self.name) or not set(self.classes) <= set(PERMISSION_CLASSES):
@@ -320,7 +322,10 @@ def contexts(source):
     profiles = tuple(getattr(source, "profiles", ()))
     routes = [route for route in getattr(source, "routes", ()) if route.enabled]
     trunks = {trunk.id: trunk for trunk in source.trunks}
-    out = [_profile_globals(profiles), *_emergency(trunks), _refuse(Context(REFUSE_CONTEXT))]
+    out = [*_emergency(trunks), _refuse(Context(REFUSE_CONTEXT))]
+    default = next((profile for profile in profiles if profile.is_default), None)
+    if default is not None:
+        profiles = (*profiles, replace(default, id=0, name=f"{default.name} (destinations)", is_default=False))
     for profile in profiles:
         context = Context(profile.context, f"profile {profile.id}: {profile.name} "
                                            f"({', '.join(profile.classes) or 'internal only'})")
@@ -332,4 +337,4 @@ def contexts(source):
         out.append(context)
     for route in routes:
         out += _route_contexts(route, trunks)
-    return tuple(out)
+    return (_profile_globals(profiles), *out)
