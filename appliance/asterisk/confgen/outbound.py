@@ -201,70 +201,60 @@ def _refuse(context):
     return context
 
 
-def _trunk_steps(route, trunks, intl):
-    steps, available = [], [trunks[t] for t in route.trunks if t in trunks and trunks[t].enabled]
-    for index, trunk in enumerate(available):
-        name, following = trunk_object(trunk.id), f"t{index + 1}" if index + 1 < len(available) else "failed"
-        full = f"${{GROUP_COUNT({name}@{TRUNK_GROUP})}} >= {trunk.max_channels}" if trunk.max_channels else ""
-        unreachable = f'"${{DEVICE_STATE(PJSIP/{name})}}" = "UNAVAILABLE"'
-        steps.append(Note(f"trunk {trunk.id}: {trunk.name} ({trunk.number_format})"))
-        steps.append(at(f"t{index}", f"GotoIf($[{unreachable}{' | ' + full if full else ''}]?{following})"))
-        if route.callerid or not trunk.default_callerid:
-            variable, sure = "CN_XCID", bool(route.callerid)
-        else:
-            steps.append(f'Set(CN_C=${{IF($["${{CN_XCID}}" = ""]?{trunk.default_callerid}:${{CN_XCID}})}})')
-            variable, sure = "CN_C", True
-        forced = f"f({_callerid_for(trunk, variable)})"
-        options = forced if sure else f'${{IF($["${{{variable}}}" != ""]?{forced})}}'
-        if intl:
-            options += "L(${CN_LEFT}000)"
-        steps.append(f"Set(OUTBOUND_GROUP_ONCE={name}@{TRUNK_GROUP})")
-        steps.append(f"Dial(PJSIP/{_number_for(trunk)}@{name},,{options})")
-        stop = " & ".join(f"0${{HANGUPCAUSE}} != {cause}" for cause in _STOP_CAUSES)
-        steps.append(f'GotoIf($["${{DIALSTATUS}}" = "CONGESTION" | ("${{DIALSTATUS}}" = "CHANUNAVAIL" & {stop})]'
-                     f"?{following})")
-        steps.append("Hangup(${HANGUPCAUSE})")
-    steps.append(Note("No trunk could take it: 503 to the phone."))
-    steps.append(at("failed", "Log(WARNING,outbound call from ${CALLERID(num)} to ${EXTEN}: no trunk took it)"))
-    steps.append("Hangup(34)")
-    return steps
+#: The extension whose outside call it is: the forwarding one (CN_FROM, set by a forward), else the calling device's.
+_EXT = f'${{IF($["${{CN_FROM}}" = ""]?${{GROUP({CALLS_GROUP})}}:${{CN_FROM}})}}'
+#: The extension's own caller ID (its devices' callerid_tag; a forward sets the forwarding extension's).
+_TAG = "${FILTER(0123456789+,${CALLERID(tag)})}"
 
 
-def _route_contexts(route, trunks):
-    intl = route.permission_class == "international"
-    patterns = Context(route.context, f"route {route.id}: {route.name} ({route.permission_class})")
-    refused = Context(route.context + "-refused", f"route {route.id} where the profile does not allow it")
-    dial = Context(route.context + "-dial")
-    for pattern in route.patterns:
-        name = dial_patterns.dialplan_name(pattern.pattern)
-        patterns.exten(name, f"MSet({_rewrite(pattern)},CN_PROFILE=${{CONTEXT:11}})",
-                       f"Goto({dial.name},${{EXTEN}},1)")
-        refused.exten(name, f"Set(CN_REASON=route {route.id} {route.permission_class} not allowed)",
-                      f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)")
-    caller = f"${{GROUP({CALLS_GROUP})}}"
-    steps = [
-        Note("Whose call: the forwarding extension (CN_FROM), else the calling device's; its caller ID (the"),
-        Note("endpoint's callerid_tag, or what a forward set) before the route's."),
-        f'MSet(CN_EXT=${{IF($["${{CN_FROM}}" = ""]?{caller}:${{CN_FROM}})}},'
-        f'CN_XCID=${{IF($["${{CALLERID(tag)}}" = ""]?{route.callerid}:${{FILTER(0123456789+,${{CALLERID(tag)}})}})}})',
-        f"GotoIf($[${{GROUP_COUNT(x${{CN_EXT}}@{OUTBOUND_EXTENSION_GROUP})}} >= ${{CN_PEXT_${{CN_PROFILE}}}}"
-        f" | ${{GROUP_COUNT(${{CN_PROFILE}}@{OUTBOUND_PROFILE_GROUP})}} >= ${{CN_PALL_${{CN_PROFILE}}}}]?busy)",
-        Note("CDR(userfield): whose outside call and its class (the daemon counts international minutes)."),
-        f"MSet(GROUP({OUTBOUND_EXTENSION_GROUP})=x${{CN_EXT}},GROUP({OUTBOUND_PROFILE_GROUP})=${{CN_PROFILE}},"
-        f"CDR(userfield)=out:${{CN_EXT}}:{route.permission_class})",
-    ]
+def _usable(trunks):
+    return [trunk for trunk in trunks if trunk.enabled]
+
+
+def _unusable(trunk):
+    """Return the expression true when ``trunk`` cannot take a call now: qualify says unreachable, or it is full."""
+    name = trunk_object(trunk.id)
+    test = f'"${{DEVICE_STATE(PJSIP/{name})}}" = "UNAVAILABLE"'
+    if trunk.max_channels:
+        test += f" | ${{GROUP_COUNT({name}@{TRUNK_GROUP})}} >= {trunk.max_channels}"
+    return test
+
+
+def _fallback(route, trunk):
+    """Return the caller ID used when the extension has none: the route's, else the trunk's default."""
+    return route.callerid or trunk.default_callerid
+
+
+def _dial(route, trunk, intl):
+    forced = f"f({_callerid_for(trunk, 'CN_C')})"
+    options = forced if _fallback(route, trunk) else f'${{IF($["${{CN_C}}" != ""]?{forced})}}'
     if intl:
-        day = f"${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}}"
-        steps += [
-            Note("International minutes left today (the daemon counts them from call records)."),
-            f"Set(CN_LEFT=$[${{CN_PINTL_${{CN_PROFILE}}}} * 60"
-            f" - 0${{DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_{day})}}])",
-            "GotoIf($[${CN_LEFT} <= 0]?minutes)",
-        ]
+        options += "L(${CN_LEFT}000)"
+    return f"Dial(PJSIP/{_number_for(trunk)}@{trunk_object(trunk.id)},,{options})"
+
+
+def _failover(following):
+    stop = " & ".join(f"0${{HANGUPCAUSE}} != {cause}" for cause in _STOP_CAUSES)
+    return f'GotoIf($["${{DIALSTATUS}}" = "CONGESTION" | ("${{DIALSTATUS}}" = "CHANUNAVAIL" & {stop})]?{following})'
+
+
+def _dial_steps(route, available, intl):
+    """Return the dial context's steps: the first trunk at priority 1 (the route jumps to it), then failover."""
+    steps = []
+    for index, trunk in enumerate(available):
+        following = f"t{index + 1}" if index + 1 < len(available) else "failed"
+        steps.append(Note(f"trunk {trunk.id}: {trunk.name} ({trunk.number_format})"))
+        if index:
+            steps.append(at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"))
+            steps.append(f"Set(OUTBOUND_GROUP_ONCE={trunk_object(trunk.id)}@{TRUNK_GROUP})")
+            if _fallback(route, trunk) != _fallback(route, available[0]):
+                steps.append(f'Set(CN_C=${{IF($["${{CN_TAG}}" = ""]?{_fallback(route, trunk)}:${{CN_TAG}})}})')
+        steps.append(at(f"d{index}", _dial(route, trunk, intl)))
+        steps += [_failover(following), "Hangup(${HANGUPCAUSE})"]
     steps += [
-        f"Gosub({OUTBOUND_BLOCK_CHECK},s,1(${{CN_OUT}},${{CN_EXT}}))",
-        'GotoIf($["${GOSUB_RETVAL}" = "blocked"]?blocked)',
-        *_trunk_steps(route, trunks, intl),
+        Note("No trunk could take it: 503 to the phone."),
+        at("failed", "Log(WARNING,outbound call from ${CALLERID(num)} to ${EXTEN}: no trunk took it)"),
+        "Hangup(34)",
         at("busy", f"UserEvent({CAP_EVENT},Extension: ${{CN_EXT}},Profile: ${{CN_PROFILE}},Cap: calls)"),
         "Set(CN_REASON=simultaneous calls cap)",
         f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)",
@@ -277,7 +267,52 @@ def _route_contexts(route, trunks):
             "Set(CN_REASON=international minutes cap)",
             f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)",
         ]
-    dial.exten(ANY_NUMBER, *steps)
+    return steps
+
+
+def _route_contexts(route, trunks):
+    """Return a route's contexts: its patterns, their refusing twin, and the dial context.
+
+    The common call runs five priorities: the pattern's MSet (the number in every shape, whose call
+    it is, its caller ID, its channel groups, the CDR mark, the first trunk's group), the blacklist
+    Gosub and its Return, one Goto whose label says what happens (refused, or the first usable
+    trunk), and Dial. Every check is an expression inside those steps, not a step of its own.
+    """
+    intl = route.permission_class == "international"
+    available = _usable([trunks[t] for t in route.trunks if t in trunks])
+    patterns = Context(route.context, f"route {route.id}: {route.name} ({route.permission_class})",
+                       "Steps: the number in each trunk format and whose call it is; the blacklist; then one jump:",
+                       "blocked, over a cap (busy, minutes), or the first trunk (d0) unless unreachable or full.")
+    refused = Context(route.context + "-refused", f"route {route.id} where the profile does not allow it")
+    dial = Context(route.context + "-dial")
+    profile = "${CONTEXT:11}"
+    first = available[0] if available else None
+    shared = [f"CN_PROFILE={profile}", f"CN_EXT={_EXT}", f"CN_TAG={_TAG}",
+              f'CN_C=${{IF($["{_TAG}" = ""]?{_fallback(route, first) if first else route.callerid}:{_TAG})}}',
+              f"GROUP({OUTBOUND_EXTENSION_GROUP})=x{_EXT}", f"GROUP({OUTBOUND_PROFILE_GROUP})={profile}",
+              f"CDR(userfield)=out:{_EXT}:{route.permission_class}"]
+    if first is not None:
+        shared.append(f"OUTBOUND_GROUP_ONCE={trunk_object(first.id)}@{TRUNK_GROUP}")
+    # Counted with this call in its groups: more than the cap means one too many.
+    caps = (f"${{GROUP_COUNT(x${{CN_EXT}}@{OUTBOUND_EXTENSION_GROUP})}} > ${{CN_PEXT_${{CN_PROFILE}}}}"
+            f" | ${{GROUP_COUNT(${{CN_PROFILE}}@{OUTBOUND_PROFILE_GROUP})}} > ${{CN_PALL_${{CN_PROFILE}}}}")
+    start = (f'${{IF($[{_unusable(first)}]?{"t1" if len(available) > 1 else "failed"}:d0)}}' if first
+             else "failed")
+    if intl:
+        start = f"${{IF($[${{CN_LEFT}} <= 0]?minutes:{start})}}"
+    label = f'${{IF($["${{GOSUB_RETVAL}}" = "blocked"]?blocked:${{IF($[{caps}]?busy:{start})}})}}'
+    day = f"${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}}"
+    minutes = (f"Set(CN_LEFT=$[${{CN_PINTL_${{CN_PROFILE}}}} * 60"
+               f" - 0${{DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_{day})}}])")
+    for pattern in route.patterns:
+        name = dial_patterns.dialplan_name(pattern.pattern)
+        patterns.exten(name, f"MSet({_rewrite(pattern)},{','.join(shared)})",
+                       *([minutes] if intl else []),
+                       f"Gosub({OUTBOUND_BLOCK_CHECK},s,1(${{CN_OUT}},${{CN_EXT}}))",
+                       f"Goto({dial.name},${{EXTEN}},{label})")
+        refused.exten(name, f"Set(CN_REASON=route {route.id} {route.permission_class} not allowed)",
+                      f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)")
+    dial.exten(ANY_NUMBER, *_dial_steps(route, available, intl))
     return patterns, refused, dial
 
 
