@@ -214,10 +214,12 @@ def _usable(trunks):
 def _unusable(trunk):
     """Return the expression true when ``trunk`` cannot take a call now: qualify says unreachable, or it is full."""
     name = trunk_object(trunk.id)
-    test = f'"${{DEVICE_STATE(PJSIP/{name})}}" = "UNAVAILABLE"'
+    tests = []
+    if trunk.qualify_seconds:  # without qualify its state never says unreachable: no need to ask
+        tests.append(f'"${{DEVICE_STATE(PJSIP/{name})}}" = "UNAVAILABLE"')
     if trunk.max_channels:
-        test += f" | ${{GROUP_COUNT({name}@{TRUNK_GROUP})}} >= {trunk.max_channels}"
-    return test
+        tests.append(f"${{GROUP_COUNT({name}@{TRUNK_GROUP})}} >= {trunk.max_channels}")
+    return " | ".join(tests) or "0"
 
 
 def _fallback(route, trunk):
@@ -245,8 +247,11 @@ def _dial_steps(route, available, intl):
         following = f"t{index + 1}" if index + 1 < len(available) else "failed"
         steps.append(Note(f"trunk {trunk.id}: {trunk.name} ({trunk.number_format})"))
         if index:
-            steps.append(at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"))
-            steps.append(f"Set(OUTBOUND_GROUP_ONCE={trunk_object(trunk.id)}@{TRUNK_GROUP})")
+            group = f"Set(OUTBOUND_GROUP_ONCE={trunk_object(trunk.id)}@{TRUNK_GROUP})"
+            if _unusable(trunk) == "0":
+                steps.append(at(f"t{index}", group))
+            else:
+                steps += [at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"), group]
             if _fallback(route, trunk) != _fallback(route, available[0]):
                 steps.append(f'Set(CN_C=${{IF($["${{CN_TAG}}" = ""]?{_fallback(route, trunk)}:${{CN_TAG}})}})')
         steps.append(at(f"d{index}", _dial(route, trunk, intl)))
@@ -289,15 +294,20 @@ def _route_contexts(route, trunks):
     first = available[0] if available else None
     shared = [f"CN_PROFILE={profile}", f"CN_EXT={_EXT}", f"CN_TAG={_TAG}",
               f'CN_C=${{IF($["{_TAG}" = ""]?{_fallback(route, first) if first else route.callerid}:{_TAG})}}',
-              f"GROUP({OUTBOUND_EXTENSION_GROUP})=x{_EXT}", f"GROUP({OUTBOUND_PROFILE_GROUP})={profile}",
-              f"CDR(userfield)=out:{_EXT}:{route.permission_class}"]
+              f"GROUP({OUTBOUND_EXTENSION_GROUP})=x{_EXT}", f"GROUP({OUTBOUND_PROFILE_GROUP})={profile}"]
+    if intl:  # the daemon counts international minutes per extension from this mark
+        shared.append(f"CDR(userfield)=out:{_EXT}:{route.permission_class}")
     if first is not None:
         shared.append(f"OUTBOUND_GROUP_ONCE={trunk_object(first.id)}@{TRUNK_GROUP}")
     # Counted with this call in its groups: more than the cap means one too many.
     caps = (f"${{GROUP_COUNT(x${{CN_EXT}}@{OUTBOUND_EXTENSION_GROUP})}} > ${{CN_PEXT_${{CN_PROFILE}}}}"
             f" | ${{GROUP_COUNT(${{CN_PROFILE}}@{OUTBOUND_PROFILE_GROUP})}} > ${{CN_PALL_${{CN_PROFILE}}}}")
-    start = (f'${{IF($[{_unusable(first)}]?{"t1" if len(available) > 1 else "failed"}:d0)}}' if first
-             else "failed")
+    if first is None:
+        start = "failed"
+    elif _unusable(first) == "0":
+        start = "d0"
+    else:
+        start = f'${{IF($[{_unusable(first)}]?{"t1" if len(available) > 1 else "failed"}:d0)}}'
     if intl:
         start = f"${{IF($[${{CN_LEFT}} <= 0]?minutes:{start})}}"
     label = f'${{IF($["${{GOSUB_RETVAL}}" = "blocked"]?blocked:${{IF($[{caps}]?busy:{start})}})}}'
