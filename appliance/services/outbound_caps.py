@@ -21,7 +21,13 @@ from appliance.services import Actor, audit, mail, throttles
 log = logging.getLogger(__name__)
 #: Seconds during which more refusals of one extension by one cap are the same trip (no new alert).
 ALERT_WINDOW = 3600
-CAPS = ("calls", "minutes")
+#: Each cap as the alert names it.
+CAP_NAMES = {
+    "calls": N_("simultaneous outside calls"),
+    "minutes": N_("international minutes today"),
+    "velocity": N_("international attempts in 10 minutes (international is locked until midnight)"),
+}
+CAPS = tuple(CAP_NAMES)
 #: What the dialplan writes in CDR(userfield) of an outside call: ``out:<extension>:<class>``.
 USERFIELD = re.compile(r"out:([0-9]{1,20}):([a-z]+)")
 _EXTENSION = re.compile(r"[0-9]{1,20}")
@@ -54,8 +60,7 @@ def _mail_admins(extension, cap):
     admins = User.select().where((User.role == "admin") & User.active & (User.email != ""))
     for admin in admins:
         gettext = translations(admin.language).gettext
-        what = gettext(N_("simultaneous outside calls")) if cap == "calls" else gettext(
-            N_("international minutes today"))
+        what = gettext(CAP_NAMES[cap])
         subject = gettext(N_("Extension %(extension)s reached its cap of %(what)s")) % {
             "extension": extension, "what": what}
         body = gettext(N_("The phone system refused calls of extension %(extension)s: it reached its cap of "

@@ -44,6 +44,10 @@ ANY_NUMBER = "_[0-9*+]!"
 REFUSED_PROMPT = "ss-noservice"
 #: The day international minutes are counted in (the daemon's counters use the same day).
 TIMEZONE = "America/Sao_Paulo"
+#: Velocity (notes/routing-br.md 4): more than this many international attempts by one extension in one
+#: window of VELOCITY_SECONDS lock its international calls for the rest of the day.
+VELOCITY_ATTEMPTS = 5
+VELOCITY_SECONDS = 600
 #: Causes (Asterisk's, from the trunk's SIP answer) after which another trunk would not help:
 #: 1 unallocated (404, 485, 604), 28 invalid number (484), 127 other 4xx; BUSY and NOANSWER stop too.
 _STOP_CAUSES = (1, 28, 127)
@@ -287,7 +291,8 @@ def _route_contexts(route, trunks):
     available = _usable([trunks[t] for t in route.trunks if t in trunks])
     patterns = Context(route.context, f"route {route.id}: {route.name} ({route.permission_class})",
                        "Steps: the number in each trunk format and whose call it is; the blacklist; then one jump:",
-                       "blocked, over a cap (busy, minutes), or the first trunk (d0) unless unreachable or full.")
+                       "blocked, locked (velocity), over a cap (busy, minutes), or the first trunk (d0) unless",
+                       "it is unreachable or full.")
     refused = Context(route.context + "-refused", f"route {route.id} where the profile does not allow it")
     dial = Context(route.context + "-dial")
     profile = "${CONTEXT:11}"
@@ -308,21 +313,38 @@ def _route_contexts(route, trunks):
         start = "d0"
     else:
         start = f'${{IF($[{_unusable(first)}]?{"t1" if len(available) > 1 else "failed"}:d0)}}'
-    if intl:
-        start = f"${{IF($[${{CN_LEFT}} <= 0]?minutes:{start})}}"
-    label = f'${{IF($["${{GOSUB_RETVAL}}" = "blocked"]?blocked:${{IF($[{caps}]?busy:{start})}})}}'
     day = f"${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}}"
+    tries = f"{OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_tries_${{MATH(${{EPOCH}}/{VELOCITY_SECONDS},int)}}"
+    # (condition, label) in the order they are asked; the first true one is where the call goes.
+    checks = [('"${GOSUB_RETVAL}" = "blocked"', "blocked")]
+    if intl:
+        checks.append((f'0${{DB({tries})}} > {VELOCITY_ATTEMPTS} | "${{DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/'
+                       f'intl_lock_{day})}}" = "1"', "velocity"))
+    checks.append((caps, "busy"))
+    if intl:
+        checks.append(("${CN_LEFT} <= 0", "minutes"))
+    label = start
+    for condition, target in reversed(checks):
+        label = f"${{IF($[{condition}]?{target}:{label})}}"
     minutes = (f"Set(CN_LEFT=$[${{CN_PINTL_${{CN_PROFILE}}}} * 60"
                f" - 0${{DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_{day})}}])")
     for pattern in route.patterns:
         name = dial_patterns.dialplan_name(pattern.pattern)
         patterns.exten(name, f"MSet({_rewrite(pattern)},{','.join(shared)})",
-                       *([minutes] if intl else []),
+                       *([minutes, f"Set(DB({tries})=$[0${{DB({tries})}} + 1])"] if intl else []),
                        f"Gosub({OUTBOUND_BLOCK_CHECK},s,1(${{CN_OUT}},${{CN_EXT}}))",
                        f"Goto({dial.name},${{EXTEN}},{label})")
         refused.exten(name, f"Set(CN_REASON=route {route.id} {route.permission_class} not allowed)",
                       f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)")
-    dial.exten(ANY_NUMBER, *_dial_steps(route, available, intl))
+    steps = _dial_steps(route, available, intl)
+    if intl:
+        steps += [
+            at("velocity", f"Set(DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_lock_{day})=1)"),
+            f"UserEvent({CAP_EVENT},Extension: ${{CN_EXT}},Profile: ${{CN_PROFILE}},Cap: velocity)",
+            "Set(CN_REASON=too many international attempts: locked for today)",
+            f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)",
+        ]
+    dial.exten(ANY_NUMBER, *steps)
     return patterns, refused, dial
 
 
