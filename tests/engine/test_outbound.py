@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 
 from appliance import daemon
+from appliance.asterisk import cdr
 from appliance.asterisk.ami import AmiEvents, AmiSettings
 from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
@@ -25,6 +26,7 @@ from appliance.services import (
     mail,
     outbound_caps,
     outbound_presets,
+    outbound_routes,
     trunks,
     users,
 )
@@ -101,7 +103,7 @@ def _from_user(invite):
     return re.search(r"^From:[^\n]*<sip:([^@>]+)@", invite, re.M).group(1)
 
 
-def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_id(network, sipp, tmp_path):
+def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_id(pbx, network, sipp, tmp_path):
     _, password = _ext("301")
     with carrier(network, CARRIER_A, tmp_path) as a:
         with_csp = sipp.call("301", password, "0211133334444", hold_seconds=0.2)
@@ -111,6 +113,10 @@ def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_
         invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
     assert [_request_user(invite) for invite in invites] == ["0211133334444", "0211133334444"]
     assert [_from_user(invite) for invite in invites] == ["+551133334444", "+551133334444"]
+    # The call records keep the number as dialled (the route's checks return before Dial).
+    records = CallRecord.select().where(CallRecord.src == "301")
+    assert wait_for(lambda: cdr.ingest(pbx) is not None and {r.dst for r in records} >= {"0211133334444",
+                                                                                          "01133334444"})
 
 
 def test_the_extension_caller_id_wins_over_the_trunk_default(network, sipp, tmp_path):
@@ -265,3 +271,24 @@ def test_a_ring_group_sends_unanswered_calls_to_an_outside_number_with_the_defau
         assert answered.ok, answered
         invite = wait_for(lambda: _invites(a))[0]
     assert _request_user(invite) == "02111987651111"
+
+
+def test_a_trunk_qualify_finds_unreachable_is_skipped(pbx, network, sipp, tmp_path):
+    # Nothing listens on 127.0.0.4: its OPTIONS go unanswered and the trunk becomes unreachable.
+    dead = trunks.save_trunk(trunks.TrunkInput(name="Carrier C", host="127.0.0.4", kind="ip", port=free_port(),
+                                               qualify_seconds=1), ADMIN)
+    route = outbound_routes.save_route(outbound_routes.RouteInput("Teste", "national", [
+        outbound_routes.PatternInput("0ZZ[2-5]XXXXXXX", 1, "+55")], [dead.id, network["a"].id]), ADMIN)
+    outbound_routes.reorder([route.id] + [r.id for r in outbound_routes.list_routes() if r.id != route.id], ADMIN)
+    _, password = _ext("301")
+    try:
+        assert wait_for(lambda: "Unavail" in pbx.cli(f"pjsip show contacts {dead.endpoint}"), timeout=20), \
+            pbx.cli("pjsip show contacts")
+        with carrier(network, CARRIER_A, tmp_path) as a:
+            answered = sipp.call("301", password, "01133335555", hold_seconds=0.2)
+            assert answered.ok, answered
+            invite = wait_for(lambda: _invites(a))[0]
+        assert _request_user(invite) == "0211133335555"  # through A, the route's second trunk
+    finally:
+        outbound_routes.delete_route(route.id, ADMIN)
+        trunks.delete_trunk(dead.id, ADMIN)
