@@ -19,15 +19,23 @@ With ``--trunks``: at each size, a carrier registrar (a second Asterisk on 127.0
 carrier's other address and port, through ``trunks.save_trunk``: how long save_trunk takes
 (sync + res_pjsip reload), then from its return until ``pjsip show registrations`` lists the new
 server and until it shows it Registered there; and a bare ``module reload res_pjsip.so``.
+
+    .venv/bin/python -m bench.apply_scale --routes 200 [--sizes 10000]
+
+``--routes N``: N outbound routes (one pattern each, one trunk) beside the largest size's extensions;
+one route's pattern is changed through the service and timed until Asterisk's dialplan shows it.
 """
 import argparse
 import threading
 import time
 
+from appliance import db
 from appliance.asterisk import confgen
 from appliance.asterisk.engine import EngineError
 from appliance.models.extensions import Device, Extension
-from appliance.services import Actor, engine_rows, engine_sync, extensions, trunks
+from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
+from appliance.models.trunks import Trunk
+from appliance.services import Actor, engine_rows, engine_sync, extensions, outbound_routes, trunks
 from bench.common import pbx, timed
 from tests.engine.carrier_pbx import carrier
 from tests.engine.sipp import Sipp
@@ -155,14 +163,50 @@ def _print_trunks(rows):
                   f"{row['reload']:.3f} | {row['collect']:.3f} |")
 
 
+def _bulk_routes(count, trunk_id):
+    """Insert ``count`` routes (0800 + 3 digits each, one trunk) straight into the tables (set-up, not measured)."""
+    with db.database.atomic():
+        for i in range(count):
+            route = OutboundRoute.create(name=f"Rota {i:03d}", position=i, permission_class="national")
+            RoutePattern.create(route=route, pattern=f"08{i:03d}XXXXX", strip=1, prepend="+55")
+            RouteTrunk.create(route=route, trunk=trunk_id)
+
+
+def measure_routes(size, count):
+    """Return the seconds one route change takes to be live among ``size`` extensions and ``count`` routes.
+
+    The trunk and the routes are in the database before Asterisk starts (set-up, not measured).
+    """
+    with pbx(size, before_start=lambda: _bulk_routes(count, Trunk.create(
+            name="Bench", host="127.0.0.2", kind="ip", qualify_seconds=0).id)) as (engine, _):
+        route = OutboundRoute.get(OutboundRoute.position == count // 2)
+        trunk_id = RouteTrunk.get(RouteTrunk.route == route.id).trunk_id
+        changed = outbound_routes.RouteInput(route.name, "national", [
+            outbound_routes.PatternInput("0899XXXXXX", 1, "+55")], [trunk_id])
+        started = time.perf_counter()
+        outbound_routes.save_route(changed, ACTOR, route.id)
+        returned = time.perf_counter() - started
+        live = returned + _until(lambda: "0899XXXXXX" in engine.cli(f"dialplan show cn-route-{route.id}"))
+        return {"size": size, "routes": count, "returned": returned, "live": live}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--trunks", action="store_true", help="time trunk changes instead")
+    parser.add_argument("--routes", type=int, default=0, help="time one route change among this many routes")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     if args.trunks:
         _print_trunks([measure_trunks(size) for size in sizes])
+        return
+    if args.routes:
+        row = measure_routes(max(sizes), args.routes)
+        print(f"\none outbound route changed among {row['routes']} routes and {row['size']:,} extensions (seconds)")
+        print("| edit | seconds | goal |")
+        print("|---|---|---|")
+        print(f"| route pattern changed, until save_route() returned | {row['returned']:.3f} | |")
+        print(f"| route pattern changed, until Asterisk's dialplan shows it | {row['live']:.3f} | <= 1 |")
         return
     rows = [measure(size, edits=size == max(sizes)) for size in sizes]
     print("\ncompile + apply to a running Asterisk (seconds), 2 cores")

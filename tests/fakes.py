@@ -37,7 +37,11 @@ class RecordingControl:
         self._record("mark_call_settings_synced")
         self.synced = True
 
-    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+    def put_outbound_counters(self, family, values):
+        """Record the counters."""
+        self._record("put_outbound_counters", family, dict(values))
+
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context="internal"):
         """Record the call; return an ActionID."""
         self._record("ring_then_dial", extension_number, number, caller_id)
         return f"action-{len(self.calls)}"

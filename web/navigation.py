@@ -51,6 +51,8 @@ SECTIONS = (
         Page("telephony.groups_list", _l("Groups"), ADMINS, ("telephony.ring_group", "telephony.pickup_group")),
         Page("telephony.phones_list", _l("Phones"), ADMINS, ("telephony.phone",)),
         Page("telephony.trunks_list", _l("Trunks"), ADMINS, ("telephony.trunk",)),
+        Page("telephony.outbound_list", _l("Outbound routes"), ADMINS, ("telephony.outbound",)),
+        Page("telephony.profiles_list", _l("Call profiles"), ADMINS, ("telephony.profile",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

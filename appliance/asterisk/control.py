@@ -103,16 +103,23 @@ class EngineControl:
         with self._session() as ami:
             ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
 
+    def put_outbound_counters(self, family, values):
+        """Write the outbound routes' counters (``{key: value}`` under AstDB ``family``) in one session."""
+        with self._session() as ami:
+            for key, value in values.items():
+                ami.db_put(family, key, value)
+
     # -- calls ---------------------------------------------------------------------------------
 
-    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context=INTERNAL_CONTEXT):
         """Ring the extension's own devices; once one answers, dial ``number`` from it. Return the ActionID.
 
         The first leg rings only the devices (no forwarding, DND or voicemail); the second goes
-        through the internal dialplan, with the extension's permissions, as if it had dialled.
+        through ``context`` — the extension's call profile's (engine_rows.context_of) — with the
+        extension's permissions, as if it had dialled.
         """
         with self._session(calls=True) as ami:
-            return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, INTERNAL_CONTEXT,
+            return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
 
     # -- voicemail -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from appliance.i18n import N_
 from appliance.models.trunks import Trunk, TrunkStatus
 from appliance.services import audit, engine_sync, trunk_health
 from appliance.services.extensions import in_range
+from appliance.services.outbound_routes import routes_using_trunk
 
 log = logging.getLogger(__name__)
 #: Fields that send the trunk somewhere else (or stop it): what Asterisk said before is void.
@@ -198,6 +199,10 @@ def delete_trunk(trunk_id, actor):
     """Delete a trunk; live after commit."""
     with database.atomic():
         trunk = get_trunk(trunk_id)
+        routes = routes_using_trunk(trunk.id)
+        if routes:
+            raise ValidationError.one("trunk", N_("Outbound routes still send calls to this trunk: %(routes)s. "
+                                                  "Remove it from them first."), routes=", ".join(routes[:5]))
         before = _public(trunk)
         trunk.delete_instance()
         audit.record(actor, "trunk.delete", "trunk", trunk_id, before["name"], before=before)

@@ -3,4 +3,12 @@ from flask import Blueprint
 
 bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
-from web.telephony import extension_import, extensions, groups, phones, trunks  # noqa: E402,F401  (views register on bp)
+from web.telephony import (  # noqa: E402,F401  (views register on bp)
+    extension_import,
+    extensions,
+    groups,
+    outbound,
+    phones,
+    profiles,
+    trunks,
+)

@@ -47,6 +47,8 @@ class EngineInput:
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
     trunks: tuple = ()  # TrunkRow
+    routes: tuple = ()  # outbound.RouteRow, in route order
+    profiles: tuple = ()  # outbound.ProfileRow
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ FILES = (
     ConfigFile("features.conf", _defaults, "features"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
-        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source))),
+        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source)),
+        caller_contexts=tuple(profile.context for profile in source.profiles)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).
