@@ -103,6 +103,11 @@ def _from_user(invite):
     return re.search(r"^From:[^\n]*<sip:([^@>]+)@", invite, re.M).group(1)
 
 
+def _asserted_user(invite):
+    found = re.search(r"^P-Asserted-Identity:[^\n]*<sip:([^@>]+)@", invite, re.M)
+    return found.group(1) if found else None
+
+
 def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_id(pbx, network, sipp, tmp_path):
     _, password = _ext("301")
     with carrier(network, CARRIER_A, tmp_path) as a:
@@ -113,6 +118,7 @@ def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_
         invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
     assert [_request_user(invite) for invite in invites] == ["0211133334444", "0211133334444"]
     assert [_from_user(invite) for invite in invites] == ["+551133334444", "+551133334444"]
+    assert [_asserted_user(invite) for invite in invites] == ["+551133334444", "+551133334444"]
     # The call records keep the number as dialled (the route's checks return before Dial).
     records = CallRecord.select().where(CallRecord.src == "301")
     assert wait_for(lambda: cdr.ingest(pbx) is not None and {r.dst for r in records} >= {"0211133334444",

@@ -179,6 +179,8 @@ def render_trunk_sections(trunks, media_address=None):
             ("identify_by", "ip"),
             # Never callerid= here: it would replace every caller's number (notes/routing-br.md 3.3).
             ("set_var", f"GROUP({TRUNK_GROUP})={name}"),
+            # The caller ID goes in P-Asserted-Identity as well as From: carriers read one or the other.
+            ("send_pai", "yes"),
             ("language", "pt_BR"),
             ("media_address", media_address),
             ("bind_rtp_to_media_address", "yes" if media_address else None),
