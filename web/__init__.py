@@ -28,7 +28,8 @@ def create_app(test_config=None):
     plugins.init_app(app)
     security.init_app(app)
 
-    for module in (auth, panel, callcenter, telephony, advanced, api, admin):
+    for module in (auth, panel, callcenter, telephony, advanced, admin):
         app.register_blueprint(module.bp)
+    api.init_app(app)
     destinations.init_app(app)
     return app
