@@ -65,8 +65,8 @@ PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "cal
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}
 #: Service tokens have no extension of their own, so the "my ..." scopes mean nothing for them.
 SERVICE_SCOPES = frozenset(SCOPES) - {"settings:read", "settings:write", "voicemail:read", "voicemail:write"}
-#: Failed token checks from one address: a few free, then waits that double (login throttle's shape).
-BAD_TOKEN_BACKOFF = throttles.Backoff(free=20, first_delay=1, max_delay=300, forget_after=3600)
+#: Failed token checks from one address, past the free ones: waits that double (the login throttle's shape).
+BAD_TOKEN_FIRST_DELAY, BAD_TOKEN_MAX_DELAY, BAD_TOKEN_FORGET = 1, 300, 3600
 
 
 @dataclass(frozen=True)
@@ -270,9 +270,10 @@ def wait_after_failures(address):
     return throttles.wait_left([f"api-auth:{address}"])
 
 
-def note_bad_token(address):
-    """Count a bad token from ``address``; return the seconds it must now wait."""
-    return throttles.note_failure(f"api-auth:{address}", BAD_TOKEN_BACKOFF)
+def note_bad_token(address, free):
+    """Count a bad token from ``address`` (``free`` go without a wait); return the seconds it must now wait."""
+    backoff = throttles.Backoff(free, BAD_TOKEN_FIRST_DELAY, BAD_TOKEN_MAX_DELAY, BAD_TOKEN_FORGET)
+    return throttles.note_failure(f"api-auth:{address}", backoff)
 
 
 def spend(principal, per_minute):

@@ -47,13 +47,17 @@ def _bearer():
 def authenticate():
     """Return the Principal of this request's token; raise 401 (or 429 after many bad tokens)."""
     address = request.remote_addr or ""
-    wait = api_tokens.wait_after_failures(address)
-    if wait:
-        raise RateLimited(N_("Too many requests with bad tokens: wait before trying again."), wait)
-    principal = api_tokens.authenticate(_bearer(), address)
+    presented = _bearer()
+    principal = api_tokens.authenticate(presented, address)
     if principal is None:
-        # Counted per address: guessing is hopeless (256 bits), but a loop must not cost the box.
-        api_tokens.note_bad_token(address)
+        # A good token always passes (the office behind one address keeps working); wrong ones are
+        # counted per address. Guessing 256 bits is hopeless anyway: this keeps a loop from costing
+        # the box a lookup and a write per request. No token at all costs nothing: not counted.
+        if presented:
+            wait = api_tokens.wait_after_failures(address)
+            if wait:
+                raise RateLimited(N_("Too many requests with bad tokens: wait before trying again."), wait)
+            api_tokens.note_bad_token(address, current_app.config["API_FREE_BAD_TOKENS"])
         raise TokenRequired(N_("Send a valid token: Authorization: Bearer <token>."))
     g.api_principal = principal
     wait = api_tokens.spend(principal, current_app.config["API_RATE_LIMIT_PER_MINUTE"])

@@ -3,8 +3,7 @@
 Schemas check types and shapes only; the services validate meaning (the pages' one path), so
 their messages, already translated, reach ``errors`` the same way as the pages' forms.
 """
-import base64
-import binascii
+import datetime
 import hashlib
 import json
 
@@ -12,7 +11,6 @@ from flask import Response, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
-from appliance.errors import ValidationError
 from appliance.i18n import N_
 
 #: Messages of type checks, each one a msgid in the catalogs (web.problems.FIELD_MESSAGES).
@@ -21,6 +19,19 @@ RANGE = "Value out of range."
 CHOICE = "Must be one of the allowed values."
 PATTERN = "String does not match expected pattern."
 PAGE_LIMIT = (1, 200)
+#: One line of text without control characters (the services refuse them).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+#: Path ids: SQLite's integers stop at 2**63 - 1; larger ones are simply not found (404).
+ID = "int(max=2147483647)"
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored (naive UTC) time, written as RFC 3339 with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def length(**bounds):
@@ -58,7 +69,9 @@ class PageArgs(Schema):
     """Query arguments of every list: how many rows, and where the last page ended."""
 
     limit = fields.Integer(load_default=50, validate=value_range(min=PAGE_LIMIT[0], max=PAGE_LIMIT[1]))
-    cursor = fields.String(load_default=None, validate=length(max=200),
+    # Plain digits (the last key seen), so that any well-formed cursor means something: a
+    # cursor that parses but names nothing would be a 422 no client could foresee.
+    cursor = fields.String(load_default=None, validate=pattern(r"^[0-9]{1,18}$"),
                            metadata={"description": "next_cursor of the previous page"})
 
 
@@ -72,20 +85,6 @@ def page_schema(item_schema):
     }, name=name)
 
 
-def _encode_cursor(value):
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(text):
-    try:
-        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError.one("cursor", N_("This cursor is not valid: start again without it."))
-    return value
-
-
 def paginate(query, key, args, newest_first=False):
     """Return ``(rows, next_cursor)`` of one page of ``query`` walked by the unique integer column ``key``.
 
@@ -93,13 +92,13 @@ def paginate(query, key, args, newest_first=False):
     repeat one; ``newest_first`` walks the key downwards.
     """
     if args.get("cursor"):
-        last = _decode_cursor(args["cursor"])
+        last = int(args["cursor"])
         query = query.where(key < last if newest_first else key > last)
     limit = args["limit"]
     rows = list(query.order_by(key.desc() if newest_first else key.asc()).limit(limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (_encode_cursor(getattr(rows[-1], key.name)) if more else None)
+    return rows, (str(getattr(rows[-1], key.name)) if more else None)
 
 
 def page(schema, query, key, args, newest_first=False):

@@ -9,13 +9,17 @@ from marshmallow import Schema, fields
 
 from appliance.models.extensions import Device, Extension
 from appliance.services import extensions
+from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
 from web.api.common import (
+    ID,
     IF_MATCH,
     PageArgs,
+    UtcDateTime,
     check_if_match,
     json_response,
     length,
+    one_of,
     page,
     page_schema,
     pattern,
@@ -37,7 +41,7 @@ class DeviceSchema(Schema):
     mac = fields.String(dump_only=True, allow_none=True)
     vendor = fields.String(dump_only=True)
     model = fields.String(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class NewDeviceSchema(DeviceSchema):
@@ -59,14 +63,18 @@ class ExtensionSchema(Schema):
     max_calls = fields.Integer(dump_only=True)
     ring_seconds = fields.Integer(dump_only=True)
     user_id = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+
+
+#: What a name may not contain (services.extensions.NAME_FORBIDDEN), so the document says it too.
+NAME = r'^[^"<>\\;\x00-\x1f\x7f]*$'
 
 
 class ExtensionCreateSchema(Schema):
     """A new extension: its number and name."""
 
     number = fields.String(required=True, validate=[length(min=2, max=8), pattern(r"^[1-9][0-9]{1,7}$")])
-    name = fields.String(required=True, validate=length(min=1, max=64))
+    name = fields.String(required=True, validate=[length(min=1, max=64), pattern(NAME)])
 
 
 class ExtensionCreatedSchema(Schema):
@@ -79,10 +87,10 @@ class ExtensionCreatedSchema(Schema):
 class ExtensionChangeSchema(Schema):
     """Fields to change; those left out keep their value."""
 
-    name = fields.String(validate=length(min=1, max=64))
+    name = fields.String(validate=[length(min=1, max=64), pattern(NAME)])
     enabled = fields.Boolean()
     email = fields.String(validate=length(max=254))
-    language = fields.String(validate=length(max=8))
+    language = fields.String(validate=one_of(tuple(LANGUAGES)))
     voicemail_enabled = fields.Boolean()
     max_calls = fields.Integer(validate=value_range(min=1, max=500))
     ring_seconds = fields.Integer(validate=value_range(min=5, max=120))
@@ -99,7 +107,7 @@ class ExtensionFilter(PageArgs):
 class DeviceCreateSchema(Schema):
     """Another device (a softphone)."""
 
-    label = fields.String(load_default="", validate=length(max=64))
+    label = fields.String(load_default="", validate=[length(max=64), pattern(NAME)])
 
 
 class PasswordSchema(Schema):
@@ -133,7 +141,7 @@ class Extensions(MethodView):
         return json_response(body, 201, {"Location": f"{blp.url_prefix}/{extension.id}"})
 
 
-@blp.route("/<int:extension_id>")
+@blp.route(f"/<{ID}:extension_id>")
 class ExtensionItem(MethodView):
     """One extension."""
 
@@ -173,7 +181,7 @@ class ExtensionItem(MethodView):
         return json_response(None, 204)
 
 
-@blp.route("/<int:extension_id>/devices")
+@blp.route(f"/<{ID}:extension_id>/devices")
 class ExtensionDevices(MethodView):
     """The devices of one extension."""
 
@@ -199,7 +207,7 @@ class ExtensionDevices(MethodView):
 devices = Blueprint("devices", __name__, url_prefix="/api/v1/devices", description="SIP devices of extensions.")
 
 
-@devices.route("/<int:device_id>")
+@devices.route(f"/<{ID}:device_id>")
 class DeviceItem(MethodView):
     """One device."""
 
@@ -223,7 +231,7 @@ class DeviceItem(MethodView):
         return json_response(None, 204)
 
 
-@devices.route("/<int:device_id>/password", methods=["POST"])
+@devices.route(f"/<{ID}:device_id>/password", methods=["POST"])
 @requires(devices, "extensions:write")
 @devices.response(200, PasswordSchema)
 @devices.alt_response(404, response="NOT_FOUND")

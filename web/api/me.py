@@ -17,15 +17,18 @@ from appliance.models.phonebook import NUMBER_LABELS, Contact
 from appliance.services import call_history, extension_settings, phonebook
 from web.api.auth import actor, principal, requires
 from web.api.common import (
+    ID,
     IF_MATCH,
     PAGE_LIMIT,
     PageArgs,
+    UtcDateTime,
     check_if_match,
     json_response,
     length,
     one_of,
     page,
     page_schema,
+    pattern,
     respond,
     value_range,
 )
@@ -97,7 +100,7 @@ class CallSchema(Schema):
     """One call as the owner's extension saw it."""
 
     id = fields.Integer()
-    calldate = fields.DateTime(metadata={"description": "UTC"})
+    calldate = UtcDateTime(metadata={"description": "UTC"})
     direction = fields.String(metadata={"enum": list(call_history.DIRECTIONS)})
     status = fields.String(metadata={"enum": list(call_history.STATUSES)})
     other_number = fields.String()
@@ -110,7 +113,8 @@ class CallFilter(Schema):
     """Call history filters: local dates (inclusive), direction, status, part of the other number."""
 
     limit = fields.Integer(load_default=50, validate=value_range(min=PAGE_LIMIT[0], max=PAGE_LIMIT[1]))
-    cursor = fields.String(load_default=None, validate=length(max=100))
+    cursor = fields.String(load_default=None, validate=pattern(r"^[0-9]{20}\.[0-9]{1,18}$"),
+                           metadata={"description": "next_cursor of the previous page"})
     since = fields.Date(load_default=None)
     until = fields.Date(load_default=None)
     direction = fields.String(load_default="", validate=one_of(("", *call_history.DIRECTIONS)))
@@ -156,7 +160,7 @@ class ContactSchema(Schema):
     email = fields.String(load_default="", validate=length(max=254))
     notes = fields.String(load_default="", validate=length(max=1000))
     numbers = fields.List(fields.Nested(NumberSchema), load_default=list, validate=length(max=3))
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     def _shared(self, contact):
         return contact.owner_id is None
@@ -200,7 +204,7 @@ class MyContacts(MethodView):
         return respond(ContactSchema, contact, 201, {"Location": f"{blp.url_prefix}/contacts/{contact.id}"})
 
 
-@blp.route("/contacts/<int:contact_id>")
+@blp.route(f"/contacts/<{ID}:contact_id>")
 class MyContact(MethodView):
     """One contact of mine (or a shared one)."""
 

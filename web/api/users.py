@@ -7,7 +7,24 @@ from appliance.models.users import ROLES, User
 from appliance.services import users
 from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
-from web.api.common import IF_MATCH, PageArgs, check_if_match, json_response, length, one_of, page, page_schema, respond
+from web.api.common import (
+    ID,
+    IF_MATCH,
+    ONE_LINE,
+    PageArgs,
+    UtcDateTime,
+    check_if_match,
+    json_response,
+    length,
+    one_of,
+    page,
+    page_schema,
+    pattern,
+    respond,
+)
+
+#: The users service's e-mail rule (services.users.EMAIL_RE), or empty for none.
+EMAIL = r"^$|^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,188}\.[A-Za-z]{2,24}$"
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People who log in, and their roles.")
 
@@ -22,17 +39,17 @@ class UserSchema(Schema):
     role = fields.String(dump_only=True)
     language = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    last_login_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class UserCreateSchema(Schema):
     """A new user and their first password."""
 
-    username = fields.String(required=True, validate=length(min=2, max=64))
+    username = fields.String(required=True, validate=[length(min=2, max=64), pattern(r"^[a-z0-9][a-z0-9._-]{1,63}$")])
     password = fields.String(required=True, validate=length(min=10, max=128), load_only=True)
-    display_name = fields.String(load_default="", validate=length(max=120))
-    email = fields.String(load_default="", validate=length(max=254))
+    display_name = fields.String(load_default="", validate=[length(max=120), pattern(ONE_LINE)])
+    email = fields.String(load_default="", validate=[length(max=254), pattern(EMAIL)])
     role = fields.String(load_default="user", validate=one_of(ROLES))
     language = fields.String(load_default="pt_BR", validate=one_of(tuple(LANGUAGES)))
 
@@ -40,8 +57,8 @@ class UserCreateSchema(Schema):
 class UserChangeSchema(Schema):
     """Fields to change; those left out keep their value."""
 
-    display_name = fields.String(validate=length(max=120))
-    email = fields.String(validate=length(max=254))
+    display_name = fields.String(validate=[length(max=120), pattern(ONE_LINE)])
+    email = fields.String(validate=[length(max=254), pattern(EMAIL)])
     role = fields.String(validate=one_of(ROLES))
     language = fields.String(validate=one_of(tuple(LANGUAGES)))
     active = fields.Boolean()
@@ -79,7 +96,7 @@ class Users(MethodView):
         return respond(UserSchema, user, 201, {"Location": f"{blp.url_prefix}/{user.id}"})
 
 
-@blp.route("/<int:user_id>")
+@blp.route(f"/<{ID}:user_id>")
 class UserItem(MethodView):
     """One user."""
 
@@ -106,7 +123,7 @@ class UserItem(MethodView):
         return respond(UserSchema, users.update(user_id, changes, actor()))
 
 
-@blp.route("/<int:user_id>/password", methods=["POST"])
+@blp.route(f"/<{ID}:user_id>/password", methods=["POST"])
 @requires(blp, "users:write")
 @blp.response(200, NewPasswordSchema)
 @blp.alt_response(404, response="NOT_FOUND")
