@@ -6,7 +6,7 @@ pages use. Adding a resource: write ``web/api/<feature>.py`` like ``extensions.p
 """
 import http
 
-from flask import jsonify
+from flask import jsonify, render_template
 from flask_smorest import Api, Blueprint
 
 from appliance import db, migrations
@@ -78,4 +78,10 @@ def init_app(app):
         csrf.exempt(blueprint)  # tokens only, never cookies: nothing for a forged form to ride on
         api.register_blueprint(blueprint)
     csrf.exempt(app.blueprints["api-docs"])
+    app.add_url_rule("/api/v1/docs", "api_docs", docs)
     return api
+
+
+def docs():
+    """The browsable API documentation (Swagger UI from npm, served from our static files)."""
+    return render_template("api/docs.html")
