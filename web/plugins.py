@@ -5,7 +5,15 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
-from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDenied, ValidationError
+from appliance.errors import (
+    DomainError,
+    ImportRejected,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+    ValidationError,
+)
 from appliance.services import engine_sync, sessions
 from appliance.settings import LANGUAGES
 from web import database, problems
@@ -121,7 +129,8 @@ def _unauthorized():
 
 
 #: The HTTP status of each domain error a view lets through: one mapping for pages and (later) the API.
-DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422))
+DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422),
+                 (RateLimited, 429), (Unavailable, 503))
 
 
 def status_of(error):

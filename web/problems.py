@@ -4,6 +4,7 @@ Imports nothing of ``web`` so that ``web.plugins`` (the pages' error handlers) c
 requests here without an import cycle.
 """
 import json
+import math
 
 from flask import Response, request
 from flask_babel import gettext
@@ -85,7 +86,9 @@ def from_domain_error(error, status):
         errors = {field: _translated(message, params) for field, (message, params) in error.fields.items()}
     elif isinstance(error, ImportRejected):
         errors = {f"{row.row}.{row.field}": _translated(row.message, row.params) for row in error.errors}
-    return problem(status, _translated(error.message, error.params), errors)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after else None
+    return problem(status, _translated(error.message, error.params), errors, headers)
 
 
 #: The outer keys of webargs' messages: where a field was read, not a field.

@@ -15,7 +15,7 @@ def test_a_person_creates_a_token_sees_it_once_and_revokes_it(client, auth, app)
         "csrf_token": csrf_token(page), "name": "my script", "scopes": ["settings:read"], "expires_in_days": "90"})
     secret = re.search(r"cntl_pat_[0-9A-Za-z]{49}", made.get_data(as_text=True)).group(0)
     assert client.get("/api/v1/me/settings", headers=bearer(secret)).status_code == 200
-    assert client.get("/api/v1/me/calls", headers=bearer(secret)).status_code == 403  # not chosen
+    assert client.get("/api/v1/me/call-history", headers=bearer(secret)).status_code == 403  # not chosen
     again = client.get("/panel/account/tokens").get_data(as_text=True)
     assert secret not in again and secret[:17] in again
     token_id = re.search(r"/panel/account/tokens/(\d+)/revoke", again).group(1)

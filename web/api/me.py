@@ -14,7 +14,7 @@ from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import PRESENCE_STATES, Extension
 from appliance.models.phonebook import NUMBER_LABELS, Contact
-from appliance.services import call_history, extension_settings, phonebook
+from appliance.services import call_history, extension_settings, phonebook, voicemail
 from web.api.auth import actor, principal, requires
 from web.api.common import (
     ID,
@@ -122,12 +122,12 @@ class CallFilter(Schema):
     number = fields.String(load_default="", validate=length(max=32))
 
 
-@blp.route("/calls")
+@blp.route("/call-history")
 @requires(blp, "cdr:read")
 @blp.arguments(CallFilter, location="query")
 @blp.response(200, page_schema(CallSchema))
 @blp.alt_response(404, response="NOT_FOUND")
-def my_calls(args):
+def my_call_history(args):
     """List the calls my extension placed, received and missed, newest first."""
     extension = my_extension()
     after = None
@@ -239,3 +239,34 @@ class MyContact(MethodView):
         check_if_match(ContactSchema, phonebook.get_contact(contact_id, extension))
         phonebook.delete(contact_id, actor(), extension)
         return json_response(None, 204)
+
+
+class VoicemailSchema(Schema):
+    """One voicemail message of the owner's mailbox."""
+
+    msg_id = fields.String()
+    folder = fields.String(metadata={"description": "INBOX (new) or Old (heard)"})
+    caller_name = fields.String()
+    caller_number = fields.String()
+    received_at = UtcDateTime(allow_none=True)
+    duration = fields.Integer(metadata={"description": "seconds"})
+
+
+@blp.route("/voicemail")
+@requires(blp, "voicemail:read")
+@blp.response(200, page_schema(VoicemailSchema))
+@blp.alt_response(404, response="NOT_FOUND")
+def my_voicemail():
+    """List my voicemail messages, newest first (a mailbox is small: one page)."""
+    messages = voicemail.list_messages(my_extension())
+    return json_response({"items": VoicemailSchema(many=True).dump(messages), "next_cursor": None})
+
+
+@blp.route("/voicemail/<string(maxlength=64):msg_id>", methods=["DELETE"])
+@requires(blp, "voicemail:write")
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND")
+def my_voicemail_delete(msg_id):
+    """Delete one of my voicemail messages (through Asterisk, which renumbers the folder and the lamp)."""
+    voicemail.delete_message(my_extension(), msg_id, actor())
+    return json_response(None, 204)
