@@ -43,9 +43,8 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 #: Writes whose validity depends on rows already there (a number or name taken, a user or an
 #: extension that does not exist, a phone model the vendor's module does not know, a number that
-#: cannot be dialled): schema-valid
-#: input the service rightly refuses with 422, so schemathesis' "valid data is accepted" cannot
-#: hold for them. Every other check still runs on them.
+#: cannot be dialled): schema-valid input the service rightly refuses with 422, so schemathesis'
+#: "valid data is accepted" cannot hold for them. Every other check still runs on them.
 STATEFUL_WRITES = {
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/extensions"),
