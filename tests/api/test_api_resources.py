@@ -76,3 +76,22 @@ def test_phones_list_only_desk_phones(client, app, admin_token):
     page = client.get("/api/v1/phones", headers=bearer(admin_token))
     assert page.status_code == 200 and page.json["items"] == []
     assert client.get("/api/v1/phones/1", headers=bearer(admin_token)).status_code == 404  # a softphone
+
+
+def test_an_admin_token_sets_anyones_call_settings(client, app, admin_token, engine_control):
+    ana = make_person("ana", "201")
+    url = f"/api/v1/extensions/{ana.id}/settings"
+    changed = client.patch(url, json={"dnd": True, "forward_busy": "202"}, headers=bearer(admin_token))
+    assert changed.status_code == 200 and changed.json["dnd"] is True
+    assert client.get(url, headers=bearer(admin_token)).json["forward_busy"] == "202"
+    _, person = personal_token("ana")
+    assert client.get("/api/v1/me/settings", headers=bearer(person)).json["dnd"] is True
+
+
+def test_the_audit_log_and_blocks_are_readable_by_scope(client, app):
+    _, secret = service_token(["audit:read", "extensions:write"], name="ERP")
+    client.post("/api/v1/extensions", json={"number": "201", "name": "Ana"}, headers=bearer(secret))
+    entries = client.get("/api/v1/audit-entries", query_string={"actor": "token:ERP"}, headers=bearer(secret))
+    assert [entry["action"] for entry in entries.json["items"]] == ["extension.create"]
+    assert entries.json["items"][0]["after"]["number"] == "201"
+    assert client.get("/api/v1/bans", headers=bearer(secret)).status_code == 403

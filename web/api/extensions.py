@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from appliance.models.extensions import Device, Extension
-from appliance.services import extensions
+from appliance.services import extension_settings, extensions
 from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
 from web.api.common import (
@@ -26,6 +26,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.me import SettingsChangeSchema, SettingsSchema, change_settings
 
 blp = Blueprint("extensions", __name__, url_prefix="/api/v1/extensions",
                 description="Extensions (the numbers people dial) and their SIP devices.")
@@ -202,6 +203,28 @@ class ExtensionDevices(MethodView):
         """Add a device (a softphone); the response is the only time its SIP password is shown."""
         device = extensions.add_device(extension_id, data["label"], actor())
         return json_response(_dump_device(device, True), 201)
+
+
+@blp.route(f"/<{ID}:extension_id>/settings")
+class ExtensionSettings(MethodView):
+    """An extension's call settings, as its owner sees them in the panel (admins open anyone's)."""
+
+    @requires(blp, "extensions:read")
+    @blp.response(200, SettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, extension_id):
+        """Read an extension's forwarding, do-not-disturb and presence (with the ETag)."""
+        return respond(SettingsSchema, extension_settings.current(extensions.get_extension(extension_id)))
+
+    @requires(blp, "extensions:write")
+    @blp.arguments(SettingsChangeSchema(partial=True))
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, SettingsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def patch(self, data, extension_id):
+        """Change an extension's call settings; live on its next call."""
+        return change_settings(extensions.get_extension(extension_id), data)
 
 
 devices = Blueprint("devices", __name__, url_prefix="/api/v1/devices", description="SIP devices of extensions.")

@@ -68,6 +68,16 @@ class SettingsChangeSchema(SettingsSchema):
         partial = True
 
 
+def change_settings(extension, data):
+    """Apply the settings ``data`` names to ``extension`` (If-Match checked); answer the new ones."""
+    wanted = extension_settings.current(extension)
+    check_if_match(SettingsSchema, wanted)
+    for name, value in data.items():
+        setattr(wanted, name, value)
+    extension_settings.update(extension.id, wanted, actor())
+    return respond(SettingsSchema, extension_settings.current(Extension.get_by_id(extension.id)))
+
+
 @blp.route("/settings")
 class MySettings(MethodView):
     """My call settings."""
@@ -87,13 +97,7 @@ class MySettings(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def patch(self, data):
         """Change my call settings; fields left out keep their value."""
-        extension = my_extension()
-        wanted = extension_settings.current(extension)
-        check_if_match(SettingsSchema, wanted)
-        for name, value in data.items():
-            setattr(wanted, name, value)
-        extension_settings.update(extension.id, wanted, actor())
-        return respond(SettingsSchema, extension_settings.current(Extension.get_by_id(extension.id)))
+        return change_settings(my_extension(), data)
 
 
 class CallSchema(Schema):

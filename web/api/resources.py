@@ -1,5 +1,5 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
-from web.api import calls, extensions, groups, me, phones, users
+from web.api import calls, extensions, groups, me, phones, system, users
 
 BLUEPRINTS = (
     users.blp,
@@ -9,4 +9,5 @@ BLUEPRINTS = (
     phones.blp,
     me.blp,
     calls.blp,
+    system.blp,
 )
