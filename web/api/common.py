@@ -143,3 +143,17 @@ def check_if_match(schema, obj):
 #: Documents the optional If-Match header of writes (schemathesis sends it as declared).
 IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
             "description": "The ETag read before; a stale one gets 412"}
+
+
+def linked(blp, status, parameter, pointer, *targets):
+    """Document OpenAPI links from a response to the operations on the row it made (schemathesis follows them).
+
+    ``parameter`` of each ``(method, path)`` in ``targets`` takes the value at ``pointer`` in the body.
+    """
+    links = {}
+    for method, path in targets:
+        escaped = path.replace("~", "~0").replace("/", "~1")
+        name = f"{method.lower()}_{path.rstrip('/').rsplit('/', 1)[-1].strip('{}')}"
+        links[name] = {"operationRef": f"#/paths/{escaped}/{method.lower()}",
+                       "parameters": {parameter: f"$response.body#{pointer}"}}
+    return blp.doc(responses={status: {"links": links}})

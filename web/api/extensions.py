@@ -19,6 +19,7 @@ from web.api.common import (
     check_if_match,
     json_response,
     length,
+    linked,
     one_of,
     page,
     page_schema,
@@ -121,6 +122,12 @@ def _dump_device(device, with_password=False):
     return (NewDeviceSchema if with_password else DeviceSchema)().dump(device)
 
 
+ONE = "/api/v1/extensions/{extension_id}"
+#: What a client does next with an extension it made (documented links).
+_ON_ONE = (("GET", ONE), ("PATCH", ONE), ("DELETE", ONE), ("GET", ONE + "/devices"), ("POST", ONE + "/devices"),
+           ("GET", ONE + "/settings"), ("PATCH", ONE + "/settings"))
+
+
 @blp.route("")
 class Extensions(MethodView):
     """The list of extensions, and new ones."""
@@ -135,6 +142,7 @@ class Extensions(MethodView):
     @requires(blp, "extensions:write")
     @blp.arguments(ExtensionCreateSchema)
     @blp.response(201, ExtensionCreatedSchema)
+    @linked(blp, 201, "extension_id", "/extension/id", *_ON_ONE)
     def post(self, data):
         """Create an extension with one device; the response is the only time its SIP password is shown."""
         extension, device = extensions.create(extensions.ExtensionInput(data["number"], data["name"]), actor())

@@ -14,6 +14,7 @@ from web.api.common import (
     check_if_match,
     json_response,
     length,
+    linked,
     one_of,
     page,
     page_schema,
@@ -26,6 +27,7 @@ from web.api.extensions import NAME
 blp = Blueprint("groups", __name__, url_prefix="/api/v1",
                 description="Ring groups (one number ringing several extensions) and pickup groups.")
 NUMBER = r"^[1-9][0-9]{1,7}$"
+RING, PICKUP = "/api/v1/ring-groups/{group_id}", "/api/v1/pickup-groups/{group_id}"
 
 
 class RingGroupSchema(Schema):
@@ -77,6 +79,7 @@ class RingGroups(MethodView):
     @requires(blp, "groups:write")
     @blp.arguments(RingGroupSchema)
     @blp.response(201, RingGroupSchema)
+    @linked(blp, 201, "group_id", "/id", ("GET", RING), ("PUT", RING), ("DELETE", RING))
     def post(self, data):
         """Create a ring group."""
         group = groups.save_ring_group(_ring_input(data), actor())
@@ -131,6 +134,7 @@ class PickupGroups(MethodView):
     @requires(blp, "groups:write")
     @blp.arguments(PickupGroupSchema)
     @blp.response(201, PickupGroupSchema)
+    @linked(blp, 201, "group_id", "/id", ("GET", PICKUP), ("PUT", PICKUP), ("DELETE", PICKUP))
     def post(self, data):
         """Create a pickup group."""
         group = groups.save_pickup_group(data["name"], data["members"], actor())

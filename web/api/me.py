@@ -19,12 +19,14 @@ from web.api.auth import actor, principal, requires
 from web.api.common import (
     ID,
     IF_MATCH,
+    ONE_LINE,
     PAGE_LIMIT,
     PageArgs,
     UtcDateTime,
     check_if_match,
     json_response,
     length,
+    linked,
     one_of,
     page,
     page_schema,
@@ -159,8 +161,8 @@ class ContactSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     shared = fields.Method("_shared", dump_only=True)
-    name = fields.String(required=True, validate=length(min=1, max=100))
-    company = fields.String(load_default="", validate=length(max=100))
+    name = fields.String(required=True, validate=[length(min=1, max=100), pattern(ONE_LINE)])
+    company = fields.String(load_default="", validate=[length(max=100), pattern(ONE_LINE)])
     email = fields.String(load_default="", validate=length(max=254))
     notes = fields.String(load_default="", validate=length(max=1000))
     numbers = fields.List(fields.Nested(NumberSchema), load_default=list, validate=length(max=3))
@@ -182,6 +184,9 @@ def _contact_input(data):
                                   [(item["label"], item["number"]) for item in data["numbers"]])
 
 
+CONTACT = "/api/v1/me/contacts/{contact_id}"
+
+
 @blp.route("/contacts")
 class MyContacts(MethodView):
     """My personal contacts and the shared ones."""
@@ -199,6 +204,7 @@ class MyContacts(MethodView):
     @requires(blp, "phonebook:write")
     @blp.arguments(ContactSchema)
     @blp.response(201, ContactSchema)
+    @linked(blp, 201, "contact_id", "/id", ("GET", CONTACT), ("PUT", CONTACT), ("DELETE", CONTACT))
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data):
         """Add a contact to my personal phonebook."""

@@ -16,6 +16,7 @@ from web.api.common import (
     check_if_match,
     json_response,
     length,
+    linked,
     one_of,
     page,
     page_schema,
@@ -76,6 +77,9 @@ class NewPasswordSchema(Schema):
     password = fields.String(required=True)
 
 
+ONE = "/api/v1/users/{user_id}"
+
+
 @blp.route("")
 class Users(MethodView):
     """The list of users, and new ones."""
@@ -90,6 +94,7 @@ class Users(MethodView):
     @requires(blp, "users:write")
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
+    @linked(blp, 201, "user_id", "/id", ("GET", ONE), ("PATCH", ONE), ("POST", ONE + "/password"))
     def post(self, data):
         """Create a user."""
         user = users.create(users.UserInput(**data), actor())
