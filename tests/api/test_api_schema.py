@@ -69,7 +69,10 @@ SERVICE_JUDGED = {
 
 
 def _excluded(case):
-    return [positive_data_acceptance] if (case.method, case.path) in SERVICE_JUDGED else []
+    # A generated If-Match names no version the row ever had: 412 is the promised answer.
+    guessed_version = "If-Match" in (case.headers or {})
+    judged = (case.method, case.path) in SERVICE_JUDGED or guessed_version
+    return [positive_data_acceptance] if judged else []
 
 
 @schema.parametrize()
