@@ -1,5 +1,4 @@
 """Calls: click-to-call (ring an extension's phones, then dial), and every call record (nightly pulls)."""
-import datetime
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -10,7 +9,7 @@ from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import click_to_call
 from web.api.auth import actor, principal, requires
-from web.api.common import PageArgs, UtcDateTime, json_response, length, page, page_schema, pattern
+from web.api.common import PageArgs, UtcDateTime, json_response, length, naive_utc, page, page_schema, pattern
 from web.api.me import my_extension
 
 blp = Blueprint("calls", __name__, url_prefix="/api/v1",
@@ -56,11 +55,6 @@ class CallRecordFilter(PageArgs):
     number = fields.String(load_default="", validate=length(max=40))
 
 
-def _naive_utc(moment):
-    """Return ``moment`` as stored: naive UTC (a time without an offset is taken as UTC)."""
-    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _calling_extension(wanted):
     """Return the extension whose phones ring first: a person's own; the one a service token names."""
     if principal().user is not None:
@@ -95,9 +89,9 @@ def call_records(args):
         raise PermissionDenied(N_("Only administrators and service tokens read every call record."))
     query = CallRecord.select()
     if args["since"]:
-        query = query.where(CallRecord.calldate >= _naive_utc(args["since"]))
+        query = query.where(CallRecord.calldate >= naive_utc(args["since"]))
     if args["until"]:
-        query = query.where(CallRecord.calldate < _naive_utc(args["until"]))
+        query = query.where(CallRecord.calldate < naive_utc(args["until"]))
     if args["number"]:
         query = query.where((CallRecord.src == args["number"]) | (CallRecord.dst == args["number"]))
     return page(CallRecordSchema, query, CallRecord.id, args)

@@ -107,6 +107,11 @@ def page(schema, query, key, args, newest_first=False):
     return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
 
 
+def naive_utc(moment):
+    """Return a query's time as the database stores it: naive UTC (a time without an offset is UTC)."""
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
+
+
 def json_response(data, status=200, headers=None):
     """Return ``data`` as a JSON response (no body for a 204)."""
     body = "" if status == 204 else json.dumps(data, ensure_ascii=False, default=str)

@@ -1,5 +1,4 @@
 """System (admins): the audit log, and the blocks the daemon put on attackers."""
-import datetime
 import json
 
 from flask_smorest import Blueprint
@@ -8,7 +7,7 @@ from marshmallow import Schema, fields
 from appliance.models.bans import Ban
 from appliance.services import audit, bans
 from web.api.auth import actor, requires
-from web.api.common import ID, PageArgs, UtcDateTime, json_response, length, page, page_schema, paginate
+from web.api.common import ID, PageArgs, UtcDateTime, json_response, length, naive_utc, page, page_schema, paginate
 
 blp = Blueprint("system", __name__, url_prefix="/api/v1",
                 description="The audit log, and addresses blocked after failed logins.")
@@ -53,10 +52,6 @@ class BanSchema(Schema):
     enforced = fields.Boolean()
 
 
-def _naive_utc(moment):
-    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
-
-
 @blp.route("/audit-entries")
 @requires(blp, "audit:read")
 @blp.arguments(AuditFilter, location="query")
@@ -64,7 +59,7 @@ def _naive_utc(moment):
 def audit_entries(args):
     """List audit entries, newest first."""
     query = audit.list_entries(actor_name=args["actor"], action=args["action"], target=args["target"],
-                               since=_naive_utc(args["since"]), until=_naive_utc(args["until"])).order_by()
+                               since=naive_utc(args["since"]), until=naive_utc(args["until"])).order_by()
     rows, cursor = _newest_first(query, args)
     items = AuditEntrySchema(many=True).dump(
         [{**row.__data__, "before": _json(row.before), "after": _json(row.after)} for row in rows])
