@@ -92,7 +92,15 @@ def api_tokens_list():
 @admin_bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @role_required("admin")
 def api_token_revoke(token_id):
-    """Revoke a service token."""
+    """Revoke a service token, or a person's token (from their user page, where it goes back to)."""
     row = api_tokens.revoke(token_id, current_actor())
     flash(gettext("Token %(name)s revoked.", name=row.name), "success")
+    if row.owner_id is not None:
+        return redirect(url_for("admin.user_edit", user_id=row.owner_id))
     return redirect(url_for("admin.api_tokens_list"))
+
+
+@admin_bp.app_template_global()
+def personal_tokens(user_id):
+    """Return a user's live personal tokens (their user page lists them for the admin)."""
+    return list(api_tokens.list_personal(user_id))

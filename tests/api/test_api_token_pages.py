@@ -36,3 +36,15 @@ def test_the_docs_page_loads_swagger_ui_from_our_static_files(client):
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert "vendor/swagger-ui/swagger-ui-bundle.js" in html and "/api/v1/openapi.json" in html
     assert client.get("/api/v1/openapi.json").json["openapi"] == "3.1.0"
+
+
+def test_an_admin_sees_and_revokes_a_persons_tokens_on_their_user_page(client, auth, app):
+    from tests.api.conftest import personal_token
+    ana = make_person("ana", "201")
+    row, secret = personal_token("ana", name="phone app")
+    auth.login()
+    page = client.get(f"/admin/users/{ana.user_id}").get_data(as_text=True)
+    assert "phone app" in page and row.prefix in page and secret not in page
+    revoked = client.post(f"/admin/api-tokens/{row.id}/revoke", data={"csrf_token": csrf_token(page)})
+    assert revoked.headers["Location"].endswith(f"/admin/users/{ana.user_id}")
+    assert client.get("/api/v1/me/settings", headers=bearer(secret)).status_code == 401
