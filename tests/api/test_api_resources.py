@@ -95,3 +95,11 @@ def test_the_audit_log_and_blocks_are_readable_by_scope(client, app):
     assert [entry["action"] for entry in entries.json["items"]] == ["extension.create"]
     assert entries.json["items"][0]["after"]["number"] == "201"
     assert client.get("/api/v1/bans", headers=bearer(secret)).status_code == 403
+
+
+def test_the_directory_lists_colleagues_with_their_presence(client, app):
+    make_person("ana", "201", name="Ana Souza")
+    make_person("bruno", "202", name="Bruno Lima")
+    _, secret = personal_token("ana", ["phonebook:read"])
+    found = client.get("/api/v1/me/directory", query_string={"q": "bru"}, headers=bearer(secret)).json["items"]
+    assert [(row["number"], row["presence"]) for row in found] == [("202", "available")]

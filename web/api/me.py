@@ -179,6 +179,32 @@ class ContactFilter(PageArgs):
     phonebook = fields.String(load_default="personal", validate=one_of(("personal", "shared")))
 
 
+class DirectoryEntrySchema(Schema):
+    """A colleague in the company directory, with the presence they chose."""
+
+    number = fields.String()
+    name = fields.String()
+    presence = fields.String()
+    presence_text = fields.String()
+
+
+class DirectoryFilter(Schema):
+    """Directory search: part of a name or a number."""
+
+    q = fields.String(load_default="", validate=length(max=100))
+
+
+@blp.route("/directory")
+@requires(blp, "phonebook:read")
+@blp.arguments(DirectoryFilter, location="query")
+@blp.response(200, page_schema(DirectoryEntrySchema))
+@blp.alt_response(404, response="NOT_FOUND")
+def my_directory(args):
+    """Search the company directory (every enabled extension), as the panel's phonebook shows it."""
+    found = phonebook.search(my_extension(), args["q"]).directory
+    return json_response({"items": DirectoryEntrySchema(many=True).dump(found), "next_cursor": None})
+
+
 def _contact_input(data):
     return phonebook.ContactInput(data["name"], data["company"], data["email"], data["notes"],
                                   [(item["label"], item["number"]) for item in data["numbers"]])
@@ -270,6 +296,17 @@ def my_voicemail():
     """List my voicemail messages, newest first (a mailbox is small: one page)."""
     messages = voicemail.list_messages(my_extension())
     return json_response({"items": VoicemailSchema(many=True).dump(messages), "next_cursor": None})
+
+
+@blp.route("/voicemail/<string(maxlength=64):msg_id>/heard", methods=["POST"])
+@requires(blp, "voicemail:write")
+@blp.response(200, VoicemailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def my_voicemail_heard(msg_id):
+    """Mark one of my new messages heard (the phone's message lamp follows)."""
+    extension = my_extension()
+    voicemail.mark_heard(extension, msg_id, actor())
+    return json_response(VoicemailSchema().dump(voicemail.get_message(extension, msg_id)))
 
 
 @blp.route("/voicemail/<string(maxlength=64):msg_id>", methods=["DELETE"])
