@@ -102,7 +102,7 @@ class MySettings(MethodView):
         return change_settings(my_extension(), data)
 
 
-class CallSchema(Schema):
+class CallHistorySchema(Schema):
     """One call as the owner's extension saw it."""
 
     id = fields.Integer()
@@ -131,7 +131,7 @@ class CallFilter(Schema):
 @blp.route("/call-history")
 @requires(blp, "cdr:read")
 @blp.arguments(CallFilter, location="query")
-@blp.response(200, page_schema(CallSchema))
+@blp.response(200, page_schema(CallHistorySchema))
 @blp.alt_response(404, response="NOT_FOUND")
 def my_call_history(args):
     """List the calls my extension placed, received and missed, newest first."""
@@ -146,7 +146,7 @@ def my_call_history(args):
     calls, more = call_history.list_calls(extension.number, wanted, current_app.config["TIMEZONE"], after=after,
                                           limit=args["limit"])
     cursor = call_history.cursor_of(calls[-1]) if more and calls else None
-    return json_response({"items": CallSchema(many=True).dump(calls), "next_cursor": cursor})
+    return json_response({"items": CallHistorySchema(many=True).dump(calls), "next_cursor": cursor})
 
 
 class NumberSchema(Schema):
