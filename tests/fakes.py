@@ -58,6 +58,19 @@ class RecordingControl:
             reached.append(device)
         return reached
 
+    def trunk_health(self, objects):
+        """Record the question; Asterisk has heard nothing of any trunk."""
+        self._record("trunk_health", sorted(objects))
+        return {}
+
+    def reregister_trunk(self, registration):
+        """Record the re-REGISTER."""
+        self._record("reregister_trunk", registration)
+
+    def unregister_trunks(self, registrations, timeout=2.0):
+        """Record the un-REGISTERs."""
+        self._record("unregister_trunks", sorted(registrations))
+
     def of_kind(self, kind):
         """Return the recorded calls of one intention, without its name."""
         return [call[1:] for call in self.calls if call[0] == kind]

@@ -50,6 +50,7 @@ SECTIONS = (
         Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),
         Page("telephony.groups_list", _l("Groups"), ADMINS, ("telephony.ring_group", "telephony.pickup_group")),
         Page("telephony.phones_list", _l("Phones"), ADMINS, ("telephony.phone",)),
+        Page("telephony.trunks_list", _l("Trunks"), ADMINS, ("telephony.trunk",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (
