@@ -10,7 +10,6 @@ from web.api.auth import actor, requires
 from web.api.common import (
     ID,
     IF_MATCH,
-    ONE_LINE,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -24,6 +23,8 @@ from web.api.common import (
     respond,
 )
 
+#: The users service refuses every control character (Unicode category Cc: C0, DEL and C1).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
 #: The users service's e-mail rule (services.users.EMAIL_RE), or empty for none.
 EMAIL = r"^$|^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,188}\.[A-Za-z]{2,24}$"
 
@@ -49,7 +50,7 @@ class UserCreateSchema(Schema):
 
     username = fields.String(required=True, validate=[length(min=2, max=64), pattern(r"^[a-z0-9][a-z0-9._-]{1,63}$")])
     password = fields.String(required=True, validate=length(min=10, max=128), load_only=True)
-    display_name = fields.String(load_default="", validate=[length(max=120), pattern(ONE_LINE)])
+    display_name = fields.String(load_default="", validate=[length(max=120), pattern(NO_CONTROLS)])
     email = fields.String(load_default="", validate=[length(max=254), pattern(EMAIL)])
     role = fields.String(load_default="user", validate=one_of(ROLES))
     language = fields.String(load_default="pt_BR", validate=one_of(tuple(LANGUAGES)))
@@ -58,7 +59,7 @@ class UserCreateSchema(Schema):
 class UserChangeSchema(Schema):
     """Fields to change; those left out keep their value."""
 
-    display_name = fields.String(validate=[length(max=120), pattern(ONE_LINE)])
+    display_name = fields.String(validate=[length(max=120), pattern(NO_CONTROLS)])
     email = fields.String(validate=[length(max=254), pattern(EMAIL)])
     role = fields.String(validate=one_of(ROLES))
     language = fields.String(validate=one_of(tuple(LANGUAGES)))
