@@ -21,6 +21,18 @@ class PermissionDenied(DomainError):
     """The actor may not do this."""
 
 
+class Unavailable(DomainError):
+    """A part of the appliance (the phone system, a provider) cannot do this right now; retrying may work."""
+
+
+class RateLimited(DomainError):
+    """The actor did this too often; ``retry_after`` says in how many seconds it may again."""
+
+    def __init__(self, message, retry_after, **params):
+        super().__init__(message, **params)
+        self.retry_after = retry_after
+
+
 class ValidationError(DomainError):
     """Input was rejected; ``fields`` maps a field name to ``(message, params)``."""
 

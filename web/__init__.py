@@ -5,7 +5,19 @@ from flask import Flask
 
 from appliance import db, permissions, settings
 from appliance.services import engine_sync
-from web import admin, advanced, api, auth, callcenter, destinations, panel, plugins, security, telephony
+from web import (
+    admin,
+    advanced,
+    api,
+    api_tokens,  # noqa: F401 (its views register on the panel and admin blueprints)
+    auth,
+    callcenter,
+    destinations,
+    panel,
+    plugins,
+    security,
+    telephony,
+)
 
 
 def create_app(test_config=None):
@@ -28,7 +40,8 @@ def create_app(test_config=None):
     plugins.init_app(app)
     security.init_app(app)
 
-    for module in (auth, panel, callcenter, telephony, advanced, api, admin):
+    for module in (auth, panel, callcenter, telephony, advanced, admin):
         app.register_blueprint(module.bp)
+    api.init_app(app)
     destinations.init_app(app)
     return app

@@ -1,14 +1,22 @@
 """Flask integrations, each set up by ``init_app``: database, login and server-side sessions, CSRF, Babel, HTMX."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
-from appliance.errors import DomainError, ImportRejected, NotFound, PermissionDenied, ValidationError
+from appliance.errors import (
+    DomainError,
+    ImportRejected,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+    ValidationError,
+)
 from appliance.services import engine_sync, sessions
 from appliance.settings import LANGUAGES
-from web import database
+from web import database, problems
 from web.navigation import navigation
 
 login_manager = LoginManager()
@@ -27,8 +35,21 @@ def translate_error(error):
     return translate(error.message, error.params)
 
 
+def _api_locale():
+    """The API's locale: Accept-Language, then the token owner's language, then the default."""
+    wanted = request.accept_languages.best_match(LANGUAGES) if request.accept_languages else None
+    principal = g.get("api_principal")
+    if wanted:
+        return wanted
+    if principal is not None and principal.user is not None:
+        return principal.user.language
+    return current_app.config["DEFAULT_LOCALE"]
+
+
 def select_locale():
-    """Pick the locale: the user's own, then the login page's switcher, then the default."""
+    """Pick the locale: the user's own, then the login page's switcher, then the default (API: its own rule)."""
+    if problems.is_api():
+        return _api_locale()  # no session cookie is read under /api/
     if current_user and current_user.is_authenticated:
         return current_user.language
     chosen = session.get("language")
@@ -75,6 +96,8 @@ def _load_user(token):
 
 def _check_session():
     """End a cookie's session the server no longer holds (logged out, expired, revoked); note activity."""
+    if problems.is_api():
+        return None  # the API authenticates with tokens only: cookies open nothing there
     if current_user.is_authenticated:
         sessions.touch(current_user.web_session, current_app.config)
         return None
@@ -106,7 +129,8 @@ def _unauthorized():
 
 
 #: The HTTP status of each domain error a view lets through: one mapping for pages and (later) the API.
-DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422))
+DOMAIN_STATUS = ((NotFound, 404), (PermissionDenied, 403), (ValidationError, 422), (ImportRejected, 422),
+                 (RateLimited, 429), (Unavailable, 503))
 
 
 def status_of(error):
@@ -115,12 +139,16 @@ def status_of(error):
 
 
 def _render_error(status, message):
+    if problems.is_api():
+        return problems.problem(status, message)
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=status, message=message), status
 
 
 def _vary_on_htmx(response):
     # The same URL answers a full page or a fragment, so caches must key on the header.
+    if problems.is_api():
+        return response
     response.vary.add("HX-Request")
     if is_htmx() and response.mimetype == "text/html" and response.status_code < 300 and session.get("_flashes"):
         response.direct_passthrough = False
@@ -159,6 +187,8 @@ def init_app(app):
 
     @app.errorhandler(DomainError)
     def _domain_error(error):
+        if problems.is_api():
+            return problems.from_domain_error(error, status_of(error))
         return _render_error(status_of(error), translate_error(error))
 
     app.jinja_env.globals.update(

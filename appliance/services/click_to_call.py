@@ -9,7 +9,7 @@ import math
 from appliance import phone_numbers
 from appliance.asterisk import control
 from appliance.asterisk.ami import AmiError
-from appliance.errors import DomainError, ValidationError
+from appliance.errors import RateLimited, Unavailable, ValidationError
 from appliance.i18n import N_
 from appliance.services import engine_rows, throttles
 
@@ -20,8 +20,12 @@ ANSWER_SECONDS = 30
 CALLS_PER_MINUTE = 20
 
 
-class CallFailed(DomainError):
+class CallFailed(Unavailable):
     """The phone system could not start the call."""
+
+
+class TooManyCalls(CallFailed, RateLimited):
+    """The person started CALLS_PER_MINUTE calls in the last minute."""
 
 
 def call(extension, number, actor):
@@ -38,7 +42,8 @@ def call(extension, number, actor):
         raise ValidationError.one("number", N_("That is your own extension."))
     wait = throttles.hit(f"click-to-call:{actor.user_id or actor.username}", CALLS_PER_MINUTE, 60)
     if wait:
-        raise CallFailed(N_("Too many calls in a minute: wait %(seconds)d seconds."), seconds=math.ceil(wait))
+        raise TooManyCalls(N_("Too many calls in a minute: wait %(seconds)d seconds."), math.ceil(wait),
+                           seconds=math.ceil(wait))
     engine = control.current()
     if engine is None:
         raise CallFailed(N_("The phone system is not running: the call cannot be placed."))

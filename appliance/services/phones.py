@@ -48,6 +48,14 @@ def list_pending():
     return PendingPhone.select().order_by(PendingPhone.last_seen.desc())
 
 
+def get_phone(device_id):
+    """Return the desk phone (a device with a MAC) ``device_id``, or raise NotFound."""
+    device = Device.get_or_none((Device.id == device_id) & Device.mac.is_null(False))
+    if device is None:
+        raise NotFound(N_("Phone not found."))
+    return device
+
+
 def find_phone(mac):
     """Return the device with this MAC, or None."""
     mac = normalize_mac(mac)

@@ -1,16 +1,87 @@
-"""The JSON API (versioned under /api/v1)."""
-from flask import Blueprint, jsonify
+"""The JSON API under /api/v1: tokens only, problem+json errors, an OpenAPI 3.1 document (decision 017).
+
+Every resource is a module with a flask-smorest ``blp``, listed once in ``resources.BLUEPRINTS``;
+its operations use ``web.api.auth.requires`` (token, scope, rate limit) and the services the
+pages use. Adding a resource: write ``web/api/<feature>.py`` like ``extensions.py``, list it there.
+"""
+import http
+
+from flask import jsonify, render_template
+from flask_smorest import Api, Blueprint
 
 from appliance import db, migrations
+from web import problems
 from web.plugins import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # the API authenticates with tokens, not cookies
+#: Operations that answer without a token: the health check, the document, its docs page.
+meta = Blueprint("meta", __name__, url_prefix="/api/v1", description="The API itself: health.")
 
 
-@bp.route("/health")
+@meta.route("/health")
+@meta.response(200, description="The app and its database answer.")
+@meta.alt_response(503, description="The database schema is behind this version of the app.")
 def health():
     """Report whether the app and its database answer, and the schema version."""
     version = migrations.current(db.database.obj)
     healthy = version == migrations.head()
     return jsonify(status="ok" if healthy else "degraded", schema_version=version), 200 if healthy else 503
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, with problem+json errors for /api/ only: the pages keep their HTML errors."""
+
+    DEFAULT_RESPONSE_CONTENT_TYPE = "application/json"
+
+    def handle_http_exception(self, error):
+        """Answer an HTTPException with problem details under /api/, and as Flask would elsewhere."""
+        if problems.is_api():
+            return problems.from_http_exception(error)
+        return error  # Flask's own response (an HTTPException is a WSGI app)
+
+    def _register_responses(self):
+        """Declare every error status as problem+json (schemathesis checks the media type)."""
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            response = {"description": status.phrase,
+                        "content": {problems.MEDIA_TYPE: {"schema": "Problem"}}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR", {"description": "An error", "content": {problems.MEDIA_TYPE: {"schema": "Problem"}}},
+            lazy=True)
+
+
+def init_app(app):
+    """Create the API on ``app``: document, error handling, every resource's blueprint."""
+    from web.api.common import ProblemSchema
+    from web.api.resources import BLUEPRINTS  # the resources import this package: imported late
+
+    app.config.update(
+        API_TITLE="Centralina",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "The PBX's REST API. Authenticate with `Authorization: Bearer <token>`; "
+                                    "create a token on your account page (personal) or under System → API "
+                                    "tokens (service)."},
+        },
+    )
+    api = ProblemApi()
+    api.ERROR_SCHEMA = ProblemSchema
+    api.init_app(app)
+    api.spec.components.schema("Problem", schema=ProblemSchema)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                   "description": "A cntl_pat_… or cntl_svc_… token"})
+    for blueprint in (meta, *BLUEPRINTS):
+        csrf.exempt(blueprint)  # tokens only, never cookies: nothing for a forged form to ride on
+        api.register_blueprint(blueprint)
+    csrf.exempt(app.blueprints["api-docs"])
+    app.add_url_rule("/api/v1/docs", "api_docs", docs)
+    return api
+
+
+def docs():
+    """The browsable API documentation (Swagger UI from npm, served from our static files)."""
+    return render_template("api/docs.html")

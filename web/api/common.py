@@ -1,0 +1,164 @@
+"""What every API resource shares: the problem schema, cursor pages, ETags and If-Match.
+
+Schemas check types and shapes only; the services validate meaning (the pages' one path), so
+their messages, already translated, reach ``errors`` the same way as the pages' forms.
+"""
+import datetime
+import hashlib
+import json
+
+from flask import Response, request
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import PreconditionFailed
+
+from appliance.i18n import N_
+
+#: Messages of type checks, each one a msgid in the catalogs (web.problems.FIELD_MESSAGES).
+LENGTH = "Length or size out of range."
+RANGE = "Value out of range."
+CHOICE = "Must be one of the allowed values."
+PATTERN = "String does not match expected pattern."
+PAGE_LIMIT = (1, 200)
+#: One line of text without control characters (the services refuse them).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+#: Path ids: SQLite's integers stop at 2**63 - 1; larger ones are simply not found (404).
+ID = "int(max=2147483647)"
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored (naive UTC) time, written as RFC 3339 with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def length(**bounds):
+    """A length check with the catalog's message."""
+    return validate.Length(error=LENGTH, **bounds)
+
+
+def value_range(**bounds):
+    """A range check with the catalog's message."""
+    return validate.Range(error=RANGE, **bounds)
+
+
+def one_of(choices):
+    """A choice check with the catalog's message."""
+    return validate.OneOf(choices, error=CHOICE)
+
+
+def pattern(regex):
+    """A regular-expression check with the catalog's message."""
+    return validate.Regexp(regex, error=PATTERN)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"description": "Always about:blank"})
+    title = fields.String(required=True, metadata={"description": "The status, in words"})
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "What went wrong, in the requested language"})
+    errors = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "Field name → message (422)"})
+
+
+class PageArgs(Schema):
+    """Query arguments of every list: how many rows, and where the last page ended."""
+
+    limit = fields.Integer(load_default=50, validate=value_range(min=PAGE_LIMIT[0], max=PAGE_LIMIT[1]))
+    # Plain digits (the last key seen), so that any well-formed cursor means something: a
+    # cursor that parses but names nothing would be a 422 no client could foresee.
+    cursor = fields.String(load_default=None, validate=pattern(r"^[0-9]{1,18}$"),
+                           metadata={"description": "next_cursor of the previous page"})
+
+
+def page_schema(item_schema):
+    """Return the schema of one page of ``item_schema`` rows: items and the next page's cursor."""
+    name = item_schema.__name__.removesuffix("Schema") + "Page"
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(required=True, allow_none=True,
+                                     metadata={"description": "null on the last page"}),
+    }, name=name)
+
+
+def paginate(query, key, args, newest_first=False):
+    """Return ``(rows, next_cursor)`` of one page of ``query`` walked by the unique integer column ``key``.
+
+    A cursor is the last key seen, so rows added or deleted meanwhile never make a page skip or
+    repeat one; ``newest_first`` walks the key downwards.
+    """
+    if args.get("cursor"):
+        last = int(args["cursor"])
+        query = query.where(key < last if newest_first else key > last)
+    limit = args["limit"]
+    rows = list(query.order_by(key.desc() if newest_first else key.asc()).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (str(getattr(rows[-1], key.name)) if more else None)
+
+
+def page(schema, query, key, args, newest_first=False):
+    """Return the JSON response of one page of ``query`` dumped with ``schema``."""
+    rows, cursor = paginate(query, key, args, newest_first)
+    return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
+
+
+def naive_utc(moment):
+    """Return a query's time as the database stores it: naive UTC (a time without an offset is UTC)."""
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
+
+
+def json_response(data, status=200, headers=None):
+    """Return ``data`` as a JSON response (no body for a 204)."""
+    body = "" if status == 204 else json.dumps(data, ensure_ascii=False, default=str)
+    response = Response(body, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def etag_of(data):
+    """Return the strong ETag of a representation (the dumped JSON of a row)."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def respond(schema, obj, status=200, headers=None):
+    """Dump ``obj`` with ``schema`` and answer it with its ETag."""
+    data = schema().dump(obj)
+    return json_response(data, status, {"ETag": etag_of(data), **(headers or {})})
+
+
+def check_if_match(schema, obj):
+    """Refuse (412) a write whose If-Match names another version of ``obj`` than the current one.
+
+    Without If-Match the write goes ahead (last writer wins, as on the pages).
+    """
+    if not request.if_match or request.if_match.star_tag:
+        return
+    current = etag_of(schema().dump(obj)).strip('"')
+    if not request.if_match.contains(current):
+        raise PreconditionFailed(N_("This row changed since you read it: read it again, then retry."))
+
+
+#: Documents the optional If-Match header of writes (schemathesis sends it as declared).
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": "The ETag read before; a stale one gets 412"}
+
+
+def linked(blp, status, parameter, pointer, *targets):
+    """Document OpenAPI links from a response to the operations on the row it made (schemathesis follows them).
+
+    ``parameter`` of each ``(method, path)`` in ``targets`` takes the value at ``pointer`` in the body.
+    """
+    links = {}
+    for method, path in targets:
+        escaped = path.replace("~", "~0").replace("/", "~1")
+        name = f"{method.lower()}_{path.rstrip('/').rsplit('/', 1)[-1].strip('{}')}"
+        links[name] = {"operationRef": f"#/paths/{escaped}/{method.lower()}",
+                       "parameters": {parameter: f"$response.body#{pointer}"}}
+    return blp.doc(responses={status: {"links": links}})
