@@ -1,10 +1,16 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+import peewee
+
 from appliance import destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
+from appliance.asterisk.confgen.blocklist import BlockRow
+from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.models.bans import Ban
+from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.models.inbound_routes import InboundRoute
 from appliance.models.trunks import Trunk
 
 
@@ -104,7 +110,24 @@ def engine_trunks():
     ]
 
 
+def engine_inbound_routes():
+    """Return every inbound route as an InboundRouteRow (a destination gone: hang up)."""
+    return [InboundRouteRow(did=route.did, caller=route.caller, caller_kind=route.caller_kind, name="",
+                            destination=destinations.find(route.destination) or destinations.HANGUP)
+            for route in InboundRoute.select().order_by(InboundRoute.id)]
+
+
+def engine_blocks():
+    """Return every blacklist entry as a BlockRow (system-wide and per extension)."""
+    query = (BlockedNumber.select(BlockedNumber, Extension).join(Extension, peewee.JOIN.LEFT_OUTER)
+             .order_by(BlockedNumber.id))
+    return [BlockRow(direction=row.direction, match=row.match, number=row.number,
+                     extension=row.extension.number if row.extension_id else "")
+            for row in query]
+
+
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
     return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
-                       trunks=tuple(engine_trunks()))
+                       trunks=tuple(engine_trunks()), inbound_routes=tuple(engine_inbound_routes()),
+                       blocks=tuple(engine_blocks()))

@@ -109,6 +109,9 @@ def update(extension_id, settings, actor):
 def _astdb_values(extension):
     values = {"dnd": "1" if extension.dnd else ""}
     values.update((key, getattr(extension, field)) for field, key in ASTDB_KEYS.items())
+    # External calls to an extension with its own blacklist take the slow path that checks it.
+    from appliance.services import blocklist
+    values[blocklist.rules.ASTDB_KEY] = "1" if blocklist.has_inbound_list(extension) else ""
     return values
 
 

@@ -47,6 +47,8 @@ class EngineInput:
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
     trunks: tuple = ()  # TrunkRow
+    inbound_routes: tuple = ()  # inbound.InboundRouteRow
+    blocks: tuple = ()  # blocklist.BlockRow
 
 
 @dataclass(frozen=True)
