@@ -50,6 +50,8 @@ SECTIONS = (
         Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),
         Page("telephony.groups_list", _l("Groups"), ADMINS, ("telephony.ring_group", "telephony.pickup_group")),
         Page("telephony.phones_list", _l("Phones"), ADMINS, ("telephony.phone",)),
+        Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
+        Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

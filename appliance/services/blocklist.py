@@ -198,12 +198,12 @@ def attempts(entries):
 # -- files ----------------------------------------------------------------------------------------
 
 
-def export_csv(extension=None):
-    """Return the system-wide list (or ``extension``'s) as CSV text, cells defused for spreadsheets."""
+def export_csv(extension=None, all_entries=False):
+    """Return the system-wide list (``extension``'s, or ``all_entries``) as CSV text, cells defused for spreadsheets."""
     out = io.StringIO()
     writer = csvsafe.Writer(out)
     writer.writerow(CSV_COLUMNS)
-    for entry in list_entries(extension):
+    for entry in list_entries(extension, system=not all_entries):
         writer.writerow([entry.direction, entry.match, entry.number,
                          entry.extension.number if entry.extension_id else "", entry.note])
     return out.getvalue()

@@ -119,7 +119,7 @@ def _sync_pending():
             sync(_engine, files=wanted["files"])
         else:
             sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"],
-                 callers=wanted["callers"])
+                 **({"callers": True} if wanted["callers"] else {}))
     except apply.ApplyBusy as error:
         log.warning("engine sync postponed: %s", error)
         _pending.wanted = wanted

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
-from web.telephony import extension_import, extensions, groups, phones  # noqa: E402,F401  (views register on bp)
+from web.telephony import blocklist, extension_import, extensions, groups, inbound_routes, phones  # noqa: E402,F401  (views register on bp)

@@ -112,7 +112,7 @@ def _extension_check(rows):
     anonymous = sorted({row.extension for row in rows if row.match == "anonymous"})
     steps = []
     for number in anonymous:
-        steps.append(f'GotoIf($["${{EXTEN}}" = "{number}" & {ANONYMOUS_TEST[2:-1]}]?anonymous)')
+        steps.append(f'GotoIf($["${{EXTEN}}" = "{number}" & ({ANONYMOUS_TEST[2:-1]})]?anonymous)')
     steps += [
         f"GotoIf(${{DIALPLAN_EXISTS({EXTENSION_IN_PREFIX}${{EXTEN}},${{FILTER(+0123456789,${{CALLERID(num)}})}},1)}}"
         "?blocked)",
