@@ -315,6 +315,13 @@ class Sipp:
         cmd, run_dir = self._command(scenario, port=free_port(), service=did)
         return self._run(cmd, run_dir, timeout=self.timeout + hold_seconds)
 
+    def carrier_call_in_background(self, did, caller, *, ring_seconds=5.0):
+        """Call ``did`` as a carrier, let it ring ``ring_seconds`` and cancel it; a context manager (SippProcess)."""
+        scenario = self._scenario("carrier_cancel.xml", caller=caller, display="", to_user=did, privacy="",
+                                  ring_ms=int(ring_seconds * 1000))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=did)
+        return SippProcess(cmd, run_dir, self.timeout + ring_seconds)
+
     def call_until_hung_up(self, from_user, password, to_number, timeout=None):
         """Call ``to_number``, expect 200, and stay until the far end hangs up (BYE)."""
         scenario = self._scenario("uac_call_wait_bye.xml", dtmf="", hold_ms=0)

@@ -129,3 +129,41 @@ def test_a_caller_match_sends_one_caller_elsewhere(pbx, carrier, phones):
     assert call.ok, call
     assert answered.received_requests("INVITE")
     assert CallRecord is not None
+
+
+def test_a_registration_trunk_takes_the_did_from_the_to_header(pbx, phones, tmp_path):
+    # Its Request-URI user is the account (contact_user); the DID is the To header's user.
+    address = "127.0.0.63"
+    trunks.save_trunk(trunks.TrunkInput(name="Carrier R", host=address, kind="registration", username="acct63",
+                                        password="carrier-secret", qualify_seconds=0), ADMIN)
+    _, password = extension_with_password("407", "Gabi")
+    _route("+551130001007", "extension:407")
+    carrier = Sipp(pbx.settings.sip_port, workdir=tmp_path / "carrier-r", local_host=address)
+
+    with phones.uas("407", password) as phone:
+        call = carrier.carrier_call("acct63", "+5511933332222", to_user="1130001007")
+        answered = phone.wait()
+
+    assert call.ok, call
+    assert answered.received_requests("INVITE")
+
+
+def test_a_call_beyond_the_trunks_channel_limit_is_refused_with_503(pbx, phones, tmp_path):
+    address = "127.0.0.64"
+    trunks.save_trunk(trunks.TrunkInput(name="Carrier one line", host=address, kind="ip", match=address,
+                                        qualify_seconds=0, max_channels=1), ADMIN)
+    _, password = extension_with_password("408", "Hugo")
+    _route("+551130001008", "extension:408")
+    first = Sipp(pbx.settings.sip_port, workdir=tmp_path / "first", local_host=address)
+    second = Sipp(pbx.settings.sip_port, workdir=tmp_path / "second", local_host=address)
+
+    # The phone rings without answering: the first call holds the trunk's only channel.
+    with phones.uas("408", password, answer=False) as phone:
+        with first.carrier_call_in_background("+551130001008", "+5511922221111") as ringing:
+            assert phone.wait_for_request("INVITE")
+            refused = second.carrier_call("+551130001008", "+5511922221112", expect_status=503)
+            cancelled = ringing.wait()
+
+    assert refused.ok, refused
+    assert cancelled.ok, cancelled
+    assert wait_for(lambda: "trunk_" in pbx.log_tail(200) and "at its channel limit" in pbx.log_tail(200), timeout=5)
