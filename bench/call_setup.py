@@ -9,7 +9,8 @@ round: at saturation the machine drifts (2 cores shared by Asterisk and two SIPp
 a pair measured back to back sees the same drift. The median of the per-round ratios
 is the goal (>= 0.95, 0 failed calls).
 
-    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3]
+    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3] \
+        [--mode internal|inbound]
 """
 import argparse
 import os
@@ -19,6 +20,7 @@ import subprocess
 from appliance.asterisk import confgen, realtime
 from appliance.models.extensions import Device
 from appliance.services import Actor, extensions
+from bench import call_setup_inbound
 from bench.common import pbx
 from tests.engine.sipp import Sipp
 
@@ -47,6 +49,8 @@ def main():
     parser.add_argument("--calls", type=int, default=600)
     parser.add_argument("--rate", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mode", choices=("internal", "inbound"), default="internal",
+                        help="internal: extension -> extension; inbound: carrier -> DID -> extension")
     args = parser.parse_args()
 
     with pbx(args.extensions) as (engine, workdir):
@@ -62,9 +66,14 @@ def main():
         for device in (caller, callee):
             extensions.update(device.extension_id, extensions.ExtensionChanges(
                 device.extension.name, True, voicemail_enabled=False, max_calls=500), Actor.system("bench"))
-        _add_bare_caller(engine, "barecaller", "bare-caller-secret-1")
         sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=120)
         total = args.calls * args.rounds * 2
+        if args.mode == "inbound":
+            call_setup_inbound.prepare(engine, callee.extension.number)
+            with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
+                call_setup_inbound.run(args, engine, workdir)
+            return
+        _add_bare_caller(engine, "barecaller", "bare-caller-secret-1")
         rates = {"generated": [], "bare": []}
         failed = {"generated": 0, "bare": 0}
         with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):

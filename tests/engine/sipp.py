@@ -322,6 +322,21 @@ class Sipp:
         cmd, run_dir = self._command(scenario, port=free_port(), service=did)
         return SippProcess(cmd, run_dir, self.timeout + ring_seconds)
 
+    def carrier_load(self, did, caller, *, calls, rate, limit=50, timeout=120.0):
+        """Place ``calls`` carrier calls to ``did`` (answered, hung up at once) at ``rate`` per second.
+
+        As ``call_load``, without digest: the PBX knows the carrier by the address SIPp sends from.
+        """
+        scenario = self._scenario("carrier_call.xml", caller=caller, display="", to_user=did, privacy="",
+                                  final=200, hold_ms=0, answer=_CARRIER_ANSWERED.replace("${hold_ms}", "0"))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=did, calls=calls, timeout=timeout,
+                                     extra=["-r", str(rate), "-l", str(limit)])
+        cmd.remove("-trace_msg")
+        started = time.monotonic()
+        result = self._run(cmd, run_dir, timeout=timeout)
+        result.stats["wall_seconds"] = time.monotonic() - started
+        return result
+
     def call_until_hung_up(self, from_user, password, to_number, timeout=None):
         """Call ``to_number``, expect 200, and stay until the far end hangs up (BYE)."""
         scenario = self._scenario("uac_call_wait_bye.xml", dtmf="", hold_ms=0)
