@@ -10,15 +10,15 @@ from appliance.asterisk.confgen.inbound import CALLER_NAMES
 from appliance.models.extensions import Extension
 from appliance.models.phonebook import Contact, ContactNumber
 
-#: What a name loses before it becomes CALLERID(name) and a SIP display name.
-NAME_FORBIDDEN = re.compile(r'["<>\\;\x00-\x1f\x7f]')
+#: What a name loses before it becomes CALLERID(name) and a SIP display name: quotes and < > \ ; and
+#: what the dialplan would read as syntax inside ExecIf(…?Set(CALLERID(name)=…)): , ? : ( ) $ [ ] { } | &.
+NAME_FORBIDDEN = re.compile(r'["<>\\;,?:()$\[\]{}|&\x00-\x1f\x7f]')
 #: Longest id the table takes (E.164 is 16 characters with its +).
 MAX_NUMBER = 32
 
 
 def _safe(name):
-    # The name becomes CALLERID(name) and a SIP display name: no quotes, < > \ ; or control characters.
-    return NAME_FORBIDDEN.sub("", name or "").strip()[:100]
+    return " ".join(NAME_FORBIDDEN.sub(" ", name or "").split())[:100]
 
 
 def rows():

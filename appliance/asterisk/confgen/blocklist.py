@@ -66,14 +66,6 @@ class BlockRow:
         return self.number if self.match == "exact" else f"_{self.number}!"
 
 
-@dataclass(frozen=True)
-class InboundRules:
-    """The steps ``cn-inbound`` runs for the system-wide inbound list, and their refusal steps."""
-
-    steps: tuple
-    refusals: tuple
-
-
 def _rows(source):
     return tuple(getattr(source, "blocks", ()))
 
@@ -85,24 +77,34 @@ def _list_context(name, rows, note):
     return context
 
 
-def inbound_rules(source):
-    """Return the system-wide inbound checks for ``cn-inbound`` (nothing when no entry exists)."""
-    rows = [row for row in _rows(source) if row.direction == "in" and not row.extension]
-    steps, refusals = [], []
+def _system_in(source):
+    return [row for row in _rows(source) if row.direction == "in" and not row.extension]
+
+
+def inbound_rules(source, goto):
+    """Return the steps a trunk's call runs for the system-wide inbound list (none when it is empty).
+
+    ``goto(label)`` names where a refusal jumps (``add_inbound_refusals`` puts the labels there).
+    """
+    rows = _system_in(source)
+    steps = []
     if any(row.match == "anonymous" for row in rows):
-        steps.append(f"GotoIf({ANONYMOUS_TEST}?anonymous)")
+        steps.append(f"GotoIf({ANONYMOUS_TEST}?{goto('anonymous')})")
     if any(row.match != "anonymous" for row in rows):
-        steps.append(f"GotoIf(${{DIALPLAN_EXISTS({BLOCK_IN_CONTEXT},${{CN_CALLER}},1)}}?blocked)")
-    if steps:
-        refusals = [
-            at("anonymous", "Set(CDR(userfield)=blocked-in-anon)"),
-            "Set(CN_CALLER=anonymous)",
-            "Goto(refuse)",
-            at("blocked", "Set(CDR(userfield)=blocked-in)"),
-            at("refuse", "Log(NOTICE,Blocked inbound call from ${CN_CALLER} to ${CN_DID} on ${CHANNEL(endpoint)})"),
-            f"Hangup({REFUSE_CAUSE})",
-        ]
-    return InboundRules(tuple(steps), tuple(refusals))
+        steps.append(f"GotoIf(${{DIALPLAN_EXISTS({BLOCK_IN_CONTEXT},${{CN_CALLER}},1)}}?{goto('blocked')})")
+    return steps
+
+
+def add_inbound_refusals(context, source):
+    """Add the extensions refusing a blocked caller (anonymous, blocked) to ``context`` when a list needs them."""
+    if not _system_in(source):
+        return
+    context.note("A caller on the system-wide blacklist: 403, a log line, a marked call record.")
+    context.exten("anonymous", "Set(CDR(userfield)=blocked-in-anon)", "Set(CN_CALLER=anonymous)",
+                  "Goto(blocked,refuse)")
+    log = "Log(NOTICE,Blocked inbound call from ${CN_CALLER} to ${CN_DID} on ${CHANNEL(endpoint)})"
+    context.exten("blocked", "Set(CDR(userfield)=blocked-in)", at("refuse", log),
+                  f"Hangup({REFUSE_CAUSE})")
 
 
 def _extension_check(rows):

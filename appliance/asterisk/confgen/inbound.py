@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from appliance.asterisk.names import FROM_TRUNK_CONTEXT, TRUNK_GROUP, trunk_object
 from appliance.destinations import HANGUP, Destination, parse
+from appliance.phone_numbers import AREA_CODES
 
 from . import blocklist
 from .dialplan import Context, Note, at
@@ -26,7 +27,6 @@ from .trunks import TRUNK_PREFIX
 
 TRUNK_STEPS_CONTEXT = "cn-trunk-in"
 INBOUND_CONTEXT = "cn-inbound"
-E164_CONTEXT = "cn-e164"
 DID_CONTEXT = "cn-did"
 #: Realtime family (extconfig) and table of caller names: E.164 or extension number -> name.
 CALLER_NAMES = "cn_callers"
@@ -73,42 +73,38 @@ class InboundRouteRow:
             object.__setattr__(self, "destination", parse(self.destination))
 
 
-def _e164_forms():
-    """Return the context turning a number in any form Brazilian carriers send into E.164.
+def e164(variable, area=""):
+    """Return an expression turning ``${variable}`` (digits and +) from any form carriers send into E.164.
 
-    Called as ``Gosub(cn-e164,c<digits>,1)``: the ``c`` keeps an empty number an extension
-    (``c`` alone, an anonymous caller). Returns the E.164 number, the number as sent when it
-    has no national form (short numbers, foreign formats), or "" for no number.
-    Patterns, not file order, decide: the most specific wins (notes/routing-br.md 1.2);
-    lengths and first digits keep the forms apart (DDDs and CSPs hold no 0).
+    ``+5511…`` as is; ``00`` + CSP + country code + number; ``0`` + CSP + DDD + number (13-14
+    digits); ``0`` + DDD + number, and 0800/0300 numbers (11-12); ``55`` + DDD + number (12-13);
+    DDD + number (10-11); a local number of 8-9 digits in ``area`` (the trunk's area code). Anything
+    else (short numbers, foreign formats, "") is kept as sent. Lengths and first digits keep the
+    forms apart: DDDs and CSPs hold no 0 (notes/routing-br.md 1.2). Inline, not a Gosub into
+    patterns: every priority a call runs publishes a channel snapshot, and inbound calls must stay
+    as cheap as a bare Dial (bench/call_setup --mode inbound).
     """
-    forms = Context(E164_CONTEXT, "A number as carriers send it -> E.164 (GOSUB_RETVAL); the c keeps '' an extension.")
-    forms.exten("c", "Return()")
-    forms.exten("_c+X!", "Return(${EXTEN:1})")
-    forms.note("International with a carrier code: 00 + CSP + country code + number.")
-    forms.exten("_c00XXX!", "Return(+${EXTEN:5})")
-    forms.note("National with a carrier code: 0 + CSP + DDD + number (13 or 14 digits).")
-    for tail in ("[2-8]XXXXXXX", "9XXXXXXXX"):
-        forms.exten(f"_c0XXZZ{tail}", f"Return(+{COUNTRY}${{EXTEN:4}})")
-    forms.note("National: 0 + DDD + number; with the country code; DDD + number.")
-    for tail in ("[2-8]XXXXXXX", "9XXXXXXXX"):
-        forms.exten(f"_c0ZZ{tail}", f"Return(+{COUNTRY}${{EXTEN:2}})")
-        forms.exten(f"_c{COUNTRY}ZZ{tail}", "Return(+${EXTEN:1})")
-        forms.exten(f"_cZZ{tail}", f"Return(+{COUNTRY}${{EXTEN:1}})")
-    forms.note("Toll-free and shared-cost numbers: 0800..., 0300...")
-    forms.exten("_c0[358]00XXXXXX!", f"Return(+{COUNTRY}${{EXTEN:2}})")
-    forms.note("Local: 8 or 9 digits, in the trunk's area code (CN_AREA, set by the trunk's steps).")
-    for tail in ("[2-8]XXXXXXX", "9XXXXXXXX"):
-        forms.exten(f"_c{tail}",
-                    f'Return(${{IF($["${{CN_AREA}}" = ""]?${{EXTEN:1}}:+{COUNTRY}${{CN_AREA}}${{EXTEN:1}})}})')
-    forms.note("Anything else (short numbers, foreign formats): as sent.")
-    forms.exten("_cX!", "Return(${EXTEN:1})")
-    return forms
+    v, length = f"${{{variable}}}", f"${{LEN(${{{variable}}})}}"
+    first, two = f'"${{{variable}:0:1}}"', f'"${{{variable}:0:2}}"'
+    cases = [
+        (f'{first} = "+"', v),
+        (f'{two} = "00" & {length} > 4', f"+${{{variable}:4}}"),
+        (f'{first} = "0" & {length} >= 13 & {length} <= 14', f"+{COUNTRY}${{{variable}:3}}"),
+        (f'{first} = "0" & {length} >= 11 & {length} <= 12', f"+{COUNTRY}${{{variable}:1}}"),
+        (f'{two} = "{COUNTRY}" & {length} >= 12 & {length} <= 13', f"+{v}"),
+        (f'{first} != "0" & {length} >= 10 & {length} <= 11', f"+{COUNTRY}{v}"),
+    ]
+    if area:
+        cases.append((f"{length} >= 8 & {length} <= 9", f"+{COUNTRY}{area}{v}"))
+    expression = v
+    for condition, value in reversed(cases):
+        expression = f"${{IF($[{condition}]?{value}:{expression})}}"
+    return expression
 
 
 def _entry(trunks):
     entry = Context(FROM_TRUNK_CONTEXT, "Every trunk's calls start here: the number sent, then the trunk's steps.")
-    steps = ("Set(CN_NUMBER=${FILTER(+0123456789,${EXTEN})})",
+    steps = ("Set(CN_DID=${FILTER(+0123456789,${EXTEN})})",
              f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},1)")
     entry.exten("_X!", *steps)
     entry.exten("_+X!", *steps)
@@ -121,10 +117,17 @@ def _entry(trunks):
     return entry
 
 
-def _trunk_steps(trunks):
+def _goto(label):
+    return f"{INBOUND_CONTEXT},{label},1"
+
+
+def _trunk_steps(source):
+    """Return ``cn-trunk-in``: per trunk, the whole common path of its calls, compiled with its settings."""
     context = Context(TRUNK_STEPS_CONTEXT,
-                      "One extension per trunk (its id: endpoint trunk_<id>): its limit, where its DID is.")
-    for trunk in trunks:
+                      "One extension per trunk (its id: endpoint trunk_<id>): the whole path of its calls,",
+                      "a handful of priorities (bench/call_setup --mode inbound).")
+    blocks = blocklist.inbound_rules(source, _goto)
+    for trunk in source.trunks:
         if not trunk.enabled:
             continue
         name = trunk_object(trunk.id)
@@ -132,14 +135,24 @@ def _trunk_steps(trunks):
         if trunk.max_channels:
             steps.append(Note(f"At most {trunk.max_channels} calls: this one already counts (endpoint set_var)."))
             steps.append(f"GotoIf($[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]"
-                         f"?{INBOUND_CONTEXT},full,1)")
-        if trunk.area_code:
-            steps.append(f"Set(CN_AREA={trunk.area_code})")
+                         f"?{_goto('full')})")
         if trunk.kind == "registration":
             steps.append(Note("The Request-URI user is the account (contact_user): the DID is the To user."))
             steps.append("Set(CN_TO=${PJSIP_HEADER(read,To)})")
-            steps.append("Set(CN_NUMBER=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})")
-        steps.append(f"Goto({INBOUND_CONTEXT},in,1)")
+            steps.append("Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})")
+        area = trunk.area_code if trunk.area_code in AREA_CODES else ""
+        steps += [
+            Note("The DID and the caller's number as E.164 (call history, blacklists and the phonebook match it)."),
+            "Set(CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})})",
+            f"MSet(CN_DID={e164('CN_DID', area)},CN_CALLER={e164('CN_CALLER', area)})",
+            'ExecIf($["${CN_CALLER}" != ""]?Set(CALLERID(num)=${CN_CALLER}))',
+            *blocks,
+            Note("The phonebook's name when the carrier sent none, or only a number."),
+            f"ExecIf($[${{LEN(${{FILTER(+0123456789,${{CALLERID(name)}})}})}} = ${{LEN(${{CALLERID(name)}})}}]"
+            f"?Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{CN_CALLER}},name)}}))",
+            f"GotoIf(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1)",
+            f"Goto({_goto('unknown')})",
+        ]
         context.exten(str(int(trunk.id)), *steps)
     return context
 
@@ -153,29 +166,13 @@ def _unknown_steps(catch_all):
 
 
 def _inbound(source, catch_all):
-    blocks = blocklist.inbound_rules(source)
-    context = Context(INBOUND_CONTEXT, "The DID and the caller as E.164, the blacklist, the caller's name, the route.")
-    steps = [
-        f"Gosub({E164_CONTEXT},c${{CN_NUMBER}},1)",
-        "Set(CN_DID=${GOSUB_RETVAL})",
-        Note("The caller's number as E.164 too: call history, blacklists and the phonebook match it."),
-        f"Gosub({E164_CONTEXT},c${{FILTER(+0123456789,${{CALLERID(num)}})}},1)",
-        "Set(CN_CALLER=${GOSUB_RETVAL})",
-        'ExecIf($["${CN_CALLER}" != ""]?Set(CALLERID(num)=${CN_CALLER}))',
-        *blocks.steps,
-        Note("The phonebook's name when the carrier sent none, or only a number."),
-        "GotoIf($[${LEN(${FILTER(+0123456789,${CALLERID(name)})})} != ${LEN(${CALLERID(name)})}"
-        ' | "${CN_CALLER}" = ""]?route)',
-        f"Set(CN_NAME=${{REALTIME_FIELD({CALLER_NAMES},id,${{CN_CALLER}},name)}})",
-        "ExecIf($[${LEN(${CN_NAME})} > 0]?Set(CALLERID(name)=${CN_NAME}))",
-        at("route", f"GotoIf(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1)"),
-        *_unknown_steps(catch_all),
-        *blocks.refusals,
-    ]
-    context.exten("in", *steps)
+    context = Context(INBOUND_CONTEXT, "Where calls from trunks end when they reach no route.")
+    context.note("A DID no route takes: the catch-all's destination, else a log line and 404.")
+    context.exten("unknown", *_unknown_steps(catch_all))
     context.note("Beyond the trunk's max_channels: cause 34 (no circuit available), 503 to the carrier.")
     context.exten("full", "Log(NOTICE,Inbound call refused: ${CHANNEL(endpoint)} is at its channel limit)",
                   "Hangup(34)")
+    blocklist.add_inbound_refusals(context, source)
     return context
 
 
@@ -209,5 +206,4 @@ def contexts(source):
     """Return the dialplan contexts of inbound routing for ``source`` (an EngineInput)."""
     routes = tuple(getattr(source, "inbound_routes", ()))
     catch_all = next((route for route in routes if not route.did and not route.caller), None)
-    return (_entry(source.trunks), _trunk_steps(source.trunks), _inbound(source, catch_all), _e164_forms(),
-            _dids(routes, catch_all))
+    return (_entry(source.trunks), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all))
