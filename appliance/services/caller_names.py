@@ -1,8 +1,9 @@
 """Caller names by number, for the dialplan to read before an inbound call rings.
 
-The shared phonebook (E.164 numbers) and the extensions (their numbers) become the realtime
-table ``cn_callers`` (asterisk/realtime.py), which ``cn-inbound`` reads with one
-``REALTIME_FIELD`` when the carrier sent no name: no Python in the call path.
+The shared phonebook's E.164 numbers are compiled into the dialplan (``compiled()``: context
+``cn-caller-names``, one in-memory lookup per call, no I/O); extensions and other short numbers
+are the realtime table ``cn_callers`` (``rows()``), read only for callers without a + (rare from
+a carrier). No Python in the call path (docs/decisions/016).
 """
 import re
 
@@ -21,14 +22,25 @@ def _safe(name):
     return " ".join(NAME_FORBIDDEN.sub(" ", name or "").split())[:100]
 
 
-def rows():
-    """Return ``{"cn_callers": [row, ...]}``: every shared contact's numbers, then extensions (which win)."""
-    names = {}
+def _shared_numbers():
     query = (ContactNumber.select(ContactNumber.number, Contact.name, Contact.company).join(Contact)
              .where(Contact.owner.is_null()).order_by(Contact.id.desc(), ContactNumber.position.desc()))
+    names = {}
     for number in query:
         # The oldest contact's first number wins a number two contacts share: written last.
-        names[number.number] = number.contact.name or number.contact.company
+        names[number.number] = _safe(number.contact.name or number.contact.company)
+    return names
+
+
+def compiled():
+    """Return ``((E.164 number, name), ...)`` of the shared phonebook for the dialplan (EngineInput.caller_names)."""
+    return tuple(sorted((number, name) for number, name in _shared_numbers().items()
+                        if number.startswith("+") and name))
+
+
+def rows():
+    """Return ``{"cn_callers": [row, ...]}``: shared contacts' short numbers, then extensions (which win)."""
+    names = {number: name for number, name in _shared_numbers().items() if not number.startswith("+")}
     for extension in Extension.select(Extension.number, Extension.name).where(Extension.enabled):
         names[extension.number] = extension.name
     return {CALLER_NAMES: [{"id": number, "name": _safe(name)} for number, name in sorted(names.items())

@@ -12,6 +12,7 @@ from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.trunks import Trunk
+from appliance.services import caller_names
 
 
 def _pickup_groups(extension_ids=None):
@@ -130,4 +131,4 @@ def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
     return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
                        trunks=tuple(engine_trunks()), inbound_routes=tuple(engine_inbound_routes()),
-                       blocks=tuple(engine_blocks()))
+                       blocks=tuple(engine_blocks()), caller_names=caller_names.compiled())

@@ -235,7 +235,7 @@ def create(extension, data, actor, shared=False, limits=DEFAULT_LIMITS):
         if shared:
             audit.record(actor, "contact.create", "contact", contact.id, contact.name,
                          after=contact.public_fields())
-            engine_sync.request([], files=False, callers=True)
+            engine_sync.request([], files=True, callers=True)
     return contact
 
 
@@ -250,7 +250,7 @@ def update(contact_id, data, actor, extension):
         if contact.owner_id is None:
             audit.record(actor, "contact.update", "contact", contact.id, contact.name,
                          before=before, after=contact.public_fields())
-            engine_sync.request([], files=False, callers=True)
+            engine_sync.request([], files=True, callers=True)
     return contact
 
 
@@ -262,7 +262,7 @@ def delete(contact_id, actor, extension):
         if contact.owner_id is None:
             audit.record(actor, "contact.delete", "contact", contact.id, contact.name,
                          before=contact.public_fields())
-            engine_sync.request([], files=False, callers=True)
+            engine_sync.request([], files=True, callers=True)
         contact.delete_instance(recursive=True)
 
 
@@ -306,7 +306,7 @@ def import_file(extension, data, actor, shared=False, limits=DEFAULT_LIMITS):
             _write(Contact(owner=owner_id), values, numbers)
         if shared:
             audit.record(actor, "contact.import", "contact", "", "", after={"count": len(clean)})
-            engine_sync.request([], files=False, callers=True)
+            engine_sync.request([], files=True, callers=True)
     return len(clean)
 
 

@@ -77,6 +77,22 @@ def test_the_callers_name_comes_from_the_shared_phonebook(pbx, carrier, phones):
     assert _display_name(answered.received_requests("INVITE")[0]) == "Padaria Central"
 
 
+def test_a_short_caller_number_gets_its_name_from_the_realtime_directory(pbx, carrier, phones):
+    # Short numbers (a branch's extension, a utility) are realtime rows, off the common path. A caller
+    # number equal to one of our device user names would be identified as that device (username
+    # before ip in endpoint_identifier_order) and challenged: hence a contact's short number here.
+    phonebook.create(None, ContactInput(name="Central de Alarmes", numbers=[("work", "1058")]), ADMIN, shared=True)
+    _, password = extension_with_password("409", "Iris")
+    _route("+551130001009", "extension:409")
+
+    with phones.uas("409", password) as phone:
+        call = carrier.carrier_call("+551130001009", "1058")
+        answered = phone.wait()
+
+    assert call.ok, call
+    assert _display_name(answered.received_requests("INVITE")[0]) == "Central de Alarmes"
+
+
 def test_a_did_reaches_a_ring_group(pbx, carrier, phones):
     _, password = extension_with_password("403", "Caio")
     group = groups.save_ring_group(groups.RingGroupInput("640", "Vendas", members=["403"]), ADMIN)

@@ -31,13 +31,23 @@ BLOCKS = (
 )
 
 
+NAMES = (("+551132221111", "Padaria Central"), ("+5511977776666", "João d'Ávila"))
+
+
 def _render(source):
     return render(";", *inbound.contexts(source), *blocklist.contexts(source))
 
 
 def test_inbound_routing_and_blacklists_match_golden():
     assert_golden("inbound-routing.conf", _render(EngineInput(None, trunks=TRUNKS, inbound_routes=ROUTES,
-                                                              blocks=BLOCKS)))
+                                                              blocks=BLOCKS, caller_names=NAMES)))
+
+
+@pytest.mark.parametrize("row", [("+551132221111", "Ana; Hangup()"), ("+551132221111", "${SHELL(id)}"),
+                                 ("1132221111", "Ana"), ("+551132221111", "A\nB")])
+def test_a_caller_name_row_the_dialplan_would_read_as_syntax_is_refused(row):
+    with pytest.raises(ValueError):
+        _render(EngineInput(None, caller_names=(row,)))
 
 
 def test_empty_lists_render_no_check_and_the_outbound_check_returns_at_once():

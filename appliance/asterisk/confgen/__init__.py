@@ -49,6 +49,7 @@ class EngineInput:
     trunks: tuple = ()  # TrunkRow
     inbound_routes: tuple = ()  # inbound.InboundRouteRow
     blocks: tuple = ()  # blocklist.BlockRow
+    caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,17 @@
 """Render inbound routing: calls from trunks, by DID and caller, to their destinations.
 
-A call from a carrier starts in ``cn-from-trunk`` (every trunk endpoint's context). Its path:
-
-1. ``cn-from-trunk``: the number the carrier sent (the Request-URI user), digits and + only,
-   then the trunk's own steps in ``cn-trunk-in`` (``${CHANNEL(endpoint)}`` is ``trunk_<id>``):
-   refuse a call beyond ``max_channels``, take the DID from the To header on registration trunks
-   (their Request-URI user is the account), the trunk's area code for local numbers.
-2. ``cn-inbound``: the DID and the caller's number become E.164 through the patterns of
-   ``cn-e164`` (``+5511…``, ``5511…``, ``11…``, ``011…``, ``0 15 11…`` and 8/9-digit local numbers
-   all give ``+5511…``), the blacklist (confgen/blocklist.py), the caller's name from the phonebook
-   (realtime table ``cn_callers``) when the carrier sent none, then the route.
-3. ``cn-did``: one extension per route DID (E.164, or an Asterisk pattern on E.164): a compiled
-   match, no lookup per call. Routes with a caller-ID match are tests inside their DID's extension.
-   A DID no route has gets the catch-all's destination, or is hung up with a log line.
+A call from a carrier starts in ``cn-from-trunk`` (every trunk endpoint's context), which keeps the
+number sent (the Request-URI user; digits and + only) and jumps to its trunk's extension in
+``cn-trunk-in`` (``${CHANNEL(endpoint)}`` is ``trunk_<id>``). That extension is the whole common
+path, compiled with the trunk's settings: refuse a call beyond ``max_channels``; on registration
+trunks take the DID from the To header (their Request-URI user is the account); turn the DID and
+the caller's number into E.164 (``+5511…``, ``5511…``, ``11…``, ``011…``, ``0 15 11…`` and local
+8/9-digit numbers in the trunk's area code all give ``+5511…``); the system-wide blacklist
+(confgen/blocklist.py); the caller's name from the phonebook (realtime table ``cn_callers``) when
+the carrier sent none; then the route. ``cn-did`` holds one extension per route DID (E.164, or an
+Asterisk pattern on E.164): a compiled match, no lookup per call. Routes with a caller-ID match are
+tests inside their DID's extension. A DID no route takes gets the catch-all's destination, or is
+hung up with a log line (``cn-inbound``, which also holds the refusals). docs/decisions/016.
 """
 import re
 from dataclasses import dataclass
@@ -28,8 +27,12 @@ from .trunks import TRUNK_PREFIX
 TRUNK_STEPS_CONTEXT = "cn-trunk-in"
 INBOUND_CONTEXT = "cn-inbound"
 DID_CONTEXT = "cn-did"
-#: Realtime family (extconfig) and table of caller names: E.164 or extension number -> name.
+#: Realtime family (extconfig) and table of caller names: extension (or other short) number -> name.
 CALLER_NAMES = "cn_callers"
+#: Caller names of the shared phonebook, compiled: one extension per E.164 number.
+NAMES_CONTEXT = "cn-caller-names"
+#: A name as it may stand in ``Set(CALLERID(name)=…)``: nothing the dialplan reads as syntax.
+_NAME = re.compile(r'[^"<>\\;,?:()$\[\]{}|&\x00-\x1f\x7f]{1,100}')
 #: Brazil: the country code the national forms are completed with.
 COUNTRY = "55"
 
@@ -147,9 +150,10 @@ def _trunk_steps(source):
             f"MSet(CN_DID={e164('CN_DID', area)},CN_CALLER={e164('CN_CALLER', area)})",
             'ExecIf($["${CN_CALLER}" != ""]?Set(CALLERID(num)=${CN_CALLER}))',
             *blocks,
-            Note("The phonebook's name when the carrier sent none, or only a number."),
-            f"ExecIf($[${{LEN(${{FILTER(+0123456789,${{CALLERID(name)}})}})}} = ${{LEN(${{CALLERID(name)}})}}]"
-            f"?Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{CN_CALLER}},name)}}))",
+            Note("The phonebook's name when the carrier sent none, or only a number (cn-caller-names)."),
+            f"GosubIf($[${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CN_CALLER}},1)}} & "
+            "${LEN(${FILTER(+0123456789,${CALLERID(name)})})} = ${LEN(${CALLERID(name)})}]"
+            f"?{NAMES_CONTEXT},${{CN_CALLER}},1)",
             f"GotoIf(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1)",
             f"Goto({_goto('unknown')})",
         ]
@@ -202,8 +206,22 @@ def _dids(routes, catch_all):
     return context
 
 
+def _names(source):
+    """Return ``cn-caller-names``: the phonebook's E.164 numbers (compiled, no I/O per call), and short
+    numbers (extensions) from the realtime table ``cn_callers``."""
+    context = Context(NAMES_CONTEXT, "Gosub here with the caller's E.164 number: its name from the shared phonebook.")
+    for number, name in sorted(getattr(source, "caller_names", ())):
+        if not _E164.fullmatch(number) or not _NAME.fullmatch(name):
+            raise ValueError(f"invalid caller name row {number!r} {name!r}")
+        context.exten(number, f"Set(CALLERID(name)={name})", "Return()")
+    context.note("Extensions and other short numbers: a realtime row (rare from a carrier, off the common path).")
+    context.exten("_X!", f"Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{EXTEN}},name)}})", "Return()")
+    return context
+
+
 def contexts(source):
     """Return the dialplan contexts of inbound routing for ``source`` (an EngineInput)."""
     routes = tuple(getattr(source, "inbound_routes", ()))
     catch_all = next((route for route in routes if not route.did and not route.caller), None)
-    return (_entry(source.trunks), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all))
+    return (_entry(source.trunks), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all),
+            _names(source))
