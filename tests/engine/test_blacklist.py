@@ -4,7 +4,7 @@ import pytest
 from appliance.asterisk import cdr
 from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.blocklist import BlockedNumber
-from appliance.services import Actor, blocklist, inbound_routes, trunks
+from appliance.services import Actor, blocklist, extension_settings, inbound_routes, trunks
 from tests.engine.sipp import Sipp
 from tests.pbx import extension_with_password
 from tests.waiting import wait_for
@@ -99,6 +99,16 @@ def test_a_per_extension_block_refuses_only_calls_to_that_extension(pbx, carrier
     assert refused.ok, refused
     assert to_other.ok, to_other
     assert _attempts(pbx, entry, 1)
+
+
+def test_reconcile_restores_a_lost_block_in_key(pbx, routes):
+    blocklist.add(blocklist.BlockInput("in", "exact", "+5511966662222", extension="502"), ADMIN)
+    assert wait_for(lambda: "Value: 1" in pbx.cli("database get CN 502/block_in"), timeout=5)
+    pbx.cli("database del CN 502/block_in")
+
+    extension_settings.reconcile()
+
+    assert "Value: 1" in pbx.cli("database get CN 502/block_in")
 
 
 def _outbound_check(pbx, number, extension):

@@ -33,6 +33,13 @@ def test_a_did_typed_in_any_format_is_stored_as_e164(auth, client, staff, typed)
     assert "(11) 3000-1000" in page and "Recepção" in page
 
 
+def test_the_form_offers_every_destination_kind_and_the_menu_lists_the_page(auth, client, staff):
+    auth.login()
+    page = client.get(PATH).get_data(as_text=True)
+    assert 'name="destination-kind"' in page and 'value="ring_group"' in page and 'value="voicemail"' in page
+    assert "/telephony/inbound-routes" in client.get("/telephony/extensions").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("fields, message", [
     ({"did": "abc"}, "Enter a phone number (+55 11 3000-1000) or a pattern on it"),
     ({"did": "_+55;Hangup"}, "Enter a phone number (+55 11 3000-1000) or a pattern on it"),
