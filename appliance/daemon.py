@@ -13,8 +13,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
-from appliance.services import engine_sync, extension_settings, phones, voicemail, voicemail_mail
+from appliance.services import (
+    engine_sync,
+    extension_settings,
+    outbound_caps,
+    phones,
+    trunk_health,
+    voicemail,
+    voicemail_mail,
+)
 from appliance.watcher import Watcher
 
 log = logging.getLogger("centralina.daemon")
@@ -52,11 +61,15 @@ def _reconcile_call_settings():
 
 
 def on_engine_event(event):
-    """Bring what a phone changed into the database: toggles set by feature codes, a mailbox PIN."""
+    """Bring what a phone changed into the database (toggles set by feature codes, a mailbox PIN), and trunk health."""
     name = event.get("Event")
-    if name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
+    if name in ("Registry", "ContactStatus"):
+        trunk_health.on_engine_event(event)
+    elif name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
                                               event.get("Value", ""), event.get("Channel", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == CAP_EVENT:
+        outbound_caps.cap_tripped(event.get("Extension", ""), event.get("Profile", ""), event.get("Cap", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -98,12 +111,19 @@ def run(conf, stop_event=None):
     watcher = None
     if engine is not None:
         reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
+        # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
+        trunks = _safely("trunk-health", trunk_health.refresh)
         watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event),
-                          on_connect=lambda: scheduler.add_job(reconcile)).start()
+                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
+        # The international minutes cap reads these counters at call time (confgen/outbound.py).
+        _every(scheduler, "international-minutes", outbound_caps.publish_international_minutes, conf["TIMEZONE"],
+               seconds=10)
         _every(scheduler, "call-settings-reconcile", _reconcile_call_settings, minutes=5)
+        # Events bring state changes at once; the qualify round trip only comes by asking.
+        _every(scheduler, "trunk-health", trunk_health.refresh, seconds=trunk_health.REFRESH_SECONDS)
         # Asterisk wrote the message to its spool already; this only reads it and e-mails it.
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),

@@ -9,8 +9,14 @@ round: at saturation the machine drifts (2 cores shared by Asterisk and two SIPp
 a pair measured back to back sees the same drift. The median of the per-round ratios
 is the goal (>= 0.95, 0 failed calls).
 
-    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3] \
-        [--mode internal|inbound]
+    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3]
+
+``--mode outbound``: the same, extension -> route -> carrier. A SIPp carrier on 127.0.0.2 answers an
+IP-authenticated trunk; the generated caller (default profile, Brazilian preset routes) dials a
+national number, the bare one ``Dial(PJSIP/${EXTEN}@trunk_<id>)`` the same number.
+
+``--mode inbound``: carrier -> DID -> extension through ``cn-from-trunk`` against a trunk whose
+context is a bare ``Dial(PJSIP/<extension>)`` (bench/call_setup_inbound.py).
 """
 import argparse
 import os
@@ -19,15 +25,38 @@ import subprocess
 
 from appliance.asterisk import confgen, realtime
 from appliance.models.extensions import Device
-from appliance.services import Actor, extensions
+from appliance.services import Actor, call_profiles, extensions, outbound_presets, trunks
 from bench import call_setup_inbound
 from bench.common import pbx
-from tests.engine.sipp import Sipp
+from tests.engine.sipp import Sipp, SippProcess, free_port
 
 BARE_CONTEXT = "\n[bench-bare]\nexten => _X.,1,Dial(PJSIP/${EXTEN},30)\n"
+#: The outbound mode's carrier address and the national number dialled (0 + area code + number).
+CARRIER = "127.0.0.2"
+NATIONAL = "01133334444"
 
 
-def _add_bare_caller(engine, username, password):
+def _outbound(engine, workdir, total):
+    """Set up a carrier answering ``total`` calls, a trunk to it and the preset routes; return (carrier, bare)."""
+    port = free_port()
+    trunk = trunks.save_trunk(trunks.TrunkInput(name="Bench carrier", host=CARRIER, kind="ip", port=port,
+                                                qualify_seconds=0, number_format="e164"), Actor.system("bench"))
+    outbound_presets.apply_brazilian_preset("11", [trunk.id], Actor.system("bench"))
+    default = call_profiles.default_profile()
+    # No caps: at load one caller has dozens of calls up at once.
+    call_profiles.save_profile(call_profiles.ProfileInput(default.name, list(default.class_list), 0, 0, 0),
+                               Actor.system("bench"), default.id)
+    sipp = Sipp(5060, local_host=CARRIER, workdir=workdir / "carrier")
+    scenario = sipp._scenario("carrier_answer.xml")
+    cmd, run_dir = sipp._command(scenario, port=port, calls=total, timeout=600, extra=["-aa"])
+    cmd.remove("-trace_msg")
+    carrier = SippProcess(cmd, run_dir, 600)
+    if not carrier.wait_listening(CARRIER, [port]):
+        raise RuntimeError(f"the carrier did not start: {carrier.wait()}")
+    return carrier, f"\n[bench-bare]\nexten => _X.,1,Dial(PJSIP/${{EXTEN}}@trunk_{trunk.id},30)\n"
+
+
+def _add_bare_caller(engine, username, password, context_text=BARE_CONTEXT):
     """Give the engine a caller in the bare context (rows and dialplan the app knows nothing of)."""
     device = confgen.SipDevice(username, password, "9999", "Bare caller", context="bench-bare")
     rows = confgen.endpoint_rows([device], engine.settings.media_address)
@@ -39,7 +68,7 @@ def _add_bare_caller(engine, username, password):
                 conn.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
                              list(row.values()))
     etc = engine.host_path(engine.instance_dir / "etc" / "extensions.conf")
-    engine.write_file("extensions.conf", etc.read_text() + BARE_CONTEXT)
+    engine.write_file("extensions.conf", etc.read_text() + context_text)
     engine.cli("dialplan reload")
 
 
@@ -49,8 +78,7 @@ def main():
     parser.add_argument("--calls", type=int, default=600)
     parser.add_argument("--rate", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--mode", choices=("internal", "inbound"), default="internal",
-                        help="internal: extension -> extension; inbound: carrier -> DID -> extension")
+    parser.add_argument("--mode", choices=("internal", "outbound", "inbound"), default="internal")
     args = parser.parse_args()
 
     with pbx(args.extensions) as (engine, workdir):
@@ -73,28 +101,37 @@ def main():
             with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
                 call_setup_inbound.run(args, engine, workdir)
             return
-        _add_bare_caller(engine, "barecaller", "bare-caller-secret-1")
         rates = {"generated": [], "bare": []}
         failed = {"generated": 0, "bare": 0}
-        with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
+        if args.mode == "outbound":
+            answering, bare_context = _outbound(engine, workdir, total)
+            dialled = NATIONAL
+        else:
+            answering, bare_context = sipp.uas("2001", callee.sip_password, calls=total, timeout=600,
+                                               trace=False), BARE_CONTEXT
+            dialled = "2001"
+        _add_bare_caller(engine, "barecaller", "bare-caller-secret-1", bare_context)
+        with answering:
             for round_number in range(args.rounds):
                 callers = [("bare", ("barecaller", "bare-caller-secret-1")),
                            ("generated", ("2000", caller.sip_password))]
                 for name, (user, password) in callers[::1 if round_number % 2 == 0 else -1]:
-                    result = sipp.call_load(user, password, "2001", calls=args.calls, rate=args.rate)
+                    result = sipp.call_load(user, password, dialled, calls=args.calls, rate=args.rate)
                     ok = int(result.stats.get("SuccessfulCall(C)", 0))
                     failed[name] += int(result.stats.get("FailedCall(C)", 0)) + (args.calls - ok - int(
                         result.stats.get("FailedCall(C)", 0)))
                     rates[name].append(ok / result.stats["wall_seconds"])
         generated, bare = statistics.median(rates["generated"]), statistics.median(rates["bare"])
         ratios = [g / b for g, b in zip(rates["generated"], rates["bare"], strict=True)]
-        print(f"\ncall set-up, {args.extensions} extensions, {args.rounds} rounds x {args.calls} calls offered at "
-              f"{args.rate}/s, 2 cores")
+        print(f"\ncall set-up ({args.mode}), {args.extensions} extensions, {args.rounds} rounds x {args.calls} calls "
+              f"offered at {args.rate}/s, 2 cores")
         print("| dialplan | calls/s (median) | rounds | failed calls |")
         print("|---|---|---|---|")
-        print(f"| bare `_X.,1,Dial(PJSIP/${{EXTEN}})` | {bare:.1f} | {', '.join(f'{r:.1f}' for r in rates['bare'])} | "
+        bare_dial = "PJSIP/${EXTEN}@trunk" if args.mode == "outbound" else "PJSIP/${EXTEN}"
+        print(f"| bare `_X.,1,Dial({bare_dial})` | {bare:.1f} | {', '.join(f'{r:.1f}' for r in rates['bare'])} | "
               f"{failed['bare']} |")
-        print(f"| generated (`internal`) | {generated:.1f} | {', '.join(f'{r:.1f}' for r in rates['generated'])} | "
+        path = "profile -> route -> trunk" if args.mode == "outbound" else "internal"
+        print(f"| generated (`{path}`) | {generated:.1f} | {', '.join(f'{r:.1f}' for r in rates['generated'])} | "
               f"{failed['generated']} |")
         print(f"\nratio generated/bare per round: {', '.join(f'{r:.3f}' for r in ratios)}; "
               f"median {statistics.median(ratios):.3f} (goal >= 0.95, 0 failed)")

@@ -28,11 +28,16 @@ def bulk_extensions(count, first=2000):
 
 
 @contextmanager
-def pbx(extensions, start_empty=False):
-    """Yield (running Engine, work folder) for a fresh app database holding ``extensions`` extensions."""
+def pbx(extensions, start_empty=False, before_start=None):
+    """Yield (running Engine, work folder) for a fresh app database holding ``extensions`` extensions.
+
+    ``before_start()`` may add more rows before Asterisk starts from the database.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     migrations.upgrade(db.init(f"sqlite:///{workdir / 'app.db'}"))
     bulk_extensions(extensions)
+    if before_start is not None:
+        before_start()
     try:
         with driven_engine("bench", start_empty=start_empty) as engine:
             yield engine, workdir

@@ -37,7 +37,11 @@ class RecordingControl:
         self._record("mark_call_settings_synced")
         self.synced = True
 
-    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+    def put_outbound_counters(self, family, values):
+        """Record the counters."""
+        self._record("put_outbound_counters", family, dict(values))
+
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context="internal"):
         """Record the call; return an ActionID."""
         self._record("ring_then_dial", extension_number, number, caller_id)
         return f"action-{len(self.calls)}"
@@ -57,6 +61,19 @@ class RecordingControl:
             self._record("notify_phone", device, dict(headers))
             reached.append(device)
         return reached
+
+    def trunk_health(self, objects):
+        """Record the question; Asterisk has heard nothing of any trunk."""
+        self._record("trunk_health", sorted(objects))
+        return {}
+
+    def reregister_trunk(self, registration):
+        """Record the re-REGISTER."""
+        self._record("reregister_trunk", registration)
+
+    def unregister_trunks(self, registrations, timeout=2.0):
+        """Record the un-REGISTERs."""
+        self._record("unregister_trunks", sorted(registrations))
 
     def of_kind(self, kind):
         """Return the recorded calls of one intention, without its name."""

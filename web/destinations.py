@@ -8,7 +8,7 @@ partial, swapped by htmx when the kind or the search changes.
 from flask import render_template, request
 from wtforms.fields import Field
 
-from appliance import destinations
+from appliance import destinations, phone_numbers
 from web.access import current_actor, role_required
 from web.plugins import translate
 
@@ -38,6 +38,8 @@ class DestinationField(Field):
         elif f"{self.name}-kind" in formdata:
             kind = formdata.get(f"{self.name}-kind", "").strip()
             target = formdata.get(f"{self.name}-target", "").strip()
+            if kind == "external":  # typed as people write it: (11) 98765-4321
+                target = phone_numbers.normalize(target) or target
             self.data = f"{kind}:{target}" if target else kind
 
     @property

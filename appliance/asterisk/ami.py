@@ -18,6 +18,10 @@ from appliance.i18n import N_
 log = logging.getLogger("centralina.ami")
 
 
+#: Seconds a module reload may take before the reload is reported as unanswered.
+RELOAD_TIMEOUT = 60.0
+
+
 class AmiError(DomainError):
     """Asterisk's manager interface could not do what was asked."""
 
@@ -163,7 +167,9 @@ class Ami:
         have dropped objects it could not build; apply.py checks Asterisk's log for that.
         """
         try:
-            self._send(Action("Reload", Module=module))
+            # A res_pjsip reload walks every AOR and endpoint, realtime ones too: 3-5 s with
+            # 10,000 devices on 2 cores, past the 5 s an ordinary action is given.
+            self._send(Action("Reload", Module=module, timeout=RELOAD_TIMEOUT))
         except AmiActionFailed as exc:
             raise ReloadFailed(module, exc.reason) from exc
 
@@ -251,6 +257,35 @@ class Ami:
             if exc.reason == "No Contacts found":  # res_pjsip answers an empty list with an error
                 return []
             raise
+
+    def pjsip_show_registrations_outbound(self):
+        """Return every outbound registration as a dict of its ``OutboundRegistrationDetail`` event.
+
+        ``ObjectName`` is the registration, ``Status`` Registered/Unregistered/Rejected,
+        ``ServerUri``/``ClientUri`` its URIs.
+        """
+        try:
+            return self._list("PJSIPShowRegistrationsOutbound")
+        except AmiActionFailed as exc:
+            if "No" in exc.reason and "found" in exc.reason:
+                return []
+            raise
+
+    def pjsip_endpoint_contacts(self, endpoint):
+        """Return the status of ``endpoint``'s contacts, static ones too, as ``ContactStatusDetail`` dicts.
+
+        ``Status`` is Reachable/Unreachable/Unknown/…, ``RoundtripUsec`` the last qualify's round trip.
+        Raise AmiActionFailed when there is no such endpoint.
+        """
+        return self._list("PJSIPShowEndpoint", Endpoint=endpoint)
+
+    def pjsip_register(self, registration):
+        """Send the outbound ``registration`` (``trunk_1``) again at once: unregister, then register."""
+        self._send(Action("PJSIPRegister", Registration=registration))
+
+    def pjsip_unregister(self, registration):
+        """Un-REGISTER the outbound ``registration`` and stop its renewals (until a reload or PJSIPRegister)."""
+        self._send(Action("PJSIPUnregister", Registration=registration))
 
     def voicemail_move(self, context, mailbox, folder, msg_id, to_folder):
         """Move message ``msg_id`` of ``mailbox@context`` from ``folder`` to ``to_folder`` (Asterisk 20.5+).

@@ -120,6 +120,9 @@ EVENT_LISTS = {
         "DBGetTree": ("DBGetTreeResponse", "DBGetTreeComplete"),
         "PJSIPShowContacts": ("ContactList", "ContactListComplete"),
         "CoreShowChannels": ("CoreShowChannel", "CoreShowChannelsComplete"),
+        "PJSIPShowRegistrationsOutbound": ("OutboundRegistrationDetail", "OutboundRegistrationDetailComplete"),
+        # Of an endpoint's details only its contacts' status (static contacts too) is kept.
+        "PJSIPShowEndpoint": ("ContactStatusDetail", "EndpointDetailComplete"),
     }.items()
 }
 

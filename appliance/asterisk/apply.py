@@ -38,6 +38,17 @@ from appliance.models.engine import EngineGeneration
 #: 'x' is not fully reloadable, not reloading" (allow_reload defaults to no) and "Type 'system'
 #: is not reloadable, maintaining previous values".
 PJSIP_RESTART_TYPES = ("transport", "system")
+#: pjsip.conf section types a module of their own reloads alone (``ast_sorcery_reload_object`` of that
+#: type, ~10 ms). Any other change reloads res_pjsip.so, whose reload re-synchronises the qualify
+#: state of every AOR and endpoint, the 10,000 realtime devices' too: 3-5 s at that size
+#: (pjsip_options.c sip_options_synchronize; docs/decisions/014-trunks.md).
+PJSIP_NARROW_RELOADS = {"registration": "res_pjsip_outbound_registration.so",
+                        "identify": "res_pjsip_endpoint_identifier_ip.so"}
+
+#: Sources whose errors are about a request in flight, never about a file being loaded: a carrier
+#: that challenges our qualify OPTIONS makes the digest authenticator log "noendpoint:<address>:
+#: There were no auth ids available" at every qualify, reload or not; it must not roll back an apply.
+RUNTIME_ERROR_SOURCES = ("res_pjsip_outbound_authenticator_digest.c:",)
 
 DEFAULT_KEEP = 20
 #: How a stored generation shows a secret: by name, never by value.
@@ -106,7 +117,7 @@ def apply(engine, files, keep=DEFAULT_KEEP):
         running = engine.is_running()
         # A stopped Asterisk reads every file when it starts: nothing waits for a restart.
         restart = _restart_needed(changed, before, wanted) if running else []
-        modules = _modules(changed)
+        modules = _modules(changed, before, wanted)
         _write(engine, {name: wanted.get(name) for name in changed})
         refusal = restore_error = None
         if running:
@@ -239,39 +250,57 @@ def _write(engine, texts):
             engine.write_file(name, text)
 
 
-def _modules(changed):
-    """Return the modules to reload for ``changed`` files, once each, in reload order (confgen.FILES)."""
-    wanted = {confgen.reload_of(name) for name in changed} - {None}
-    return [module for module in confgen.reload_order() if module in wanted]
+def _modules(changed, before=None, wanted=None):
+    """Return the modules to reload for ``changed`` files, once each, in reload order (confgen.FILES).
+
+    With the texts ``before`` and ``wanted`` ({name: text}), a pjsip.conf change confined to
+    registration and identify sections (a trunk's user name, expiry, addresses) reloads only
+    their modules, and one confined to comments (a trunk's name) reloads nothing.
+    """
+    modules = {confgen.reload_of(name) for name in changed} - {None}
+    narrow = []
+    if "pjsip.conf" in changed and before is not None and wanted is not None:
+        kinds = _touched_types(before.get("pjsip.conf"), wanted.get("pjsip.conf"))
+        if kinds <= set(PJSIP_NARROW_RELOADS):
+            modules.discard(confgen.reload_of("pjsip.conf"))
+            narrow = [PJSIP_NARROW_RELOADS[kind] for kind in sorted(kinds)]
+    return [module for module in confgen.reload_order() if module in modules] + narrow
+
+
+def _touched_types(old_text, new_text):
+    """Return the types of the pjsip.conf sections that differ between two texts (comments aside)."""
+    old, new = _sections(old_text), _sections(new_text)
+    return {kind for key in set(old) | set(new) if old.get(key) != new.get(key) for _, kind in [key]}
 
 
 def _restart_needed(changed, before, wanted):
     """Return the changed files whose change takes effect only at Asterisk's next start."""
     restart = [name for name in changed if confgen.reload_of(name) is None]
     if "pjsip.conf" in changed:
-        old, new = _sections(before.get("pjsip.conf")), _sections(wanted.get("pjsip.conf"))
-        touched = {name for name in set(old) | set(new) if old.get(name) != new.get(name)}
-        kinds = {_section_type(old.get(name) or new.get(name)) for name in touched}
-        if kinds & set(PJSIP_RESTART_TYPES):
+        if _touched_types(before.get("pjsip.conf"), wanted.get("pjsip.conf")) & set(PJSIP_RESTART_TYPES):
             restart.append("pjsip.conf")
     return sorted(restart)
 
 
 def _sections(text):
-    """Return ``{section: [option lines]}`` of an Asterisk config text (comments and blanks dropped)."""
-    sections, current = {}, None
+    """Return ``{(section, type): [option lines]}`` of an Asterisk config text (comments and blanks dropped).
+
+    PJSIP objects of different types may share a name (a trunk's endpoint, AOR, identify and
+    registration are all ``[trunk_1]``): the type tells them apart.
+    """
+    blocks, current = [], None
     for raw in (text or "").splitlines():
         line = raw.split(";", 1)[0].strip()
         if line.startswith("["):
-            current = line[1:].split("]", 1)[0]
-            sections.setdefault(current, [])
+            current = (line[1:].split("]", 1)[0], [])
+            blocks.append(current)
         elif line and current is not None:
-            sections[current].append(re.sub(r"\s*=>?\s*", "=", line, count=1))
+            current[1].append(re.sub(r"\s*=>?\s*", "=", line, count=1))
+    sections = {}
+    for name, lines in blocks:
+        kind = next((line.split("=", 1)[1] for line in lines if line.startswith("type=")), None)
+        sections.setdefault((name, kind), []).extend(lines)
     return sections
-
-
-def _section_type(lines):
-    return next((line.split("=", 1)[1] for line in lines if line.startswith("type=")), None)
 
 
 def _reload_checked(engine, modules):
@@ -306,7 +335,7 @@ def _complaints(log, offset, quiet=0.05, limit=0.5):
         match = _LOG_LINE.match(line)
         # A line with a call id ("[C-00000001]") comes from a call in progress (Dial to an
         # unregistered device logs an ERROR), never from the reload: it must not roll back.
-        if not match or match["call"]:
+        if not match or match["call"] or match["text"].startswith(RUNTIME_ERROR_SOURCES):
             continue
         if match["level"] == "ERROR" or (match["level"] == "WARNING" and _FILE_POSITION.search(match["text"])):
             found.append(match["text"])

@@ -11,6 +11,7 @@ Failures are the AMI's own errors (``AmiUnavailable`` when Asterisk is not answe
 ``AmiActionFailed`` when it refuses); each service says what they mean to its user.
 """
 import contextlib
+import time
 from dataclasses import dataclass
 
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
@@ -18,6 +19,34 @@ from appliance.asterisk.names import ASTDB_FAMILY, INTERNAL_CONTEXT, RING_DEVICE
 
 #: Written once AstDB holds every extension's toggles: without it a missing key cannot mean "off".
 SYNCED_KEY = "_synced"
+#: Asterisk's outbound registration status (``Registry`` event, PJSIPShowRegistrationsOutbound) in
+#: the app's words. PJSIP says "Rejected" for every refusal it retries (401/403, and a request
+#: that timed out alike): it sends no cause.
+REGISTRATION_STATES = {"Registered": "registered", "Unregistered": "unregistered", "Rejected": "rejected"}
+#: A contact's qualify status (``ContactStatus`` event, ContactStatusDetail) in the app's words.
+REACHABILITY = {"Reachable": "reachable", "Unreachable": "unreachable"}
+
+
+def registration_state(status):
+    """Return the app's word for Asterisk's registration ``status``, or "" for one it does not know."""
+    return REGISTRATION_STATES.get(status, "")
+
+
+def reachability(status):
+    """Return "reachable", "unreachable", or "" (not qualified yet, qualify off) for a contact ``status``."""
+    return REACHABILITY.get(status, "")
+
+
+@dataclass(frozen=True)
+class TrunkHealth:
+    """What Asterisk says now of one trunk (its PJSIP objects ``trunk_<id>``)."""
+
+    #: "registered", "unregistered", "rejected", or "" (no registration: an IP trunk, or not loaded).
+    registration: str
+    #: "reachable", "unreachable" or "" (qualify off or not answered yet).
+    reachability: str
+    #: Round trip of the last qualify in milliseconds, when reachable.
+    rtt_ms: float | None
 
 
 @dataclass(frozen=True)
@@ -74,16 +103,23 @@ class EngineControl:
         with self._session() as ami:
             ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
 
+    def put_outbound_counters(self, family, values):
+        """Write the outbound routes' counters (``{key: value}`` under AstDB ``family``) in one session."""
+        with self._session() as ami:
+            for key, value in values.items():
+                ami.db_put(family, key, value)
+
     # -- calls ---------------------------------------------------------------------------------
 
-    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds):
+    def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context=INTERNAL_CONTEXT):
         """Ring the extension's own devices; once one answers, dial ``number`` from it. Return the ActionID.
 
         The first leg rings only the devices (no forwarding, DND or voicemail); the second goes
-        through the internal dialplan, with the extension's permissions, as if it had dialled.
+        through ``context`` — the extension's call profile's (engine_rows.context_of) — with the
+        extension's permissions, as if it had dialled.
         """
         with self._session(calls=True) as ami:
-            return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, INTERNAL_CONTEXT,
+            return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
 
     # -- voicemail -----------------------------------------------------------------------------
@@ -114,6 +150,63 @@ class EngineControl:
                     continue
                 reached.append(device)
         return reached
+
+
+    # -- trunks ---------------------------------------------------------------------------------
+
+    def trunk_health(self, objects):
+        """Return ``{object: TrunkHealth}`` for the trunks' PJSIP object names ``objects`` (those loaded).
+
+        One list of registrations and one endpoint query per trunk: a handful, never the devices.
+        """
+        wanted = set(objects)
+        health = {}
+        with self._session() as ami:
+            registrations = {row.get("ObjectName"): registration_state(row.get("Status", ""))
+                             for row in ami.pjsip_show_registrations_outbound()}
+            for name in sorted(wanted):
+                try:
+                    contacts = ami.pjsip_endpoint_contacts(name)
+                except AmiActionFailed:  # not loaded (yet): disabled, or a reload still to come
+                    contacts = None
+                if contacts is None and name not in registrations:
+                    continue
+                states = [(reachability(row.get("Status", "")), row.get("RoundtripUsec", "")) for row in contacts or ()]
+                reachable = [rtt for state, rtt in states if state == "reachable"]
+                unreachable = any(state == "unreachable" for state, _ in states)
+                state = "reachable" if reachable else "unreachable" if unreachable else ""
+                health[name] = TrunkHealth(registrations.get(name, ""), state, _ms(reachable[0]) if reachable else None)
+        return health
+
+    def unregister_trunks(self, registrations, timeout=2.0):
+        """Un-REGISTER trunk ``registrations`` (about to be removed) and wait, at most ``timeout`` s, for the carrier.
+
+        Asterisk also un-REGISTERs a registration a reload drops, but by then its credentials
+        may be gone; this lets the carrier forget the contact while they are still there.
+        """
+        with self._session() as ami:
+            loaded = {row.get("ObjectName"): row.get("Status") for row in ami.pjsip_show_registrations_outbound()}
+            registered = [name for name in registrations if loaded.get(name) == "Registered"]
+            for name in registered:
+                ami.pjsip_unregister(name)
+            deadline = time.monotonic() + timeout
+            while registered and time.monotonic() < deadline:
+                time.sleep(0.05)
+                states = {row.get("ObjectName"): row.get("Status") for row in ami.pjsip_show_registrations_outbound()}
+                registered = [name for name in registered if states.get(name) == "Registered"]
+
+    def reregister_trunk(self, registration):
+        """Send trunk ``registration``'s REGISTER again now (after its credentials changed)."""
+        with self._session() as ami:
+            ami.pjsip_register(registration)
+
+
+def _ms(usec):
+    """Return microseconds (AMI text) as milliseconds, or None when not a number."""
+    try:
+        return round(int(usec) / 1000.0, 1)
+    except (TypeError, ValueError):
+        return None
 
 
 _current = None

@@ -34,3 +34,25 @@ def trunk_object(trunk_id):
 #: with the number as the route normalised it (E.164 or as dialled) and the extension whose call it is;
 #: it returns ``GOSUB_RETVAL`` "blocked" or "" (confgen/blocklist.py).
 OUTBOUND_BLOCK_CHECK = "cn-block-out"
+#: Emergency and public-utility numbers (Anatel SUP, notes/routing-br.md 1) every device may call, before any
+#: route, profile, cap or blacklist; 112 and 911 (dialled by visitors) become 190.
+EMERGENCY_NUMBERS = ("100", "128", "180", "181", "185", "188", "190", "191", "192", "193", "194", "197", "198",
+                     "199", "112", "911")
+EMERGENCY_REWRITE = {"112": "190", "911": "190"}
+#: Channel group categories of outside calls: per extension (``x<number>``) and per profile (its id).
+OUTBOUND_EXTENSION_GROUP = "cn-out-ext"
+OUTBOUND_PROFILE_GROUP = "cn-out-profile"
+#: AstDB family of outbound counters the daemon keeps: ``CNO/<number>/intl_<YYYYMMDD>`` = seconds used that day.
+OUTBOUND_ASTDB_FAMILY = "CNO"
+#: The UserEvent a tripped cap raises; the daemon mails the admins and writes an audit entry, once per trip.
+CAP_EVENT = "CentralinaOutboundCap"
+
+
+#: The default profile's context under a fixed name: destinations that send calls outside with no
+#: extension of their own (a ring group to a mobile) go through it.
+DEFAULT_PROFILE_CONTEXT = "cn-profile-0"
+
+
+def profile_context(profile_id):
+    """Return the dialplan context of call profile ``profile_id``: every device of its extensions starts here."""
+    return f"cn-profile-{int(profile_id)}"

@@ -33,6 +33,7 @@ SCHEMA = {
         "media_address": "VARCHAR(40)",
         "bind_rtp_to_media_address": "VARCHAR(3)",
         "set_var": "VARCHAR(200)",
+        "callerid_tag": "VARCHAR(40)",
         "subscribe_context": "VARCHAR(40)",
         "named_call_group": "VARCHAR(200)",
         "named_pickup_group": "VARCHAR(200)",
@@ -59,6 +60,8 @@ SCHEMA = {
         "max_calls": "INTEGER",
         "ring_seconds": "INTEGER",
         "language": "VARCHAR(8)",
+        "context": "VARCHAR(40)",
+        "callerid": "VARCHAR(20)",
     },
     # Caller names by number (E.164 or extension): the phonebook's shared contacts and the
     # extensions, read with REALTIME_FIELD before an inbound call rings.

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from appliance.destinations.base import Choice, Kind
 from appliance.destinations.extension import ExtensionKind
+from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
 from appliance.destinations.ring_group import RingGroupKind
 from appliance.destinations.voicemail import VoicemailKind
 
 #: Every kind, in the order the picker lists them.
-KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), VoicemailKind(), HangupKind())}
+KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), VoicemailKind(), ExternalKind(),
+                                      HangupKind())}
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def kinds_for(actor):
 def of_number(number):
     """Return every destination that sends calls to ``number`` itself (its extension, mailbox or group)."""
     return [Destination(kind.name, number) for kind in KINDS.values()
-            if kind.needs_target and kind.target_valid(number)]
+            if kind.needs_target and kind.internal and kind.target_valid(number)]
 
 
 __all__ = ["Choice", "Destination", "HANGUP", "KINDS", "Kind", "choices", "find", "kinds_for", "of_number", "parse"]

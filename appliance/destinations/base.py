@@ -23,6 +23,8 @@ class Kind:
     title = ""
     #: Whether the kind points at something (hang-up does not).
     needs_target = True
+    #: Whether its targets are numbers inside the PBX, which disappear with their extension or group.
+    internal = True
 
     def target_valid(self, target):
         """Tell whether ``target`` is well-formed for this kind (pure: no database)."""

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.profiles import CallProfile
 from appliance.models.users import User, utcnow
 
 #: Presence states a person can choose; shown in the company directory.
@@ -35,6 +36,10 @@ class Extension(BaseModel):
     #: False from a change in the app until the toggles above reach AstDB (Asterisk may be down).
     #: A new extension has nothing to push: absent AstDB keys mean the defaults.
     toggles_pushed = peewee.BooleanField(default=True)
+    #: What it may call outside (None: the default profile).
+    profile = peewee.ForeignKeyField(CallProfile, null=True, on_delete="RESTRICT", backref="extensions")
+    #: Caller ID (E.164) its outside calls carry, before the route's and the trunk's.
+    external_callerid = peewee.CharField(max_length=20, default="")
 
     class Meta:
         table_name = "extensions"
@@ -45,6 +50,7 @@ class Extension(BaseModel):
             "number": self.number, "name": self.name, "enabled": self.enabled, "email": self.email,
             "language": self.language, "voicemail": self.voicemail_enabled, "max_calls": self.max_calls,
             "ring_seconds": self.ring_seconds, "user": self.user.username if self.user_id else "",
+            "profile": self.profile_id, "external_callerid": self.external_callerid,
         }
 
 

@@ -11,7 +11,7 @@ from appliance.asterisk import control
 from appliance.asterisk.ami import AmiError
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
-from appliance.services import throttles
+from appliance.services import engine_rows, throttles
 
 log = logging.getLogger(__name__)
 #: Seconds the person's own phones ring before the attempt is given up.
@@ -46,7 +46,8 @@ def call(extension, number, actor):
     # cannot be bent into another caller ID.
     caller_id = f'"{extension.name}" <{extension.number}>'
     try:
-        action_id = engine.ring_then_dial(extension.number, number, caller_id, ANSWER_SECONDS)
+        action_id = engine.ring_then_dial(extension.number, number, caller_id, ANSWER_SECONDS,
+                                          context=engine_rows.context_of(extension))
     except AmiError as error:
         log.warning("click-to-call %s -> %s by %s failed: %s", extension.number, number, actor.username, error)
         raise CallFailed(N_("The phone system did not answer: try again in a moment.")) from error

@@ -1,16 +1,22 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
+from dataclasses import dataclass
+
 import peewee
 
 from appliance import destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
+from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.types import valid_pin
+from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
 from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
+from appliance.models.profiles import CallProfile
 from appliance.models.trunks import Trunk
 from appliance.services import caller_names
 
@@ -24,6 +30,18 @@ def _pickup_groups(extension_ids=None):
     for member in query:
         groups.setdefault(member.extension_id, []).append(f"pickup{member.group_id}")
     return groups
+
+
+def context_of(extension, default_id=None):
+    """Return the dialplan context ``extension``'s devices start their calls in: its call profile's."""
+    profile_id = extension.profile_id or default_id or default_profile_id()
+    return profile_context(profile_id) if profile_id else INTERNAL_CONTEXT
+
+
+def default_profile_id():
+    """Return the id of the default call profile (None only before the migrations ran)."""
+    row = CallProfile.select(CallProfile.id).where(CallProfile.is_default).first()
+    return row.id if row else None
 
 
 def engine_devices(usernames=None, enabled_only=True, numbers=None):
@@ -41,9 +59,12 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
     groups = _pickup_groups({device.extension_id for device in devices} if scoped else None) if devices else {}
     refused = Ban.refused_addresses({device.sip_username for device in devices} if scoped else None) \
         if devices else {}
+    default_id = default_profile_id()
     return [
         SipDevice(
             username=device.sip_username,
+            context=context_of(device.extension, default_id),
+            external_callerid=device.extension.external_callerid,
             password=device.sip_password,
             extension=device.extension.number,
             display_name=device.extension.name,
@@ -60,9 +81,12 @@ def engine_extensions(numbers=None):
     query = Extension.select().where(Extension.enabled).order_by(Extension.number)
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
+    default_id = default_profile_id()
     return [
         ExtensionRow(
             number=extension.number,
+            context=context_of(extension, default_id),
+            external_callerid=extension.external_callerid,
             name=extension.name,
             # A mailbox without a valid PIN would be open to anyone: it stays closed instead
             # (rows written straight into the table, or by an old version, can lack one).
@@ -127,8 +151,50 @@ def engine_blocks():
             for row in query]
 
 
+def engine_profiles():
+    """Return every call profile as a ProfileRow, by id."""
+    return [ProfileRow(id=p.id, name=p.name, classes=p.class_list, max_per_extension=p.max_external_per_extension,
+                       max_total=p.max_external_total, international_minutes=p.international_minutes_per_day,
+                       is_default=p.is_default)
+            for p in CallProfile.select().order_by(CallProfile.id)]
+
+
+def engine_routes():
+    """Return every outbound route as a RouteRow, in route order (patterns and trunks in their order)."""
+    patterns, trunks = {}, {}
+    for row in RoutePattern.select().order_by(RoutePattern.route, RoutePattern.position, RoutePattern.id):
+        patterns.setdefault(row.route_id, []).append(
+            PatternRow(pattern=row.pattern, strip=row.strip, prepend=row.prepend, result=row.result))
+    for row in RouteTrunk.select().order_by(RouteTrunk.route, RouteTrunk.position, RouteTrunk.id):
+        trunks.setdefault(row.route_id, []).append(row.trunk_id)
+    return [RouteRow(id=route.id, name=route.name, permission_class=route.permission_class,
+                     patterns=tuple(patterns.get(route.id, ())), trunks=tuple(trunks.get(route.id, ())),
+                     callerid=route.callerid, enabled=route.enabled)
+            for route in OutboundRoute.select().order_by(OutboundRoute.position, OutboundRoute.id)]
+
+
+@dataclass(frozen=True)
+class HintDevice:
+    """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
+
+    username: str
+    extension: str
+
+
+def hint_devices():
+    """Return every device as a HintDevice, by number: plain tuples, no model objects.
+
+    The files need no more of a device than this (its credentials and settings are realtime rows),
+    and a file change at 10,000 extensions must not spend a second building full rows.
+    """
+    query = (Device.select(Device.sip_username, Extension.number).join(Extension)
+             .order_by(Extension.number, Device.id).tuples())
+    return tuple(HintDevice(username, number) for username, number in query)
+
+
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
-    return EngineInput(settings, tuple(engine_devices(enabled_only=False)), tuple(engine_ring_groups()), codes,
-                       trunks=tuple(engine_trunks()), inbound_routes=tuple(engine_inbound_routes()),
-                       blocks=tuple(engine_blocks()), caller_names=caller_names.compiled())
+    return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
+                       routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
+                       inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
+                       caller_names=caller_names.compiled())

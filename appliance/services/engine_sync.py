@@ -12,6 +12,7 @@ from pathlib import Path
 
 from appliance import passwords, permissions
 from appliance.asterisk import apply, confgen, control, engine_root, realtime
+from appliance.asterisk.ami import AmiError
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
 from appliance.models.extensions import Device, Extension
@@ -150,11 +151,29 @@ def _scoped_rows(usernames, numbers, media_address):
 
 
 def _sync_trunk_auths(rows_path):
-    """Write the trunks' auth rows, deleting those of trunks gone; devices' rows are left alone."""
+    """Write the trunks' auth rows; return the ids of those of trunks gone or disabled (left in place).
+
+    Devices' rows are left alone. The stale rows go only once their registrations are un-REGISTERed
+    (``_drop_trunk_auths``): the carrier challenges that request too, and it needs the credentials.
+    """
     rows = confgen.trunk_auth_rows(engine_rows.engine_trunks())
     table = confgen.trunks.TRUNK_AUTH_TABLE
-    ids = {row["id"] for row in rows[table]} | realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX)
-    return realtime.sync_rows(rows_path, rows, only_ids={table: ids})
+    current = {row["id"] for row in rows[table]}
+    realtime.sync_rows(rows_path, rows, only_ids={table: current})
+    return realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX) - current
+
+
+def _drop_trunk_auths(engine, rows_path, stale):
+    """Un-REGISTER the trunks whose auth rows are ``stale`` (bounded wait), then delete those rows."""
+    if engine.is_running():
+        try:
+            control.EngineControl(engine.settings).unregister_trunks(stale)
+        except AmiError as error:
+            log.info("trunks %s not unregistered before removal: %s", sorted(stale), error)
+    with engine.lock_file("run/realtime.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        table = confgen.trunks.TRUNK_AUTH_TABLE
+        realtime.sync_rows(rows_path, {table: []}, only_ids={table: stale})
 
 
 def sync(engine, usernames=None, files=True, numbers=(), callers=False):
@@ -188,5 +207,7 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
     # Trunk credentials first: a registration set up by the reload below authenticates with them.
     with engine.lock_file("run/realtime.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        _sync_trunk_auths(rows_path)
+        stale = _sync_trunk_auths(rows_path)
+    if stale:
+        _drop_trunk_auths(engine, rows_path, stale)
     return apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))

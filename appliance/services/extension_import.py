@@ -7,12 +7,14 @@ from appliance.db import chunks, database
 from appliance.errors import ImportRejected, RowError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
+from appliance.models.profiles import CallProfile
 from appliance.services import audit, engine_sync, numbering
 from appliance.services.extensions import SIP_PASSWORD_LENGTH, clean_name, validate_profile
 
 #: At most this many extensions per range or file: a typo in a range must not make 90,000.
 MAX_ROWS = 5000
-CSV_COLUMNS = ("number", "name", "enabled", "email", "language", "voicemail", "max_calls", "ring_seconds")
+CSV_COLUMNS = ("number", "name", "enabled", "email", "language", "voicemail", "max_calls", "ring_seconds",
+               "call_profile")
 #: Optional CSV column -> extension field (validated by extensions.validate_profile).
 PROFILE_COLUMNS = {"email": "email", "language": "language", "voicemail": "voicemail_enabled",
                    "max_calls": "max_calls", "ring_seconds": "ring_seconds"}
@@ -27,11 +29,17 @@ def _check(rows):
     ``profile`` holds the optional settings of PROFILE_COLUMNS. Return the clean rows.
     """
     errors, clean, seen = [], [], {}
+    call_profiles = {p.name.casefold(): p.id for p in CallProfile.select(CallProfile.id, CallProfile.name)}
+    default = next((p.id for p in CallProfile.select(CallProfile.id).where(CallProfile.is_default)), None)
     for row, number, name, enabled, profile in rows:
         fields = {}
         number = numbering.clean_internal_number(number, fields)
         name = clean_name(name, fields)
+        wanted = profile.pop("call_profile", "")
         profile = validate_profile(profile, fields)
+        profile["profile"] = call_profiles.get(wanted.casefold(), default) if wanted else default
+        if wanted and wanted.casefold() not in call_profiles:
+            fields["call_profile"] = (N_("No call profile is named %(name)s."), {"name": wanted})
         if not fields and number in seen:
             fields["number"] = (N_("Number %(number)s is repeated (row %(other)d)."), {"number": number,
                                                                                          "other": seen[number]})
@@ -106,7 +114,7 @@ def import_csv(data, actor):
         raise ImportRejected([RowError(1, "file", N_("The first row must name the columns: number, name."), {})])
     at_number, at_name = header.index("number"), header.index("name")
     at_enabled = header.index("enabled") if "enabled" in header else None
-    profile_at = {column: header.index(column) for column in PROFILE_COLUMNS if column in header}
+    profile_at = {column: header.index(column) for column in (*PROFILE_COLUMNS, "call_profile") if column in header}
     rows = []
     for row_number, values in enumerate(reader, start=2):
         if not any(value.strip() for value in values):
@@ -119,7 +127,8 @@ def import_csv(data, actor):
         for column, at in profile_at.items():
             value = _cell(values, at).strip()
             if value:  # an empty cell keeps the default
-                profile[PROFILE_COLUMNS[column]] = (value.lower() not in DISABLED) if column == "voicemail" else value
+                profile[PROFILE_COLUMNS.get(column, column)] = \
+                    (value.lower() not in DISABLED) if column == "voicemail" else value
         rows.append((row_number, _cell(values, at_number), _cell(values, at_name), enabled, profile))
     if not rows:
         raise ImportRejected([RowError(0, "file", N_("The file has no extension in it."), {})])
@@ -131,8 +140,10 @@ def export_csv():
     out = io.StringIO()
     writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
+    names = {p.id: p.name for p in CallProfile.select(CallProfile.id, CallProfile.name)}
+    default = next((p.name for p in CallProfile.select(CallProfile.name).where(CallProfile.is_default)), "")
     for extension in Extension.select().order_by(Extension.number):
         writer.writerow((extension.number, extension.name, "yes" if extension.enabled else "no", extension.email,
                          extension.language, "yes" if extension.voicemail_enabled else "no", extension.max_calls,
-                         extension.ring_seconds))
+                         extension.ring_seconds, names.get(extension.profile_id, default)))
     return out.getvalue()

@@ -2,12 +2,13 @@
 import re
 from dataclasses import dataclass
 
-from appliance import destinations, passwords
+from appliance import destinations, passwords, phone_numbers
 from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
+from appliance.models.profiles import CallProfile
 from appliance.models.users import User
 from appliance.services import audit, engine_sync, numbering
 from appliance.settings import LANGUAGES
@@ -38,6 +39,10 @@ class ExtensionChanges:
     ring_seconds: int | None = None
     #: The user who opens this extension's panel: an id, 0 for nobody, None to leave it.
     user_id: int | None = None
+    #: Its call profile's id (None leaves it).
+    profile_id: int | None = None
+    #: Its own caller ID for outside calls ("" for none; None leaves it).
+    external_callerid: str | None = None
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -97,7 +102,9 @@ def create(data, actor):
         numbering.claim(number, errors)
         if errors:
             raise ValidationError(errors)
-        extension = Extension.create(number=number, name=name, voicemail_pin=passwords.generate_pin())
+        default = CallProfile.select(CallProfile.id).where(CallProfile.is_default).first()
+        extension = Extension.create(number=number, name=name, voicemail_pin=passwords.generate_pin(),
+                                     profile=default.id if default else None)
         device = Device.create(
             extension=extension,
             label="",
@@ -163,7 +170,29 @@ def _validate_changes(changes, extension, errors):
             elif Extension.select().where((Extension.user == user_id) & (Extension.id != extension.id)).exists():
                 errors["user_id"] = (N_("That user already has an extension."), {})
         values["user"] = user_id
+    if changes.profile_id is not None:
+        try:
+            profile_id = int(changes.profile_id)
+        except (TypeError, ValueError):
+            profile_id = 0
+        if CallProfile.get_or_none(CallProfile.id == profile_id) is None:
+            errors["profile_id"] = (N_("Choose a profile from the list."), {})
+        values["profile"] = profile_id
+    if changes.external_callerid is not None:
+        values["external_callerid"] = clean_callerid(changes.external_callerid, errors)
     return values
+
+
+def clean_callerid(raw, errors, field="external_callerid"):
+    """Return ``raw`` as an E.164 caller ID ("" for none); record in ``errors[field]`` when it is not one."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    normal = phone_numbers.normalize(raw)
+    if not normal or not normal.startswith("+") or len(normal) > 20:
+        errors[field] = (N_("Enter a phone number, e.g. +55 11 3333-4444."), {})
+        return raw
+    return normal
 
 
 def update(extension_id, changes, actor):

@@ -8,10 +8,12 @@ a clash is refused the same way, with the same message, wherever it happens.
 import re
 from dataclasses import dataclass
 
+from appliance import dial_patterns
 from appliance.db import chunks
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
+from appliance.models.outbound import OutboundRoute, RoutePattern
 from appliance.services import engine_sync
 
 #: Internal numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
@@ -66,8 +68,23 @@ def _feature_codes(numbers):
     return found
 
 
+def _route_patterns(numbers):
+    """Outbound routes' patterns hold every number they match: a call to it would go outside."""
+    found = {}
+    if not numbers:
+        return found
+    query = RoutePattern.select(RoutePattern.pattern, OutboundRoute.id, OutboundRoute.name).join(OutboundRoute)
+    for row in query:
+        regex = dial_patterns.regex(row.pattern)
+        for number in numbers:
+            if number not in found and regex.fullmatch(number):
+                found[number] = NumberOwner("outbound_route", row.route.id, row.route.name)
+    return found
+
+
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
-_SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"))
+_SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
+            _route_patterns)
 
 
 def owners(numbers):

@@ -1,14 +1,22 @@
 """SIP trunks: the company's carriers. Saved trunks are live after commit (one res_pjsip reload)."""
+import logging
 from dataclasses import dataclass, fields
 
 from appliance import phone_numbers
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen import trunks as rules
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.trunks import Trunk, TrunkStatus
-from appliance.services import audit, engine_sync
+from appliance.services import audit, engine_sync, trunk_health
 from appliance.services.extensions import in_range
+from appliance.services.outbound_routes import routes_using_trunk
+
+log = logging.getLogger(__name__)
+#: Fields that send the trunk somewhere else (or stop it): what Asterisk said before is void.
+WHERE_FIELDS = ("kind", "enabled", "host", "port", "transport", "username", "from_domain")
 
 PORT_RANGE = (1, 65535)
 EXPIRY_RANGE = (60, 86400)
@@ -157,23 +165,44 @@ def save_trunk(data, actor, trunk_id=None):
         if errors:
             raise ValidationError(errors)
         before = _public(trunk) if trunk else None
+        stored_password = trunk.password if trunk else ""
         if trunk is None:
             trunk = Trunk.create(**clean)
         else:
             for key, value in clean.items():
                 setattr(trunk, key, value)
             trunk.save()
-        password_changed = data.password is not None and before is not None
+        password_changed = before is not None and data.password is not None and data.password != stored_password
+        if before is not None and any(before[key] != getattr(trunk, key) for key in WHERE_FIELDS):
+            trunk_health.forget(trunk.id)
         audit.record(actor, "trunk.update" if before else "trunk.create", "trunk", trunk.id, trunk.name,
                      before=before, after={**_public(trunk), **({"password": "changed"} if password_changed else {})})
         engine_sync.request([], files=True)
+        if password_changed and trunk.enabled and trunk.kind == "registration":
+            # The auth row is written by the sync (registered just before: callbacks run in order); a
+            # new password alone changes no file, so nothing reloads: REGISTER again with it now.
+            database.after_commit(lambda: _reregister(trunk.endpoint))
     return trunk
+
+
+def _reregister(registration):
+    engine = control.current()
+    if engine is None:
+        return
+    try:
+        engine.reregister_trunk(registration)
+    except AmiError as error:  # Asterisk away: the registration's next retry uses the new password
+        log.info("trunk %s not re-registered now: %s", registration, error)
 
 
 def delete_trunk(trunk_id, actor):
     """Delete a trunk; live after commit."""
     with database.atomic():
         trunk = get_trunk(trunk_id)
+        routes = routes_using_trunk(trunk.id)
+        if routes:
+            raise ValidationError.one("trunk", N_("Outbound routes still send calls to this trunk: %(routes)s. "
+                                                  "Remove it from them first."), routes=", ".join(routes[:5]))
         before = _public(trunk)
         trunk.delete_instance()
         audit.record(actor, "trunk.delete", "trunk", trunk_id, before["name"], before=before)

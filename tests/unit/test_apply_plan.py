@@ -25,6 +25,31 @@ def test_modules_reload_once_each_in_reload_order():
     assert apply._modules(changed) == ["logger", "res_pjsip.so", "cdr_sqlite3_custom.so", "pbx_config.so"]
 
 
+def _trunk(**changes):
+    from appliance.asterisk.confgen.trunks import TrunkRow, render_trunk_sections
+    values = {"id": 1, "name": "Operadora", "host": "10.0.0.1", "username": "acct", "password": "pw", **changes}
+    return FILES["pjsip.conf"] + render_trunk_sections([TrunkRow(**values)])
+
+
+@pytest.mark.parametrize("changes, modules", [
+    ({"name": "Renomeada"}, []),  # a comment only
+    ({"expiry": 900}, ["res_pjsip_outbound_registration.so"]),
+    ({"match": ("10.0.0.0/24",)}, ["res_pjsip_endpoint_identifier_ip.so"]),
+    ({"username": "other"}, ["res_pjsip.so"]),  # also the endpoint's from_user
+    ({"host": "10.0.0.2"}, ["res_pjsip.so"]),  # the AOR's contact: qualify must follow it
+    ({"codecs": ("alaw",)}, ["res_pjsip.so"]),
+])
+def test_a_trunk_change_reloads_the_narrowest_pjsip_module(changes, modules):
+    before, after = {"pjsip.conf": _trunk()}, {"pjsip.conf": _trunk(**changes)}
+    assert apply._modules(["pjsip.conf"], before, after) == modules
+    assert apply._restart_needed(["pjsip.conf"], before, after) == []
+
+
+def test_a_new_trunk_reloads_res_pjsip():
+    assert apply._modules(["pjsip.conf"], {"pjsip.conf": FILES["pjsip.conf"]}, {"pjsip.conf": _trunk()}) == [
+        "res_pjsip.so"]
+
+
 @pytest.mark.parametrize("name", ["modules.conf", "asterisk.conf", "sorcery.conf", "unknown.conf"])
 def test_files_read_only_at_start_need_a_restart(name):
     assert apply._restart_needed([name], {}, {}) == [name]
@@ -51,6 +76,9 @@ def test_log_errors_and_warnings_pointing_into_a_file_are_complaints(tmp_path):
             "[2026-01-01 00:00:01.000] ERROR[2] res_sorcery_config.c: Could not create an object\n"
             # A call dialling an unregistered device at that moment: its ERROR carries the call's id.
             "[2026-01-01 00:00:01.000] ERROR[3][C-00000007] chan_pjsip.c: Unable to create PJSIP channel\n"
+            # A carrier challenging our qualify OPTIONS, at that moment: not about the files.
+            "[2026-01-01 00:00:01.000] ERROR[4] res_pjsip_outbound_authenticator_digest.c: noendpoint:"
+            "127.0.0.4: There were no auth ids available\n"
         )
     assert apply._complaints(log, offset, quiet=0.001) == [
         "pbx_config.c: No closing parenthesis found? at line 9 of x.conf",

@@ -2,6 +2,7 @@
 import io
 
 from appliance.models.extensions import Device, Extension
+from appliance.services import Actor, call_profiles
 
 
 def _upload(client, auth, text, name="ramais.csv"):
@@ -36,8 +37,19 @@ def test_a_csv_file_imports_and_exports_back(auth, client):
     exported = client.get("/telephony/extensions/export.csv")
     assert exported.mimetype == "text/csv"
     assert exported.get_data(as_text=True).splitlines() == [
-        "number,name,enabled,email,language,voicemail,max_calls,ring_seconds",
-        "401,Recepção,yes,,pt_BR,yes,2,25", '402,"Vendas, SP",no,,pt_BR,yes,2,25']
+        "number,name,enabled,email,language,voicemail,max_calls,ring_seconds,call_profile",
+        "401,Recepção,yes,,pt_BR,yes,2,25,Padrão", '402,"Vendas, SP",no,,pt_BR,yes,2,25,Padrão']
+
+
+def test_a_csv_puts_extensions_in_a_call_profile_by_name(auth, client):
+    internal = call_profiles.save_profile(call_profiles.ProfileInput("Interno", classes=[]), Actor.system("test"))
+    auth.login()
+    bad = _upload(client, auth, "number,name,call_profile\n401,Ana,Diretoria\n")
+    assert bad.status_code == 422 and "No call profile is named Diretoria." in bad.get_data(as_text=True)
+    assert Extension.select().count() == 0
+    assert _upload(client, auth, "number,name,call_profile\n401,Ana,interno\n402,Bia,\n").status_code == 302
+    assert Extension.get(Extension.number == "401").profile_id == internal.id
+    assert Extension.get(Extension.number == "402").profile_id == call_profiles.default_profile().id
 
 
 def test_a_csv_sets_e_mail_language_voicemail_and_limits_and_round_trips(auth, client):

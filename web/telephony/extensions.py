@@ -5,8 +5,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from appliance import phone_numbers
 from appliance.errors import ValidationError
-from appliance.services import extensions, users
+from appliance.services import call_profiles, extensions, users
 from appliance.settings import LANGUAGES
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors, choices
@@ -33,11 +34,15 @@ class ExtensionEditForm(Form):
     max_calls = IntegerField(_l("Simultaneous calls"), validators=[DataRequired()])
     ring_seconds = IntegerField(_l("Ring time (seconds) before voicemail or forwarding"), validators=[DataRequired()])
     user_id = SelectField(_l("User who opens this extension's panel"), coerce=int)
+    profile_id = SelectField(_l("Call profile (what it may call outside)"), coerce=int)
+    external_callerid = StringField(_l("Caller ID on outside calls (empty: the route's or the trunk's)"),
+                                    validators=[Optional(), Length(max=25)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})" if u.display_name
                                               else u.username) for u in users.list_users()]
+        self.profile_id.choices = [(p.id, p.name) for p in call_profiles.list_profiles()]
 
 
 class DeviceForm(Form):
@@ -76,10 +81,17 @@ def extension_create():
     return render_template("telephony/extensions/new.html", form=form), status
 
 
+def _outbound_fields(extension):
+    callerid = extension.external_callerid
+    return {"profile_id": extension.profile_id or call_profiles.default_profile().id,
+            "external_callerid": phone_numbers.display(callerid) if callerid else ""}
+
+
 def _detail(extension, form=None, new_password=None, status=200, new_device=None):
     # formdata=None: right after the create POST, the request's form is the create form, whose
     # missing "enabled" box would otherwise show (and then save) the new extension as disabled.
-    form = form or ExtensionEditForm(formdata=None, obj=extension, user_id=extension.user_id or 0)
+    form = form or ExtensionEditForm(formdata=None, obj=extension, user_id=extension.user_id or 0,
+                                     **_outbound_fields(extension))
     contacts = live_state().contacts_by_endpoint()
     return render_template(
         "telephony/extensions/detail.html",
@@ -99,12 +111,13 @@ def _detail(extension, form=None, new_password=None, status=200, new_device=None
 def extension_detail(extension_id):
     """Show an extension and edit its name and state."""
     extension = extensions.get_extension(extension_id)
-    form = ExtensionEditForm(obj=extension, user_id=extension.user_id or 0)
+    form = ExtensionEditForm(obj=extension, user_id=extension.user_id or 0, **_outbound_fields(extension))
     if form.validate_on_submit():
         changes = extensions.ExtensionChanges(
             form.name.data, form.enabled.data, email=form.email.data or "", language=form.language.data,
             voicemail_enabled=form.voicemail_enabled.data, max_calls=form.max_calls.data,
-            ring_seconds=form.ring_seconds.data, user_id=form.user_id.data)
+            ring_seconds=form.ring_seconds.data, user_id=form.user_id.data, profile_id=form.profile_id.data,
+            external_callerid=form.external_callerid.data or "")
         try:
             extensions.update(extension_id, changes, current_actor())
         except ValidationError as error:

@@ -43,10 +43,12 @@ class EngineInput:
     """Everything the config files are compiled from, collected once (``services.engine_rows.collect``)."""
 
     settings: object  # appliance.asterisk.engine.EngineSettings
-    devices: tuple = ()  # SipDevice: BLF hints of multi-device extensions
+    devices: tuple = ()  # anything with .username and .extension (SipDevice): BLF hints of multi-device extensions
     ring_groups: tuple = ()  # RingGroupRow
     codes: FeatureCodes = field(default_factory=FeatureCodes)
     trunks: tuple = ()  # TrunkRow
+    routes: tuple = ()  # outbound.RouteRow, in route order
+    profiles: tuple = ()  # outbound.ProfileRow
     inbound_routes: tuple = ()  # inbound.InboundRouteRow
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
@@ -91,7 +93,8 @@ FILES = (
     ConfigFile("features.conf", _defaults, "features"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
-        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source))),
+        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source)),
+        caller_contexts=tuple(profile.context for profile in source.profiles)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -83,7 +83,10 @@ def _dial_extension(context):
         at("CANCEL", "Hangup()"),
         at("forward", "Set(__CN_HOPS=$[0${CN_HOPS} + 1])"),
         f"GotoIf($[${{CN_HOPS}} > {MAX_FORWARD_HOPS}]?loop)",
-        "Goto(internal,${CN_FWD},1)",
+        Note("Out through the forwarding extension's profile (an outside number takes its routes, caps and"),
+        Note("caller ID: CN_FROM names it to them); an internal number rings as if dialled."),
+        f"MSet(CN_FROM=${{EXTEN}},CALLERID(tag)=${{{row.format('callerid')}}})",
+        f"Goto(${{{row.format('context')}}},${{CN_FWD}},1)",
         at("vm_busy", f'Set(CHANNEL(language)=${{{row.format("language")}}})'),
         f"VoiceMail(${{EXTEN}}@{VOICEMAIL_CONTEXT},b)",
         "Hangup()",
@@ -209,7 +212,7 @@ def _refuse_unless_number(variable, allow_plus):
     return f"GotoIf($[${{LEN({raw})}} > {MAX_TARGET_DIGITS} | ${{LEN({digits})}} != ${{LEN({raw})}}]?refused,1)"
 
 
-def _feature_codes(codes):
+def _feature_codes(codes, caller_contexts=()):
     features = Context(FEATURES_CONTEXT)
     fam = ASTDB_FAMILY + "/" + CALLER
 
@@ -252,13 +255,14 @@ def _feature_codes(codes):
     features.exten("refused", "Hangup(28)")
     features.note("Group pickup: any call ringing in one of my pickup groups (endpoint named_pickup_group).")
     features.exten(codes.pickup, "Pickup()", "Hangup()")
-    features.note("A direct call rings from [internal] (Dial keeps its exten@context on the ringing channel);")
-    features.note("a ring group's, from cn-ring-devices, which marks it.")
+    features.note("A direct call rings from the caller's context (Dial keeps its exten@context on the ringing")
+    features.note("channel): [internal] or a call profile's; a ring group's, from cn-ring-devices, which marks it.")
+    targets = "&".join(f"${{CN_TARGET}}@{context}" for context in (INTERNAL_CONTEXT, *caller_contexts))
     features.exten(
         f"_{codes.directed_pickup}X.",
         f"Set(CN_TARGET=${{EXTEN:{len(codes.directed_pickup)}}})",
         _refuse_unless_number("CN_TARGET", allow_plus=False),
-        f"Pickup(${{CN_TARGET}}@{INTERNAL_CONTEXT}&${{CN_TARGET}}@PICKUPMARK)",
+        f"Pickup({targets}&${{CN_TARGET}}@PICKUPMARK)",
         "Hangup()",
     )
     return features
@@ -283,9 +287,10 @@ def _hints(devices_by_number):
     return hints
 
 
-def render_extensions_conf(devices, ring_groups=(), codes=None, routing=()):
+def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=()):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
-    ``routing`` contexts (calls in and out, blacklists: confgen/inbound.py, outbound.py, blocklist.py)."""
+    ``routing`` contexts (calls in and out, blacklists: confgen/inbound.py, outbound.py, blocklist.py);
+    ``caller_contexts``: the contexts devices call from besides ``internal`` (call profiles')."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -296,4 +301,5 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=()):
     _dial_extension(internal)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
-    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes), _hints(by_number), *routing)
+    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
+                  _hints(by_number), *routing)

@@ -2,7 +2,8 @@
 from .asterisk import HEADER
 
 #: Event classes the daemon listens to (manager.conf.sample lists the classes):
-#: system  - FullyBooted, Reload, ContactStatus (device registrations);
+#: system  - FullyBooted, Reload, ContactStatus (device registrations, trunk qualify),
+#:           Registry (trunk registrations);
 #: call    - channel and bridge lifecycle (live state, call records);
 #: agent   - queue and agent events;
 #: user    - UserEvent raised from the dialplan;
@@ -14,7 +15,9 @@ AMI_READ = ("system", "call", "agent", "user", "security")
 #: Actions the engine-control user sends, each with the classes ``manager show command
 #: <Action>`` lists in Asterisk 22.10 (an action needs any one of them):
 #: system    - Reload (system,config), DBPut/DBDel/DBDelTree (system), DBGet/DBGetTree
-#:             (system,reporting), PJSIPNotify (system), PJSIPShowContacts (system);
+#:             (system,reporting), PJSIPNotify (system), PJSIPShowContacts (system),
+#:             PJSIPShowEndpoint (system), PJSIPShowRegistrationsOutbound, PJSIPRegister and
+#:             PJSIPUnregister (system,reporting: trunk health and registrations);
 #: call      - Setvar (DEVICE_STATE/PRESENCE_STATE of DND and presence), PresenceState
 #:             (call,reporting), Hangup (system,call), Redirect;
 #: agent     - QueueAdd/QueueRemove/QueuePause;

@@ -67,6 +67,7 @@ MODULES = (
     ("func_channel.so", "CHANNEL(language)"),
     ("func_callerid.so", "CALLERID()"),
     ("func_db.so", "DB(): DND and forwards in AstDB"),
+    ("func_cdr.so", "CDR(userfield): outside calls carry their extension and class (international minutes)"),
     ("func_realtime.so", "REALTIME_HASH(): an extension's row at call time"),
     ("func_groupcount.so", "GROUP()/GROUP_COUNT(): simultaneous call limits"),
     ("func_hangupcause.so", "HANGUPCAUSE(): the SIP answer of a failed trunk, for failover"),

@@ -156,6 +156,8 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             # Every channel of the device (calling or called) joins its extension's group: the
             # call limit counts them, feature codes read the caller's number from it.
             "set_var": f"GROUP({CALLS_GROUP})={device.extension}",
+            # Read as CALLERID(tag) by the outbound routes: the extension's caller ID outside, no lookup per call.
+            "callerid_tag": device.external_callerid or None,
             "subscribe_context": HINTS_CONTEXT,
             "named_call_group": ",".join(device.pickup_groups) or None,
             "named_pickup_group": ",".join(device.pickup_groups) or None,
@@ -216,6 +218,9 @@ def extension_rows(extensions, devices):
             "max_calls": extension.max_calls,
             "ring_seconds": extension.ring_seconds,
             "language": extension.language,
+            # A forward to an outside number leaves through this context, with this caller ID.
+            "context": extension.context,
+            "callerid": extension.external_callerid or None,
         })
         if extension.voicemail:
             rows["cn_voicemail"].append({

@@ -124,6 +124,16 @@ def _uri_host(host, port):
     return (f"[{host}]" if ":" in host else host) + f":{port}"
 
 
+def registration_uris(trunk):
+    """Return ``(server_uri, client_uri)`` of a registration trunk (TrunkRow).
+
+    Asterisk's ``Registry`` events name a registration by these two (Domain, Username), not by
+    its object name: the daemon finds the trunk an event is about with this same function.
+    """
+    where = _uri_host(trunk.host, trunk.port)
+    return f"sip:{where}", f"sip:{trunk.username}@{trunk.from_domain or where}"
+
+
 def _section(name, kind, *options):
     lines = [f"[{name}]", f"type = {kind}"]
     lines += [f"{key} = {value}" for key, value in options if value not in (None, "")]
@@ -179,12 +189,13 @@ def render_trunk_sections(trunks, media_address=None):
             ("match", ",".join((trunk.host, *trunk.match))),
         ))
         if trunk.kind == "registration":
+            server_uri, client_uri = registration_uris(trunk)
             blocks.append(_section(
                 name, "registration",
                 ("transport", transport),
                 ("outbound_auth", auth),
-                ("server_uri", f"sip:{where}"),
-                ("client_uri", f"sip:{trunk.username}@{trunk.from_domain or where}"),
+                ("server_uri", server_uri),
+                ("client_uri", client_uri),
                 # Calls to the account come back to the user name the carrier knows.
                 ("contact_user", trunk.username),
                 ("expiration", trunk.expiry),
@@ -193,6 +204,9 @@ def render_trunk_sections(trunks, media_address=None):
                 ("fatal_retry_interval", trunk.retry_interval),
                 ("auth_rejection_permanent", "no"),
                 ("max_retries", REGISTRATION_RETRIES),
+                # Asterisk waits 1 s plus a random 0-N s before the first REGISTER of a new or
+                # edited registration (spreading thousands of them); a few trunks need no spreading.
+                ("max_random_initial_delay", 0),
                 # ";line=" in our Contact finds the trunk when the carrier calls from another address.
                 ("line", "yes"),
                 ("endpoint", name),

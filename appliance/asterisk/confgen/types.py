@@ -36,6 +36,8 @@ class SipDevice:
     voicemail: bool = False
     #: Addresses this device's user name is refused from (blocked after failed logins there).
     refused_from: tuple = ()
+    #: The extension's own caller ID for outside calls (E.164; the endpoint's callerid_tag) or "".
+    external_callerid: str = ""
 
     def __post_init__(self):
         if not _USERNAME.fullmatch(self.username):
@@ -54,12 +56,15 @@ class SipDevice:
             raise ValueError(f"invalid pickup group names: {self.pickup_groups!r}")
         for address in self.refused_from:
             ipaddress.ip_address(address)  # ValueError: an ACL entry is an address, nothing else
+        if not _CALLERID.fullmatch(self.external_callerid):
+            raise ValueError(f"invalid external caller ID: {self.external_callerid!r}")
 
 
 _PIN = re.compile(r"[0-9]{4,12}")
 _LANGUAGE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
 _GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 _DIAL_TARGET = re.compile(r"\+?[0-9]{2,20}")
+_CALLERID = re.compile(r"(\+[0-9]{2,19})?")
 RING_STRATEGIES = ("ringall", "hunt", "memoryhunt")
 
 
@@ -74,10 +79,16 @@ class ExtensionRow:
     max_calls: int = 2
     ring_seconds: int = 25
     language: str = "pt_BR"
+    #: Where its forwards to outside numbers go out: its call profile's context.
+    context: str = "internal"
+    #: Its own caller ID for outside calls (E.164) or "".
+    external_callerid: str = ""
 
     def __post_init__(self):
         if not _EXTENSION.fullmatch(self.number):
             raise ValueError(f"extension numbers are 1-20 digits: {self.number!r}")
+        if not _CONTEXT.fullmatch(self.context) or not _CALLERID.fullmatch(self.external_callerid):
+            raise ValueError(f"invalid context or caller ID: {self.context!r}, {self.external_callerid!r}")
         if not _DISPLAY_NAME.fullmatch(self.name):
             raise ValueError(f"name has forbidden characters: {self.name!r}")
         if self.voicemail and not valid_pin(self.voicemail_pin):
