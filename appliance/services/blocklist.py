@@ -178,18 +178,24 @@ def _marker(entry):
 def attempts(entries):
     """Return ``{entry id: Attempts}``: blocked calls the records hold for each entry (counted, last time).
 
-    The dialplan marks each refused call's record (``CDR(userfield)``); the record's number tells
-    which entry refused it: the caller (``src``) on the way in, the dialled number on the way out.
+    The dialplan marks each refused call's record (``CDR(userfield)``); the caller (``src``) tells
+    which inbound entry refused it, the number in the mark which outbound entry.
     """
     found = {}
     for entry in entries:
-        query = CallRecord.select(peewee.fn.COUNT(CallRecord.id), peewee.fn.MAX(CallRecord.calldate)) \
-            .where(CallRecord.userfield == _marker(entry))
-        column = CallRecord.src if entry.direction == "in" else CallRecord.dst
-        if entry.match == "exact":
-            query = query.where(column == entry.number)
+        query = CallRecord.select(peewee.fn.COUNT(CallRecord.id), peewee.fn.MAX(CallRecord.calldate))
+        marker = _marker(entry)
+        if entry.direction == "out":
+            # "blocked-out[:<extension>] <number as listed>": the record's dst is the number as dialled.
+            mark = f"{marker} {entry.number}"
+            query = query.where(CallRecord.userfield == mark if entry.match == "exact"
+                                else CallRecord.userfield.startswith(mark))
+        elif entry.match == "exact":
+            query = query.where(CallRecord.userfield == marker, CallRecord.src == entry.number)
         elif entry.match == "prefix":
-            query = query.where(column.startswith(entry.number))
+            query = query.where(CallRecord.userfield == marker, CallRecord.src.startswith(entry.number))
+        else:
+            query = query.where(CallRecord.userfield == marker)
         count, last = query.tuples().get()
         found[entry.id] = Attempts(count or 0, last)
     return found

@@ -132,6 +132,8 @@ def test_the_outbound_check_answers_blocked_for_listed_numbers_only(pbx, routes)
     blocklist.add(blocklist.BlockInput("out", "exact", "+5511955550000", extension="502"), ADMIN)
 
     assert _outbound_check(pbx, "+5590012346", "501") == ["blocked"]
+    entry = BlockedNumber.get(BlockedNumber.number == "+55900")
+    assert _attempts(pbx, entry, 1)
     assert _outbound_check(pbx, "+5511955550000", "502") == ["blocked"]
     assert _outbound_check(pbx, "+5511955550000", "501") == []
     assert _outbound_check(pbx, "190", "501") == []

@@ -7,7 +7,8 @@ are checked on the slow path of a call to the extension (confgen/extensions.py),
 takes only when AstDB holds ``CN/<number>/block_in`` (services/blocklist.py writes it).
 
 A blocked attempt sets the call record's userfield (``blocked-in``, ``blocked-in:<extension>``,
-``blocked-in-anon``, ``blocked-in-anon:<extension>``, ``blocked-out``, ``blocked-out:<extension>``):
+``blocked-in-anon``, ``blocked-in-anon:<extension>``, ``blocked-out <number>``,
+``blocked-out:<extension> <number>``):
 call records are ingested durably (docs/decisions/004), so the counts the blacklist page shows survive
 restarts and need no counter of their own (docs/decisions/016).
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from appliance.asterisk.names import INTERNAL_CONTEXT, OUTBOUND_BLOCK_CHECK
 
-from .dialplan import Context, at
+from .dialplan import Context, Note, at
 
 BLOCK_IN_CONTEXT = "cn-block-in"
 BLOCK_OUT_CONTEXT = "cn-block-out-all"
@@ -145,9 +146,10 @@ def _outbound_check(rows):
                      "${LOCAL(number)},1)}?mine)")
     steps += [
         "Return()",
-        at("mine", "Set(CDR(userfield)=blocked-out:${FILTER(0123456789,${ARG2})})"),
+        Note("The number goes in the mark too: the record's dst is the number as dialled, not as listed."),
+        at("mine", "Set(CDR(userfield)=blocked-out:${FILTER(0123456789,${ARG2})} ${LOCAL(number)})"),
         "Goto(log)",
-        at("blocked", "Set(CDR(userfield)=blocked-out)"),
+        at("blocked", "Set(CDR(userfield)=blocked-out ${LOCAL(number)})"),
         at("log", "Log(NOTICE,Blocked outbound call from ${FILTER(0123456789,${ARG2})} to ${LOCAL(number)})"),
         "Return(blocked)",
     ]
