@@ -4,8 +4,8 @@ import pytest
 from appliance.asterisk import cdr
 from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.blocklist import BlockedNumber
-from appliance.services import Actor, blocklist, extension_settings, inbound_routes, trunks
-from tests.engine.sipp import Sipp
+from appliance.services import Actor, blocklist, extension_settings, inbound_routes, outbound_presets, trunks
+from tests.engine.sipp import Sipp, free_port
 from tests.pbx import extension_with_password
 from tests.waiting import wait_for
 
@@ -137,3 +137,24 @@ def test_the_outbound_check_answers_blocked_for_listed_numbers_only(pbx, routes)
     assert _outbound_check(pbx, "+5511955550000", "502") == ["blocked"]
     assert _outbound_check(pbx, "+5511955550000", "501") == []
     assert _outbound_check(pbx, "190", "501") == []
+
+
+def test_a_blacklisted_number_dialled_by_an_extension_never_reaches_the_carrier(pbx, phones, tmp_path):
+    from tests.engine.test_outbound import carrier
+    address, port = "127.0.0.66", free_port()
+    trunk = trunks.save_trunk(trunks.TrunkInput(name="Carrier out", host=address, kind="ip", port=port,
+                                                qualify_seconds=0, number_format="e164"), ADMIN)
+    outbound_presets.apply_brazilian_preset("11", [trunk.id], ADMIN)
+    # Listed as people read it; the route turns what is dialled (0 + area code + number) into E.164.
+    entry = blocklist.add(blocklist.BlockInput("out", "exact", "(11) 3333-4444"), ADMIN)
+    _, password = extension_with_password("503", "Ivo")
+
+    with carrier({"ports": {address: port}}, address, tmp_path) as far_end:
+        refused = phones.call("503", password, "01133334444", expect_status=403)
+        allowed = phones.call("503", password, "01133334445", hold_seconds=0.2)
+        invites = wait_for(lambda: far_end.received_so_far("INVITE"), timeout=5)
+
+    assert refused.ok, refused
+    assert allowed.ok, allowed
+    assert len(invites) == 1 and "+551133334445" in invites[0].split("\n", 1)[0]
+    assert _attempts(pbx, entry, 1)
