@@ -105,7 +105,43 @@ def e164(variable, area=""):
     return expression
 
 
-def _entry(trunks):
+def did_forms(did, area):
+    """Return ``[(extension, E.164 expression)]``: the forms carriers send route DID ``did`` in.
+
+    ``+5511…``, ``5511…``, ``11…``, ``011…``, ``0`` + CSP + ``11…``, and (``area`` = its area code)
+    the local number. A pattern DID gives patterns. Compiled, so a known DID costs no work per call.
+    """
+    pattern = did.startswith("_")
+    body = did[2:] if pattern else did[1:]  # without "_+" / "+"
+    mark = "_" if pattern else ""
+    forms = [(f"{mark}+{body}", "${EXTEN}"), (f"_{body}" if pattern else body, "+${EXTEN}")]
+    if body.startswith(COUNTRY) and len(body) > len(COUNTRY) + 2:
+        national = body[len(COUNTRY):]
+        forms += [(f"{mark}{national}", f"+{COUNTRY}${{EXTEN}}"), (f"{mark}0{national}", f"+{COUNTRY}${{EXTEN:1}}"),
+                  (f"_0XX{national}", f"+{COUNTRY}${{EXTEN:3}}")]
+        if area and national.startswith(area) and len(national) - 2 >= 8:
+            forms.append((f"{mark}{national[2:]}", f"+{COUNTRY}{area}${{EXTEN}}"))
+    return forms
+
+
+def _compiled_dids(source):
+    """Return ``{extension: E.164 expression}`` of every route DID's forms that only one DID takes."""
+    areas = {t.area_code for t in source.trunks if t.enabled and t.area_code}
+    # A local number means a DID in the trunk's own area: compiled only when every trunk shares one area.
+    area = next(iter(areas)) if len(areas) == 1 else ""
+    seen, clash = {}, set()
+    for route in getattr(source, "inbound_routes", ()):
+        if not route.did:
+            continue
+        for extension, value in did_forms(route.did, area):
+            if seen.get(extension, value) != value:
+                clash.add(extension)
+            seen[extension] = value
+    return {extension: value for extension, value in seen.items() if extension not in clash}
+
+
+def _entry(source):
+    trunks = source.trunks
     entry = Context(FROM_TRUNK_CONTEXT, "Every trunk's calls start here: the number sent, then the trunk's steps.")
     steps = ("Set(CN_DID=${FILTER(+0123456789,${EXTEN})})",
              f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},1)")
@@ -117,6 +153,10 @@ def _entry(trunks):
                        and _SIP_USER.fullmatch(t.username) and not re.fullmatch(r"\+?[0-9]+", t.username)})
     for account in accounts:
         entry.exten(account, *steps)
+    entry.note("Route DIDs in the forms carriers send them: already E.164, no work per call (IP trunks).")
+    for extension, value in sorted(_compiled_dids(source).items()):
+        entry.exten(extension, f"Set(CN_DID={value})",
+                    f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},known)")
     return entry
 
 
@@ -134,20 +174,28 @@ def _trunk_steps(source):
         if not trunk.enabled:
             continue
         name = trunk_object(trunk.id)
-        steps = []
-        if trunk.max_channels:
-            steps.append(Note(f"At most {trunk.max_channels} calls: this one already counts (endpoint set_var)."))
-            steps.append(f"GotoIf($[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]"
-                         f"?{_goto('full')})")
-        if trunk.kind == "registration":
-            steps.append(Note("The Request-URI user is the account (contact_user): the DID is the To user."))
-            steps.append("Set(CN_TO=${PJSIP_HEADER(read,To)})")
-            steps.append("Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})")
         area = trunk.area_code if trunk.area_code in AREA_CODES else ""
+        limit = []
+        if trunk.max_channels:
+            limit = [Note(f"At most {trunk.max_channels} calls: this one already counts (endpoint set_var)."),
+                     f"GotoIf($[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]"
+                     f"?{_goto('full')})"]
+        did = [Note("A DID not compiled in cn-from-trunk: as E.164 here."), f"Set(CN_DID={e164('CN_DID', area)})"]
+        if trunk.kind == "registration":
+            did = [Note("The Request-URI user is the account (contact_user): the DID is the To user."),
+                   "Set(CN_TO=${PJSIP_HEADER(read,To)})",
+                   "Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})", *did]
+        caller = [Note("The caller's number as E.164 (call history, blacklists and the phonebook match it)."),
+                  "Set(CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})})",
+                  f"Set(CN_CALLER={e164('CN_CALLER', area)})"]
+        # A DID compiled in cn-from-trunk jumps to "known", past its normalisation; a registration
+        # trunk's DID is always the To header's, so its "known" is its first step.
+        ordered = [*limit, *did, *caller] if trunk.kind == "registration" else [*did, *limit, *caller]
+        first = next(index for index, step in enumerate(ordered) if not isinstance(step, Note)) \
+            if trunk.kind == "registration" else len(did) + (1 if limit else 1)
+        ordered[first] = at("known", ordered[first])
+        steps = ordered
         steps += [
-            Note("The DID and the caller's number as E.164 (call history, blacklists and the phonebook match it)."),
-            "Set(CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})})",
-            f"MSet(CN_DID={e164('CN_DID', area)},CN_CALLER={e164('CN_CALLER', area)})",
             'ExecIf($["${CN_CALLER}" != ""]?Set(CALLERID(num)=${CN_CALLER}))',
             *blocks,
             Note("The phonebook's name when the carrier sent none, or only a number (cn-caller-names)."),
@@ -223,5 +271,5 @@ def contexts(source):
     """Return the dialplan contexts of inbound routing for ``source`` (an EngineInput)."""
     routes = tuple(getattr(source, "inbound_routes", ()))
     catch_all = next((route for route in routes if not route.did and not route.caller), None)
-    return (_entry(source.trunks), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all),
+    return (_entry(source), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all),
             _names(source))
