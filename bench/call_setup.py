@@ -14,6 +14,9 @@ is the goal (>= 0.95, 0 failed calls).
 ``--mode outbound``: the same, extension -> route -> carrier. A SIPp carrier on 127.0.0.2 answers an
 IP-authenticated trunk; the generated caller (default profile, Brazilian preset routes) dials a
 national number, the bare one ``Dial(PJSIP/${EXTEN}@trunk_<id>)`` the same number.
+
+``--mode inbound``: carrier -> DID -> extension through ``cn-from-trunk`` against a trunk whose
+context is a bare ``Dial(PJSIP/<extension>)`` (bench/call_setup_inbound.py).
 """
 import argparse
 import os
@@ -23,6 +26,7 @@ import subprocess
 from appliance.asterisk import confgen, realtime
 from appliance.models.extensions import Device
 from appliance.services import Actor, call_profiles, extensions, outbound_presets, trunks
+from bench import call_setup_inbound
 from bench.common import pbx
 from tests.engine.sipp import Sipp, SippProcess, free_port
 
@@ -74,7 +78,7 @@ def main():
     parser.add_argument("--calls", type=int, default=600)
     parser.add_argument("--rate", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--mode", choices=("internal", "outbound"), default="internal")
+    parser.add_argument("--mode", choices=("internal", "outbound", "inbound"), default="internal")
     args = parser.parse_args()
 
     with pbx(args.extensions) as (engine, workdir):
@@ -92,6 +96,11 @@ def main():
                 device.extension.name, True, voicemail_enabled=False, max_calls=500), Actor.system("bench"))
         sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=120)
         total = args.calls * args.rounds * 2
+        if args.mode == "inbound":
+            call_setup_inbound.prepare(engine, callee.extension.number)
+            with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
+                call_setup_inbound.run(args, engine, workdir)
+            return
         rates = {"generated": [], "bare": []}
         failed = {"generated": 0, "bare": 0}
         if args.mode == "outbound":

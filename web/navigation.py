@@ -53,6 +53,8 @@ SECTIONS = (
         Page("telephony.trunks_list", _l("Trunks"), ADMINS, ("telephony.trunk",)),
         Page("telephony.outbound_list", _l("Outbound routes"), ADMINS, ("telephony.outbound",)),
         Page("telephony.profiles_list", _l("Call profiles"), ADMINS, ("telephony.profile",)),
+        Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
+        Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

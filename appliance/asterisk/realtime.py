@@ -63,6 +63,12 @@ SCHEMA = {
         "context": "VARCHAR(40)",
         "callerid": "VARCHAR(20)",
     },
+    # Caller names by number (E.164 or extension): the phonebook's shared contacts and the
+    # extensions, read with REALTIME_FIELD before an inbound call rings.
+    "cn_callers": {
+        "id": "VARCHAR(32) NOT NULL PRIMARY KEY",
+        "name": "VARCHAR(100)",
+    },
     # app_voicemail's realtime mailboxes (contrib schema "voicemail", the columns used).
     "cn_voicemail": {
         "id": "VARCHAR(20) NOT NULL PRIMARY KEY",

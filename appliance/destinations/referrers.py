@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.groups import RingGroup
+from appliance.models.inbound_routes import InboundRoute
 from appliance.services import audit, engine_sync
 
 
@@ -29,6 +30,9 @@ HOLDERS = (
     Holder(RingGroup, "destination", "ring_group",
            lambda row: (N_("Ring group %(label)s"), {"label": f"{row.number} {row.name}"}),
            lambda row: row.number),
+    Holder(InboundRoute, "destination", "inbound_route",
+           lambda row: (N_("Inbound route %(label)s"), {"label": row.did or "*"}),
+           lambda row: row.did or "*"),
 )
 
 

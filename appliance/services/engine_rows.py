@@ -1,17 +1,24 @@
 """Collect the config compiler's input rows from the database (no database types cross into confgen)."""
 from dataclasses import dataclass
 
+import peewee
+
 from appliance import destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
+from appliance.asterisk.confgen.blocklist import BlockRow
+from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
+from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
+from appliance.models.inbound_routes import InboundRoute
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
 from appliance.models.trunks import Trunk
+from appliance.services import caller_names
 
 
 def _pickup_groups(extension_ids=None):
@@ -128,6 +135,22 @@ def engine_trunks():
     ]
 
 
+def engine_inbound_routes():
+    """Return every inbound route as an InboundRouteRow (a destination gone: hang up)."""
+    return [InboundRouteRow(did=route.did, caller=route.caller, caller_kind=route.caller_kind, name="",
+                            destination=destinations.find(route.destination) or destinations.HANGUP)
+            for route in InboundRoute.select().order_by(InboundRoute.id)]
+
+
+def engine_blocks():
+    """Return every blacklist entry as a BlockRow (system-wide and per extension)."""
+    query = (BlockedNumber.select(BlockedNumber, Extension).join(Extension, peewee.JOIN.LEFT_OUTER)
+             .order_by(BlockedNumber.id))
+    return [BlockRow(direction=row.direction, match=row.match, number=row.number,
+                     extension=row.extension.number if row.extension_id else "")
+            for row in query]
+
+
 def engine_profiles():
     """Return every call profile as a ProfileRow, by id."""
     return [ProfileRow(id=p.id, name=p.name, classes=p.class_list, max_per_extension=p.max_external_per_extension,
@@ -172,4 +195,6 @@ def hint_devices():
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
     return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
-                       routes=tuple(engine_routes()), profiles=tuple(engine_profiles()))
+                       routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
+                       inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
+                       caller_names=caller_names.compiled())

@@ -16,7 +16,7 @@ from appliance.asterisk.ami import AmiError
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
 from appliance.models.extensions import Device, Extension
-from appliance.services import engine_rows
+from appliance.services import caller_names, engine_rows
 
 log = logging.getLogger(__name__)
 _engine = None
@@ -74,13 +74,14 @@ def configure_from_settings(conf):
     return engine
 
 
-def request(usernames=None, files=True, numbers=()):
+def request(usernames=None, files=True, numbers=(), callers=False):
     """Ask for one sync after the running transaction commits (at once outside a transaction).
 
     ``usernames``: the SIP devices whose rows may have changed (None: every device and
     extension); ``numbers``: extensions whose rows may have changed (their devices' too);
     ``files``: whether the config files may have changed (a new or removed number does;
-    a password, name or enabled change is rows only, live with no reload). The requests
+    a password, name or enabled change is rows only, live with no reload); ``callers``: the
+    shared phonebook changed (the caller-name rows, services/caller_names.py). The requests
     of one transaction add up. The sync runs in the caller's thread after the commit; Asterisk
     refusing it does not fail the caller (see ``_sync_pending`` and ``behind``).
     """
@@ -88,13 +89,15 @@ def request(usernames=None, files=True, numbers=()):
         return
     wanted = getattr(_pending, "wanted", None)
     if wanted is None:
-        wanted = _pending.wanted = {"usernames": set(), "numbers": set(), "all": False, "files": False}
+        wanted = _pending.wanted = {"usernames": set(), "numbers": set(), "all": False, "files": False,
+                                     "callers": False}
     if usernames is None:
         wanted["all"] = True
     else:
         wanted["usernames"].update(usernames)
         wanted["numbers"].update(numbers)
     wanted["files"] |= files
+    wanted["callers"] |= callers
     # Registered on every call, run once: a rolled-back transaction drops its callbacks
     # but leaves the request behind, which then joins the next transaction's sync.
     database.after_commit(_sync_pending)
@@ -116,7 +119,8 @@ def _sync_pending():
         if wanted["all"]:
             sync(_engine, files=wanted["files"])
         else:
-            sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"])
+            sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"],
+                 **({"callers": True} if wanted["callers"] else {}))
     except apply.ApplyBusy as error:
         log.warning("engine sync postponed: %s", error)
         _pending.wanted = wanted
@@ -172,8 +176,12 @@ def _drop_trunk_auths(engine, rows_path, stale):
         realtime.sync_rows(rows_path, {table: []}, only_ids={table: stale})
 
 
-def sync(engine, usernames=None, files=True, numbers=()):
-    """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files."""
+def sync(engine, usernames=None, files=True, numbers=(), callers=False):
+    """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files.
+
+    Caller names (services/caller_names.py) follow every change that may rename a number: a full
+    sync, files (a number added or removed), extensions ``numbers``, or ``callers`` (the phonebook).
+    """
     settings = engine.settings
     engine.create_dirs()
     rows_path = engine.host_path(settings.realtime_db)
@@ -190,6 +198,8 @@ def sync(engine, usernames=None, files=True, numbers=()):
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
+        if usernames is None or files or numbers or callers:
+            changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
     if changed:
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:

@@ -109,6 +109,9 @@ def update(extension_id, settings, actor):
 def _astdb_values(extension):
     values = {"dnd": "1" if extension.dnd else ""}
     values.update((key, getattr(extension, field)) for field, key in ASTDB_KEYS.items())
+    # External calls to an extension with its own blacklist take the slow path that checks it.
+    from appliance.services import blocklist
+    values[blocklist.rules.ASTDB_KEY] = "1" if blocklist.has_inbound_list(extension) else ""
     return values
 
 
@@ -216,10 +219,23 @@ def reconcile():
         pushed += _push(Extension.select())
         engine.mark_call_settings_synced()
         return pushed, 0
-    taken = 0
+    taken, stale = 0, []
     for extension in Extension.select().where(Extension.toggles_pushed):
         values = stored.get(extension.number, {})  # a cleared toggle has no key
         for key, value in _astdb_values(extension).items():
-            if values.get(key, "") != value:
+            if values.get(key, "") == value:
+                continue
+            if key == blocklist_key():
+                # Only the app writes it (no feature code does): AstDB is behind, push it again.
+                stale.append(extension.id)
+            else:
                 taken += _take_from_engine(extension.number, key, values.get(key, ""))
+    if stale:
+        pushed += _push(Extension.select().where(Extension.id.in_(stale)))
     return pushed, taken
+
+
+def blocklist_key():
+    """Return the AstDB key that sends external calls to an extension through its own blacklist."""
+    from appliance.services import blocklist
+    return blocklist.rules.ASTDB_KEY

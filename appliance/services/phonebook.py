@@ -15,7 +15,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.phonebook import NUMBER_LABELS, Contact, ContactNumber, fold
 from appliance.models.users import User, utcnow
-from appliance.services import audit
+from appliance.services import audit, engine_sync
 from appliance.services import phonebook_formats as formats
 from appliance.services.phonebook_formats import MAX_NUMBERS, ContactInput, ImportRejected, RowError
 from appliance.settings import DEFAULTS
@@ -235,6 +235,7 @@ def create(extension, data, actor, shared=False, limits=DEFAULT_LIMITS):
         if shared:
             audit.record(actor, "contact.create", "contact", contact.id, contact.name,
                          after=contact.public_fields())
+            engine_sync.request([], files=True, callers=True)
     return contact
 
 
@@ -249,6 +250,7 @@ def update(contact_id, data, actor, extension):
         if contact.owner_id is None:
             audit.record(actor, "contact.update", "contact", contact.id, contact.name,
                          before=before, after=contact.public_fields())
+            engine_sync.request([], files=True, callers=True)
     return contact
 
 
@@ -260,6 +262,7 @@ def delete(contact_id, actor, extension):
         if contact.owner_id is None:
             audit.record(actor, "contact.delete", "contact", contact.id, contact.name,
                          before=contact.public_fields())
+            engine_sync.request([], files=True, callers=True)
         contact.delete_instance(recursive=True)
 
 
@@ -303,6 +306,7 @@ def import_file(extension, data, actor, shared=False, limits=DEFAULT_LIMITS):
             _write(Contact(owner=owner_id), values, numbers)
         if shared:
             audit.record(actor, "contact.import", "contact", "", "", after={"count": len(clean)})
+            engine_sync.request([], files=True, callers=True)
     return len(clean)
 
 

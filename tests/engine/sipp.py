@@ -296,6 +296,47 @@ class Sipp:
                                      auth=(from_user, password), keys=keys)
         return self._run(cmd, run_dir, timeout=self.timeout + hold_seconds)
 
+    def carrier_call(self, did, caller, *, display="", to_user=None, anonymous=False, expect_status=200,
+                     hold_seconds=0.5):
+        """Call ``did`` as a carrier would: no digest, from ``caller`` (display name ``display``).
+
+        ``to_user``: the To header's user (default ``did``; a registration trunk's DID is there);
+        ``anonymous``: Privacy: id with an anonymous From. Expect ``expect_status`` as the final answer.
+        """
+        if expect_status == 200:
+            answer = _CARRIER_ANSWERED.replace("${hold_ms}", str(int(hold_seconds * 1000)))
+        else:
+            answer = _CARRIER_REFUSED.replace("${final}", str(expect_status))
+        scenario = self._scenario(
+            "carrier_call.xml", caller="anonymous" if anonymous else caller,
+            display=f'"{display}" ' if display else "", to_user=to_user or did,
+            privacy="Privacy: id\n" if anonymous else "", final=expect_status, hold_ms=int(hold_seconds * 1000),
+            answer=answer)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=did)
+        return self._run(cmd, run_dir, timeout=self.timeout + hold_seconds)
+
+    def carrier_call_in_background(self, did, caller, *, ring_seconds=5.0):
+        """Call ``did`` as a carrier, let it ring ``ring_seconds`` and cancel it; a context manager (SippProcess)."""
+        scenario = self._scenario("carrier_cancel.xml", caller=caller, display="", to_user=did, privacy="",
+                                  ring_ms=int(ring_seconds * 1000))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=did)
+        return SippProcess(cmd, run_dir, self.timeout + ring_seconds)
+
+    def carrier_load(self, did, caller, *, calls, rate, limit=50, timeout=120.0):
+        """Place ``calls`` carrier calls to ``did`` (answered, hung up at once) at ``rate`` per second.
+
+        As ``call_load``, without digest: the PBX knows the carrier by the address SIPp sends from.
+        """
+        scenario = self._scenario("carrier_call.xml", caller=caller, display="", to_user=did, privacy="",
+                                  final=200, hold_ms=0, answer=_CARRIER_ANSWERED.replace("${hold_ms}", "0"))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=did, calls=calls, timeout=timeout,
+                                     extra=["-r", str(rate), "-l", str(limit)])
+        cmd.remove("-trace_msg")
+        started = time.monotonic()
+        result = self._run(cmd, run_dir, timeout=timeout)
+        result.stats["wall_seconds"] = time.monotonic() - started
+        return result
+
     def call_until_hung_up(self, from_user, password, to_number, timeout=None):
         """Call ``to_number``, expect 200, and stay until the far end hangs up (BYE)."""
         scenario = self._scenario("uac_call_wait_bye.xml", dtmf="", hold_ms=0)
@@ -442,3 +483,45 @@ def read_stats(path):
     if len(rows) < 2:
         return {}
     return {key: value for key, value in zip(rows[0], rows[-1], strict=False) if key}
+
+
+_CARRIER_ANSWERED = """  <recv response="200" rtd="true" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[routes]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="${hold_ms}"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[routes]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200" crlf="true"/>"""
+
+_CARRIER_REFUSED = """  <recv response="${final}"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>"""

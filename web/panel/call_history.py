@@ -2,16 +2,18 @@
 import datetime
 import io
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, flash, redirect, request, stream_with_context
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from appliance import csvsafe, phone_numbers
-from appliance.services import call_history
+from appliance.errors import ValidationError
+from appliance.services import blocklist, call_history
+from web.access import current_actor
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
-from web.plugins import is_htmx
+from web.plugins import is_htmx, translate_error
 
 DIRECTION_LABELS = {"out": _l("Placed"), "in": _l("Received")}
 STATUS_LABELS = {
@@ -79,6 +81,7 @@ def call_history_page():
         status_labels=STATUS_LABELS,
         status_filters=STATUS_FILTERS,
         continued=after is not None,
+        blockable=blockable,
     )
     if is_htmx():
         # "Older calls" appends rows; a filter change replaces the export link and the table.
@@ -122,3 +125,22 @@ def call_history_csv():
     return Response(stream_with_context(rows()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+
+
+@bp.route("/history/block", methods=["POST"])
+@login_required
+def call_history_block():
+    """Refuse later calls from a number of the history to this extension only (its own blacklist)."""
+    extension = panel_extension()
+    try:
+        blocklist.block_caller(request.form.get("number", ""), current_actor(), extension=extension, own=extension)
+    except ValidationError as error:
+        flash(translate_error(error), "error")
+    else:
+        flash(gettext("Calls from this number to you are now refused."), "success")
+    return redirect(panel_url("panel.call_history", extension))
+
+
+def blockable(call):
+    """Tell whether the history row ``call`` came from outside (a public number the person may block)."""
+    return call.direction == "in" and call.other_number.startswith("+")

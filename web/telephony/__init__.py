@@ -4,9 +4,11 @@ from flask import Blueprint
 bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
 from web.telephony import (  # noqa: E402,F401  (views register on bp)
+    blocklist,
     extension_import,
     extensions,
     groups,
+    inbound_routes,
     outbound,
     phones,
     profiles,

@@ -49,6 +49,9 @@ class EngineInput:
     trunks: tuple = ()  # TrunkRow
     routes: tuple = ()  # outbound.RouteRow, in route order
     profiles: tuple = ()  # outbound.ProfileRow
+    inbound_routes: tuple = ()  # inbound.InboundRouteRow
+    blocks: tuple = ()  # blocklist.BlockRow
+    caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from appliance.asterisk.names import (
     VOICEMAIL_CONTEXT,
 )
 
+from . import blocklist
 from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
@@ -53,7 +54,10 @@ def _dial_extension(context):
         at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),
         "Goto(${DIALSTATUS})",
         at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
-        f"Set(CN_FWD=${{{db.format('fwd_always')}}})",
+        Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
+        f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_" & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
+        f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)",
+        at(blocklist.RESUME_LABEL, f"Set(CN_FWD=${{{db.format('fwd_always')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
         Note("Every channel of the extension's devices counts (their endpoints set the group): ringing,"),

@@ -71,6 +71,8 @@ MODULES = (
     ("func_realtime.so", "REALTIME_HASH(): an extension's row at call time"),
     ("func_groupcount.so", "GROUP()/GROUP_COUNT(): simultaneous call limits"),
     ("func_hangupcause.so", "HANGUPCAUSE(): the SIP answer of a failed trunk, for failover"),
+    ("func_dialplan.so", "DIALPLAN_EXISTS(): inbound DIDs and blacklists are compiled patterns"),
+    ("func_cdr.so", "CDR(userfield): blocked attempts marked in the call record, counted from it"),
     ("func_cut.so", "CUT(): fields of a list in the dialplan"),
     ("func_math.so", "MATH(): counters (minutes used today)"),
     ("func_global.so", "GLOBAL(): system-wide switches"),

@@ -18,7 +18,9 @@ REALTIME_DATABASE = "centralina"
 REALTIME_TABLES = {"endpoint": "ps_endpoints", "aor": "ps_aors", "auth": "ps_auths"}
 #: Other realtime families (extconfig.conf name -> table): the extensions the
 #: dialplan reads per call, and app_voicemail's mailboxes.
-OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail"}
+OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail",
+                  # Caller names by number, read before an inbound call rings (confgen/inbound.py).
+                  "cn_callers": "cn_callers"}
 #: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
 DEVICE_CODECS = "ulaw,alaw"
 
