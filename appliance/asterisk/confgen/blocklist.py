@@ -82,18 +82,20 @@ def _system_in(source):
     return [row for row in _rows(source) if row.direction == "in" and not row.extension]
 
 
-def inbound_rules(source, goto):
-    """Return the steps a trunk's call runs for the system-wide inbound list (none when it is empty).
+def inbound_tests(source):
+    """Return ``[(condition, label)]`` a trunk's call is refused on for the system-wide inbound list, in order.
 
-    ``goto(label)`` names where a refusal jumps (``add_inbound_refusals`` puts the labels there).
+    A condition is a ``$[…]`` or ``${…}`` expression true when the call must go to ``label`` (an
+    extension ``add_inbound_refusals`` adds); none when the list is empty.
     """
     rows = _system_in(source)
-    steps = []
+    tests = []
     if any(row.match == "anonymous" for row in rows):
-        steps.append(f"GotoIf({ANONYMOUS_TEST}?{goto('anonymous')})")
+        tests.append((ANONYMOUS_TEST, "anonymous"))
     if any(row.match != "anonymous" for row in rows):
-        steps.append(f"GotoIf(${{DIALPLAN_EXISTS({BLOCK_IN_CONTEXT},${{CN_CALLER}},1)}}?{goto('blocked')})")
-    return steps
+        # The caller's number is E.164 by now (confgen/inbound.py sets CALLERID(num)).
+        tests.append((f"${{DIALPLAN_EXISTS({BLOCK_IN_CONTEXT},${{CALLERID(num)}},1)}}", "blocked"))
+    return tests
 
 
 def add_inbound_refusals(context, source):
@@ -104,7 +106,7 @@ def add_inbound_refusals(context, source):
     context.exten("anonymous", "Set(CDR(userfield)=blocked-in-anon)", "Set(CN_CALLER=anonymous)",
                   "Goto(blocked,refuse)")
     log = "Log(NOTICE,Blocked inbound call from ${CN_CALLER} to ${CN_DID} on ${CHANNEL(endpoint)})"
-    context.exten("blocked", "Set(CDR(userfield)=blocked-in)", at("refuse", log),
+    context.exten("blocked", "Set(CDR(userfield)=blocked-in)", "Set(CN_CALLER=${CALLERID(num)})", at("refuse", log),
                   f"Hangup({REFUSE_CAUSE})")
 
 

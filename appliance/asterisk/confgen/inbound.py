@@ -25,6 +25,9 @@ from .dialplan import Context, Note, at
 from .trunks import TRUNK_PREFIX
 
 TRUNK_STEPS_CONTEXT = "cn-trunk-in"
+#: Per trunk (``cn-caller-<id>``): the caller's number, after a "c", matched against the forms carriers
+#: send it in; each form sets it as E.164 and ends the call's path (names, refusals, the route).
+CALLER_FORMS_PREFIX = "cn-caller-"
 INBOUND_CONTEXT = "cn-inbound"
 DID_CONTEXT = "cn-did"
 #: Realtime family (extconfig) and table of caller names: extension (or other short) number -> name.
@@ -140,10 +143,32 @@ def _compiled_dids(source):
     return {extension: value for extension, value in seen.items() if extension not in clash}
 
 
+def _direct_targets(source):
+    """Return ``{E.164 DID: (context, exten, priority)}`` for route DIDs whose one route, for any caller,
+    is a plain Goto: a compiled DID jumps there at once, without the hop through ``cn-did``."""
+    routes = tuple(getattr(source, "inbound_routes", ()))
+    by_did = {}
+    for route in routes:
+        if route.did and not route.did.startswith("_"):
+            by_did.setdefault(route.did, []).append(route)
+    targets = {}
+    for did, group in by_did.items():
+        if len(group) == 1 and not group[0].caller:
+            found = re.fullmatch(r"Goto\(([A-Za-z0-9_-]+),([0-9A-Za-z+*#_-]+),([0-9]+)\)",
+                                 group[0].destination.dialplan())
+            if found:
+                targets[did] = found.groups()
+    return targets
+
+
+#: Set first on every call from a trunk: the DID sent and the caller's number, digits and + only.
+_SENT = "CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})}"
+
+
 def _entry(source):
     trunks = source.trunks
     entry = Context(FROM_TRUNK_CONTEXT, "Every trunk's calls start here: the number sent, then the trunk's steps.")
-    steps = ("Set(CN_DID=${FILTER(+0123456789,${EXTEN})})",
+    steps = (f"MSet(CN_DID=${{FILTER(+0123456789,${{EXTEN}})}},{_SENT})",
              f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},1)")
     entry.exten("_X!", *steps)
     entry.exten("_+X!", *steps)
@@ -153,60 +178,111 @@ def _entry(source):
                        and _SIP_USER.fullmatch(t.username) and not re.fullmatch(r"\+?[0-9]+", t.username)})
     for account in accounts:
         entry.exten(account, *steps)
-    entry.note("Route DIDs in the forms carriers send them: already E.164, no work per call (IP trunks).")
+    entry.note("Route DIDs in the forms carriers send them: already E.164, no work per call (IP trunks);")
+    entry.note("CN_ROUTE, CN_ROUTE_EXTEN, CN_ROUTE_PRIORITY: where the DID's one route goes, when it is a")
+    entry.note("plain jump (three variables: MSet would split one holding commas).")
+    direct = _direct_targets(source)
     for extension, value in sorted(_compiled_dids(source).items()):
-        entry.exten(extension, f"Set(CN_DID={value})",
-                    f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},known)")
+        route = direct.get(_literal_did(extension, value)) if not extension.startswith("_") else None
+        values = [f"CN_DID={value}", _SENT]
+        if route:
+            values += [f"CN_ROUTE={route[0]}", f"CN_ROUTE_EXTEN={route[1]}", f"CN_ROUTE_PRIORITY={route[2]}"]
+        entry.exten(extension, f"MSet({','.join(values)})",
+                    f"Goto({CALLER_FORMS_PREFIX}${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},c${{CN_CALLER}},1)")
     return entry
+
+
+def _literal_did(extension, value):
+    """Return the E.164 DID a compiled literal form stands for (its expression with ${EXTEN…} applied)."""
+    def apply(match):
+        offset = int(match.group(1) or 0)
+        return extension[offset:]
+    return re.sub(r"\$\{EXTEN(?::([0-9]+))?\}", apply, value)
 
 
 def _goto(label):
     return f"{INBOUND_CONTEXT},{label},1"
 
 
+def _route_jump(tests):
+    """Return the one computed Goto that ends a trunk's common path: the first test that holds wins.
+
+    ``tests`` are ``(condition, target)`` in order; then the DID's direct route (CN_ROUTE), the
+    compiled DID match, or the unknown DID. One priority instead of one GotoIf each: every priority
+    a call runs publishes a channel snapshot, and every ``$[]`` is a parse (bench/call_setup --mode
+    inbound); EXISTS() needs neither.
+    """
+    target = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EXTEN}},${{CN_ROUTE_PRIORITY}}:"
+              f"${{IF(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1:"
+              f"{_goto('unknown')})}})}}")
+    for condition, goto in reversed(tests):
+        if not condition.startswith("$[") and not condition.startswith("${"):
+            raise ValueError(f"not an expression: {condition!r}")
+        target = f"${{IF({condition}?{goto}:{target})}}"
+    return f"Goto({target})"
+
+
+def caller_forms(area):
+    """Return ``[(pattern, E.164 expression)]``: the caller's number after a "c", in the forms carriers
+    send it, and how each becomes E.164 (any other form: kept as sent, digits and + only).
+
+    The forms of ``e164()``, matched by Asterisk's pattern matcher instead of seven ``$[]`` per call:
+    ``+…``; ``00`` + CSP + country code + number; ``0`` + CSP + DDD + number (13-14 digits); ``0`` +
+    DDD + number (11-12); ``55`` + DDD + number (12-13); DDD + number (10-11); a local number of 8-9
+    digits in ``area``. The most specific pattern wins (``00…`` over ``0…``), as the expression's order.
+    """
+    x = "X"
+    forms = [
+        ("_c+X!", "${EXTEN:1}"),
+        ("_c00XXX!", "+${EXTEN:5}"),
+        (f"_c0{x * 12}", f"+{COUNTRY}${{EXTEN:4}}"), (f"_c0{x * 13}", f"+{COUNTRY}${{EXTEN:4}}"),
+        (f"_c0{x * 10}", f"+{COUNTRY}${{EXTEN:2}}"), (f"_c0{x * 11}", f"+{COUNTRY}${{EXTEN:2}}"),
+        (f"_c{COUNTRY}{x * 10}", "+${EXTEN:1}"), (f"_c{COUNTRY}{x * 11}", "+${EXTEN:1}"),
+        (f"_c[1-9]{x * 9}", f"+{COUNTRY}${{EXTEN:1}}"), (f"_c[1-9]{x * 10}", f"+{COUNTRY}${{EXTEN:1}}"),
+    ]
+    if area:
+        forms += [(f"_c{x * 8}", f"+{COUNTRY}{area}${{EXTEN:1}}"), (f"_c{x * 9}", f"+{COUNTRY}{area}${{EXTEN:1}}")]
+    forms.append(("_c.", "${EXTEN:1}"))
+    return forms
+
+
 def _trunk_steps(source):
-    """Return ``cn-trunk-in``: per trunk, the whole common path of its calls, compiled with its settings."""
+    """Return ``cn-trunk-in`` (per trunk, the steps of a call whose DID is not compiled) and each trunk's
+    ``cn-caller-<id>`` (the caller's number as E.164, the phonebook name, refusals, the route)."""
     context = Context(TRUNK_STEPS_CONTEXT,
-                      "One extension per trunk (its id: endpoint trunk_<id>): the whole path of its calls,",
-                      "a handful of priorities (bench/call_setup --mode inbound).")
-    blocks = blocklist.inbound_rules(source, _goto)
+                      "One extension per trunk (its id: endpoint trunk_<id>): a DID not compiled in",
+                      "cn-from-trunk becomes E.164 here, then the trunk's caller forms.")
+    refusals = [(condition, _goto(label)) for condition, label in blocklist.inbound_tests(source)]
+    forms_contexts = []
     for trunk in source.trunks:
         if not trunk.enabled:
             continue
         name = trunk_object(trunk.id)
         area = trunk.area_code if trunk.area_code in AREA_CODES else ""
-        limit = []
+        tests = []
         if trunk.max_channels:
-            limit = [Note(f"At most {trunk.max_channels} calls: this one already counts (endpoint set_var)."),
-                     f"GotoIf($[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]"
-                     f"?{_goto('full')})"]
-        did = [Note("A DID not compiled in cn-from-trunk: as E.164 here."), f"Set(CN_DID={e164('CN_DID', area)})"]
+            # This call already counts (endpoint set_var).
+            tests.append((f"$[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]", _goto("full")))
+        forms = f"{CALLER_FORMS_PREFIX}{int(trunk.id)}"
+        did = [f"Set(CN_DID={e164('CN_DID', area)})", f"Goto({forms},c${{CN_CALLER}},1)"]
         if trunk.kind == "registration":
             did = [Note("The Request-URI user is the account (contact_user): the DID is the To user."),
                    "Set(CN_TO=${PJSIP_HEADER(read,To)})",
                    "Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})", *did]
-        caller = [Note("The caller's number as E.164 (call history, blacklists and the phonebook match it)."),
-                  "Set(CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})})",
-                  f"Set(CN_CALLER={e164('CN_CALLER', area)})"]
-        # A DID compiled in cn-from-trunk jumps to "known", past its normalisation; a registration
-        # trunk's DID is always the To header's, so its "known" is its first step.
-        ordered = [*limit, *did, *caller] if trunk.kind == "registration" else [*did, *limit, *caller]
-        first = next(index for index, step in enumerate(ordered) if not isinstance(step, Note)) \
-            if trunk.kind == "registration" else len(did) + (1 if limit else 1)
-        ordered[first] = at("known", ordered[first])
-        steps = ordered
-        steps += [
-            'ExecIf($["${CN_CALLER}" != ""]?Set(CALLERID(num)=${CN_CALLER}))',
-            *blocks,
-            Note("The phonebook's name when the carrier sent none, or only a number (cn-caller-names)."),
-            f"GosubIf($[${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CN_CALLER}},1)}} & "
-            "${LEN(${FILTER(+0123456789,${CALLERID(name)})})} = ${LEN(${CALLERID(name)})}]"
-            f"?{NAMES_CONTEXT},${{CN_CALLER}},1)",
-            f"GotoIf(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1)",
-            f"Goto({_goto('unknown')})",
+        context.exten(str(int(trunk.id)), *did)
+        tail = [
+            f"GosubIf(${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CALLERID(num)}},1)}}"
+            f"?{NAMES_CONTEXT},${{CALLERID(num)}},1)",
+            _route_jump([*tests, *refusals]),
         ]
-        context.exten(str(int(trunk.id)), *steps)
-    return context
+        caller = Context(forms, f"Trunk {int(trunk.id)}: the caller's number (after a c) as E.164, its phonebook name,",
+                         "then refused (channel limit, blacklist) or routed.")
+        for pattern, value in caller_forms(area):
+            caller.exten(pattern, f"Set(CALLERID(num)={value})", *tail)
+        caller.note("No digits at all: the number as sent (anonymous, unavailable).")
+        caller.exten("c", *tail)
+        forms_contexts.append(caller)
+    return (context, *forms_contexts)
 
 
 def _unknown_steps(catch_all):
@@ -230,8 +306,8 @@ def _inbound(source, catch_all):
 
 def _caller_test(route, label):
     if route.caller_kind == "exact":
-        return f'GotoIf($["${{CN_CALLER}}" = "{route.caller}"]?{label})'
-    return f'GotoIf($["${{CN_CALLER:0:{len(route.caller)}}}" = "{route.caller}"]?{label})'
+        return f'GotoIf($["${{CALLERID(num)}}" = "{route.caller}"]?{label})'
+    return f'GotoIf($["${{CALLERID(num):0:{len(route.caller)}}}" = "{route.caller}"]?{label})'
 
 
 def _dids(routes, catch_all):
@@ -257,13 +333,16 @@ def _dids(routes, catch_all):
 def _names(source):
     """Return ``cn-caller-names``: the phonebook's E.164 numbers (compiled, no I/O per call), and short
     numbers (extensions) from the realtime table ``cn_callers``."""
-    context = Context(NAMES_CONTEXT, "Gosub here with the caller's E.164 number: its name from the shared phonebook.")
+    context = Context(NAMES_CONTEXT, "Gosub here with the caller's E.164 number: its name from the shared phonebook,",
+                      "unless the carrier sent a name (anything but digits).")
+    kept = "GotoIf($[${LEN(${FILTER(+0123456789,${CALLERID(name)})})} != ${LEN(${CALLERID(name)})}]?kept)"
     for number, name in sorted(getattr(source, "caller_names", ())):
         if not _E164.fullmatch(number) or not _NAME.fullmatch(name):
             raise ValueError(f"invalid caller name row {number!r} {name!r}")
-        context.exten(number, f"Set(CALLERID(name)={name})", "Return()")
+        context.exten(number, kept, f"Set(CALLERID(name)={name})", at("kept", "Return()"))
     context.note("Extensions and other short numbers: a realtime row (rare from a carrier, off the common path).")
-    context.exten("_X!", f"Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{EXTEN}},name)}})", "Return()")
+    context.exten("_X!", kept, f"Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{EXTEN}},name)}})",
+                  at("kept", "Return()"))
     return context
 
 
@@ -271,5 +350,5 @@ def contexts(source):
     """Return the dialplan contexts of inbound routing for ``source`` (an EngineInput)."""
     routes = tuple(getattr(source, "inbound_routes", ()))
     catch_all = next((route for route in routes if not route.did and not route.caller), None)
-    return (_entry(source), _trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all),
+    return (_entry(source), *_trunk_steps(source), _inbound(source, catch_all), _dids(routes, catch_all),
             _names(source))
