@@ -204,17 +204,23 @@ def _goto(label):
     return f"{INBOUND_CONTEXT},{label},1"
 
 
+#: Where a call goes once nothing refused it: the DID's direct route (CN_ROUTE), the compiled DID
+#: match, or the unknown DID.
+_ROUTE_TARGET = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EXTEN}},${{CN_ROUTE_PRIORITY}}:"
+                 f"${{IF(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1:"
+                 f"{INBOUND_CONTEXT},unknown,1)}})}}")
+
+
 def _route_jump(tests):
     """Return the one computed Goto that ends a trunk's common path: the first test that holds wins.
 
-    ``tests`` are ``(condition, target)`` in order; then the DID's direct route (CN_ROUTE), the
-    compiled DID match, or the unknown DID. One priority instead of one GotoIf each: every priority
-    a call runs publishes a channel snapshot, and every ``$[]`` is a parse (bench/call_setup --mode
-    inbound); EXISTS() needs neither.
+    ``tests`` are ``(condition, target)`` in order; then the caller's phonebook name (its extension
+    in cn-caller-names sets it and goes on to the route), then the route (``_ROUTE_TARGET``). One
+    priority instead of a GotoIf each and a GosubIf: every priority a call runs publishes a channel
+    snapshot, and every ``$[]`` is a parse (bench/call_setup --mode inbound); EXISTS() needs neither.
     """
-    target = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EXTEN}},${{CN_ROUTE_PRIORITY}}:"
-              f"${{IF(${{DIALPLAN_EXISTS({DID_CONTEXT},${{CN_DID}},1)}}?{DID_CONTEXT},${{CN_DID}},1:"
-              f"{_goto('unknown')})}})}}")
+    target = (f"${{IF(${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CALLERID(num)}},1)}}"
+              f"?{NAMES_CONTEXT},${{CALLERID(num)}},1:{_ROUTE_TARGET})}}")
     for condition, goto in reversed(tests):
         if not condition.startswith("$[") and not condition.startswith("${"):
             raise ValueError(f"not an expression: {condition!r}")
@@ -270,11 +276,7 @@ def _trunk_steps(source):
                    "Set(CN_TO=${PJSIP_HEADER(read,To)})",
                    "Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})", *did]
         context.exten(str(int(trunk.id)), *did)
-        tail = [
-            f"GosubIf(${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CALLERID(num)}},1)}}"
-            f"?{NAMES_CONTEXT},${{CALLERID(num)}},1)",
-            _route_jump([*tests, *refusals]),
-        ]
+        tail = [_route_jump([*tests, *refusals])]
         caller = Context(forms, f"Trunk {int(trunk.id)}: the caller's number (after a c) as E.164, its phonebook name,",
                          "then refused (channel limit, blacklist) or routed.")
         for pattern, value in caller_forms(area):
@@ -333,16 +335,16 @@ def _dids(routes, catch_all):
 def _names(source):
     """Return ``cn-caller-names``: the phonebook's E.164 numbers (compiled, no I/O per call), and short
     numbers (extensions) from the realtime table ``cn_callers``."""
-    context = Context(NAMES_CONTEXT, "Gosub here with the caller's E.164 number: its name from the shared phonebook,",
-                      "unless the carrier sent a name (anything but digits).")
+    context = Context(NAMES_CONTEXT, "The caller's E.164 number: its name from the shared phonebook, unless the",
+                      "carrier sent a name (anything but digits); then the call's route.")
     kept = "GotoIf($[${LEN(${FILTER(+0123456789,${CALLERID(name)})})} != ${LEN(${CALLERID(name)})}]?kept)"
+    route = at("kept", f"Goto({_ROUTE_TARGET})")
     for number, name in sorted(getattr(source, "caller_names", ())):
         if not _E164.fullmatch(number) or not _NAME.fullmatch(name):
             raise ValueError(f"invalid caller name row {number!r} {name!r}")
-        context.exten(number, kept, f"Set(CALLERID(name)={name})", at("kept", "Return()"))
+        context.exten(number, kept, f"Set(CALLERID(name)={name})", route)
     context.note("Extensions and other short numbers: a realtime row (rare from a carrier, off the common path).")
-    context.exten("_X!", kept, f"Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{EXTEN}},name)}})",
-                  at("kept", "Return()"))
+    context.exten("_X!", kept, f"Set(CALLERID(name)=${{REALTIME_FIELD({CALLER_NAMES},id,${{EXTEN}},name)}})", route)
     return context
 
 
