@@ -127,10 +127,16 @@ def etag_of(data):
     return f'"{digest[:32]}"'
 
 
-def respond(schema, obj, status=200, headers=None):
-    """Dump ``obj`` with ``schema`` and answer it with its ETag."""
+def respond(schema, obj, status=200, headers=None, version=None):
+    """Dump ``obj`` with ``schema`` and answer it with its ETag.
+
+    ``version``: the schema of what a write can change, when the answer also carries live state
+    (a trunk's health, an entry's blocked attempts): the ETag then covers that part only, so the
+    state moving on its own never makes an If-Match stale.
+    """
     data = schema().dump(obj)
-    return json_response(data, status, {"ETag": etag_of(data), **(headers or {})})
+    tag = etag_of(version().dump(obj) if version else data)
+    return json_response(data, status, {"ETag": tag, **(headers or {})})
 
 
 def check_if_match(schema, obj):
