@@ -10,6 +10,7 @@ from web.api.auth import actor, requires
 from web.api.common import (
     ID,
     IF_MATCH,
+    JsonInteger,
     PageArgs,
     check_if_match,
     json_response,
@@ -38,12 +39,12 @@ class CallProfileSchema(Schema):
     classes = fields.List(fields.String(validate=one_of(PERMISSION_CLASSES)),
                           load_default=lambda: list(DEFAULT_CLASSES), validate=length(max=len(PERMISSION_CLASSES)),
                           metadata={"description": "Kinds of outside numbers allowed (outbound routes' classes)"})
-    max_external_per_extension = fields.Integer(
+    max_external_per_extension = JsonInteger(
         load_default=2, validate=CALLS, metadata={"description": "Outside calls at once per extension; 0: no cap"})
-    max_external_total = fields.Integer(
+    max_external_total = JsonInteger(
         load_default=0, validate=CALLS,
         metadata={"description": "Outside calls at once, all its extensions together; 0: no cap"})
-    international_minutes_per_day = fields.Integer(
+    international_minutes_per_day = JsonInteger(
         load_default=30, validate=value_range(min=call_profiles.MINUTES_RANGE[0], max=call_profiles.MINUTES_RANGE[1]))
     is_default = fields.Boolean(dump_only=True,
                                 metadata={"description": "New extensions, and those without one, have this profile"})

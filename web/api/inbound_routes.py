@@ -42,7 +42,7 @@ class InboundRouteSchema(Schema):
                                 metadata={"description": "Empty: any caller; exact: this number; prefix: numbers "
                                                          "starting with it"})
     caller = fields.String(load_default="", validate=length(max=20))
-    destination = fields.String(load_default="hangup", validate=length(min=1, max=40),
+    destination = fields.String(required=True, validate=length(min=1, max=40),
                                 metadata={"description": "Where the calls go, e.g. extension:201, ring_group:600, "
                                                          "voicemail:201, external:+551133334444, hangup"})
     created_at = UtcDateTime(dump_only=True)

@@ -18,6 +18,8 @@ from web.api.auth import actor, requires
 from web.api.common import (
     ID,
     IF_MATCH,
+    JsonBoolean,
+    JsonInteger,
     check_if_match,
     json_response,
     length,
@@ -48,7 +50,7 @@ class DialPatternSchema(Schema):
 
     pattern = fields.String(required=True, validate=PATTERN_CHECKS,
                             metadata={"description": "e.g. 0ZXZZ[2-5]XXXXXXX; X any digit, Z 1-9, N 2-9, . the rest"})
-    strip = fields.Integer(load_default=0, validate=value_range(min=0, max=outbound_routes.MAX_STRIP),
+    strip = JsonInteger(load_default=0, validate=value_range(min=0, max=outbound_routes.MAX_STRIP),
                            metadata={"description": "Leading characters removed"})
     prepend = fields.String(load_default="", validate=PREPEND_CHECKS,
                             metadata={"description": "Put in front after stripping"})
@@ -65,10 +67,10 @@ class OutboundRouteSchema(Schema):
     permission_class = fields.String(required=True, validate=one_of(PERMISSION_CLASSES))
     callerid = fields.String(load_default="", validate=length(max=25),
                              metadata={"description": "Caller ID sent unless the extension has its own (E.164)"})
-    enabled = fields.Boolean(load_default=True)
+    enabled = JsonBoolean(load_default=True)
     patterns = fields.List(fields.Nested(DialPatternSchema), required=True,
                            validate=length(min=1, max=outbound_routes.MAX_PATTERNS))
-    trunks = fields.List(fields.Integer(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
+    trunks = fields.List(JsonInteger(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
                          metadata={"description": "Trunk ids, in failover order"})
 
     @pre_dump
@@ -81,7 +83,7 @@ class OutboundRouteSchema(Schema):
 class RouteOrderSchema(Schema):
     """Every route's id, in the order they are tried."""
 
-    order = fields.List(fields.Integer(validate=value_range(min=0, max=2**31 - 1)), required=True,
+    order = fields.List(JsonInteger(validate=value_range(min=0, max=2**31 - 1)), required=True,
                         validate=length(max=1000))
 
 
@@ -96,7 +98,7 @@ class BrazilianPresetSchema(Schema):
 
     area_code = fields.String(required=True, validate=[length(min=2, max=2), pattern(r"^[1-9][0-9]$")],
                               metadata={"description": "The site's DDD, e.g. 11"})
-    trunks = fields.List(fields.Integer(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
+    trunks = fields.List(JsonInteger(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
                          metadata={"description": "Trunk ids, in failover order"})
 
 

@@ -14,6 +14,8 @@ from web.api.auth import actor, requires
 from web.api.common import (
     ID,
     IF_MATCH,
+    JsonBoolean,
+    JsonInteger,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -90,9 +92,9 @@ class TrunkChangeSchema(Schema):
     name = fields.String(validate=[length(min=1, max=40), pattern(LABEL)])
     kind = fields.String(validate=one_of(rules.KINDS),
                          metadata={"description": "registration: user name and password; ip: no registration"})
-    enabled = fields.Boolean()
+    enabled = JsonBoolean()
     host = fields.String(validate=length(min=1, max=253), metadata={"description": "An IP address or a host name"})
-    port = fields.Integer(validate=value_range(min=trunks.PORT_RANGE[0], max=trunks.PORT_RANGE[1]))
+    port = JsonInteger(validate=value_range(min=trunks.PORT_RANGE[0], max=trunks.PORT_RANGE[1]))
     transport = fields.String(validate=one_of(rules.TRANSPORTS))
     username = fields.String(validate=length(max=64))
     password = fields.String(load_only=True, validate=length(max=128),
@@ -100,21 +102,21 @@ class TrunkChangeSchema(Schema):
                                                       "empty removes it"})
     from_user = fields.String(validate=length(max=64))
     from_domain = fields.String(validate=length(max=253))
-    expiry = fields.Integer(validate=value_range(min=trunks.EXPIRY_RANGE[0], max=trunks.EXPIRY_RANGE[1]))
-    retry_interval = fields.Integer(validate=value_range(min=trunks.RETRY_RANGE[0], max=trunks.RETRY_RANGE[1]))
+    expiry = JsonInteger(validate=value_range(min=trunks.EXPIRY_RANGE[0], max=trunks.EXPIRY_RANGE[1]))
+    retry_interval = JsonInteger(validate=value_range(min=trunks.RETRY_RANGE[0], max=trunks.RETRY_RANGE[1]))
     match = fields.String(validate=length(max=500),
                           metadata={"description": "Addresses, networks or host names, comma separated"})
     codecs = fields.String(validate=[length(min=1, max=100), pattern(r"^[a-z0-9, ]*$")],
                            metadata={"description": f"Comma separated, among {', '.join(rules.CODECS)}"})
     dtmf_mode = fields.String(validate=one_of(rules.DTMF_MODES))
-    max_channels = fields.Integer(validate=value_range(min=trunks.CHANNELS_RANGE[0], max=trunks.CHANNELS_RANGE[1]))
+    max_channels = JsonInteger(validate=value_range(min=trunks.CHANNELS_RANGE[0], max=trunks.CHANNELS_RANGE[1]))
     number_format = fields.String(validate=one_of(rules.NUMBER_FORMATS))
     callerid_format = fields.String(validate=one_of(rules.NUMBER_FORMATS))
     csp = fields.String(validate=[length(max=2), pattern(r"^[0-9]*$")])
     area_code = fields.String(validate=[length(max=2), pattern(r"^[0-9]*$")])
     default_callerid = fields.String(validate=length(max=20), metadata={"description": "E.164, e.g. +551133334444"})
-    nat = fields.Boolean()
-    qualify_seconds = fields.Integer(validate=value_range(min=trunks.QUALIFY_RANGE[0], max=trunks.QUALIFY_RANGE[1]))
+    nat = JsonBoolean()
+    qualify_seconds = JsonInteger(validate=value_range(min=trunks.QUALIFY_RANGE[0], max=trunks.QUALIFY_RANGE[1]))
 
 
 class TrunkCreateSchema(TrunkChangeSchema):
