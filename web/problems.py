@@ -92,7 +92,7 @@ def from_domain_error(error, status):
 
 
 #: The outer keys of webargs' messages: where a field was read, not a field.
-LOCATIONS = ("json", "query", "headers", "form", "_schema")
+LOCATIONS = ("json", "query", "headers", "form", "files", "_schema")
 
 
 def _flatten(messages, prefix=""):

@@ -75,6 +75,25 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/me/contacts/{contact_id}"),
     ("PATCH", "/api/v1/me/settings"),
     ("PATCH", "/api/v1/extensions/{extension_id}/settings"),
+    # A carrier's host name, a dial pattern's meaning, trunks and extensions that exist, a destination
+    # that exists, a DID or a number that is not one, a CSV file's rows.
+    ("POST", "/api/v1/trunks"),
+    ("PATCH", "/api/v1/trunks/{trunk_id}"),
+    ("POST", "/api/v1/outbound-routes"),
+    ("PUT", "/api/v1/outbound-routes/{route_id}"),
+    ("PUT", "/api/v1/outbound-routes/order"),
+    ("POST", "/api/v1/outbound-routes/brazilian-preset"),
+    ("POST", "/api/v1/call-profiles"),
+    ("PUT", "/api/v1/call-profiles/{profile_id}"),
+    ("POST", "/api/v1/call-profiles/{profile_id}/extensions"),
+    ("POST", "/api/v1/inbound-routes"),
+    ("PUT", "/api/v1/inbound-routes/{route_id}"),
+    ("POST", "/api/v1/blocklist"),
+    ("POST", "/api/v1/blocklist/csv"),
+    # Deletes the service refuses while something still uses the row: a trunk an outbound route
+    # sends calls to, the default call profile or one extensions have.
+    ("DELETE", "/api/v1/trunks/{trunk_id}"),
+    ("DELETE", "/api/v1/call-profiles/{profile_id}"),
 }
 
 

@@ -6,6 +6,7 @@ their messages, already translated, reach ``errors`` the same way as the pages' 
 import datetime
 import hashlib
 import json
+import numbers
 
 from flask import Response, request
 from marshmallow import Schema, fields, validate
@@ -32,6 +33,30 @@ class UtcDateTime(fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=datetime.UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class JsonInteger(fields.Integer):
+    """An integer of a JSON body as JSON Schema means it: 3 (or 3.0), never "3", 2.5 or true.
+
+    marshmallow's own Integer casts whatever ``int()`` takes, so a document saying "integer"
+    would accept 2.5 and "3" (schemathesis: "schema-violating request accepted"). Query
+    arguments arrive as text: they keep marshmallow's Integer.
+    """
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class JsonBoolean(fields.Boolean):
+    """A boolean of a JSON body: true or false, never 1, "yes" or "on" (marshmallow's Boolean takes those)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def length(**bounds):
@@ -127,10 +152,16 @@ def etag_of(data):
     return f'"{digest[:32]}"'
 
 
-def respond(schema, obj, status=200, headers=None):
-    """Dump ``obj`` with ``schema`` and answer it with its ETag."""
+def respond(schema, obj, status=200, headers=None, version=None):
+    """Dump ``obj`` with ``schema`` and answer it with its ETag.
+
+    ``version``: the schema of what a write can change, when the answer also carries live state
+    (a trunk's health, an entry's blocked attempts): the ETag then covers that part only, so the
+    state moving on its own never makes an If-Match stale.
+    """
     data = schema().dump(obj)
-    return json_response(data, status, {"ETag": etag_of(data), **(headers or {})})
+    tag = etag_of(version().dump(obj) if version else data)
+    return json_response(data, status, {"ETag": tag, **(headers or {})})
 
 
 def check_if_match(schema, obj):

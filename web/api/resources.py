@@ -1,5 +1,18 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
-from web.api import calls, extensions, groups, me, phones, system, users
+from web.api import (
+    blocklist,
+    call_profiles,
+    calls,
+    extensions,
+    groups,
+    inbound_routes,
+    me,
+    outbound_routes,
+    phones,
+    system,
+    trunks,
+    users,
+)
 
 BLUEPRINTS = (
     users.blp,
@@ -7,6 +20,11 @@ BLUEPRINTS = (
     extensions.devices,
     groups.blp,
     phones.blp,
+    trunks.blp,
+    outbound_routes.blp,
+    call_profiles.blp,
+    inbound_routes.blp,
+    blocklist.blp,
     me.blp,
     calls.blp,
     system.blp,

@@ -1,0 +1,164 @@
+"""Call profiles (admins): what extensions may call outside and their caps; the Call profiles page's services."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, pre_dump
+
+from appliance.models.extensions import Extension
+from appliance.models.profiles import DEFAULT_CLASSES, PERMISSION_CLASSES, CallProfile
+from appliance.services import call_profiles
+from web.api.auth import actor, requires
+from web.api.common import (
+    ID,
+    IF_MATCH,
+    JsonInteger,
+    PageArgs,
+    check_if_match,
+    json_response,
+    length,
+    linked,
+    one_of,
+    page,
+    page_schema,
+    pattern,
+    respond,
+    value_range,
+)
+from web.api.outbound_routes import ROUTE_NAME
+
+blp = Blueprint("call_profiles", __name__, url_prefix="/api/v1/call-profiles",
+                description="Call profiles: which kinds of outside numbers extensions may call, and their caps.")
+ONE = "/api/v1/call-profiles/{profile_id}"
+CALLS = value_range(min=call_profiles.CALLS_RANGE[0], max=call_profiles.CALLS_RANGE[1])
+
+
+class CallProfileSchema(Schema):
+    """A profile; internal calls and emergency numbers are always allowed."""
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=[length(min=1, max=40), pattern(ROUTE_NAME)])
+    classes = fields.List(fields.String(validate=one_of(PERMISSION_CLASSES)),
+                          load_default=lambda: list(DEFAULT_CLASSES), validate=length(max=len(PERMISSION_CLASSES)),
+                          metadata={"description": "Kinds of outside numbers allowed (outbound routes' classes)"})
+    max_external_per_extension = JsonInteger(
+        load_default=2, validate=CALLS, metadata={"description": "Outside calls at once per extension; 0: no cap"})
+    max_external_total = JsonInteger(
+        load_default=0, validate=CALLS,
+        metadata={"description": "Outside calls at once, all its extensions together; 0: no cap"})
+    international_minutes_per_day = JsonInteger(
+        load_default=30, validate=value_range(min=call_profiles.MINUTES_RANGE[0], max=call_profiles.MINUTES_RANGE[1]))
+    is_default = fields.Boolean(dump_only=True,
+                                metadata={"description": "New extensions, and those without one, have this profile"})
+    extension_count = fields.Integer(dump_only=True)
+
+    @pre_dump
+    def _with_classes(self, profile, **kwargs):
+        return {**profile.__data__, "classes": list(profile.class_list),
+                "extension_count": call_profiles.members(profile).count()}
+
+
+class ProfileMemberSchema(Schema):
+    """An extension of the profile."""
+
+    id = fields.Integer()
+    number = fields.String()
+    name = fields.String()
+
+
+class ProfileApplySchema(Schema):
+    """Extensions to move into the profile: numbers, or ranges of numbers of one length."""
+
+    extensions = fields.List(fields.String(validate=[length(min=1, max=20), pattern(r"^[0-9]+(-[0-9]+)?$")]),
+                             required=True, validate=length(min=1, max=200),
+                             metadata={"description": 'e.g. ["201", "210-219"]'})
+
+
+class ProfileMovedSchema(Schema):
+    """How many extensions changed profile (those already in it are not counted)."""
+
+    moved = fields.Integer(required=True)
+
+
+def _input(data):
+    return call_profiles.ProfileInput(data["name"], list(data["classes"]), data["max_external_per_extension"],
+                                      data["max_external_total"], data["international_minutes_per_day"])
+
+
+@blp.route("")
+class CallProfiles(MethodView):
+    """The profiles, and new ones."""
+
+    @requires(blp, "routes:read")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(CallProfileSchema))
+    def get(self, args):
+        """List profiles by id, each with how many extensions have it."""
+        return page(CallProfileSchema, call_profiles.list_profiles().order_by(), CallProfile.id, args)
+
+    @requires(blp, "routes:write")
+    @blp.arguments(CallProfileSchema)
+    @blp.response(201, CallProfileSchema)
+    @linked(blp, 201, "profile_id", "/id", ("GET", ONE), ("PUT", ONE), ("DELETE", ONE),
+            ("GET", ONE + "/extensions"), ("POST", ONE + "/extensions"))
+    def post(self, data):
+        """Create a profile."""
+        profile = call_profiles.save_profile(_input(data), actor())
+        return respond(CallProfileSchema, profile, 201, {"Location": f"{blp.url_prefix}/{profile.id}"})
+
+
+@blp.route(f"/<{ID}:profile_id>")
+class CallProfileItem(MethodView):
+    """One profile."""
+
+    @requires(blp, "routes:read")
+    @blp.response(200, CallProfileSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, profile_id):
+        """Read a profile (with its ETag)."""
+        return respond(CallProfileSchema, call_profiles.get_profile(profile_id))
+
+    @requires(blp, "routes:write")
+    @blp.arguments(CallProfileSchema)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(200, CallProfileSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def put(self, data, profile_id):
+        """Replace a profile; its extensions' next calls follow it."""
+        check_if_match(CallProfileSchema, call_profiles.get_profile(profile_id))
+        return respond(CallProfileSchema, call_profiles.save_profile(_input(data), actor(), profile_id))
+
+    @requires(blp, "routes:write")
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def delete(self, profile_id):
+        """Delete a profile; refused (422) for the default one and while extensions have it."""
+        check_if_match(CallProfileSchema, call_profiles.get_profile(profile_id))
+        call_profiles.delete_profile(profile_id, actor())
+        return json_response(None, 204)
+
+
+@blp.route(f"/<{ID}:profile_id>/extensions")
+class CallProfileExtensions(MethodView):
+    """The extensions that have a profile."""
+
+    @requires(blp, "routes:read")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(ProfileMemberSchema))
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args, profile_id):
+        """List the profile's extensions by id."""
+        members = call_profiles.members(call_profiles.get_profile(profile_id)).order_by()
+        return page(ProfileMemberSchema, members, Extension.id, args)
+
+    @requires(blp, "routes:write")
+    @blp.arguments(ProfileApplySchema)
+    @blp.response(200, ProfileMovedSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data, profile_id):
+        """Move extensions into the profile (live on their next call, no reload); every number must exist."""
+        profile = call_profiles.get_profile(profile_id)
+        found = call_profiles.extensions_named(" ".join(data["extensions"]))
+        return json_response({"moved": call_profiles.apply_to_extensions(profile.id, [e.id for e in found], actor())})
