@@ -143,10 +143,13 @@ def apply_to_extensions(profile_id, extension_ids, actor):
 def extensions_named(text, limit=20000):
     """Return the extensions ``text`` names ("201 202 210-219", split by spaces, commas or lines).
 
-    Raise ValidationError for what is not a number or a range, or a number no extension has.
+    Raise ValidationError for what is not a number or a range, a number no extension has, or more
+    than ``limit`` numbers in all (ranges are expanded in memory: many wide ranges must not cost more).
     """
     wanted, bad = set(), []
     for item in re.split(r"[\s,;]+", text or ""):
+        if len(wanted) > limit:
+            raise ValidationError.one("extensions", N_("At most %(max)d extensions at once."), max=limit)
         if not item:
             continue
         low, dash, high = item.partition("-")
@@ -157,6 +160,8 @@ def extensions_named(text, limit=20000):
             wanted.update(str(n).zfill(len(low)) for n in range(int(low), int(high) + 1))
         else:
             wanted.add(low)
+    if len(wanted) > limit:
+        raise ValidationError.one("extensions", N_("At most %(max)d extensions at once."), max=limit)
     if bad:
         raise ValidationError.one("extensions", N_("Not an extension number or a range like 210-219: %(items)s."),
                                   items=", ".join(bad[:5]))

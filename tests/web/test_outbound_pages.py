@@ -1,6 +1,7 @@
 """Admin pages for outbound routes and call profiles: validation next to the field, order, apply to extensions."""
 import pytest
 
+from appliance.errors import ValidationError
 from appliance.models.extensions import Extension
 from appliance.models.outbound import OutboundRoute, RoutePattern
 from appliance.models.profiles import CallProfile
@@ -148,3 +149,11 @@ def test_the_extension_page_sets_its_profile_and_caller_id(auth, client, staff):
     assert client.post(path, data={**data, "external_callerid": "11 3333-4444"}).status_code == 302
     extension = Extension.get_by_id(extension.id)
     assert (extension.profile_id, extension.external_callerid) == (internal.id, "+551133334444")
+
+
+def test_many_wide_ranges_are_refused_before_they_are_expanded(staff):
+    # Each range is within the per-range limit; together they would name millions of numbers.
+    text = " ".join(f"{n}0000-{n}9999" for n in range(10, 60))
+    with pytest.raises(ValidationError) as refused:
+        call_profiles.extensions_named(text)
+    assert "extensions" in refused.value.fields
