@@ -4,18 +4,13 @@ import peewee
 from appliance.db import BaseModel
 from appliance.models.users import utcnow
 
-#: How a trunk is recognised by the carrier: it registers with a user name and password, or the
-#: carrier sends to and accepts from our address with no registration.
-TRUNK_KINDS = ("registration", "ip")
-TRANSPORTS = ("udp", "tcp")
-DTMF_MODES = ("rfc4733", "inband", "info", "auto")
-#: How a number is written for the carrier (the number dialled, and the caller ID it is sent):
-#: +5511…, 5511…, 011… (national prefix and area code), 0 + CSP + 11… (carrier selection code).
-NUMBER_FORMATS = ("e164", "e164_plain", "national", "national_csp")
-
 
 class Trunk(BaseModel):
-    """One carrier connection; compiled into PJSIP objects ``trunk_<id>`` (see confgen/trunks.py)."""
+    """One carrier connection; compiled into PJSIP objects ``trunk_<id>`` (see confgen/trunks.py).
+
+    Its kinds, transports, DTMF modes and number formats are the choices confgen/trunks.py lists
+    (KINDS, TRANSPORTS, DTMF_MODES, NUMBER_FORMATS): the service and the row type check against them.
+    """
 
     name = peewee.CharField(max_length=40, unique=True)
     kind = peewee.CharField(max_length=16, default="registration")

@@ -200,14 +200,13 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
         if usernames is None or files or numbers or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
+        # Trunk credentials before the files: a registration set up by the reload below authenticates
+        # with them.
+        stale = _sync_trunk_auths(rows_path) if files else set()
     if changed:
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running())
-    # Trunk credentials first: a registration set up by the reload below authenticates with them.
-    with engine.lock_file("run/realtime.lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stale = _sync_trunk_auths(rows_path)
     if stale:
         _drop_trunk_auths(engine, rows_path, stale)
     return apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))

@@ -20,6 +20,8 @@ TRUNK_PREFIX = "trunk_"
 KINDS = ("registration", "ip")
 TRANSPORTS = ("udp", "tcp")
 DTMF_MODES = ("rfc4733", "inband", "info", "auto")
+#: How a number is written for the carrier (the number dialled, and the caller ID it is sent):
+#: +5511…, 5511…, 011… (national prefix and area code), 0 + CSP + 11… (carrier selection code).
 NUMBER_FORMATS = ("e164", "e164_plain", "national", "national_csp")
 CODECS = ("alaw", "ulaw", "g729", "g722", "gsm", "opus")
 #: Registrations retried for ever: a carrier down for a day comes back on its own.
