@@ -138,13 +138,13 @@ def measure_trunks(size):
                                  username="acct", password="Carrier-Secret-1")
         changes = []
         trunk, seen = _trunk_change(engine, data)
-        changes.append(("new trunk (res_pjsip reload)", seen))
+        changes.append(("new trunk (rows; identify + registration reloads)", seen))
         data.expiry, data.password = 900, None
         changes.append(("expiry (registration reload only)", _trunk_change(engine, data, trunk.id, False)[1]))
         data.name = "Operadora renomeada"
         changes.append(("name (a comment: no reload)", _trunk_change(engine, data, trunk.id, False)[1]))
         data.host, data.port = "127.0.0.3", registrar.also_port
-        changes.append(("new host and port (res_pjsip reload)", _trunk_change(engine, data, trunk.id)[1]))
+        changes.append(("new host and port (rows; identify + registration reloads)", _trunk_change(engine, data, trunk.id)[1]))
         # The AMI adapter gives up after 5 s; the CLI waits as long as the reload takes.
         reloads = [timed(engine.cli, "module reload res_pjsip.so", timeout=120)[1] for _ in range(3)]
         _, collect = timed(engine_rows.collect, engine.settings, engine_sync.feature_codes())

@@ -3,13 +3,11 @@
 Two callers place the same load of short calls (INVITE with digest auth, answered,
 hung up at once) to the same answering SIPp: one device lives in the generated
 ``internal`` context, the other in a bare context holding only
-``exten => _X.,1,Dial(PJSIP/${EXTEN})``. Rounds alternate so drift hits both.
-Each round runs both, in alternating order, and the ratio generated/bare is taken per
-round: at saturation the machine drifts (2 cores shared by Asterisk and two SIPp), and
-a pair measured back to back sees the same drift. The median of the per-round ratios
-is the goal (>= 0.95, 0 failed calls).
+``exten => _X.,1,Dial(PJSIP/${EXTEN})``. The rounds interleave the two (bench/rounds.py) and
+each is measured as calls per second and as Asterisk CPU per call; the median of the per-round
+ratios is the goal (>= 0.95, 0 failed calls), ``--runs 2`` shows whether it is stable.
 
-    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3]
+    .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3] [--runs 1]
 
 ``--mode outbound``: the same, extension -> route -> carrier. A SIPp carrier on 127.0.0.2 answers an
 IP-authenticated trunk; the generated caller (default profile, Brazilian preset routes) dials a
@@ -20,13 +18,12 @@ context is a bare ``Dial(PJSIP/<extension>)`` (bench/call_setup_inbound.py).
 """
 import argparse
 import os
-import statistics
 import subprocess
 
 from appliance.asterisk import confgen, realtime
 from appliance.models.extensions import Device
 from appliance.services import Actor, call_profiles, extensions, outbound_presets, trunks
-from bench import call_setup_inbound
+from bench import call_setup_inbound, rounds
 from bench.common import pbx
 from tests.engine.sipp import Sipp, SippProcess, free_port
 
@@ -78,6 +75,7 @@ def main():
     parser.add_argument("--calls", type=int, default=600)
     parser.add_argument("--rate", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=1, help="repeat the series to show the median's stability")
     parser.add_argument("--mode", choices=("internal", "outbound", "inbound"), default="internal")
     args = parser.parse_args()
 
@@ -95,47 +93,32 @@ def main():
             extensions.update(device.extension_id, extensions.ExtensionChanges(
                 device.extension.name, True, voicemail_enabled=False, max_calls=500), Actor.system("bench"))
         sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=120)
-        total = args.calls * args.rounds * 2
+        total = args.calls * args.rounds * args.runs * 2
         if args.mode == "inbound":
             call_setup_inbound.prepare(engine, callee.extension.number)
             with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
                 call_setup_inbound.run(args, engine, workdir)
             return
-        rates = {"generated": [], "bare": []}
-        failed = {"generated": 0, "bare": 0}
         if args.mode == "outbound":
-            answering, bare_context = _outbound(engine, workdir, total)
+            answering, bare_context = _outbound(engine, workdir, args.calls * args.rounds * args.runs * 2)
             dialled = NATIONAL
         else:
             answering, bare_context = sipp.uas("2001", callee.sip_password, calls=total, timeout=600,
                                                trace=False), BARE_CONTEXT
             dialled = "2001"
         _add_bare_caller(engine, "barecaller", "bare-caller-secret-1", bare_context)
-        with answering:
-            for round_number in range(args.rounds):
-                callers = [("bare", ("barecaller", "bare-caller-secret-1")),
-                           ("generated", ("2000", caller.sip_password))]
-                for name, (user, password) in callers[::1 if round_number % 2 == 0 else -1]:
-                    result = sipp.call_load(user, password, dialled, calls=args.calls, rate=args.rate)
-                    ok = int(result.stats.get("SuccessfulCall(C)", 0))
-                    failed[name] += int(result.stats.get("FailedCall(C)", 0)) + (args.calls - ok - int(
-                        result.stats.get("FailedCall(C)", 0)))
-                    rates[name].append(ok / result.stats["wall_seconds"])
-        generated, bare = statistics.median(rates["generated"]), statistics.median(rates["bare"])
-        ratios = [g / b for g, b in zip(rates["generated"], rates["bare"], strict=True)]
-        print(f"\ncall set-up ({args.mode}), {args.extensions} extensions, {args.rounds} rounds x {args.calls} calls "
-              f"offered at {args.rate}/s, 2 cores")
-        print("| dialplan | calls/s (median) | rounds | failed calls |")
-        print("|---|---|---|---|")
         bare_dial = "PJSIP/${EXTEN}@trunk" if args.mode == "outbound" else "PJSIP/${EXTEN}"
-        print(f"| bare `_X.,1,Dial({bare_dial})` | {bare:.1f} | {', '.join(f'{r:.1f}' for r in rates['bare'])} | "
-              f"{failed['bare']} |")
         path = "profile -> route -> trunk" if args.mode == "outbound" else "internal"
-        print(f"| generated (`{path}`) | {generated:.1f} | {', '.join(f'{r:.1f}' for r in rates['generated'])} | "
-              f"{failed['generated']} |")
-        print(f"\nratio generated/bare per round: {', '.join(f'{r:.3f}' for r in ratios)}; "
-              f"median {statistics.median(ratios):.3f} (goal >= 0.95, 0 failed)")
-
+        bare = rounds.Side("bare", f"bare `_X.,1,Dial({bare_dial})`", lambda: sipp.call_load(
+            "barecaller", "bare-caller-secret-1", dialled, calls=args.calls, rate=args.rate))
+        generated = rounds.Side("generated", f"generated (`{path}`)", lambda: sipp.call_load(
+            "2000", caller.sip_password, dialled, calls=args.calls, rate=args.rate))
+        with answering:
+            runs = [rounds.interleave(bare, generated, args.rounds, args.calls, engine.pid)
+                    for _ in range(args.runs)]
+        rounds.report(f"call set-up ({args.mode}), {args.extensions} extensions, {args.runs} run(s) x "
+                      f"{args.rounds} interleaved rounds x {args.calls} calls offered at {args.rate}/s, 2 cores",
+                      bare, generated, runs)
 
 if __name__ == "__main__":
     main()

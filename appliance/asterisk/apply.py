@@ -95,6 +95,9 @@ class ApplyResult:
     restart_needed: list = field(default_factory=list)
     engine_running: bool = True
     duration_ms: int = 0
+    #: The thread reloading res_pjsip.so for the trunks' qualify, when a trunk's AOR changed
+    #: (services/engine_sync.py); None otherwise.
+    qualify_resync: object = None
 
 
 def apply(engine, files, keep=DEFAULT_KEEP):

@@ -11,11 +11,18 @@ Failures are the AMI's own errors (``AmiUnavailable`` when Asterisk is not answe
 ``AmiActionFailed`` when it refuses); each service says what they mean to its user.
 """
 import contextlib
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
-from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
+from appliance.asterisk.ami import Ami, AmiActionFailed, AmiError, AmiSettings
 from appliance.asterisk.names import ASTDB_FAMILY, INTERNAL_CONTEXT, RING_DEVICES_CONTEXT, VOICEMAIL_CONTEXT
+
+log = logging.getLogger(__name__)
+#: One qualify resync at a time per process (EngineControl.resync_qualify).
+_resync_state = threading.Lock()
+_resync_running = _resync_wanted = False
 
 #: Written once AstDB holds every extension's toggles: without it a missing key cannot mean "off".
 SYNCED_KEY = "_synced"
@@ -194,6 +201,42 @@ class EngineControl:
                 time.sleep(0.05)
                 states = {row.get("ObjectName"): row.get("Status") for row in ami.pjsip_show_registrations_outbound()}
                 registered = [name for name in registered if states.get(name) == "Registered"]
+
+    def resync_qualify(self):
+        """Have Asterisk re-read every AOR's qualify (a ``res_pjsip.so`` reload) in a thread; return at once.
+
+        Asterisk learns of a realtime AOR's new contact or qualify (a trunk added, moved, removed)
+        only at that reload, which re-reads every device too: seconds at 10,000 (decision 014).
+        Its per-AOR ``pjsip reload qualify aor`` exists only on the CLI, which the app does not
+        hold (decision 011). Nothing waits for it: the trunk's rows are read per request already.
+        Requests while one runs are folded into one more reload after it. Returns the thread that
+        will reload, or None when the running one will. The thread is not a daemon: a process that
+        ends waits for the reload it asked for.
+        """
+        global _resync_running, _resync_wanted
+        with _resync_state:
+            if _resync_running:
+                _resync_wanted = True
+                return None
+            _resync_running = True
+        thread = threading.Thread(target=self._reload_pjsip, name="pjsip-qualify-resync")
+        thread.start()
+        return thread
+
+    def _reload_pjsip(self):
+        global _resync_running, _resync_wanted
+        while True:
+            try:
+                with self._session() as ami:
+                    ami.reload_module("res_pjsip.so")
+            except AmiError as error:
+                # Asterisk goes on with a reload whose answer we stopped waiting for.
+                log.info("res_pjsip.so reload for the trunks' qualify: %s", error)
+            with _resync_state:
+                if not _resync_wanted:
+                    _resync_running = False
+                    return
+                _resync_wanted = False
 
     def reregister_trunk(self, registration):
         """Send trunk ``registration``'s REGISTER again now (after its credentials changed)."""

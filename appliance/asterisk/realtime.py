@@ -39,11 +39,20 @@ SCHEMA = {
         "named_pickup_group": "VARCHAR(200)",
         "mailboxes": "VARCHAR(100)",
         "deny": "VARCHAR(1000)",
+        # Trunks' (confgen/trunks.py).
+        "from_user": "VARCHAR(40)",
+        "from_domain": "VARCHAR(40)",
+        "send_pai": "VARCHAR(3)",
+        "language": "VARCHAR(40)",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
         "max_contacts": "INTEGER",
         "remove_existing": "VARCHAR(3)",
+        # Trunks' static contact and its qualify (confgen/trunks.py).
+        "contact": "VARCHAR(255)",
+        "qualify_frequency": "INTEGER",
+        "qualify_timeout": "FLOAT",
     },
     "ps_auths": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",

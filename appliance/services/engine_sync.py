@@ -150,21 +150,29 @@ def _scoped_rows(usernames, numbers, media_address):
     return rows, only_ids
 
 
-def _sync_trunk_auths(rows_path):
-    """Write the trunks' auth rows; return the ids of those of trunks gone or disabled (left in place).
+def _trunk_rows(settings):
+    return confgen.trunk_rows(engine_rows.engine_trunks(), settings.media_address)
+
+
+def _trunk_ids(rows_path):
+    return set().union(*(realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX)
+                         for table in confgen.trunks.TRUNK_TABLES))
+
+
+def _sync_trunk_rows(rows_path, settings):
+    """Write the trunks' rows; return (whether an AOR changed, ids of trunks gone or disabled, left in place).
 
     Devices' rows are left alone. The stale rows go only once their registrations are un-REGISTERed
-    (``_drop_trunk_auths``): the carrier challenges that request too, and it needs the credentials.
+    (``_drop_trunks``): the carrier challenges that request too, and it needs the credentials.
     """
-    rows = confgen.trunk_auth_rows(engine_rows.engine_trunks())
-    table = confgen.trunks.TRUNK_AUTH_TABLE
-    current = {row["id"] for row in rows[table]}
-    realtime.sync_rows(rows_path, rows, only_ids={table: current})
-    return realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX) - current
+    rows = _trunk_rows(settings)
+    current = {row["id"] for row in rows["ps_endpoints"]}
+    changed = realtime.sync_rows(rows_path, rows, only_ids={table: current for table in rows})
+    return "ps_aors" in changed, _trunk_ids(rows_path) - current
 
 
-def _drop_trunk_auths(engine, rows_path, stale):
-    """Un-REGISTER the trunks whose auth rows are ``stale`` (bounded wait), then delete those rows."""
+def _drop_trunks(engine, rows_path, stale):
+    """Un-REGISTER the trunks ``stale`` (bounded wait), then delete their rows."""
     if engine.is_running():
         try:
             control.EngineControl(engine.settings).unregister_trunks(stale)
@@ -172,8 +180,8 @@ def _drop_trunk_auths(engine, rows_path, stale):
             log.info("trunks %s not unregistered before removal: %s", sorted(stale), error)
     with engine.lock_file("run/realtime.lock") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        table = confgen.trunks.TRUNK_AUTH_TABLE
-        realtime.sync_rows(rows_path, {table: []}, only_ids={table: stale})
+        tables = confgen.trunks.TRUNK_TABLES
+        realtime.sync_rows(rows_path, {table: [] for table in tables}, only_ids={table: stale for table in tables})
 
 
 def sync(engine, usernames=None, files=True, numbers=(), callers=False):
@@ -192,21 +200,27 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
         if usernames is None:
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
-            # A full sync replaces every row: the trunks' auths are among them.
-            table = confgen.trunks.TRUNK_AUTH_TABLE
-            rows[table] += confgen.trunk_auth_rows(engine_rows.engine_trunks())[table]
+            # A full sync replaces every row: the trunks' are among them.
+            for table, table_rows in _trunk_rows(settings).items():
+                rows[table] += table_rows
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
         if usernames is None or files or numbers or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
-        # Trunk credentials before the files: a registration set up by the reload below authenticates
-        # with them.
-        stale = _sync_trunk_auths(rows_path) if files else set()
+        # Trunk rows before the files: a registration or identify set up by the reload below finds
+        # its endpoint and credentials.
+        requalify, stale = _sync_trunk_rows(rows_path, settings) if files else (False, set())
+        if usernames is None:
+            requalify = any(aor.startswith(confgen.trunks.TRUNK_PREFIX) for aor in changed.get("ps_aors", ()))
     if changed:
         log.info("realtime rows changed: %s", str(changed)[:500])
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running())
     if stale:
-        _drop_trunk_auths(engine, rows_path, stale)
-    return apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))
+        _drop_trunks(engine, rows_path, stale)
+    result = apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))
+    if (requalify or stale) and engine.is_running():
+        # The trunk works already (its rows are read per request); only its qualify waits for this.
+        result.qualify_resync = control.EngineControl(engine.settings).resync_qualify()
+    return result

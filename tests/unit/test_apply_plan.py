@@ -35,9 +35,10 @@ def _trunk(**changes):
     ({"name": "Renomeada"}, []),  # a comment only
     ({"expiry": 900}, ["res_pjsip_outbound_registration.so"]),
     ({"match": ("10.0.0.0/24",)}, ["res_pjsip_endpoint_identifier_ip.so"]),
-    ({"username": "other"}, ["res_pjsip.so"]),  # also the endpoint's from_user
-    ({"host": "10.0.0.2"}, ["res_pjsip.so"]),  # the AOR's contact: qualify must follow it
-    ({"codecs": ("alaw",)}, ["res_pjsip.so"]),
+    ({"username": "other"}, ["res_pjsip_outbound_registration.so"]),  # the endpoint's from_user is a row
+    # The AOR's contact is a row (its qualify follows in the background: engine_sync).
+    ({"host": "10.0.0.2"}, ["res_pjsip_endpoint_identifier_ip.so", "res_pjsip_outbound_registration.so"]),
+    ({"codecs": ("alaw",)}, []),  # the endpoint is a realtime row
 ])
 def test_a_trunk_change_reloads_the_narrowest_pjsip_module(changes, modules):
     before, after = {"pjsip.conf": _trunk()}, {"pjsip.conf": _trunk(**changes)}
@@ -45,9 +46,9 @@ def test_a_trunk_change_reloads_the_narrowest_pjsip_module(changes, modules):
     assert apply._restart_needed(["pjsip.conf"], before, after) == []
 
 
-def test_a_new_trunk_reloads_res_pjsip():
+def test_a_new_trunk_reloads_only_registrations_and_identifies():
     assert apply._modules(["pjsip.conf"], {"pjsip.conf": FILES["pjsip.conf"]}, {"pjsip.conf": _trunk()}) == [
-        "res_pjsip.so"]
+        "res_pjsip_endpoint_identifier_ip.so", "res_pjsip_outbound_registration.so"]
 
 
 @pytest.mark.parametrize("name", ["modules.conf", "asterisk.conf", "sorcery.conf", "unknown.conf"])

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from appliance.asterisk.confgen import EngineInput, render_all
-from appliance.asterisk.confgen.trunks import TrunkRow, registration_uris, render_trunk_sections, trunk_auth_rows
+from appliance.asterisk.confgen.trunks import TrunkRow, registration_uris, render_trunk_sections, trunk_rows
 from tests.golden import assert_golden
 from tests.unit.test_confgen_golden import SETTINGS
 
@@ -19,16 +19,21 @@ OFF = TrunkRow(id=3, name="Desligado", host="10.9.9.9", kind="ip", enabled=False
 TRUNKS = (REGISTRATION, IP, OFF)
 
 
-def test_one_trunk_of_each_kind_renders_as_the_golden_pjsip_conf():
-    assert_golden("pjsip_trunks.conf", render_trunk_sections(TRUNKS, media_address="127.0.0.1"))
+def test_one_trunk_of_each_kind_renders_as_the_golden_pjsip_conf_and_rows():
+    assert_golden("pjsip_trunks.conf", render_trunk_sections(TRUNKS))
+    rows = trunk_rows(TRUNKS, media_address="127.0.0.1")
+    assert_golden("trunk_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")
 
 
-def test_trunks_sit_in_pjsip_conf_with_their_passwords_only_in_the_auth_rows():
+def test_trunks_identify_and_register_in_pjsip_conf_with_endpoint_aor_and_password_in_rows():
     files = render_all(EngineInput(SETTINGS, trunks=TRUNKS))
     assert "[trunk_1]" in files["pjsip.conf"] and "[trunk_2]" in files["pjsip.conf"]
+    assert "type = endpoint" not in files["pjsip.conf"] and "type = aor" not in files["pjsip.conf"]
     assert "trunk_3" not in files["pjsip.conf"]
     assert all("s3cret-Pass" not in text for text in files.values())
-    assert_golden("trunk_auth_rows.json", json.dumps(trunk_auth_rows(TRUNKS), indent=1, sort_keys=True) + "\n")
+    rows = trunk_rows(TRUNKS)
+    assert [row["id"] for row in rows["ps_endpoints"]] == ["trunk_1", "trunk_2"]
+    assert [row["id"] for row in rows["ps_auths"]] == ["trunk_1"]  # the IP trunk has no credentials
 
 
 def test_registration_uris_are_what_registry_events_carry():
@@ -73,3 +78,10 @@ def test_a_trunk_row_refuses_values_that_would_change_the_file(field, value):
 def test_a_registration_trunk_without_credentials_is_refused():
     with pytest.raises(ValueError):
         dataclasses.replace(REGISTRATION, password="")
+
+
+def test_every_aor_row_gives_each_number_option_a_value():
+    from appliance.asterisk.confgen import SipDevice, endpoint_rows
+    from appliance.asterisk.confgen.pjsip import AOR_NUMBERS
+    aors = trunk_rows(TRUNKS)["ps_aors"] + endpoint_rows([SipDevice("2000", "pw-2000-secret", "2000", "A")])["ps_aors"]
+    assert aors and all(row.get(column) is not None for row in aors for column in AOR_NUMBERS)

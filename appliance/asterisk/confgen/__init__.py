@@ -29,13 +29,13 @@ from .pjsip import (
 )
 from .pjsip_notify import render_pjsip_notify_conf
 from .rtp import render_rtp_conf
-from .trunks import TrunkRow, trunk_auth_rows
+from .trunks import TrunkRow, trunk_rows
 from .types import ExtensionRow, RingGroupRow, SipDevice
 from .voicemail import render_voicemail_conf
 
 __all__ = ["ConfigFile", "EngineInput", "ExtensionRow", "FILES", "FeatureCodes", "RING_DEVICES_CONTEXT",
            "RingGroupRow", "SipDevice", "TrunkRow", "endpoint_rows", "feature_codes_from", "reload_of", "render_all",
-           "trunk_auth_rows"]
+           "trunk_rows"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ from .types import ExtensionRow
 
 #: Database name shared by extconfig.conf and res_config_sqlite3.conf.
 REALTIME_DATABASE = "centralina"
+#: AOR options that are numbers. Every row gives each a value: a single-object fetch drops NULL
+#: columns, but a fetch of many (res_config_sqlite3 multi, as the qualify pass does) hands them over
+#: as "", which a number option refuses ("Error parsing max_contacts="), losing the whole object.
+AOR_NUMBERS = ("max_contacts", "qualify_frequency", "qualify_timeout")
 #: sorcery object type -> realtime table (the names of Asterisk's contrib schema).
 REALTIME_TABLES = {"endpoint": "ps_endpoints", "aor": "ps_aors", "auth": "ps_auths"}
 #: Other realtime families (extconfig.conf name -> table): the extensions the
@@ -75,22 +79,16 @@ type = transport
 protocol = ws
 bind = {_hostport(settings.bind_address)}
 
-""" + render_trunk_sections(trunks, settings.media_address)
+""" + render_trunk_sections(trunks)
 
 
 def render_sorcery_conf():
     """Return sorcery.conf mapping endpoints, AORs and auths to realtime tables.
 
-    Trunks' endpoints and AORs are found in pjsip.conf first (confgen/trunks.py), devices'
-    in the realtime tables; every auth is realtime (sorcery takes one realtime table per type). Unlisted
-    types keep res_pjsip's defaults: transports, global, system, registrations and
-    identifies from pjsip.conf, contacts in astdb.
+    Devices' and trunks' alike (confgen/trunks.py). Unlisted types keep res_pjsip's defaults:
+    transports, global, system, registrations and identifies from pjsip.conf, contacts in astdb.
     """
-    lines = []
-    for kind, table in REALTIME_TABLES.items():
-        if kind != "auth":
-            lines.append(f"{kind} = config,pjsip.conf,criteria=type={kind}")
-        lines.append(f"{kind} = realtime,{table}")
+    lines = [f"{kind} = realtime,{table}" for kind, table in REALTIME_TABLES.items()]
     return HEADER + "\n[res_pjsip]\n" + "\n".join(lines) + "\n"
 
 
@@ -174,6 +172,9 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             "max_contacts": device.max_contacts,
             # A phone that re-registers from a new address replaces its old contact.
             "remove_existing": "yes",
+            # Asterisk's defaults, spelled out (AOR_NUMBERS): the trunks' rows use these columns.
+            "qualify_frequency": 0,
+            "qualify_timeout": 3.0,
         })
         rows["ps_auths"].append({
             "id": name,

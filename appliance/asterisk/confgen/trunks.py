@@ -1,11 +1,11 @@
-"""Render SIP trunks: PJSIP objects in pjsip.conf, their credentials as realtime rows.
+"""Render SIP trunks: endpoint, AOR and auth as realtime rows, identify and registration in pjsip.conf.
 
-A trunk is a handful of objects named ``trunk_<id>`` (names.trunk_object). Endpoint, AOR,
-identify and registration are config-file objects: outbound registrations and qualify are
-set up when res_pjsip loads its configuration, so a trunk change is one ``res_pjsip.so``
-reload (there are a few trunks, never thousands). The password is not in the file: the
-auth is a realtime row of ``ps_auths`` beside the devices' (id ``trunk_<id>``), so neither the
-config directory nor the kept generations hold it.
+A trunk is a handful of objects named ``trunk_<id>`` (names.trunk_object). Its endpoint, AOR and
+auth are realtime rows beside the devices' (decision 014): an edit is live at the next SIP request
+and needs no ``res_pjsip.so`` reload, whose qualify pass over every device takes seconds at
+10,000 of them; the AOR's qualify follows with ``pjsip reload qualify aor`` (EngineControl). The
+password is therefore in no file and no kept generation. Identify and registration stay in
+pjsip.conf, where their own modules reload them alone in milliseconds.
 """
 import ipaddress
 import re
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from appliance.asterisk.names import FROM_TRUNK_CONTEXT, TRUNK_GROUP, trunk_object
 
-#: Realtime table of trunk credentials: the devices' (sorcery reads one realtime table per type).
-TRUNK_AUTH_TABLE = "ps_auths"
+#: Realtime tables of the trunks' objects: the devices' (sorcery reads one realtime table per type).
+TRUNK_TABLES = ("ps_endpoints", "ps_aors", "ps_auths")
 #: Every trunk object's id starts so (names.trunk_object); device user names cannot.
 TRUNK_PREFIX = "trunk_"
 KINDS = ("registration", "ip")
@@ -142,51 +142,70 @@ def _section(name, kind, *options):
     return "\n".join(lines) + "\n"
 
 
-def render_trunk_sections(trunks, media_address=None):
-    """Return the pjsip.conf text of every enabled trunk in ``trunks`` (TrunkRow), in id order."""
+def trunk_rows(trunks, media_address=None):
+    """Return ``{table: [row, ...]}`` (TRUNK_TABLES): endpoint, AOR and auth of every enabled trunk.
+
+    Synced with ``only_ids`` naming the trunk ids (``TRUNK_PREFIX``), so devices' rows are untouched.
+    """
+    rows = {table: [] for table in TRUNK_TABLES}
+    for trunk in sorted(trunks, key=lambda t: t.id):
+        if not trunk.enabled:
+            continue
+        name = trunk.object
+        auth = name if trunk.username and trunk.password else None
+        nat = "yes" if trunk.nat else "no"
+        # Every number column has a value: a fetch of many rows (Asterisk's qualify pass) hands NULL
+        # over as "", which a number option refuses, and the whole AOR with it (pjsip.AOR_NUMBERS).
+        rows["ps_aors"].append({
+            "id": name,
+            "contact": f"sip:{_uri_host(trunk.host, trunk.port)}",
+            "max_contacts": 0,
+            "qualify_frequency": trunk.qualify_seconds,
+            "qualify_timeout": 3.0,
+        })
+        rows["ps_endpoints"].append({
+            "id": name,
+            "transport": f"transport-{trunk.transport}",
+            "context": FROM_TRUNK_CONTEXT,
+            "aors": name,
+            "outbound_auth": auth,
+            "from_user": trunk.from_user or (trunk.username if trunk.kind == "registration" else "") or None,
+            "from_domain": trunk.from_domain or None,
+            "disallow": "all",
+            "allow": ",".join(trunk.codecs),
+            "dtmf_mode": trunk.dtmf_mode,
+            # Media stays in Asterisk: recordings, transfers and NAT stay simple.
+            "direct_media": "no",
+            "rtp_symmetric": nat,
+            "force_rport": nat,
+            "rewrite_contact": nat,
+            # Found by source address (identify in pjsip.conf) or registration line, never by a From
+            # user name a stranger can type.
+            "identify_by": "ip",
+            # Never callerid here: it would replace every caller's number (notes/routing-br.md 3.3).
+            "set_var": f"GROUP({TRUNK_GROUP})={name}",
+            # The caller ID goes in P-Asserted-Identity as well as From: carriers read one or the other.
+            "send_pai": "yes",
+            "language": "pt_BR",
+            "media_address": media_address,
+            "bind_rtp_to_media_address": "yes" if media_address else None,
+        })
+        if auth:
+            rows["ps_auths"].append({"id": name, "auth_type": "digest", "username": trunk.username,
+                                     "password": trunk.password})
+    return rows
+
+
+def render_trunk_sections(trunks):
+    """Return the pjsip.conf text (identify and registration) of every enabled trunk in ``trunks`` (TrunkRow)."""
     blocks = []
     for trunk in sorted(trunks, key=lambda t: t.id):
         if not trunk.enabled:
             continue
         name = trunk.object
         transport = f"transport-{trunk.transport}"
-        where = _uri_host(trunk.host, trunk.port)
         auth = name if trunk.username and trunk.password else None
-        nat = "yes" if trunk.nat else "no"
         blocks.append(f"; trunk {trunk.id}: {trunk.name}\n")
-        blocks.append(_section(
-            name, "aor",
-            ("contact", f"sip:{where}"),
-            ("qualify_frequency", trunk.qualify_seconds),
-            ("qualify_timeout", "3.0" if trunk.qualify_seconds else None),
-        ))
-        blocks.append(_section(
-            name, "endpoint",
-            ("transport", transport),
-            ("context", FROM_TRUNK_CONTEXT),
-            ("aors", name),
-            ("outbound_auth", auth),
-            ("from_user", trunk.from_user or (trunk.username if trunk.kind == "registration" else "")),
-            ("from_domain", trunk.from_domain),
-            ("disallow", "all"),
-            ("allow", ",".join(trunk.codecs)),
-            ("dtmf_mode", trunk.dtmf_mode),
-            # Media stays in Asterisk: recordings, transfers and NAT stay simple.
-            ("direct_media", "no"),
-            ("rtp_symmetric", nat),
-            ("force_rport", nat),
-            ("rewrite_contact", nat),
-            # Found by source address (identify below) or registration line, never by a From user
-            # name a stranger can type.
-            ("identify_by", "ip"),
-            # Never callerid= here: it would replace every caller's number (notes/routing-br.md 3.3).
-            ("set_var", f"GROUP({TRUNK_GROUP})={name}"),
-            # The caller ID goes in P-Asserted-Identity as well as From: carriers read one or the other.
-            ("send_pai", "yes"),
-            ("language", "pt_BR"),
-            ("media_address", media_address),
-            ("bind_rtp_to_media_address", "yes" if media_address else None),
-        ))
         blocks.append(_section(
             name, "identify",
             ("endpoint", name),
@@ -216,16 +235,3 @@ def render_trunk_sections(trunks, media_address=None):
                 ("endpoint", name),
             ))
     return "\n".join(blocks)
-
-
-def trunk_auth_rows(trunks):
-    """Return ``{TRUNK_AUTH_TABLE: [row, ...]}``: the credentials of every enabled trunk that has them.
-
-    Synced with ``only_ids`` naming every trunk auth id (``TRUNK_PREFIX``), so devices' rows are untouched.
-    """
-    rows = []
-    for trunk in sorted(trunks, key=lambda t: t.id):
-        if trunk.enabled and trunk.username and trunk.password:
-            rows.append({"id": trunk.object, "auth_type": "digest", "username": trunk.username,
-                         "password": trunk.password})
-    return {TRUNK_AUTH_TABLE: rows}

@@ -1,0 +1,95 @@
+"""Interleaved A/B rounds for the call set-up benches, measured two ways.
+
+A round runs each side once, the order flipping every round (A B, B A, A B, ...), so drift,
+warm caches and whatever else the machine does hit both sides alike. Each side's run is
+measured as
+
+- calls per second at saturation (successful calls / wall time): what the goal names, but on
+  two shared cores it swings +/- 10 % between rounds;
+- Asterisk's CPU time per successful call (utime + stime of the engine process, all threads,
+  from /proc): the work the dialplan costs, which load on the other core barely moves.
+
+Both ratios (generated/bare for the rate, bare/generated for the CPU, so that 1.0 means "as
+cheap as bare" and higher is better for either) are reported per round with their median and
+spread. ``runs`` repeats the whole series so that the medians' stability is shown, not assumed.
+"""
+import os
+import statistics
+from dataclasses import dataclass, field
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """Return the CPU time (user + system, all threads) process ``pid`` has used so far."""
+    with open(f"/proc/{pid}/stat") as handle:
+        # The command name may hold spaces: the fields we need come after its closing parenthesis.
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+@dataclass
+class Side:
+    """One side of the comparison: ``run()`` places the round's calls and returns the SippResult."""
+
+    name: str
+    label: str
+    run: object
+
+
+@dataclass
+class Series:
+    """Every round's figures of one side."""
+
+    rates: list = field(default_factory=list)
+    cpu_ms: list = field(default_factory=list)
+    failed: int = 0
+
+
+def interleave(bare, generated, rounds, calls, pid):
+    """Run ``rounds`` rounds of both sides, order flipping each round; return {name: Series}."""
+    series = {bare.name: Series(), generated.name: Series()}
+    for round_number in range(rounds):
+        order = (bare, generated) if round_number % 2 == 0 else (generated, bare)
+        for side in order:
+            before = cpu_seconds(pid)
+            result = side.run()
+            used = cpu_seconds(pid) - before
+            ok = int(result.stats.get("SuccessfulCall(C)", 0))
+            figures = series[side.name]
+            figures.failed += calls - ok
+            figures.rates.append(ok / result.stats["wall_seconds"])
+            figures.cpu_ms.append(1000 * used / max(ok, 1))
+    return series
+
+
+def _spread(values):
+    return f"{min(values):.3f}-{max(values):.3f}"
+
+
+def report(title, bare, generated, runs):
+    """Print the table and the per-round ratios of each run in ``runs`` (lists of {name: Series})."""
+    print(f"\n{title}")
+    print("| run | dialplan | calls/s (median) | Asterisk CPU ms/call (median) | failed calls |")
+    print("|---|---|---|---|---|")
+    for number, series in enumerate(runs, 1):
+        for side in (bare, generated):
+            figures = series[side.name]
+            print(f"| {number} | {side.label} | {statistics.median(figures.rates):.1f} | "
+                  f"{statistics.median(figures.cpu_ms):.2f} | {figures.failed} |")
+    medians = []
+    for number, series in enumerate(runs, 1):
+        b, g = series[bare.name], series[generated.name]
+        rate = [x / y for x, y in zip(g.rates, b.rates, strict=True)]
+        cpu = [y / x for x, y in zip(g.cpu_ms, b.cpu_ms, strict=True)]
+        medians.append((statistics.median(rate), statistics.median(cpu)))
+        print(f"\nrun {number}, ratio generated/bare per round (calls/s): {', '.join(f'{r:.3f}' for r in rate)}")
+        print(f"  median {medians[-1][0]:.3f}, spread {_spread(rate)}")
+        print(f"run {number}, ratio bare/generated per round (Asterisk CPU per call): "
+              f"{', '.join(f'{r:.3f}' for r in cpu)}")
+        print(f"  median {medians[-1][1]:.3f}, spread {_spread(cpu)}")
+    if len(medians) > 1:
+        rates, cpus = [m[0] for m in medians], [m[1] for m in medians]
+        print(f"\nmedians between runs: calls/s {_spread(rates)} (differ by {max(rates) - min(rates):.3f}), "
+              f"CPU per call {_spread(cpus)} (differ by {max(cpus) - min(cpus):.3f}); stable means <= 0.02 apart")
+    print("goal: ratio >= 0.95, 0 failed calls")
