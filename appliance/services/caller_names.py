@@ -41,7 +41,6 @@ def compiled():
 def rows():
     """Return ``{"cn_callers": [row, ...]}``: shared contacts' short numbers, then extensions (which win)."""
     names = {number: name for number, name in _shared_numbers().items() if not number.startswith("+")}
-    for extension in Extension.select(Extension.number, Extension.name).where(Extension.enabled):
-        names[extension.number] = extension.name
+    names.update(Extension.select(Extension.number, Extension.name).where(Extension.enabled).tuples())
     return {CALLER_NAMES: [{"id": number, "name": _safe(name)} for number, name in sorted(names.items())
                            if number and len(number) <= MAX_NUMBER and _safe(name)]}

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from appliance import destinations
+from appliance import db, destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
@@ -32,9 +32,21 @@ def _pickup_groups(extension_ids=None):
     return groups
 
 
+def _raw(query):
+    """Return the rows of ``query`` as SQLite gives them: no per-value conversion (booleans are 0/1).
+
+    For the collectors that read every extension: peewee's conversions cost more than the query.
+    """
+    return db.database.execute(query).fetchall()
+
+
 def context_of(extension, default_id=None):
     """Return the dialplan context ``extension``'s devices start their calls in: its call profile's."""
-    profile_id = extension.profile_id or default_id or default_profile_id()
+    return _context(extension.profile_id, default_id)
+
+
+def _context(profile_id, default_id=None):
+    profile_id = profile_id or default_id or default_profile_id()
     return profile_context(profile_id) if profile_id else INTERNAL_CONTEXT
 
 
@@ -45,58 +57,67 @@ def default_profile_id():
 
 
 def engine_devices(usernames=None, enabled_only=True, numbers=None):
-    """Return SIP devices as SipDevice rows: of enabled extensions, or all; optionally some usernames or numbers."""
-    query = Device.select(Device, Extension).join(Extension).order_by(Extension.number, Device.id)
+    """Return SIP devices as SipDevice rows: of enabled extensions, or all; optionally some usernames or numbers.
+
+    Read as plain tuples of the columns used: model objects cost seconds at 10,000 devices (a full sync).
+    """
+    query = (Device.select(Device.sip_username, Device.sip_password, Device.extension, Extension.number,
+                           Extension.name, Extension.external_callerid, Extension.voicemail_enabled,
+                           Extension.profile)
+             .join(Extension).order_by(Extension.number, Device.id))
     if enabled_only:
         query = query.where(Extension.enabled)
     if usernames is not None:
         query = query.where(Device.sip_username.in_(sorted(usernames)))
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
-    devices = list(query)
+    devices = _raw(query)
     scoped = usernames is not None or numbers is not None
     # Every device: all memberships at once, not an IN list of every extension (SQLite caps its variables).
-    groups = _pickup_groups({device.extension_id for device in devices} if scoped else None) if devices else {}
-    refused = Ban.refused_addresses({device.sip_username for device in devices} if scoped else None) \
-        if devices else {}
+    groups = _pickup_groups({row[2] for row in devices} if scoped else None) if devices else {}
+    refused = Ban.refused_addresses({row[0] for row in devices} if scoped else None) if devices else {}
     default_id = default_profile_id()
     return [
         SipDevice(
-            username=device.sip_username,
-            context=context_of(device.extension, default_id),
-            external_callerid=device.extension.external_callerid,
-            password=device.sip_password,
-            extension=device.extension.number,
-            display_name=device.extension.name,
-            pickup_groups=tuple(groups.get(device.extension_id, ())),
-            voicemail=device.extension.voicemail_enabled,
-            refused_from=tuple(refused.get(device.sip_username, ())),
+            username=username,
+            context=_context(profile_id, default_id),
+            external_callerid=external_callerid,
+            password=password,
+            extension=number,
+            display_name=name,
+            pickup_groups=tuple(groups.get(extension_id, ())),
+            voicemail=bool(voicemail),
+            refused_from=tuple(refused.get(username, ())),
         )
-        for device in devices
+        for username, password, extension_id, number, name, external_callerid, voicemail, profile_id in devices
     ]
 
 
 def engine_extensions(numbers=None):
-    """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``)."""
-    query = Extension.select().where(Extension.enabled).order_by(Extension.number)
+    """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``), read as plain tuples."""
+    query = (Extension.select(Extension.number, Extension.profile, Extension.external_callerid, Extension.name,
+                              Extension.voicemail_enabled, Extension.voicemail_pin, Extension.max_calls,
+                              Extension.ring_seconds, Extension.language)
+             .where(Extension.enabled).order_by(Extension.number))
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
     default_id = default_profile_id()
     return [
         ExtensionRow(
-            number=extension.number,
-            context=context_of(extension, default_id),
-            external_callerid=extension.external_callerid,
-            name=extension.name,
+            number=number,
+            context=_context(profile_id, default_id),
+            external_callerid=external_callerid,
+            name=name,
             # A mailbox without a valid PIN would be open to anyone: it stays closed instead
             # (rows written straight into the table, or by an old version, can lack one).
-            voicemail=extension.voicemail_enabled and valid_pin(extension.voicemail_pin),
-            voicemail_pin=extension.voicemail_pin,
-            max_calls=extension.max_calls,
-            ring_seconds=extension.ring_seconds,
-            language=extension.language,
+            voicemail=bool(voicemail) and valid_pin(pin),
+            voicemail_pin=pin,
+            max_calls=max_calls,
+            ring_seconds=ring_seconds,
+            language=language,
         )
-        for extension in query
+        for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language
+        in _raw(query)
     ]
 
 
