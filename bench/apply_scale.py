@@ -144,7 +144,8 @@ def measure_trunks(size):
         data.name = "Operadora renomeada"
         changes.append(("name (a comment: no reload)", _trunk_change(engine, data, trunk.id, False)[1]))
         data.host, data.port = "127.0.0.3", registrar.also_port
-        changes.append(("new host and port (rows; identify + registration reloads)", _trunk_change(engine, data, trunk.id)[1]))
+        changes.append(("new host and port (rows; identify + registration reloads)",
+                        _trunk_change(engine, data, trunk.id)[1]))
         # The AMI adapter gives up after 5 s; the CLI waits as long as the reload takes.
         reloads = [timed(engine.cli, "module reload res_pjsip.so", timeout=120)[1] for _ in range(3)]
         _, collect = timed(engine_rows.collect, engine.settings, engine_sync.feature_codes())
