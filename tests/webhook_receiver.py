@@ -38,12 +38,15 @@ class Receiver:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as most receivers
+            disable_nagle_algorithm = True
+
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 code = owner.status.get(self.path, 200)
                 with owner._lock:
                     owner.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
-                                           "status": code, "at": time.monotonic()})
+                                           "status": code, "wall": time.time()})
                 self.send_response(code)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

@@ -83,9 +83,8 @@ def delay(attempts, base):
 def fan_out(limit=1000):
     """Turn events published since the cursor into deliveries for the endpoints subscribed; return how many."""
     cursor = IngestCursor.get_or_none(IngestCursor.source == CURSOR)
-    position = cursor.position if cursor else events.latest_id()
-    if cursor is None:  # the first run starts now: older events predate every endpoint
-        _move_cursor(position)
+    # The first run reads every event kept: those older than an endpoint are not sent to it (below).
+    position = cursor.position if cursor else 0
     new = events.read_since(position, limit=limit)
     if not new:
         return 0
@@ -142,6 +141,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def connect(self):
         """Open the TCP connection to the pinned address."""
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client does: no Nagle wait
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -152,6 +152,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self):
         """Open TLS to the pinned address, checking the certificate against the URL's host name."""
         raw = socket.create_connection((self._address, self.port), self.timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -170,27 +171,58 @@ class Outcome:
         return self.code is not None and 200 <= self.code < 300
 
 
+#: Each sending thread keeps its connections open (HTTP/1.1 keep-alive): a TCP (and TLS) handshake
+#: per delivery would cap the rate long before the receiver does.
+_open = threading.local()
+#: Bytes of an answer read: the log keeps 500; a longer one is read no further and the connection dropped.
+ANSWER_LIMIT = 65536
+
+
+def _connection(parts, port, address, timeout):
+    cache = _open.__dict__.setdefault("connections", {})
+    key = (parts.scheme, parts.hostname, port, address)
+    connection = cache.get(key)
+    reused = connection is not None
+    if connection is None:
+        kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = cache[key] = kind(parts.hostname, port, address, timeout)
+    return key, connection, reused
+
+
+def _forget(key):
+    connection = _open.__dict__.get("connections", {}).pop(key, None)
+    if connection is not None:
+        connection.close()
+
+
 def post(url, secret, uid, type_, body, config):
     """POST one signed delivery; return its Outcome (never raises). Redirects are not followed."""
     started = time.monotonic()
     try:
         parts, port, address = resolve(url, config.allow_private)
-        kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        connection = kind(parts.hostname, port, address, config.timeout)
+    except Refused as error:
+        return Outcome(None, "", str(error)[:255], (time.monotonic() - started) * 1000)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    for _ in range(2):
+        key, connection, reused = _connection(parts, port, address, config.timeout)
         try:
-            encoded = body.encode()
-            connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), encoded, {
+            connection.request("POST", target, body.encode(), {
                 "Content-Type": "application/json", "User-Agent": USER_AGENT, "Centralina-Webhook-Id": uid,
                 "Centralina-Event-Type": type_, "Centralina-Signature": sign(secret, int(time.time()), body)})
             response = connection.getresponse()
-            answer = response.read(500).decode("utf-8", "replace")
-            return Outcome(response.status, answer, "", (time.monotonic() - started) * 1000)
-        finally:
-            connection.close()
-    except Refused as error:
-        return Outcome(None, "", str(error)[:255], (time.monotonic() - started) * 1000)
-    except (OSError, http.client.HTTPException) as error:
-        return Outcome(None, "", (str(error) or type(error).__name__)[:255], (time.monotonic() - started) * 1000)
+            answer = response.read(ANSWER_LIMIT).decode("utf-8", "replace")
+            if response.will_close or not response.isclosed():
+                _forget(key)
+            return Outcome(response.status, answer[:500], "", (time.monotonic() - started) * 1000)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:
+            _forget(key)
+            if not reused:  # a fresh connection failed: the receiver's fault, not an idle one closed
+                return Outcome(None, "", (str(error) or type(error).__name__)[:255],
+                               (time.monotonic() - started) * 1000)
+        except (OSError, http.client.HTTPException) as error:
+            _forget(key)
+            return Outcome(None, "", (str(error) or type(error).__name__)[:255], (time.monotonic() - started) * 1000)
+    return Outcome(None, "", "connection closed", (time.monotonic() - started) * 1000)
 
 
 def due(limit=BATCH, now=None):
@@ -220,35 +252,49 @@ def send_due(config, pool=None):
 
 
 def record_outcomes(results, config, now=None):
-    """Write each (delivery, Outcome): the attempt log, the delivery's state, the endpoint's health."""
+    """Write each (delivery, Outcome): the attempt log, the delivery's state, the endpoint's health.
+
+    In one transaction and in bulk (one statement for the attempts, one executemany for the
+    deliveries): at a hundred deliveries a second, a statement per row is the sender's bottleneck.
+    """
     now = now or utcnow()
-    to_disable = {}
+    to_disable, succeeded, failed = {}, set(), set()
+    attempts, updates = [], []
+    for delivery, outcome in results:
+        latency = round(outcome.latency_ms, 1)
+        attempts.append({"delivery": delivery.id, "at": now, "response_code": outcome.code,
+                         "response_body": outcome.body[:500], "error": outcome.error[:255], "latency_ms": latency})
+        count = delivery.attempts + 1
+        if outcome.ok:
+            status, next_at = "delivered", None
+            succeeded.add(delivery.endpoint_id)
+        else:
+            gave_up = count >= config.max_attempts
+            status = "failed" if gave_up else "pending"
+            next_at = None if gave_up else now + datetime.timedelta(seconds=delay(count, config.retry_base))
+            failed.add(delivery.endpoint_id)
+            if outcome.code == 410:
+                to_disable[delivery.endpoint_id] = "gone"
+        updates.append((status, count, WebhookDelivery.next_attempt_at.db_value(next_at),
+                        WebhookDelivery.last_attempt_at.db_value(now), outcome.code, outcome.error[:255], latency,
+                        delivery.id))
+    mark = database.param
+    sql = (f"UPDATE webhook_deliveries SET status = {mark}, attempts = {mark}, next_attempt_at = {mark}, "
+           f"last_attempt_at = {mark}, response_code = {mark}, error = {mark}, latency_ms = {mark} WHERE id = {mark}")
     with database.atomic():
-        for delivery, outcome in results:
-            WebhookAttempt.create(delivery=delivery.id, at=now, response_code=outcome.code,
-                                  response_body=outcome.body[:500], error=outcome.error[:255],
-                                  latency_ms=round(outcome.latency_ms, 1))
-            delivery.attempts += 1
-            delivery.last_attempt_at, delivery.response_code = now, outcome.code
-            delivery.error, delivery.latency_ms = outcome.error[:255], round(outcome.latency_ms, 1)
-            endpoint = delivery.endpoint
-            if outcome.ok:
-                delivery.status, delivery.next_attempt_at = "delivered", None
-                WebhookEndpoint.update(failing_since=None, last_success_at=now).where(
-                    WebhookEndpoint.id == endpoint.id).execute()
-            else:
-                gave_up = delivery.attempts >= config.max_attempts
-                delivery.status = "failed" if gave_up else "pending"
-                delivery.next_attempt_at = None if gave_up else now + datetime.timedelta(
-                    seconds=delay(delivery.attempts, config.retry_base))
-                WebhookEndpoint.update(failing_since=now).where(
-                    (WebhookEndpoint.id == endpoint.id) & WebhookEndpoint.failing_since.is_null()).execute()
-                failing_since = WebhookEndpoint.get_by_id(endpoint.id).failing_since
-                if outcome.code == 410:
-                    to_disable[endpoint.id] = "gone"
-                elif now - failing_since >= datetime.timedelta(days=config.disable_after_days):
-                    to_disable.setdefault(endpoint.id, "failing")
-            delivery.save()
+        for start in range(0, len(attempts), 100):
+            WebhookAttempt.insert_many(attempts[start:start + 100]).execute()
+        database.cursor().executemany(sql, updates)
+        if succeeded:
+            WebhookEndpoint.update(failing_since=None, last_success_at=now).where(
+                WebhookEndpoint.id.in_(sorted(succeeded - failed))).execute()
+        if failed:
+            WebhookEndpoint.update(failing_since=now).where(
+                WebhookEndpoint.id.in_(sorted(failed)) & WebhookEndpoint.failing_since.is_null()).execute()
+            cutoff = now - datetime.timedelta(days=config.disable_after_days)
+            for endpoint in WebhookEndpoint.select().where(WebhookEndpoint.id.in_(sorted(failed))
+                                                           & (WebhookEndpoint.failing_since <= cutoff)):
+                to_disable.setdefault(endpoint.id, "failing")
         disabled = [_disable(endpoint_id, reason, config, now) for endpoint_id, reason in to_disable.items()]
     for endpoint in disabled:
         if endpoint is not None:

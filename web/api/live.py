@@ -86,6 +86,8 @@ class LiveCallListSchema(Schema):
     """Every call in progress the token may see."""
 
     items = fields.List(fields.Nested(LiveCallSchema), required=True)
+    engine_running = fields.Boolean(required=True, metadata={
+        "description": "false: the phone system (or the daemon) is down, and no call is known"})
 
 
 class EventArgs(Schema):
@@ -109,11 +111,11 @@ def _scope():
 @requires(blp, "calls:read")
 @blp.response(200, LiveCallListSchema)
 @blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def live_list():
     """List the calls in progress (a person: those of their own extension)."""
-    found = live_calls.calls(live_state(), _scope())
-    return json_response({"items": LiveCallSchema(many=True).dump(
+    state = live_state()
+    found = live_calls.calls(state, _scope())
+    return json_response({"engine_running": state.running and not state.stale, "items": LiveCallSchema(many=True).dump(
         [{"id": call.id, "state": call.state, "extensions": call.extensions, "channels": call.channels}
          for call in found])})
 
