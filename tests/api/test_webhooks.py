@@ -132,3 +132,12 @@ def test_a_receiver_on_a_forbidden_address_is_refused_at_delivery(app, client, r
     delivery = WebhookDelivery.get()
     assert delivery.status == "pending" and "resolves to no address" in delivery.error
     assert receiver.received() == []
+
+
+def test_the_document_describes_what_receivers_get(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert set(document["webhooks"]) >= {"call.ringing", "call.answered", "call.hungup", "call.missed",
+                                         "voicemail.left"}
+    ringing = document["webhooks"]["call.ringing"]["post"]
+    assert "Centralina-Signature" in {parameter["name"] for parameter in ringing["parameters"]}
+    assert "WebhookEvent" in document["components"]["schemas"]

@@ -13,6 +13,7 @@ from appliance.errors import PermissionDenied
 from appliance.i18n import N_
 from appliance.models.webhooks import DELIVERY_STATES, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from appliance.services import webhooks
+from appliance.services.webhook_delivery import SIGNATURE_TOLERANCE
 from web.api.auth import actor, principal, requires
 from web.api.common import (
     ID,
@@ -238,3 +239,37 @@ def webhook_redeliver(endpoint_id, delivery_id):
     """Send a delivery again (same id and body, a fresh signature)."""
     _admin_only()
     return json_response(DeliverySchema().dump(webhooks.redeliver(delivery_id, actor(), endpoint_id)), 202)
+
+
+class WebhookEventSchema(Schema):
+    """The JSON body of every webhook delivery (signed: see Centralina-Signature)."""
+
+    id = fields.String(required=True, metadata={"description": "The delivery's id, also Centralina-Webhook-Id: "
+                                                               "the same on every retry (dedupe on it)"})
+    type = fields.String(required=True)
+    event_id = fields.Integer(required=True, allow_none=True, metadata={"description": "The event's id (as in "
+                                                                                        "the SSE stream)"})
+    created_at = fields.String(required=True, metadata={"description": "When the event happened (ISO 8601, UTC)"})
+    data = fields.Dict(required=True, metadata={"description": "call_id, from, to, from_extension, to_extension; "
+                                                               "record (the call record) on call.hungup and "
+                                                               "call.missed; mailbox, new, old on voicemail.left"})
+
+
+def document(spec):
+    """Describe what receivers get under OpenAPI 3.1's ``webhooks``: one POST per event type."""
+    spec.components.schema("WebhookEvent", schema=WebhookEventSchema)
+    headers = [
+        {"in": "header", "name": "Centralina-Signature", "required": True, "schema": {"type": "string"},
+         "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the endpoint's "
+                        f"secret>; refuse a t more than {SIGNATURE_TOLERANCE} s from your clock"},
+        {"in": "header", "name": "Centralina-Webhook-Id", "required": True, "schema": {"type": "string"}},
+        {"in": "header", "name": "Centralina-Event-Type", "required": True, "schema": {"type": "string"}},
+    ]
+    spec.options.setdefault("webhooks", {}).update({
+        name: {"post": {
+            "summary": str(label), "parameters": headers,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
+            "responses": {"2XX": {"description": "Taken; any other answer (or none within the timeout) is retried"},
+                          "410": {"description": "Gone: the endpoint is turned off"}},
+        }} for name, label in {**events.TYPES, events.TEST_TYPE: "Test event"}.items()})
