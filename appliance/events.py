@@ -53,6 +53,12 @@ def publish(type_, data, extensions=()):
     return event_id
 
 
+def wake():
+    """Release every ``wait_published`` in this process now (a stopping waiter)."""
+    with _published:
+        _published.notify_all()
+
+
 def wait_published(timeout):
     """Block until this process publishes an event, or ``timeout`` seconds pass."""
     with _published:

@@ -365,8 +365,7 @@ class Sender:
     def stop(self):
         """Stop after the round in progress."""
         self._stop.set()
-        with events._published:
-            events._published.notify_all()
+        events.wake()
         self._thread.join(self.config.timeout + 5)
         self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -4,11 +4,12 @@ import datetime
 import pytest
 
 from appliance import events
-from appliance.models.users import AuditEntry, utcnow
+from appliance.models.users import AuditEntry, User, utcnow
 from appliance.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from appliance.services import webhook_delivery
+from appliance.services import Actor, mail, webhook_delivery
 from tests.api.conftest import bearer, personal_token, service_token
 from tests.conftest import make_person
+from tests.smtp import SmtpServer
 from tests.webhook_receiver import Receiver, verify
 
 CONFIG = webhook_delivery.Config(allow_private=True, timeout=5, retry_base=0.01, max_attempts=5)
@@ -102,6 +103,10 @@ def test_test_event_and_redeliver_buttons(app, client, receiver):
 
 
 def test_an_endpoint_failing_for_days_is_disabled_and_the_admin_told(app, client, receiver):
+    smtp = SmtpServer().start()
+    mail.save_settings(mail.MailSettingsInput("127.0.0.1", smtp.port, "none", "", "", "pbx@example.com"),
+                       Actor.system("test"))
+    User.update(email="admin@example.com").where(User.username == "admin").execute()
     app.config["WEBHOOK_ALLOW_PRIVATE"] = True
     token = service_token()[1]
     created = _create(client, token, receiver.url("/gone")).json
@@ -115,6 +120,9 @@ def test_an_endpoint_failing_for_days_is_disabled_and_the_admin_told(app, client
     assert not endpoint.enabled and "5 days" in endpoint.disabled_reason
     assert AuditEntry.get(AuditEntry.action == "webhook.disabled").target_name == "crm"
     assert {row.status for row in WebhookDelivery.select()} == {"failed"}
+    (_, recipients, message), = smtp.messages
+    smtp.stop()
+    assert recipients == ["admin@example.com"] and "crm" in message["Subject"]
     events.publish("call.ringing", {"call_id": "2.4"})
     _rounds()
     assert len(receiver.received("/gone")) == 2  # nothing more is sent to a disabled endpoint
