@@ -72,3 +72,11 @@ def test_each_new_call_record_is_published_once_as_hungup_and_unanswered_ones_as
     assert published == [("call.hungup", "1.1"), ("call.missed", "1.1"), ("call.hungup", "1.2")]
     missed = Event.get(Event.type == "call.missed")
     assert missed.extensions == ",702," and missed.data()["record"]["disposition"] == "NO ANSWER"
+
+
+def test_pruning_never_lets_ids_start_again(database):
+    first = events.publish("call.ringing", {"call_id": "1"})
+    second = events.publish("call.ringing", {"call_id": "2"})
+    Event.update(created_at=datetime.datetime(2020, 1, 1)).execute()
+    assert events.prune(24) == 1
+    assert events.publish("call.ringing", {"call_id": "3"}) > second > first
