@@ -51,9 +51,9 @@ def test_with_the_daemon_down_no_call_is_known(app, client):
 
 
 def _read_stream(client, token, **headers):
-    response = client.get("/api/v1/events?since=0", headers=bearer(token, **headers))
-    assert response.status_code == 200 and response.mimetype == "text/event-stream"
-    frames = [frame for frame in response.get_data(as_text=True).split("\n\n") if frame.startswith("id:")]
+    with client.get("/api/v1/events?since=0", headers=bearer(token, **headers)) as response:
+        assert response.status_code == 200 and response.mimetype == "text/event-stream"
+        frames = [frame for frame in response.get_data(as_text=True).split("\n\n") if frame.startswith("id:")]
     return [dict(line.split(": ", 1) for line in frame.splitlines()) for frame in frames]
 
 
@@ -81,11 +81,21 @@ def test_streams_per_worker_are_bounded(app, client):
     full = client.get("/api/v1/events", headers=bearer(token))
     assert full.status_code == 503 and full.headers["Retry-After"] == "5"
     app.config["EVENT_STREAMS_PER_WORKER"] = live_api.SLOTS.held + 1
-    assert client.get("/api/v1/events", headers=bearer(token)).status_code == 200
-    assert live_api.SLOTS.held == 0  # given back when the stream ended
+    with client.get("/api/v1/events", headers=bearer(token)) as response:  # a server closes what it served
+        assert response.status_code == 200 and live_api.SLOTS.held == 1
+    assert live_api.SLOTS.held == 0
 
 
 def test_unknown_event_types_are_refused(app, client):
     token = service_token(("calls:read",))[1]
     answer = client.get("/api/v1/events?types=call.ringing,sms.nope", headers=bearer(token))
     assert answer.status_code == 422
+
+
+def test_a_stream_never_read_gives_its_slot_back(app, client):
+    from web.api import live as live_api
+    token = service_token(("calls:read",))[1]
+    before = live_api.SLOTS.held
+    with client.head("/api/v1/events", headers=bearer(token)) as response:
+        assert response.status_code == 200
+    assert live_api.SLOTS.held == before

@@ -162,6 +162,13 @@ def event_stream(args):
     config = current_app.config
     if not SLOTS.take(config["EVENT_STREAMS_PER_WORKER"]):
         raise StreamsFull(N_("Too many event streams are open: try again in a few seconds."))
+    released = threading.Event()
+
+    def give_back():
+        if not released.is_set():
+            released.set()
+            SLOTS.give_back()
+
     last = _start(args)
     heartbeat, lifetime = float(config["EVENT_STREAM_HEARTBEAT"]), float(config["EVENT_STREAM_MAX_SECONDS"])
 
@@ -183,8 +190,12 @@ def event_stream(args):
                 else:
                     beat = time.monotonic()
         finally:
-            SLOTS.give_back()
+            give_back()
             db.close()
 
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    # The slot goes back when the stream ends, or when the server closes a response whose body
+    # it never read (HEAD, a client gone before the first byte): that generator never runs.
+    response.call_on_close(give_back)
+    return response
