@@ -80,10 +80,21 @@ class CallTracker:
                                               "old": int(event.get("Old", "0") or 0)}, extensions=(mailbox,))
 
 
+def extensions_of(channels):
+    """Return ``{channel: extension number}`` for the device channels among ``channels``, in one query."""
+    endpoints = {channel: endpoint_of(channel) for channel in channels}
+    wanted = sorted({endpoint for endpoint in endpoints.values() if endpoint})
+    numbers = dict(Device.select(Device.sip_username, Extension.number).join(Extension)
+                    .where(Device.sip_username.in_(wanted)).tuples()) if wanted else {}
+    return {channel: numbers.get(endpoint, "") for channel, endpoint in endpoints.items() if endpoint}
+
+
 def recorded(records):
     """Publish ``call.hungup`` (and ``call.missed``) for each new call record (dicts of CallRecord fields)."""
+    numbers = extensions_of([record["channel"] for record in records] + [record["dstchannel"] for record in records])
+    items = []
     for record in records:
-        caller, callee = extension_of(record["channel"]), extension_of(record["dstchannel"])
+        caller, callee = numbers.get(record["channel"], ""), numbers.get(record["dstchannel"], "")
         data = {
             "call_id": record["linkedid"],
             "record": {key: (value.isoformat() + "Z" if hasattr(value, "isoformat") else value)
@@ -91,6 +102,7 @@ def recorded(records):
             "from_extension": caller,
             "to_extension": callee,
         }
-        events.publish("call.hungup", data, extensions=(caller, callee))
+        items.append(("call.hungup", data, (caller, callee)))
         if record["disposition"] in MISSED and callee:
-            events.publish("call.missed", data, extensions=(callee,))
+            items.append(("call.missed", data, (callee,)))
+    events.publish_many(items)
