@@ -11,6 +11,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from appliance import call_events, events
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.names import CAP_EVENT
@@ -23,6 +24,7 @@ from appliance.services import (
     trunk_health,
     voicemail,
     voicemail_mail,
+    webhook_delivery,
 )
 from appliance.watcher import Watcher
 
@@ -113,7 +115,8 @@ def run(conf, stop_event=None):
         reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
         trunks = _safely("trunk-health", trunk_health.refresh)
-        watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event),
+        calls = call_events.CallTracker()
+        watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event, calls.on_engine_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
@@ -130,12 +133,18 @@ def run(conf, stop_event=None):
                conf["TIMEZONE"], seconds=5)
     # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
     _every(scheduler, "pending-phones-expiry", phones.expire_pending, conf, minutes=10)
+    # Webhooks are sent from durable rows by their own thread (woken by each publish); old rows go hourly.
+    webhook_config = webhook_delivery.Config.from_settings(conf)
+    sender = webhook_delivery.Sender(webhook_config).start()
+    _every(scheduler, "events-prune", events.prune, conf["EVENTS_KEEP_HOURS"], hours=1)
+    _every(scheduler, "webhook-log-prune", webhook_delivery.prune, webhook_config.keep_days, hours=1)
     scheduler.start()
     log.info("daemon started")
     try:
         stop_event.wait()
     finally:
         scheduler.shutdown(wait=True)
+        sender.stop()
         if watcher is not None:
             watcher.stop()
         lock.close()

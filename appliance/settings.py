@@ -119,6 +119,27 @@ DEFAULTS = {
     "API_RATE_LIMIT_PER_MINUTE": 600,
     # Wrong tokens one address may present before each further one makes it wait (doubling, like logins).
     "API_FREE_BAD_TOKENS": 20,
+    # Web worker threads (gunicorn gthread): event streams (SSE) hold one each (decision 018).
+    "WEB_THREADS": 8,
+    # Event streams one web worker process holds at once (past it: 503, retry later), at most
+    # half its threads so pages stay served; how long one stream lasts before the client
+    # reconnects with Last-Event-ID (its token is checked again then); heartbeat seconds.
+    "EVENT_STREAMS_PER_WORKER": 4,
+    "EVENT_STREAM_MAX_SECONDS": 300,
+    "EVENT_STREAM_HEARTBEAT": 15,
+    # Hours the daemon's published events (SSE resume, webhook fan-out) are kept.
+    "EVENTS_KEEP_HOURS": 24,
+    # Webhooks may reach loopback and private addresses (a CRM on the office network; tests).
+    "WEBHOOK_ALLOW_PRIVATE": False,
+    # Seconds a receiver has to answer one delivery.
+    "WEBHOOK_TIMEOUT": 10,
+    # First retry pause in seconds (each further one ×4, at most 6 h), and attempts before giving up.
+    "WEBHOOK_RETRY_BASE_SECONDS": 5.0,
+    "WEBHOOK_MAX_ATTEMPTS": 15,
+    # Days of nothing but failures after which an endpoint is turned off and the admins told.
+    "WEBHOOK_DISABLE_AFTER_DAYS": 5.0,
+    # Days the delivery log keeps finished deliveries.
+    "WEBHOOK_LOG_KEEP_DAYS": 30,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}

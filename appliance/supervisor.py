@@ -32,7 +32,9 @@ def _gunicorn(bind, app, workers, *extra):
 def _commands(conf):
     tls = ["--certfile", conf["PROV_CERTFILE"], "--keyfile", conf["PROV_KEYFILE"]] if conf["PROV_CERTFILE"] else []
     return {
-        "web": _gunicorn(conf["WEB_BIND"], "web:create_app()", conf.get("WEB_WORKERS", 3)),
+        # Threads (gthread workers): an event stream (SSE) holds a thread, not a whole worker (decision 018).
+        "web": _gunicorn(conf["WEB_BIND"], "web:create_app()", conf.get("WEB_WORKERS", 3),
+                         "--worker-class", "gthread", "--threads", str(conf.get("WEB_THREADS", 8))),
         # Phones get their own listener: no admin page is reachable on the port they use.
         # Its logger class redacts the token in phones' URLs from the access and error logs.
         "provisioning": _gunicorn(conf["PROV_BIND"], "provisioning.http:create_app()", conf.get("PROV_WORKERS", 2),

@@ -46,6 +46,11 @@ class RecordingControl:
         self._record("ring_then_dial", extension_number, number, caller_id)
         return f"action-{len(self.calls)}"
 
+    def hang_up(self, channels):
+        """Record the hang-up; every channel was up."""
+        self._record("hang_up", list(channels))
+        return list(channels)
+
     def move_voicemail(self, mailbox, folder, msg_id, to_folder):
         """Record the move."""
         self._record("move_voicemail", mailbox, folder, msg_id, to_folder)

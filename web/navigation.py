@@ -64,6 +64,7 @@ SECTIONS = (
         Page("admin.audit_log", _l("Audit log"), ADMINS),
         Page("admin.mail_settings", _l("E-mail"), ADMINS, ("admin.mail",)),
         Page("admin.api_tokens_list", _l("API tokens"), ADMINS, ("admin.api_token",)),
+        Page("admin.webhooks_list", _l("Webhooks"), ADMINS, ("admin.webhook",)),
     )),
 )
 

@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import sqlite3
 
+from appliance import call_events
 from appliance.asterisk.confgen.cdr import CDR_TABLE
 from appliance.db import database
 from appliance.models.call_history import CallRecord, IngestCursor
@@ -106,8 +107,14 @@ def _checked_position(cdr, cursor):
 def _store(source, rows):
     """Insert ``rows`` and move the cursor past them, in one transaction."""
     last = rows[-1]
+    records = [_record(row) for row in rows]
     with database.atomic():
-        CallRecord.insert_many([_record(row) for row in rows]).on_conflict_ignore().execute()
+        known = {(uniqueid, sequence) for uniqueid, sequence in CallRecord.select(
+            CallRecord.uniqueid, CallRecord.sequence).where(
+            CallRecord.uniqueid.in_([record["uniqueid"] for record in records])).tuples()}
+        CallRecord.insert_many(records).on_conflict_ignore().execute()
+        # Published in the same transaction: a record and its call.hungup exist together or not at all.
+        call_events.recorded([record for record in records if (record["uniqueid"], record["sequence"]) not in known])
         marker = _identity(last[1 + SOURCE_COLUMNS.index("uniqueid")], last[1 + SOURCE_COLUMNS.index("sequence")])
         IngestCursor.insert(source=source, position=last[0], marker=marker, updated_at=utcnow()).on_conflict(
             conflict_target=[IngestCursor.source],

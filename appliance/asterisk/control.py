@@ -129,6 +129,18 @@ class EngineControl:
             return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
 
+    def hang_up(self, channels):
+        """Hang up each of ``channels`` (names from the live state); return those Asterisk still had."""
+        ended = []
+        with self._session() as ami:
+            for channel in channels:
+                try:
+                    ami.hangup(channel)
+                except AmiActionFailed:
+                    continue  # gone already, with its peer
+                ended.append(channel)
+        return ended
+
     # -- voicemail -----------------------------------------------------------------------------
 
     def move_voicemail(self, mailbox, folder, msg_id, to_folder):

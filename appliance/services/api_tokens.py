@@ -63,12 +63,17 @@ SCOPES = {
     "bans:write": N_("Lift blocks"),
     "cdr:read": N_("Read call history"),
     "calls:originate": N_("Place calls (click-to-call)"),
+    "calls:read": N_("See live calls and their event stream"),
+    "calls:hangup": N_("Hang up live calls"),
+    "webhooks:read": N_("Read webhooks and their delivery log"),
+    "webhooks:write": N_("Create, change, test and delete webhooks; send deliveries again"),
     "phonebook:read": N_("Read the phonebook"),
     "phonebook:write": N_("Change personal contacts"),
     "voicemail:read": N_("List voicemail messages"),
     "voicemail:write": N_("Delete voicemail messages"),
 }
-PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "phonebook:read",
+PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
+                             "calls:hangup", "phonebook:read",
                              "phonebook:write", "voicemail:read", "voicemail:write"})
 #: What each role may grant its own tokens.
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}

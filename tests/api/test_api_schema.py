@@ -23,7 +23,7 @@ def api_schema(tmp_path):
     """The served document of an app on a fresh, seeded database."""
     app = create_app({"TESTING": True, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
                       "SECRET_KEY": "test", "ENGINE_ENABLED": False, "API_RATE_LIMIT_PER_MINUTE": 100000,
-                      "API_FREE_BAD_TOKENS": 100000})
+                      "API_FREE_BAD_TOKENS": 100000, "EVENT_STREAM_MAX_SECONDS": 1})
     migrations.upgrade(db.database.obj)
     users.create(users.UserInput("admin", ADMIN_PASSWORD, "Admin", role="admin", language="en"), Actor.system("t"))
     extension = make_person("ana", "201")
@@ -52,7 +52,8 @@ def api_schema(tmp_path):
     db.close()
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# The event stream never ends on its own (schemathesis reads a body whole): test_live_events reads it.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/api/v1/events")
 
 
 #: Writes whose validity only the service can judge: rows already there (a number or name taken,
@@ -94,6 +95,10 @@ SERVICE_JUDGED = {
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),
     ("DELETE", "/api/v1/call-profiles/{profile_id}"),
+    # A URL the box may reach (the address rules are the service's), a call that is up now.
+    ("POST", "/api/v1/webhooks"),
+    ("PUT", "/api/v1/webhooks/{endpoint_id}"),
+    ("DELETE", "/api/v1/calls/live/{call_id}"),
 }
 
 

@@ -53,6 +53,7 @@ class ProblemApi(Api):
 
 def init_app(app):
     """Create the API on ``app``: document, error handling, every resource's blueprint."""
+    from web.api import webhooks
     from web.api.common import ProblemSchema
     from web.api.resources import BLUEPRINTS  # the resources import this package: imported late
 
@@ -78,6 +79,7 @@ def init_app(app):
         csrf.exempt(blueprint)  # tokens only, never cookies: nothing for a forged form to ride on
         api.register_blueprint(blueprint)
     csrf.exempt(app.blueprints["api-docs"])
+    webhooks.document(api.spec)  # OpenAPI 3.1 "webhooks": what receivers are sent
     app.add_url_rule("/api/v1/docs", "api_docs", docs)
     return api
 

@@ -6,12 +6,14 @@ from web.api import (
     extensions,
     groups,
     inbound_routes,
+    live,
     me,
     outbound_routes,
     phones,
     system,
     trunks,
     users,
+    webhooks,
 )
 
 BLUEPRINTS = (
@@ -27,5 +29,7 @@ BLUEPRINTS = (
     blocklist.blp,
     me.blp,
     calls.blp,
+    live.blp,
+    webhooks.blp,
     system.blp,
 )
