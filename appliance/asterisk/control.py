@@ -15,7 +15,13 @@ import time
 from dataclasses import dataclass
 
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
-from appliance.asterisk.names import ASTDB_FAMILY, INTERNAL_CONTEXT, RING_DEVICES_CONTEXT, VOICEMAIL_CONTEXT
+from appliance.asterisk.names import (
+    ASTDB_FAMILY,
+    INTERNAL_CONTEXT,
+    MESSAGE_DOMAIN,
+    RING_DEVICES_CONTEXT,
+    VOICEMAIL_CONTEXT,
+)
 
 #: Written once AstDB holds every extension's toggles: without it a missing key cannot mean "off".
 SYNCED_KEY = "_synced"
@@ -121,6 +127,15 @@ class EngineControl:
         with self._session(calls=True) as ami:
             return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
+
+    # -- text messages ---------------------------------------------------------------------------
+
+    def send_text(self, devices, from_number, from_name, body):
+        """Send ``body`` as SIP MESSAGE to each device (endpoint name), from extension ``from_number``."""
+        display = "".join(char for char in from_name if char not in '"\\<>\r\n')
+        with self._session() as ami:
+            for device in devices:
+                ami.message_send(f"pjsip:{device}", f'"{display}" <sip:{from_number}@{MESSAGE_DOMAIN}>', body)
 
     # -- voicemail -----------------------------------------------------------------------------
 

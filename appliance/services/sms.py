@@ -9,6 +9,8 @@ arrives (SIP MESSAGE from a phone, deliver_sm, an HTTP provider's webhook) lands
 ``published`` is the one call site the webhook publisher hooks into (events ``sms.received``
 and ``sms.delivered``); until it is wired it does nothing.
 """
+import base64
+import binascii
 import datetime
 from dataclasses import dataclass
 
@@ -415,3 +417,12 @@ def forget_stale_fragments():
     cutoff = utcnow() - datetime.timedelta(hours=FRAGMENT_HOURS)
     with database.atomic():
         return SmsFragment.delete().where(SmsFragment.received_at < cutoff).execute()
+
+
+def receive_internal_event(from_extension, to_extension, body_base64):
+    """Store what the dialplan reported of a phone-to-phone SIP MESSAGE (UserEvent, body in base64)."""
+    try:
+        body = base64.b64decode(body_base64, validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return None
+    return receive_internal(from_extension.strip(), to_extension.strip(), body.strip())
