@@ -9,6 +9,7 @@ from web.api import (
     me,
     outbound_routes,
     phones,
+    sms,
     system,
     trunks,
     users,
@@ -27,5 +28,6 @@ BLUEPRINTS = (
     blocklist.blp,
     me.blp,
     calls.blp,
+    sms.blp,
     system.blp,
 )
