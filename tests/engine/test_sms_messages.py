@@ -1,10 +1,12 @@
 """Text messages between extensions go through a real Asterisk as SIP MESSAGE, to SIPp phones."""
 import pytest
 
+from appliance import daemon
 from appliance.models.extensions import Extension
 from appliance.models.sms import SmsMessage
 from appliance.services import Actor, extensions, sms
 from appliance.sms import senders
+from appliance.watcher import Watcher
 from tests.engine.sipp import Sipp
 from tests.waiting import wait_for
 
@@ -26,7 +28,16 @@ def _ext(number):
     return extension, device.sip_username, device.sip_password
 
 
-def test_a_phone_messages_another_extensions_phone_as_its_own_extension(pbx, sipp):
+@pytest.fixture(scope="module")
+def watched(pbx, tmp_path_factory):
+    """The daemon's event path: every AMI event through daemon.on_engine_event (the CentralinaSms UserEvent)."""
+    watcher = Watcher(pbx, tmp_path_factory.mktemp("var"), on_event=daemon.on_engine_event).start()
+    assert watcher._events.wait_connected(10)
+    yield pbx
+    watcher.stop()
+
+
+def test_a_phone_messages_another_extensions_phone_as_its_own_extension(pbx, sipp, watched):
     _, user_301, password_301 = _ext("301")
     _, user_302, password_302 = _ext("302")
     with sipp.message_phone(user_302, password_302) as phone:
@@ -39,6 +50,11 @@ def test_a_phone_messages_another_extensions_phone_as_its_own_extension(pbx, sip
     # The sender is the extension the device belongs to, whatever the phone put in its From.
     from_line = next(line for line in received.splitlines() if line.lower().startswith("from:"))
     assert '"301" <sip:301@centralina>' in from_line
+    # The daemon heard it and stored it in both conversations.
+    ana, bia = Extension.get(Extension.number == "301"), Extension.get(Extension.number == "302")
+    stored = wait_for(lambda: sms.list_messages(bia, peer="301", direction="in").first())
+    assert stored and stored.body == "Bom dia, reunião às 10h" and stored.channel == "internal"
+    assert sms.list_messages(ana, peer="302", direction="out").first().status == "delivered"
 
 
 def test_a_message_to_an_unknown_extension_reaches_nobody(pbx, sipp):
