@@ -39,8 +39,11 @@ class Submitted:
 class LoopbackSmsc:
     """Listen on 127.0.0.1:<free port>; one ESME connection at a time; ``close()`` stops it."""
 
-    def __init__(self, system_id="centralina", password="secret", receipts=True, receipt_state="DELIVRD"):
+    def __init__(self, system_id="centralina", password="secret", receipts=True, receipt_state="DELIVRD",
+                 receipt_ids_decimal=False):
         self.system_id, self.password = system_id, password
+        #: Answer ids in hex but name them in decimal in receipts, as some SMSCs do.
+        self.receipt_ids_decimal = receipt_ids_decimal
         self.receipts, self.receipt_state = receipts, receipt_state
         self.submitted = []
         self.binds = 0
@@ -142,7 +145,8 @@ class LoopbackSmsc:
                                             pdu.short_message))
             self._respond("submit_sm_resp", pdu, message_id=message_id)
             if self.receipts and pdu.registered_delivery:
-                self.send_receipt(message_id, pdu.destination_addr.decode(), pdu.source_addr.decode(),
+                receipt_id = str(int(message_id, 16)) if self.receipt_ids_decimal else message_id
+                self.send_receipt(receipt_id, pdu.destination_addr.decode(), pdu.source_addr.decode(),
                                   self.receipt_state)
 
     # -- what the tests push -------------------------------------------------------------------------------

@@ -310,8 +310,8 @@ def apply_receipt(provider_id, provider_message_id, status, error=""):
     """
     with database.atomic():
         part = (SmsPart.select(SmsPart, SmsMessage).join(SmsMessage)
-                .where(SmsPart.provider_message_id == codec.normal_id(provider_message_id),
-                       SmsMessage.provider == provider_id).first())
+                .where(SmsPart.provider_message_id.in_(codec.id_forms(provider_message_id)),
+                       SmsMessage.provider == provider_id).order_by(SmsPart.id.desc()).first())
         if part is None:
             return None
         message = part.message

@@ -192,10 +192,21 @@ def read_receipt(short_message, receipted_message_id=None, message_state=None):
 
 
 def normal_id(message_id):
-    """Return an SMSC message id in one form for matching (trimmed, lower case, no leading zeros).
-
-    Some SMSCs pad or change the case of the id in receipts; an SMSC that answers hex in
-    submit_sm_resp and decimal in receipts would need a per-provider rule (not handled).
-    """
+    """Return an SMSC message id in one form for matching (trimmed, lower case, no leading zeros)."""
     text = (message_id or "").strip().lower()
     return text.lstrip("0") or "0"
+
+
+def id_forms(message_id):
+    """Return the forms a receipt's id may match a stored id in: as is, and read across hex and decimal.
+
+    SMSCs often answer submit_sm_resp with a hex id and name it in decimal in the receipt, or the
+    reverse (notes/api-webhooks-sms.md 6, "Ids can differ"); ids are stored normalised (normal_id).
+    """
+    normal = normal_id(message_id)
+    forms = {normal}
+    if normal.isdigit() and len(normal) <= 20:
+        forms.add(normal_id(format(int(normal), "x")))
+    if all(char in "0123456789abcdef" for char in normal) and len(normal) <= 16:
+        forms.add(normal_id(str(int(normal, 16))))
+    return sorted(forms)

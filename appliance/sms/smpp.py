@@ -148,9 +148,10 @@ class SmppSession(threading.Thread):
             return
         message_id = pdu.message_id.decode() if isinstance(pdu.message_id, bytes) else pdu.message_id
         sms.part_accepted(part_id, message_id)
-        early = self._early.pop(codec.normal_id(message_id), None)
-        if early is not None:
-            sms.apply_receipt(self.provider_id, message_id, *early)
+        for form in codec.id_forms(message_id):
+            early = self._early.pop(form, None)
+            if early is not None:
+                sms.apply_receipt(self.provider_id, message_id, *early)
 
     def _on_error_pdu(self, pdu):
         part_id = self._in_flight.pop(pdu.sequence, None)

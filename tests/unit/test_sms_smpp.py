@@ -82,6 +82,15 @@ def test_plain_text_goes_gsm7_in_one_part(people, smsc, session):
     assert codec.decode_text(only.short_message, 0) == "Reuniao confirmada {sala 3} @ 10h"
 
 
+def test_a_receipt_naming_the_id_in_decimal_still_finds_the_message(people, smsc, session):
+    smsc.receipt_ids_decimal = True
+    actor, ana = people
+    for n in range(11):  # the 10th and 11th ids are "0000000A"/"0000000B": hex differs from decimal
+        message = sms.send(ana, sms.SendInput(to="+5511987654321", body=f"n{n}"), actor)
+    assert wait_for(lambda: SmsMessage.select().where(SmsMessage.status == "delivered").count() == 11)
+    assert SmsMessage.get_by_id(message.id).status == "delivered"
+
+
 def test_a_failed_receipt_fails_the_message_with_its_reason(people, smsc, session):
     smsc.receipt_state = "UNDELIV"
     actor, ana = people
