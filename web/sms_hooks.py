@@ -11,7 +11,7 @@ No session, no cookie, no CSRF token: the secret is the only credential, compare
 from flask import Blueprint, abort, jsonify, request
 
 from appliance.models.sms import SmsProvider
-from appliance.services import sms, sms_providers
+from appliance.services import sms, sms_delivery, sms_providers
 from appliance.sms import codec
 
 bp = Blueprint("sms_hooks", __name__, url_prefix="/hooks/sms")
@@ -38,6 +38,6 @@ def inbound(provider_id):
         status = data.get("status")
         if status not in ("delivered", "failed") or not data.get("id"):
             return jsonify(error="id and status (delivered or failed) are required"), 400
-        found = sms.apply_http_report(provider.id, str(data["id"])[:65], status, str(data.get("reason") or ""))
+        found = sms_delivery.apply_http_report(provider.id, str(data["id"])[:65], status, str(data.get("reason") or ""))
         return (jsonify(id=found.id), 200) if found else (jsonify(error="no such message"), 404)
     return jsonify(error="type must be message or report"), 400

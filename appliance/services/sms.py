@@ -2,8 +2,8 @@
 
 Every message is a row written in the caller's transaction with status "queued"; the daemon's
 senders (appliance/sms/senders.py) hand queued rows to Asterisk (between extensions) or to a
-provider (SMPP, HTTP) and move the status on: accepted, delivered, failed with a reason. What
-arrives (SIP MESSAGE from a phone, deliver_sm, an HTTP provider's webhook) lands through
+provider (SMPP, HTTP) and record each step (services/sms_delivery.py): accepted, delivered,
+failed with a reason. What arrives (SIP MESSAGE from a phone, deliver_sm, an HTTP provider's webhook) lands through
 ``receive`` in the inbox of the extension owning the number.
 
 ``published`` is the one call site the webhook publisher hooks into (events ``sms.received``
@@ -21,15 +21,13 @@ from appliance.db import database
 from appliance.errors import NotFound, PermissionDenied, ValidationError  # noqa: F401 - callers catch them here
 from appliance.i18n import N_
 from appliance.models.extensions import Extension
-from appliance.models.sms import SmsFragment, SmsMessage, SmsNumber, SmsPart, SmsProvider
+from appliance.models.sms import SmsFragment, SmsMessage, SmsNumber, SmsProvider
 from appliance.models.users import utcnow
 from appliance.services.phonebook import is_admin
 from appliance.sms import codec
 
 #: The longest message: this many parts (1,530 GSM-7 or 670 UCS-2 characters); providers bill per part.
 MAX_PARTS = 10
-#: Waits (seconds) before each new attempt at a message a provider could not take; then it fails.
-RETRY_DELAYS = (5, 30, 120, 600, 1800)
 #: Fragments of a long inbound message whose siblings never came are dropped after this long.
 FRAGMENT_HOURS = 24
 
@@ -50,7 +48,8 @@ def published(event, message):
     """
 
 
-def _after_commit_publish(event, message_id):
+def after_commit_publish(event, message_id):
+    """Call ``published`` for message ``message_id`` once the current transaction commits."""
     def run():
         message = SmsMessage.get_or_none(SmsMessage.id == message_id)
         if message is not None:
@@ -204,146 +203,6 @@ def conversations(extension=None, limit=50, before_id=None):
                          last[row["last_id"]].body, last[row["last_id"]].created_at) for row in rows]
 
 
-# -- what the senders report (daemon) -----------------------------------------------------------------------
-
-
-def due(channel, provider_id=None, limit=20):
-    """Return queued messages of ``channel`` (and provider) whose next attempt is due, oldest first."""
-    now = utcnow()
-    query = (SmsMessage.select().where(SmsMessage.status == "queued", SmsMessage.channel == channel,
-                                       SmsMessage.direction == "out",
-                                       (SmsMessage.next_attempt_at.is_null()) | (SmsMessage.next_attempt_at <= now))
-             .order_by(SmsMessage.id).limit(limit))
-    if provider_id is not None:
-        query = query.where(SmsMessage.provider == provider_id)
-    return list(query)
-
-
-def _set(message_id, **fields):
-    fields["updated_at"] = utcnow()
-    SmsMessage.update(**fields).where(SmsMessage.id == message_id).execute()
-
-
-def mark_sending(message_id):
-    """Record that ``message_id`` is being handed over (one more attempt)."""
-    with database.atomic():
-        _set(message_id, status="sending", attempts=SmsMessage.attempts + 1, sent_at=utcnow())
-
-
-def mark_accepted(message_id, delivered=False):
-    """Record that the provider (or Asterisk) took ``message_id``; ``delivered`` when nothing more will come."""
-    with database.atomic():
-        if delivered:
-            _set(message_id, status="delivered", delivered_at=utcnow(), reason="")
-            _after_commit_publish("sms.delivered", message_id)
-        else:
-            SmsMessage.update(status="accepted", updated_at=utcnow()).where(
-                SmsMessage.id == message_id, SmsMessage.status.in_(("queued", "sending"))).execute()
-
-
-def mark_retry(message_id, reason):
-    """Put ``message_id`` back in the queue for a later attempt, or fail it once the attempts are spent."""
-    with database.atomic():
-        message = SmsMessage.get_by_id(message_id)
-        if message.attempts > len(RETRY_DELAYS):
-            _set(message_id, status="failed", reason=reason[:200])
-            return
-        wait = RETRY_DELAYS[max(message.attempts - 1, 0)]
-        _set(message_id, status="queued", reason=reason[:200],
-             next_attempt_at=utcnow() + datetime.timedelta(seconds=wait))
-
-
-def mark_failed(message_id, reason):
-    """Record that ``message_id`` cannot be delivered, and why."""
-    with database.atomic():
-        _set(message_id, status="failed", reason=reason[:200])
-
-
-def requeue_unfinished(channel, provider_id=None):
-    """Put messages left "sending" by a stopped sender back in the queue (a restart loses none).
-
-    A message the provider took just before the stop may go twice: SMPP has no idempotency key.
-    """
-    query = SmsMessage.update(status="queued", updated_at=utcnow()).where(
-        SmsMessage.status == "sending", SmsMessage.channel == channel)
-    if provider_id is not None:
-        query = query.where(SmsMessage.provider == provider_id)
-    with database.atomic():
-        SmsPart.delete().where(SmsPart.message.in_(
-            SmsMessage.select(SmsMessage.id).where(SmsMessage.status == "sending", SmsMessage.channel == channel)),
-            SmsPart.provider_message_id == "").execute()
-        return query.execute()
-
-
-def part_submitted(message_id, seq):
-    """Record that part ``seq`` of ``message_id`` went out; return the part row."""
-    with database.atomic():
-        part, _ = SmsPart.get_or_create(message=message_id, seq=seq)
-        SmsPart.update(status="sending", provider_message_id="", error="").where(SmsPart.id == part.id).execute()
-    return part
-
-
-def part_accepted(part_id, provider_message_id):
-    """Record the provider's id of a part; the message is "accepted" once every part is."""
-    with database.atomic():
-        part = SmsPart.get_by_id(part_id)
-        SmsPart.update(provider_message_id=codec.normal_id(provider_message_id), status="accepted").where(
-            SmsPart.id == part_id).execute()
-        message = part.message
-        taken = SmsPart.select().where(SmsPart.message == message.id, SmsPart.status != "sending").count()
-        if taken >= message.parts:
-            mark_accepted(message.id)
-
-
-def part_refused(part_id, reason, retry):
-    """Record that the provider refused a part: retry the whole message later, or fail it."""
-    part = SmsPart.get_by_id(part_id)
-    with database.atomic():
-        SmsPart.delete().where(SmsPart.message == part.message_id).execute()
-        (mark_retry if retry else mark_failed)(part.message_id, reason)
-
-
-def apply_receipt(provider_id, provider_message_id, status, error=""):
-    """Apply a delivery receipt to the part it names; return the message, or None when no part matches.
-
-    A message is delivered once every part is, and failed as soon as one part fails.
-    """
-    with database.atomic():
-        part = (SmsPart.select(SmsPart, SmsMessage).join(SmsMessage)
-                .where(SmsPart.provider_message_id.in_(codec.id_forms(provider_message_id)),
-                       SmsMessage.provider == provider_id).order_by(SmsPart.id.desc()).first())
-        if part is None:
-            return None
-        message = part.message
-        if status not in ("delivered", "failed"):
-            return message
-        SmsPart.update(status=status, error=(error or "")[:32]).where(SmsPart.id == part.id).execute()
-        if status == "failed" and message.status != "failed":
-            _set(message.id, status="failed", reason=f"{error or 'undeliverable'}"[:200])
-        elif status == "delivered":
-            done = SmsPart.select().where(SmsPart.message == message.id, SmsPart.status == "delivered").count()
-            if done >= message.parts and message.status not in ("delivered", "failed"):
-                _set(message.id, status="delivered", delivered_at=utcnow(), reason="")
-                _after_commit_publish("sms.delivered", message.id)
-        return SmsMessage.get_by_id(message.id)
-
-
-def apply_http_report(provider_id, provider_message_id, status, reason=""):
-    """Apply an HTTP provider's delivery report (one id for the whole message)."""
-    with database.atomic():
-        message = (SmsMessage.select().join(SmsPart)
-                   .where(SmsPart.provider_message_id == codec.normal_id(provider_message_id),
-                          SmsMessage.provider == provider_id).first())
-        if message is None:
-            return None
-        if status == "delivered" and message.status != "delivered":
-            _set(message.id, status="delivered", delivered_at=utcnow(), reason="")
-            _after_commit_publish("sms.delivered", message.id)
-        elif status == "failed":
-            _set(message.id, status="failed", reason=(reason or "undeliverable")[:200])
-        return SmsMessage.get_by_id(message.id)
-
-
 # -- what arrives ----------------------------------------------------------------------------------------------
 
 
@@ -389,7 +248,7 @@ def receive(provider_id, source, destination, segment):
                                     extension=route.extension_id if route is not None else None, body=text,
                                     encoding=encoding, parts=max(parts, segment.total), provider=provider_id,
                                     status="received", created_at=now, updated_at=now)
-        _after_commit_publish("sms.received", message.id)
+        after_commit_publish("sms.received", message.id)
     return message
 
 
@@ -408,7 +267,7 @@ def receive_internal(from_extension, to_extension, body):
         received = SmsMessage.create(direction="in", channel="internal", own_number=target.number,
                                      peer=sender.number, extension=target, body=body[:2000], encoding="text",
                                      status="received", created_at=now, updated_at=now)
-        _after_commit_publish("sms.received", received.id)
+        after_commit_publish("sms.received", received.id)
     return out, received
 
 

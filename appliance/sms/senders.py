@@ -15,7 +15,7 @@ from appliance.asterisk import control
 from appliance.errors import DomainError
 from appliance.models.extensions import Device, Extension
 from appliance.models.sms import SmsProvider
-from appliance.services import sms
+from appliance.services import sms_delivery
 from appliance.sms.smpp import SmppSession
 
 log = logging.getLogger(__name__)
@@ -30,20 +30,20 @@ def send_internal_due():
     engine = control.current()
     if engine is None:
         return
-    for message in sms.due("internal"):
+    for message in sms_delivery.due("internal"):
         sender = Extension.get_or_none(Extension.number == message.own_number)
         devices = [d.sip_username for d in Device.select().join(Extension).where(Extension.number == message.peer)]
         if not devices:
-            sms.mark_failed(message.id, "the extension has no devices")
+            sms_delivery.mark_failed(message.id, "the extension has no devices")
             continue
-        sms.mark_sending(message.id)
+        sms_delivery.mark_sending(message.id)
         try:
             engine.send_text(devices, message.own_number, sender.name if sender else "", message.body)
         except DomainError as exc:
-            sms.mark_retry(message.id, str(exc))
+            sms_delivery.mark_retry(message.id, str(exc))
             continue
         # MessageSend succeeds once the SIP stack took it: no receipt follows (notes 7).
-        sms.mark_accepted(message.id, delivered=True)
+        sms_delivery.mark_accepted(message.id, delivered=True)
 
 
 # -- HTTP providers --------------------------------------------------------------------------------------------
@@ -83,17 +83,18 @@ def _dig(document, path):
 def send_http_due():
     """Send queued messages of every enabled HTTP provider; 2xx accepts, 4xx fails, the rest retries later."""
     for provider in SmsProvider.select().where(SmsProvider.kind == "http", SmsProvider.enabled):
-        for message in sms.due("http", provider.id):
-            sms.mark_sending(message.id)
+        for message in sms_delivery.due("http", provider.id):
+            sms_delivery.mark_sending(message.id)
             try:
                 with urllib.request.urlopen(build_request(provider, message), timeout=HTTP_TIMEOUT) as answer:
                     raw = answer.read(65536)
             except urllib.error.HTTPError as exc:
                 reason = f"HTTP {exc.code}"
-                (sms.mark_failed if 400 <= exc.code < 500 and exc.code != 429 else sms.mark_retry)(message.id, reason)
+                (sms_delivery.mark_failed if 400 <= exc.code < 500 and exc.code != 429
+                 else sms_delivery.mark_retry)(message.id, reason)
                 continue
             except (OSError, ValueError) as exc:
-                sms.mark_retry(message.id, f"{type(exc).__name__}: {exc}"[:200])
+                sms_delivery.mark_retry(message.id, f"{type(exc).__name__}: {exc}"[:200])
                 continue
             provider_id = ""
             if provider.id_path:
@@ -101,8 +102,8 @@ def send_http_due():
                     provider_id = _dig(json.loads(raw), provider.id_path)
                 except ValueError:
                     provider_id = ""
-            part = sms.part_submitted(message.id, 1)
-            sms.part_accepted(part.id, provider_id or f"cn-{message.id}")
+            part = sms_delivery.part_submitted(message.id, 1)
+            sms_delivery.part_accepted(part.id, provider_id or f"cn-{message.id}")
 
 
 # -- SMPP ------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import smpplib.exceptions
 import smpplib.smpp
 
 from appliance.models.sms import SmsProvider
-from appliance.services import sms
+from appliance.services import sms, sms_delivery
 from appliance.sms import codec
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class SmppSession(threading.Thread):
         client.bind_transceiver(system_id=provider.system_id, password=provider.password,
                                 system_type=provider.system_type or None)
         self._in_flight.clear()
-        sms.requeue_unfinished("smpp", self.provider_id)
+        sms_delivery.requeue_unfinished("smpp", self.provider_id)
         self._last_io = time.monotonic()
         self.bound.set()
         log.info("SMPP provider %s bound", self.provider_id)
@@ -124,16 +124,16 @@ class SmppSession(threading.Thread):
         room = WINDOW - len(self._in_flight)
         if room <= 0:
             return
-        for message in sms.due("smpp", self.provider_id, limit=room):
+        for message in sms_delivery.due("smpp", self.provider_id, limit=room):
             self._submit(message)
 
     def _submit(self, message):
         encoded = codec.encode(message.body)
         source_ton, source_npi, source = _address(message.own_number)
         dest_ton, dest_npi, dest = _address(message.peer)
-        sms.mark_sending(message.id)
+        sms_delivery.mark_sending(message.id)
         for seq, octets in enumerate(encoded.parts, start=1):
-            part = sms.part_submitted(message.id, seq)
+            part = sms_delivery.part_submitted(message.id, seq)
             pdu = self._client.send_message(
                 source_addr_ton=source_ton, source_addr_npi=source_npi, source_addr=source,
                 dest_addr_ton=dest_ton, dest_addr_npi=dest_npi, destination_addr=dest,
@@ -147,17 +147,17 @@ class SmppSession(threading.Thread):
         if part_id is None:
             return
         message_id = pdu.message_id.decode() if isinstance(pdu.message_id, bytes) else pdu.message_id
-        sms.part_accepted(part_id, message_id)
+        sms_delivery.part_accepted(part_id, message_id)
         for form in codec.id_forms(message_id):
             early = self._early.pop(form, None)
             if early is not None:
-                sms.apply_receipt(self.provider_id, message_id, *early)
+                sms_delivery.apply_receipt(self.provider_id, message_id, *early)
 
     def _on_error_pdu(self, pdu):
         part_id = self._in_flight.pop(pdu.sequence, None)
         if part_id is not None:
             reason = smpplib.consts.DESCRIPTIONS.get(pdu.status, f"SMPP error {pdu.status:#x}")
-            sms.part_refused(part_id, reason, retry=pdu.status in RETRYABLE)
+            sms_delivery.part_refused(part_id, reason, retry=pdu.status in RETRYABLE)
 
     # -- receiving ---------------------------------------------------------------------------------------
 
@@ -167,7 +167,7 @@ class SmppSession(threading.Thread):
         esm_class = pdu.esm_class or 0
         if esm_class & 0x3C == codec.ESM_RECEIPT:
             receipt = codec.read_receipt(pdu.short_message, pdu.receipted_message_id, pdu.message_state)
-            if receipt is not None and sms.apply_receipt(self.provider_id, receipt.message_id, receipt.status,
+            if receipt is not None and sms_delivery.apply_receipt(self.provider_id, receipt.message_id, receipt.status,
                                                          receipt.error) is None:
                 self._early[codec.normal_id(receipt.message_id)] = (receipt.status, receipt.error)
             return smpplib.consts.SMPP_ESME_ROK
