@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from appliance import call_events, events
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.confgen.messages import SMS_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
@@ -21,11 +22,13 @@ from appliance.services import (
     extension_settings,
     outbound_caps,
     phones,
+    sms,
     trunk_health,
     voicemail,
     voicemail_mail,
     webhook_delivery,
 )
+from appliance.sms import senders as sms_senders
 from appliance.watcher import Watcher
 
 log = logging.getLogger("centralina.daemon")
@@ -72,6 +75,8 @@ def on_engine_event(event):
                                               event.get("Value", ""), event.get("Channel", ""))
     elif name == "UserEvent" and event.get("UserEvent") == CAP_EVENT:
         outbound_caps.cap_tripped(event.get("Extension", ""), event.get("Profile", ""), event.get("Cap", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == SMS_EVENT:
+        sms.receive_internal_event(event.get("From", ""), event.get("To", ""), event.get("Body", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -131,6 +136,13 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
                conf["TIMEZONE"], seconds=5)
+    # SMS (decision 019): queued rows go out from here; SMPP holds one bind per provider in its own thread.
+    smpp_sessions = sms_senders.SmppSessions()
+    _every(scheduler, "sms-smpp-sessions", smpp_sessions.reconcile, seconds=10)
+    _every(scheduler, "sms-http", sms_senders.send_http_due, seconds=2)
+    _every(scheduler, "sms-fragments-expiry", sms.forget_stale_fragments, hours=1)
+    if engine is not None:
+        _every(scheduler, "sms-internal", sms_senders.send_internal_due, seconds=1)
     # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
     _every(scheduler, "pending-phones-expiry", phones.expire_pending, conf, minutes=10)
     # Webhooks are sent from durable rows by their own thread (woken by each publish); old rows go hourly.
@@ -145,6 +157,7 @@ def run(conf, stop_event=None):
     finally:
         scheduler.shutdown(wait=True)
         sender.stop()
+        smpp_sessions.stop()
         if watcher is not None:
             watcher.stop()
         lock.close()

@@ -24,6 +24,8 @@ TYPES = {
     "call.hungup": N_("Call hung up (with the call record)"),
     "call.missed": N_("Missed call"),
     "voicemail.left": N_("Voicemail left"),
+    "sms.received": N_("SMS received"),
+    "sms.delivered": N_("SMS delivered"),
 }
 #: A webhook test event: sent only by the "send a test event" button, never published.
 TEST_TYPE = "webhook.test"

@@ -41,6 +41,10 @@ class RecordingControl:
         """Record the counters."""
         self._record("put_outbound_counters", family, dict(values))
 
+    def send_text(self, devices, from_number, from_name, body):
+        """Record a SIP MESSAGE to each of ``devices``."""
+        self._record("send_text", tuple(devices), from_number, from_name, body)
+
     def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context="internal"):
         """Record the call; return an ActionID."""
         self._record("ring_then_dial", extension_number, number, caller_id)

@@ -16,6 +16,7 @@ from web import (
     panel,
     plugins,
     security,
+    sms_hooks,
     telephony,
 )
 
@@ -43,5 +44,8 @@ def create_app(test_config=None):
     for module in (auth, panel, callcenter, telephony, advanced, admin):
         app.register_blueprint(module.bp)
     api.init_app(app)
+    # Providers call it with their own secret, never a session cookie: nothing for a forged form to ride on.
+    app.register_blueprint(sms_hooks.bp)
+    plugins.csrf.exempt(sms_hooks.bp)
     destinations.init_app(app)
     return app

@@ -42,7 +42,8 @@ class Section:
 SECTIONS = (
     Section("mine", _l("My extension"), (
         Page("panel.devices", _l("My extension"), EVERYONE,
-             ("panel.settings", "panel.phonebook", "panel.call_history", "panel.voicemail")),
+             ("panel.settings", "panel.phonebook", "panel.call_history", "panel.voicemail",
+              "panel.messages")),
         Page("panel.account", _l("My account"), EVERYONE, ("panel.account",)),
     )),
     Section("callcenter", _l("Call center"), ()),
@@ -55,6 +56,7 @@ SECTIONS = (
         Page("telephony.profiles_list", _l("Call profiles"), ADMINS, ("telephony.profile",)),
         Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
         Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
+        Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -3,6 +3,7 @@
 Callers see plain strings and dicts and the domain errors below, never pystrix objects;
 ``ami_protocol`` holds what pystrix needed fixed for Asterisk 22.
 """
+import base64
 import logging
 import threading
 from dataclasses import dataclass
@@ -248,6 +249,14 @@ class Ami:
         """Send a SIP NOTIFY to ``endpoint`` with ``variables`` as headers (``{"Event": "check-sync"}``)."""
         self._send(Action("PJSIPNotify", Endpoint=endpoint,
                            Variable=[f"{name}={value}" for name, value in variables.items()]))
+
+    def message_send(self, destination, sender, body):
+        """Send a text message (AMI MessageSend): ``destination`` ``pjsip:<endpoint>``, ``sender`` a From URI.
+
+        The body goes base64-encoded, so no newline or header text in it can split the action.
+        """
+        self._send(Action("MessageSend", Destination=destination, From=sender,
+                          Base64Body=base64.b64encode(body.encode()).decode()))
 
     def pjsip_show_contacts(self):
         """Return every PJSIP contact as a dict of its ``ContactList`` event (``Endpoint``, ``Uri``, ``Status``...)."""

@@ -17,7 +17,13 @@ import time
 from dataclasses import dataclass
 
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiError, AmiSettings
-from appliance.asterisk.names import ASTDB_FAMILY, INTERNAL_CONTEXT, RING_DEVICES_CONTEXT, VOICEMAIL_CONTEXT
+from appliance.asterisk.names import (
+    ASTDB_FAMILY,
+    INTERNAL_CONTEXT,
+    MESSAGE_DOMAIN,
+    RING_DEVICES_CONTEXT,
+    VOICEMAIL_CONTEXT,
+)
 
 log = logging.getLogger(__name__)
 #: One qualify resync at a time per process (EngineControl.resync_qualify).
@@ -140,6 +146,15 @@ class EngineControl:
                     continue  # gone already, with its peer
                 ended.append(channel)
         return ended
+
+    # -- text messages ---------------------------------------------------------------------------
+
+    def send_text(self, devices, from_number, from_name, body):
+        """Send ``body`` as SIP MESSAGE to each device (endpoint name), from extension ``from_number``."""
+        display = "".join(char for char in from_name if char not in '"\\<>\r\n')
+        with self._session() as ami:
+            for device in devices:
+                ami.message_send(f"pjsip:{device}", f'"{display}" <sip:{from_number}@{MESSAGE_DOMAIN}>', body)
 
     # -- voicemail -----------------------------------------------------------------------------
 

@@ -56,3 +56,7 @@ DEFAULT_PROFILE_CONTEXT = "cn-profile-0"
 def profile_context(profile_id):
     """Return the dialplan context of call profile ``profile_id``: every device of its extensions starts here."""
     return f"cn-profile-{int(profile_id)}"
+#: Where SIP MESSAGE from devices starts (every device endpoint's message_context): extension to extension.
+MESSAGES_CONTEXT = "cn-messages"
+#: Host part of the From URI of messages the app sends phones (``"Ana" <sip:201@centralina>``).
+MESSAGE_DOMAIN = "centralina"

@@ -35,6 +35,7 @@ SCHEMA = {
         "set_var": "VARCHAR(200)",
         "callerid_tag": "VARCHAR(40)",
         "subscribe_context": "VARCHAR(40)",
+        "message_context": "VARCHAR(40)",
         "named_call_group": "VARCHAR(200)",
         "named_pickup_group": "VARCHAR(200)",
         "mailboxes": "VARCHAR(100)",

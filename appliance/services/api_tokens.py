@@ -71,10 +71,12 @@ SCOPES = {
     "phonebook:write": N_("Change personal contacts"),
     "voicemail:read": N_("List voicemail messages"),
     "voicemail:write": N_("Delete voicemail messages"),
+    "sms:send": N_("Send text messages (SMS and between extensions)"),
+    "sms:read": N_("Read text messages and their delivery status"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
-                             "calls:hangup", "phonebook:read",
-                             "phonebook:write", "voicemail:read", "voicemail:write"})
+                             "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
+                             "voicemail:write", "sms:send", "sms:read"})
 #: What each role may grant its own tokens.
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}
 #: Service tokens have no extension of their own, so the "my ..." scopes mean nothing for them.

@@ -91,6 +91,8 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/inbound-routes/{route_id}"),
     ("POST", "/api/v1/blocklist"),
     ("POST", "/api/v1/blocklist/csv"),
+    # A phone number that is not one, a text too long once encoded (GSM-7 or UCS-2 parts), control characters.
+    ("POST", "/api/v1/sms"),
     # Deletes the service refuses while something still uses the row: a trunk an outbound route
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),

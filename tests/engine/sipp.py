@@ -280,6 +280,28 @@ class Sipp:
             process.__exit__(None, None, None)
         raise AssertionError(f"UAS {username} could not bind its ports three times: {process.result}")
 
+    def message_phone(self, username, password, timeout=None):
+        """Register ``username`` and wait in the background for one SIP MESSAGE (answered 200); a context manager."""
+        scenario = self._scenario("message_uas.xml")
+        for _ in range(3):
+            port = free_port()
+            registered = self.register(username, password, port=port)
+            if not registered.ok:
+                raise AssertionError(f"{username} could not register: {registered}")
+            cmd, run_dir = self._command(scenario, port=port, calls=100, timeout=timeout, extra=["-aa"])
+            process = SippProcess(cmd, run_dir, timeout or self.timeout, stops_itself=True,
+                                  on_exit=lambda port=port: self.register(username, password, port=port, expires=0))
+            if process.wait_listening(self.local_host, [port]):
+                return process
+            process.__exit__(None, None, None)
+        raise AssertionError(f"{username} could not bind its port three times: {process.result}")
+
+    def send_message(self, from_user, password, to, body, *, final=202):
+        """Send one SIP MESSAGE ``body`` to ``to`` as ``from_user`` (digest auth); expect ``final``."""
+        scenario = self._scenario("message_send.xml", from_user=from_user, body=body, final=final)
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to, auth=(from_user, password))
+        return self._run(cmd, run_dir)
+
     def call(self, from_user, password, to_number, *, hold_seconds=1.0, expect_status=200, dtmf=""):
         """Call ``to_number`` as ``from_user``; expect ``expect_status`` as the final answer.
 

@@ -10,6 +10,7 @@ from web.api import (
     me,
     outbound_routes,
     phones,
+    sms,
     system,
     trunks,
     users,
@@ -31,5 +32,6 @@ BLUEPRINTS = (
     calls.blp,
     live.blp,
     webhooks.blp,
+    sms.blp,
     system.blp,
 )

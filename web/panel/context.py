@@ -14,6 +14,7 @@ TABS = [
     ("panel.phonebook", _l("Phonebook")),
     ("panel.call_history", _l("Call history")),
     ("panel.voicemail", _l("Voicemail")),
+    ("panel.messages", _l("Messages")),
 ]
 
 

@@ -22,12 +22,14 @@ AMI_READ = ("system", "call", "agent", "user", "security")
 #:             (call,reporting), Hangup (system,call), Redirect;
 #: agent     - QueueAdd/QueueRemove/QueuePause;
 #: reporting - CoreShowChannels, CoreSettings, CoreStatus (system,reporting);
-#: user      - VoicemailMove/VoicemailRemove (user), UserEvent.
+#: user      - VoicemailMove/VoicemailRemove (user), UserEvent;
+#: message   - MessageSend (the panel's and the API's messages to an extension's phones,
+#:             appliance/sms/senders.py; it can name any From, and only the app holds this login).
 #: Never originate: it belongs to the calls user below.
 #: Left out: command (an arbitrary CLI line is a shell-sized hole: every need
 #: above has a dedicated action), config (GetConfig/UpdateConfig: the database,
-#: not Asterisk's files, is the source of truth), message.
-AMI_WRITE = ("system", "call", "agent", "reporting", "user")
+#: not Asterisk's files, is the source of truth).
+AMI_WRITE = ("system", "call", "agent", "reporting", "user", "message")
 #: The calls user: Originate (class originate) and nothing of the ``system`` class, so
 #: Asterisk refuses it an origination into System(), Exec(), AGI() or SHELL() (22.10
 #: answers "Originate Access Forbidden: app or data blacklisted"),

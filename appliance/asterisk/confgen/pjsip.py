@@ -6,7 +6,7 @@ among thousands is live on its next request with no reload
 (docs/decisions/002-endpoint-storage.md). This module renders the static
 files and, separately, the rows; realtime.sync_rows() writes the rows.
 """
-from appliance.asterisk.names import CALLS_GROUP, HINTS_CONTEXT, VOICEMAIL_CONTEXT
+from appliance.asterisk.names import CALLS_GROUP, HINTS_CONTEXT, MESSAGES_CONTEXT, VOICEMAIL_CONTEXT
 
 from .asterisk import HEADER
 from .trunks import render_trunk_sections
@@ -157,6 +157,8 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             # Read as CALLERID(tag) by the outbound routes: the extension's caller ID outside, no lookup per call.
             "callerid_tag": device.external_callerid or None,
             "subscribe_context": HINTS_CONTEXT,
+            # SIP MESSAGE goes to its own context (confgen/messages.py), never to the call context.
+            "message_context": MESSAGES_CONTEXT,
             "named_call_group": ",".join(device.pickup_groups) or None,
             "named_pickup_group": ",".join(device.pickup_groups) or None,
             # Unsolicited message-waiting NOTIFYs to every registered contact.
