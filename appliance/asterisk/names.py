@@ -56,3 +56,8 @@ DEFAULT_PROFILE_CONTEXT = "cn-profile-0"
 def profile_context(profile_id):
     """Return the dialplan context of call profile ``profile_id``: every device of its extensions starts here."""
     return f"cn-profile-{int(profile_id)}"
+
+
+def ivr_context(ivr_id):
+    """Return the dialplan context of IVR menu ``ivr_id`` (confgen/ivr.py); its entry is ``s``."""
+    return f"cn-ivr-{int(ivr_id)}"

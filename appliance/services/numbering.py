@@ -13,6 +13,7 @@ from appliance.db import chunks
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
+from appliance.models.ivr import Ivr
 from appliance.models.outbound import OutboundRoute, RoutePattern
 from appliance.services import engine_sync
 
@@ -84,7 +85,7 @@ def _route_patterns(numbers):
 
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
 _SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
-            _route_patterns)
+            _route_patterns, _rows(Ivr, "ivr"))
 
 
 def owners(numbers):

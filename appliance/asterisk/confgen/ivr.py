@@ -1,0 +1,179 @@
+"""Render IVR menus (URAs): one context per menu, keys to destinations, no AGI and no Python per call.
+
+``cn-ivr-<id>``: ``s`` answers, counts the menus this call has entered (a loop A → B → A ends after
+MAX_MENU_VISITS with a hang-up instead of spinning forever), plays the greeting with
+``Background`` (a key interrupts it) and waits with ``WaitExten``. Each key is an extension going
+to its destination; direct dial adds patterns for the allowed number ranges, which go to the
+internal context when the number is a live extension (else: invalid). ``t`` (no key in time) and
+``i`` (a key with no option) count their own retries, play their own prompt and the greeting again;
+past the retries the call takes the final destination. Prompts are played by absolute path without
+extension: Asterisk picks the file in the call's own format (audio/__init__.py), so nothing is
+transcoded.
+"""
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from appliance.asterisk.names import INTERNAL_CONTEXT, ivr_context
+from appliance.destinations import HANGUP, Destination, parse
+
+from .dialplan import Context, at
+
+#: Where prompt audio lives inside the instance folder, and how a prompt's files are named.
+PROMPTS_SUBDIR = "lib/prompts"
+#: Menus one call may enter before it is hung up (loops between menus are allowed, not forever).
+MAX_MENU_VISITS = 20
+#: Seconds between the keys of a number typed for direct dial.
+DIGIT_SECONDS = 3
+KEYS = "0123456789*#"
+_NUMBER = re.compile(r"[1-9][0-9]{1,7}")
+
+
+def prompt_stem(prompt_id):
+    """Return the file name (without suffix) of prompt ``prompt_id``'s audio."""
+    return f"p{int(prompt_id)}"
+
+
+def prompt_path(settings, prompt_id):
+    """Return the path Asterisk plays prompt ``prompt_id`` by (no suffix: it picks the format)."""
+    return str(PurePosixPath(settings.instance_dir) / PROMPTS_SUBDIR / prompt_stem(prompt_id))
+
+
+def parse_ranges(text):
+    """Return ``[(low, high)]`` from "200-299 4000 4100-4199"; ValueError on anything else.
+
+    Both ends have the same number of digits (2 to 8, not starting with 0) and low <= high.
+    """
+    ranges = []
+    for token in re.split(r"[\s,;]+", (text or "").strip()):
+        if not token:
+            continue
+        low, _, high = token.partition("-")
+        high = high or low
+        if not (_NUMBER.fullmatch(low) and _NUMBER.fullmatch(high)) or len(low) != len(high) or int(low) > int(high):
+            raise ValueError(f"invalid number range {token!r}")
+        ranges.append((low, high))
+    return ranges
+
+
+def _digit_class(low, high):
+    if low == high:
+        return low
+    if (low, high) == ("0", "9"):
+        return "X"
+    return f"[{low}-{high}]"
+
+
+def range_patterns(low, high):
+    """Return the dialplan patterns matching exactly the numbers ``low``..``high`` (same length)."""
+    if len(low) == 1:
+        return [_digit_class(low, high)]
+    if low[0] == high[0]:
+        return [low[0] + rest for rest in range_patterns(low[1:], high[1:])]
+    tail = len(low) - 1
+    if low[1:] == "0" * tail and high[1:] == "9" * tail:
+        return [_digit_class(low[0], high[0]) + "X" * tail]
+    found = range_patterns(low, low[0] + "9" * tail)
+    if int(high[0]) - int(low[0]) > 1:
+        found.append(_digit_class(str(int(low[0]) + 1), str(int(high[0]) - 1)) + "X" * tail)
+    return found + range_patterns(high[0] + "0" * tail, high)
+
+
+def _pattern(text):
+    return text if text.isdigit() else "_" + text
+
+
+@dataclass(frozen=True)
+class IvrRow:
+    """One menu as the dialplan needs it: prompts by id (None: silence), keys to destinations."""
+
+    id: int
+    name: str = ""
+    greeting: int | None = None
+    timeout_seconds: int = 5
+    timeout_prompt: int | None = None
+    timeout_retries: int = 2
+    invalid_prompt: int | None = None
+    invalid_retries: int = 2
+    final: Destination = HANGUP
+    options: tuple = ()  # (key, Destination)
+    direct_dial: bool = False
+    direct_ranges: tuple = ()  # (low, high)
+    number: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.final, Destination):
+            object.__setattr__(self, "final", parse(self.final))
+        options = tuple((key, dest if isinstance(dest, Destination) else parse(dest)) for key, dest in self.options)
+        object.__setattr__(self, "options", options)
+        keys = [key for key, _ in options]
+        if any(len(key) != 1 or key not in KEYS for key in keys) or len(set(keys)) != len(keys):
+            raise ValueError(f"invalid IVR keys {keys!r}")
+        if not 1 <= self.timeout_seconds <= 60 or not 0 <= self.timeout_retries <= 10 \
+                or not 0 <= self.invalid_retries <= 10:
+            raise ValueError("IVR timeout or retries out of range")
+        for prompt in (self.greeting, self.timeout_prompt, self.invalid_prompt):
+            if prompt is not None and (not isinstance(prompt, int) or prompt <= 0):
+                raise ValueError(f"invalid prompt id {prompt!r}")
+        for low, high in self.direct_ranges:
+            parse_ranges(f"{low}-{high}")
+        if self.number and not _NUMBER.fullmatch(self.number):
+            raise ValueError(f"invalid IVR number {self.number!r}")
+
+
+def _play(settings, prompt_id):
+    return [f"Background({prompt_path(settings, prompt_id)})"] if prompt_id else []
+
+
+def _retry(context, settings, exten, counter, retries, prompt_id):
+    context.exten(
+        exten,
+        f"Set({counter}=$[0${{{counter}}} + 1])",
+        f"GotoIf($[${{{counter}}} > {retries}]?final,1)",
+        *_play(settings, prompt_id),
+        "Goto(s,menu)",
+    )
+
+
+def menu_context(settings, ivr):
+    """Return the Context of menu ``ivr`` (an IvrRow)."""
+    context = Context(ivr_context(ivr.id), f"IVR menu {ivr.id}")
+    context.exten(
+        "s",
+        "Answer()",
+        "Set(CN_IVR_VISITS=$[0${CN_IVR_VISITS} + 1])",
+        f"GotoIf($[${{CN_IVR_VISITS}} > {MAX_MENU_VISITS}]?loop)",
+        "MSet(CN_IVR_TIMEOUTS=0,CN_IVR_INVALID=0)",
+        at("menu", f"Set(TIMEOUT(digit)={DIGIT_SECONDS})"),
+        *_play(settings, ivr.greeting),
+        f"WaitExten({ivr.timeout_seconds})",
+        "Goto(t,1)",
+        at("loop", f"Log(NOTICE,IVR menu {ivr.id}: the call entered {MAX_MENU_VISITS} menus and is hung up)"),
+        "Hangup()",
+    )
+    for key, destination in ivr.options:
+        context.exten(key, destination.dialplan(), "Hangup()")
+    patterns = []
+    if ivr.direct_dial:
+        ranges = ivr.direct_ranges or [("1" + "0" * (n - 1), "9" * n) for n in range(2, 9)]
+        patterns = [p for low, high in ranges for p in range_patterns(low, high)]
+    for pattern in dict.fromkeys(patterns):
+        context.exten(
+            _pattern(pattern),
+            'GotoIf($["${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)}" = ""]?i,1)',
+            f"Goto({INTERNAL_CONTEXT},${{EXTEN}},1)",
+        )
+    _retry(context, settings, "t", "CN_IVR_TIMEOUTS", ivr.timeout_retries, ivr.timeout_prompt)
+    _retry(context, settings, "i", "CN_IVR_INVALID", ivr.invalid_retries, ivr.invalid_prompt)
+    context.exten("final", ivr.final.dialplan(), "Hangup()")
+    return context
+
+
+def contexts(source):
+    """Return the menus' contexts of ``source`` (an EngineInput)."""
+    return tuple(menu_context(source.settings, ivr) for ivr in sorted(source.ivrs, key=lambda row: row.id))
+
+
+def numbers(ivrs):
+    """Return ``[(number, dialplan)]``: the internal numbers that enter a menu."""
+    return [(ivr.number, f"Goto({ivr_context(ivr.id)},s,1)") for ivr in ivrs if ivr.number]
