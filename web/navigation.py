@@ -55,6 +55,7 @@ SECTIONS = (
         Page("telephony.profiles_list", _l("Call profiles"), ADMINS, ("telephony.profile",)),
         Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
         Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
+        Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

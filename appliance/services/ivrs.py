@@ -34,6 +34,11 @@ class IvrInput:
     options: dict = field(default_factory=dict)
 
 
+def option_field(key):
+    """Return the field name errors about key ``key`` are reported under: option_1, option_star, option_hash."""
+    return "option_" + {"*": "star", "#": "hash"}.get(key, key)
+
+
 def get_ivr(ivr_id):
     """Return the menu with ``ivr_id`` or raise NotFound."""
     ivr = Ivr.get_or_none(Ivr.id == ivr_id)
@@ -117,7 +122,7 @@ def _validate(data, ivr_id, errors):
         if len(key) != 1 or key not in KEYS:
             errors["options"] = (N_("Keys are 0 to 9, * and #."), {})
             continue
-        options[key] = _destination(text, ivr_id, f"option_{key}", errors)
+        options[key] = _destination(text, ivr_id, option_field(key), errors)
     data.options = options
 
 

@@ -98,9 +98,8 @@ def _channel_playing(pbx, stem):
     """Return the name of a channel running Background of prompt ``stem`` now, or None."""
     for line in pbx.cli("core show channels concise").splitlines():
         fields = line.split("!")
-        if len(fields) > 6 and fields[5] == "BackGround" or len(fields) > 6 and fields[5] == "Background":
-            if fields[6].endswith("/" + stem):
-                return fields[0]
+        if len(fields) > 6 and fields[5].lower() == "background" and fields[6].endswith("/" + stem):
+            return fields[0]
     return None
 
 
@@ -120,5 +119,5 @@ def test_a_prompt_plays_from_its_converted_file_in_the_calls_own_format(pbx, men
         call.wait()
     # The caller offers PCMU only: Asterisk wrote µ-law straight from the .ulaw file, no translation.
     assert re.search(r"WriteFormat:\s*ulaw", shown), shown
-    assert re.search(r"WriteTranscode:\s*No", shown) or "WriteTranscode" not in shown, shown
+    assert re.search(r"WriteTranscode:\s*No", shown), shown
     assert "ast_streamfile failed" not in pbx.log_tail(200)

@@ -23,8 +23,6 @@ from .dialplan import Context, at
 PROMPTS_SUBDIR = "lib/prompts"
 #: Menus one call may enter before it is hung up (loops between menus are allowed, not forever).
 MAX_MENU_VISITS = 20
-#: Seconds between the keys of a number typed for direct dial.
-DIGIT_SECONDS = 3
 KEYS = "0123456789*#"
 _NUMBER = re.compile(r"[1-9][0-9]{1,7}")
 
@@ -125,6 +123,12 @@ def _play(settings, prompt_id):
     return [f"Background({prompt_path(settings, prompt_id)})"] if prompt_id else []
 
 
+def _play_at(label, settings, prompt_id):
+    # The menu's start is a label: the greeting, or (no greeting) the wait itself.
+    steps = _play(settings, prompt_id)
+    return [at(label, steps[0])] if steps else [at(label, "NoOp(no greeting)")]
+
+
 def _retry(context, settings, exten, counter, retries, prompt_id):
     context.exten(
         exten,
@@ -144,8 +148,7 @@ def menu_context(settings, ivr):
         "Set(CN_IVR_VISITS=$[0${CN_IVR_VISITS} + 1])",
         f"GotoIf($[${{CN_IVR_VISITS}} > {MAX_MENU_VISITS}]?loop)",
         "MSet(CN_IVR_TIMEOUTS=0,CN_IVR_INVALID=0)",
-        at("menu", f"Set(TIMEOUT(digit)={DIGIT_SECONDS})"),
-        *_play(settings, ivr.greeting),
+        *_play_at("menu", settings, ivr.greeting),
         f"WaitExten({ivr.timeout_seconds})",
         "Goto(t,1)",
         at("loop", f"Log(NOTICE,IVR menu {ivr.id}: the call entered {MAX_MENU_VISITS} menus and is hung up)"),
