@@ -14,6 +14,9 @@ from pathlib import Path
 
 #: Formats people may upload: name -> the ffmpeg demuxer forced for it (no probing of other formats).
 UPLOAD_FORMATS = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "m4a": "mov"}
+#: ffmpeg's input options per format: the uploads', and 16 kHz signed linear (what a phone recording is).
+INPUTS = {**{name: ("-f", demuxer) for name, demuxer in UPLOAD_FORMATS.items()},
+          "sln16": ("-f", "s16le", "-ar", "16000", "-ac", "1")}
 #: Largest upload accepted, in bytes, and longest prompt kept, in seconds.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_SECONDS = 600
@@ -71,13 +74,13 @@ def convert(source, fmt, directory, stem):
     call playing the old prompt never reads half a new one. Return the duration in seconds.
     The arguments are a list (no shell) and every path is ours: nothing the uploader typed reaches it.
     """
-    if fmt not in UPLOAD_FORMATS:
+    if fmt not in INPUTS:
         raise AudioError("format", fmt)
     directory = Path(directory)
     work = Path(tempfile.mkdtemp(prefix=".convert-", dir=directory))
     try:
         cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
-               "-f", UPLOAD_FORMATS[fmt], "-i", str(source), "-vn", "-sn", "-dn", "-ac", "1", "-t", str(MAX_SECONDS)]
+               *INPUTS[fmt], "-i", str(source), "-vn", "-sn", "-dn", "-ac", "1", "-t", str(MAX_SECONDS)]
         for suffix, options in OUTPUTS.items():
             cmd += [*options, str(work / f"out.{suffix}")]
         try:
@@ -100,9 +103,10 @@ def convert(source, fmt, directory, stem):
 
 
 def remove(directory, stem):
-    """Delete every file of prompt ``stem`` in ``directory``."""
+    """Delete every file of prompt ``stem`` in ``directory`` (and a phone recording of it)."""
     for suffix in OUTPUTS:
         (Path(directory) / f"{stem}.{suffix}").unlink(missing_ok=True)
+    (Path(directory) / f"{stem}-phone.sln16").unlink(missing_ok=True)
 
 
 def wav_bytes(directory, stem):

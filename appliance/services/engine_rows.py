@@ -16,10 +16,11 @@ from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
-from appliance.models.ivr import Ivr, IvrOption
+from appliance.models.ivr import Ivr, IvrOption, Prompt
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
 from appliance.models.trunks import Trunk
+from appliance.models.users import User
 from appliance.services import caller_names
 
 
@@ -197,6 +198,13 @@ def engine_ivrs():
     return rows
 
 
+def prompt_recorders():
+    """Return the numbers of the extensions admins own: they may record prompts from their phones."""
+    query = (Extension.select(Extension.number).join(User, on=(Extension.user == User.id))
+             .where(User.role == "admin").order_by(Extension.number))
+    return tuple(row.number for row in query)
+
+
 @dataclass(frozen=True)
 class HintDevice:
     """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
@@ -221,4 +229,6 @@ def collect(settings, codes):
     return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
                        routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
                        inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
-                       caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()))
+                       caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
+                       prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
+                       prompt_recorders=prompt_recorders())

@@ -1,25 +1,31 @@
 """The prompt library: sounds uploaded or synthesized once, then played by IVRs (later queues and the bot) by id.
 
-Audio lives in the engine's instance folder (``lib/prompts``, shared with Asterisk's group, files
-0640) as ``p<id>.{sln16,sln,ulaw,alaw}``; the row holds the name, where it came from and, for
-text to speech, the text and language. Uploads are checked by content (never by name), converted
-by ffmpeg without a shell, and replace the old audio atomically.
+Audio lives in the engine's instance folder (``lib/prompts``, shared with Asterisk's group, which
+writes phone recordings there; the app's files 0640) as ``p<id>.{sln16,sln,ulaw,alaw}``; the row
+holds the name, where it came from and, for text to speech, the text and language. Uploads are
+checked by content (never by name), converted by ffmpeg without a shell, and replace the old audio
+atomically. An admin may also record a prompt from a phone (``*77<id>``, confgen/ivr.py); the daemon
+then adopts the recording (``adopt_recording``).
 """
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance import audio
-from appliance.asterisk.confgen.ivr import PROMPTS_SUBDIR, prompt_stem
+from appliance import audio, permissions
+from appliance.asterisk.confgen.ivr import PROMPTS_SUBDIR, prompt_stem, recording_stem
 from appliance.audio import tts
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
+from appliance.models.extensions import Extension
 from appliance.models.ivr import Ivr, Prompt
-from appliance.services import audit, engine_sync
+from appliance.models.users import User
+from appliance.services import Actor, audit, engine_sync
 from appliance.services.extensions import NAME_FORBIDDEN
 
 SOURCES = ("upload", "tts", "phone")
+log = logging.getLogger(__name__)
 _override = None
 
 
@@ -50,8 +56,9 @@ def storage_dir():
     if not folder.exists():
         engine.create_dirs()
         folder.mkdir(exist_ok=True)
-        # The instance folders are setgid to Asterisk's group: the files join it; 2750 lets it read only.
-        folder.chmod(0o2750)
+        # Shared with Asterisk's group like the instance's other folders: Asterisk writes phone recordings
+        # here; the app's files in it are 0640 (Asterisk reads them, nobody else).
+        permissions.share_dir(folder, engine.account())
     return folder
 
 
@@ -138,6 +145,8 @@ def _store(prompt, produce, field, actor, before):
         raise ValidationError({field: (message, params)}) from error
     prompt.version += 1
     prompt.save()
+    if before is None:  # a new id the record-by-phone feature code must know
+        engine_sync.request([], files=True)
     audit.record(actor, "prompt.update" if before else "prompt.create", "prompt", prompt.id, prompt.name,
                  before=before, after=_public(prompt))
     return prompt
@@ -214,6 +223,7 @@ def delete_prompt(prompt_id, actor):
                                       names=", ".join(users[:5]))
         audit.record(actor, "prompt.delete", "prompt", prompt.id, prompt.name, before=_public(prompt))
         prompt.delete_instance()
+        engine_sync.request([], files=True)
         folder = storage_dir()
     if folder is not None:
         audio.remove(folder, prompt_stem(prompt_id))
@@ -229,3 +239,40 @@ def has_audio(prompt):
     """Tell whether the prompt's audio files are in place."""
     folder = storage_dir()
     return folder is not None and (folder / f"{prompt_stem(prompt.id)}.sln").exists()
+
+
+def adopt_recording(prompt_id, extension_number):
+    """Make a phone's recording of prompt ``prompt_id`` its audio, if an admin's extension made it; return the prompt.
+
+    The daemon calls this on the dialplan's PROMPT_RECORDED_EVENT. The dialplan already checked the
+    caller against the admins' extensions it was compiled with; this checks again against the
+    database of now (a role taken away since). Returns None when refused or when nothing was recorded.
+    """
+    try:
+        prompt_id = int(prompt_id)
+    except (TypeError, ValueError):
+        return None
+    owner = (User.select().join(Extension, on=(Extension.user == User.id))
+             .where(Extension.number == str(extension_number), User.role == "admin").first())
+    folder = storage_dir()
+    prompt = Prompt.get_or_none(Prompt.id == prompt_id)
+    if folder is None or prompt is None:
+        return None
+    recording = folder / f"{recording_stem(prompt_id)}.sln16"
+    if owner is None:
+        log.warning("prompt %s recorded from extension %s, which no admin owns: discarded", prompt_id,
+                    extension_number)
+        recording.unlink(missing_ok=True)
+        return None
+    if not recording.exists():
+        return None
+    actor = Actor(owner.id, owner.username, f"extension {extension_number}")
+    with database.atomic():
+        before = _public(prompt)
+        prompt.source, prompt.text, prompt.language = "phone", "", ""
+        try:
+            return _store(prompt, lambda folder, stem: audio.convert(recording, "sln16", folder, stem), "file",
+                          actor, before)
+        except ValidationError:
+            log.warning("the phone recording of prompt %s holds no sound: kept the old audio", prompt_id)
+            return None

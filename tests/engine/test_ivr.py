@@ -121,3 +121,43 @@ def test_a_prompt_plays_from_its_converted_file_in_the_calls_own_format(pbx, men
     assert re.search(r"WriteFormat:\s*ulaw", shown), shown
     assert re.search(r"WriteTranscode:\s*No", shown), shown
     assert "ast_streamfile failed" not in pbx.log_tail(200)
+
+
+def _make_admin_own(number):
+    from appliance.models.extensions import Extension
+    from appliance.models.users import User
+    from appliance.services import engine_sync, users
+
+    admin = User.get_or_none(User.username == "chefe") or users.create(
+        users.UserInput("chefe", "Blue-Lantern-Pass-77", "Chefe", role="admin", language="en"), ADMIN)
+    Extension.update(user=admin.id).where(Extension.number == number).execute()
+    engine_sync.sync(engine_sync.configured_engine())  # the admins' extensions are compiled in
+    return admin
+
+
+def test_an_admin_records_a_prompt_from_the_phone_and_it_becomes_the_prompts_audio(pbx, menus, sipp):
+    _, password = extension_with_password("501", "Ramal 501")
+    _make_admin_own("501")
+    prompt = prompts.synthesize_prompt(prompts.PromptInput("Gravado", "temporário", "pt-BR"), ADMIN)
+    folder = prompts.storage_dir()
+    recording = folder / f"p{prompt.id}-phone.sln16"
+
+    # Speech (SIPp's G.711 a-law sample) for a few seconds, then the caller hangs up: the recording is kept.
+    call = sipp.call_with_audio("501", password, f"*77{prompt.id}", wait_seconds=0.5, after_seconds=1.0)
+
+    assert call.ok, (call.statuses, pbx.log_tail(20))
+    assert wait_for(lambda: recording.exists() and recording.stat().st_size > 16000, timeout=5), pbx.log_tail(30)
+    # What the daemon does on the dialplan's event:
+    adopted = prompts.adopt_recording(str(prompt.id), "501")
+    assert adopted is not None and adopted.source == "phone" and adopted.duration > 0.5
+    assert (folder / f"p{prompt.id}.ulaw").stat().st_size == pytest.approx(adopted.duration * 8000, rel=0.05)
+
+
+def test_a_phone_that_is_not_an_admins_cannot_record(pbx, menus, sipp):
+    _, password = extension_with_password("502", "Ramal 502")
+    assert sipp.call("502", password, f"*77{menus['tone'].id}", expect_status=403).ok
+    # Nor does the daemon take a recording an extension without an admin made.
+    folder = prompts.storage_dir()
+    (folder / f"p{menus['tone'].id}-phone.sln16").write_bytes(bytes(32000))
+    assert prompts.adopt_recording(str(menus["tone"].id), "502") is None
+    assert not (folder / f"p{menus['tone'].id}-phone.sln16").exists()

@@ -53,6 +53,8 @@ class EngineInput:
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
     ivrs: tuple = ()  # ivr.IvrRow
+    prompt_ids: tuple = ()  # ids of the prompt library's prompts (recordable by feature code)
+    prompt_recorders: tuple = ()  # extension numbers of admins (who may record prompts from a phone)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ FILES = (
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
-                 *ivr.contexts(source)),
+                 *ivr.contexts(source), *ivr.recording_contexts(source)),
         caller_contexts=tuple(profile.context for profile in source.profiles), numbers=ivr.numbers(source.ivrs)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when

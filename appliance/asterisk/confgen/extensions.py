@@ -22,6 +22,7 @@ from . import blocklist
 from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
+from .ivr import PROMPT_RECORD_CONTEXT
 
 #: Feature codes, included by the internal context.
 FEATURES_CONTEXT = "cn-features"
@@ -213,7 +214,7 @@ def _refuse_unless_number(variable, allow_plus):
 
 
 def _feature_codes(codes, caller_contexts=()):
-    features = Context(FEATURES_CONTEXT)
+    features = Context(FEATURES_CONTEXT).include(PROMPT_RECORD_CONTEXT)
     fam = ASTDB_FAMILY + "/" + CALLER
 
     def toggle(code, key, value, prompt, *extra):

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from appliance.asterisk.names import INTERNAL_CONTEXT, ivr_context
+from appliance.asterisk.names import CALLS_GROUP, INTERNAL_CONTEXT, ivr_context
 from appliance.destinations import HANGUP, Destination, parse
 
-from .dialplan import Context, at
+from .dialplan import Context, Note, at
 
 #: Where prompt audio lives inside the instance folder, and how a prompt's files are named.
 PROMPTS_SUBDIR = "lib/prompts"
@@ -30,6 +30,11 @@ _NUMBER = re.compile(r"[1-9][0-9]{1,7}")
 def prompt_stem(prompt_id):
     """Return the file name (without suffix) of prompt ``prompt_id``'s audio."""
     return f"p{int(prompt_id)}"
+
+
+def _stem_of(expression):
+    # The same name as prompt_stem, for an id known only during the call.
+    return f"p{expression}"
 
 
 def prompt_path(settings, prompt_id):
@@ -180,3 +185,61 @@ def contexts(source):
 def numbers(ivrs):
     """Return ``[(number, dialplan)]``: the internal numbers that enter a menu."""
     return [(ivr.number, f"Goto({ivr_context(ivr.id)},s,1)") for ivr in ivrs if ivr.number]
+
+
+#: Recording a prompt from a phone: the feature code's context (included by the feature codes), who may
+#: (admins' extensions, one extension each) and what may be recorded (the library's prompt ids).
+PROMPT_RECORD_CONTEXT = "cn-prompt-record"
+PROMPT_SAVED_CONTEXT = "cn-prompt-saved"
+PROMPT_RECORDERS_CONTEXT = "cn-prompt-recorders"
+PROMPT_IDS_CONTEXT = "cn-prompt-ids"
+#: The UserEvent a finished recording raises; the daemon converts it and updates the prompt's row.
+PROMPT_RECORDED_EVENT = "CentralinaPromptRecorded"
+#: Recording ends after this many seconds of silence, or at most this long, or on #.
+RECORD_SILENCE_SECONDS = 3
+RECORD_MAX_SECONDS = 300
+
+
+def recording_stem(prompt_id):
+    """Return the file name (without suffix) a phone records prompt ``prompt_id`` into, before conversion."""
+    return f"{prompt_stem(prompt_id)}-phone"
+
+
+def recording_contexts(source):
+    """Return the contexts of the record-a-prompt feature code: ``<code><prompt id>`` from an admin's phone.
+
+    Record() writes 16 kHz signed linear beside the prompt's files until # (then plays it back), silence or
+    the hang-up; a hang-up handler raises the UserEvent that hands it to the daemon, which checks the caller
+    again, converts it to every format and updates the row (services/prompts.adopt_recording).
+    """
+    code = source.codes.record_prompt
+    caller = "${GROUP(" + CALLS_GROUP + ")}"
+    folder = PurePosixPath(source.settings.instance_dir) / PROMPTS_SUBDIR
+    target = "${CN_TARGET}"
+    record = Context(PROMPT_RECORD_CONTEXT, "An admin records a prompt of the library from the phone.")
+    record.exten(
+        f"_{code}X!",
+        f"Set(CN_TARGET=${{EXTEN:{len(code)}}})",
+        Note("Only digits go on (the prompt id): the file name and the UserEvent's fields."),
+        "GotoIf($[${LEN(${CN_TARGET})} > 9 | ${LEN(${FILTER(0123456789,${CN_TARGET})})} != ${LEN(${CN_TARGET})}]"
+        "?refused)",
+        f"GotoIf($[${{DIALPLAN_EXISTS({PROMPT_RECORDERS_CONTEXT},{caller},1)}}"
+        f" & ${{DIALPLAN_EXISTS({PROMPT_IDS_CONTEXT},{target},1)}}]?record)",
+        Note("Cause 21 (call rejected): 403, not the admin's phone or no such prompt."),
+        at("refused", "Hangup(21)"),
+        at("record", "Answer()"),
+        Note("Hanging up ends the recording too (k keeps it): the handler tells the daemon either way."),
+        f"Set(CHANNEL(hangup_handler_push)={PROMPT_SAVED_CONTEXT},s,1)",
+        f"Record({folder}/{_stem_of(target)}-phone.sln16,{RECORD_SILENCE_SECONDS},{RECORD_MAX_SECONDS},k)",
+        f"Playback({folder}/{_stem_of(target)}-phone)",
+        "Hangup()",
+    )
+    saved = Context(PROMPT_SAVED_CONTEXT, "The recording's hang-up handler (never dialled: no context includes it).")
+    saved.exten("s", f"UserEvent({PROMPT_RECORDED_EVENT},Prompt: {target},Extension: {caller})", "Return()")
+    recorders = Context(PROMPT_RECORDERS_CONTEXT, "Admins' extensions (checked again by the daemon).")
+    for number in source.prompt_recorders:
+        recorders.exten(number, "NoOp(admin)")
+    ids = Context(PROMPT_IDS_CONTEXT, "The prompt library's ids.")
+    for prompt_id in source.prompt_ids:
+        ids.exten(str(int(prompt_id)), "NoOp(prompt)")
+    return record, saved, recorders, ids
