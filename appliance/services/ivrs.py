@@ -71,11 +71,11 @@ def _prompt(value, name, errors):
     return prompt_id
 
 
-def _destination(text, ivr_id, name, errors):
+def _destination(text, name, errors):
     destination = destinations.find(text or "hangup")
-    # A menu may send calls to another menu (or back: MAX_MENU_VISITS ends loops), but not to itself.
-    if destination is None or not destination.exists() or (
-            ivr_id is not None and destination.kind == "ivr" and destination.target == str(ivr_id)):
+    # A menu may send calls to any menu, itself included ("9: hear the options again"): the dialplan
+    # ends a call that goes round more than MAX_MENU_VISITS menus.
+    if destination is None or not destination.exists():
         errors[name] = (N_("Choose a destination from the list."), {})
         return text
     return str(destination)
@@ -103,7 +103,7 @@ def _validate(data, ivr_id, errors):
     data.timeout_seconds = in_range(data.timeout_seconds, "timeout_seconds", TIMEOUT_RANGE, errors, SECONDS_IN_RANGE)
     data.timeout_retries = in_range(data.timeout_retries, "timeout_retries", RETRIES_RANGE, errors)
     data.invalid_retries = in_range(data.invalid_retries, "invalid_retries", RETRIES_RANGE, errors)
-    data.final_destination = _destination(data.final_destination, ivr_id, "final_destination", errors)
+    data.final_destination = _destination(data.final_destination, "final_destination", errors)
     data.direct_dial = bool(data.direct_dial)
     try:
         ranges = parse_ranges(data.direct_ranges)
@@ -122,7 +122,7 @@ def _validate(data, ivr_id, errors):
         if len(key) != 1 or key not in KEYS:
             errors["options"] = (N_("Keys are 0 to 9, * and #."), {})
             continue
-        options[key] = _destination(text, ivr_id, option_field(key), errors)
+        options[key] = _destination(text, option_field(key), errors)
     data.options = options
 
 
@@ -168,8 +168,12 @@ def delete_ivr(ivr_id, actor):
     """Delete a menu; refused while something (a route, another menu, a group) sends calls to it."""
     with database.atomic():
         ivr = get_ivr(ivr_id)
+        before = _public(ivr)
+        # Its own keys and final destination may point at itself: they go with it (rolled back if refused).
+        IvrOption.delete().where(IvrOption.ivr == ivr).execute()
+        Ivr.update(final_destination="hangup").where(Ivr.id == ivr.id).execute()
         referrers.refuse_if_used([destinations.Destination("ivr", str(ivr.id))], "name")
-        audit.record(actor, "ivr.delete", "ivr", ivr.id, ivr.name, before=_public(ivr))
+        audit.record(actor, "ivr.delete", "ivr", ivr.id, ivr.name, before=before)
         ivr.delete_instance(recursive=True)
         engine_sync.request([], files=True)
 

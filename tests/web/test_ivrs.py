@@ -99,3 +99,14 @@ def test_a_menu_in_use_cannot_be_deleted(app, library):
     ivrs.save_ivr(ivrs.IvrInput(name="Main", options={"5": f"ivr:{sub.id}"}), SYSTEM)
     with pytest.raises(Exception, match="Calls are still sent here by"):
         ivrs.delete_ivr(sub.id, SYSTEM)
+
+
+def test_a_menu_may_send_a_key_back_to_itself_and_still_be_deleted(app, library):
+    menu = ivrs.save_ivr(ivrs.IvrInput(name="Main"), SYSTEM)
+    ivrs.save_ivr(ivrs.IvrInput(name="Main", options={"9": f"ivr:{menu.id}"}, final_destination=f"ivr:{menu.id}"),
+                  SYSTEM, ivr_id=menu.id)
+    assert ivrs.options_of(menu) == {"9": f"ivr:{menu.id}"}
+    tree = ivrs.tree(ivrs.get_ivr(menu.id))
+    assert [node.repeated for node in tree] == [True, True]
+    ivrs.delete_ivr(menu.id, SYSTEM)
+    assert not Ivr.select().exists() and not IvrOption.select().exists()
