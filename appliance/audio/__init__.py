@@ -17,8 +17,10 @@ UPLOAD_FORMATS = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "m4a": "mov"}
 #: ffmpeg's input options per format: the uploads', and 16 kHz signed linear (what a phone recording is).
 INPUTS = {**{name: ("-f", demuxer) for name, demuxer in UPLOAD_FORMATS.items()},
           "sln16": ("-f", "s16le", "-ar", "16000", "-ac", "1")}
-#: Largest upload accepted, in bytes, and longest prompt kept, in seconds.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Largest upload accepted, in bytes (the web app refuses larger requests with 413 before they are read:
+#: MAX_CONTENT_LENGTH in web/__init__.py), and longest prompt kept, in seconds. 8 MB holds 8 minutes of
+#: 128 kbit/s MP3.
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_SECONDS = 600
 #: What ``convert`` writes beside each other: suffix -> (ffmpeg output options).
 OUTPUTS = {
