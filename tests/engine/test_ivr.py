@@ -161,3 +161,17 @@ def test_a_phone_that_is_not_an_admins_cannot_record(pbx, menus, sipp):
     (folder / f"p{menus['tone'].id}-phone.sln16").write_bytes(bytes(32000))
     assert prompts.adopt_recording(str(menus["tone"].id), "502") is None
     assert not (folder / f"p{menus['tone'].id}-phone.sln16").exists()
+
+
+def test_menus_that_send_silent_callers_to_each_other_hang_up_after_a_bounded_number_of_visits(pbx, menus, sipp):
+    ping = ivrs.save_ivr(ivrs.IvrInput(name="Ping", timeout_seconds=1, timeout_retries=0), ADMIN)
+    pong = ivrs.save_ivr(ivrs.IvrInput(name="Pong", number="7003", timeout_seconds=1, timeout_retries=0,
+                                       final_destination=f"ivr:{ping.id}"), ADMIN)
+    ivrs.save_ivr(ivrs.IvrInput(name="Ping", timeout_seconds=1, timeout_retries=0,
+                                final_destination=f"ivr:{pong.id}"), ADMIN, ivr_id=ping.id)
+    _, password = extension_with_password("501", "Ramal 501")
+    with sipp.call_menu("501", password, "7003", [], hang_up_after=60) as call:
+        # About a second per menu: the far end (Asterisk) hangs up long before the caller would.
+        assert wait_for(lambda: call.received_so_far("BYE"), timeout=45), pbx.log_tail(20)
+        call.wait()
+    assert "entered 20 menus and is hung up" in pbx.log_tail(50)
