@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := var/stamps
-APT_RUN := python3-venv nodejs npm mmdebstrap sqlite3 acl nftables
+APT_RUN := python3-venv nodejs npm mmdebstrap sqlite3 acl nftables ffmpeg espeak-ng
 APT_TEST := chromium sip-tester postgresql
 
 .PHONY: run test deps test-deps assets translations messages engine clean

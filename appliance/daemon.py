@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from appliance import call_events, events
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
@@ -22,6 +23,7 @@ from appliance.services import (
     extension_settings,
     outbound_caps,
     phones,
+    prompts,
     sms,
     trunk_health,
     voicemail,
@@ -73,6 +75,8 @@ def on_engine_event(event):
     elif name == "UserEvent" and event.get("UserEvent") == "CentralinaToggle":
         extension_settings.mirror_from_engine(event.get("Extension", ""), event.get("Key", ""),
                                               event.get("Value", ""), event.get("Channel", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == PROMPT_RECORDED_EVENT:
+        prompts.adopt_recording(event.get("Prompt", ""), event.get("Extension", ""))
     elif name == "UserEvent" and event.get("UserEvent") == CAP_EVENT:
         outbound_caps.cap_tripped(event.get("Extension", ""), event.get("Profile", ""), event.get("Cap", ""))
     elif name == "UserEvent" and event.get("UserEvent") == SMS_EVENT:

@@ -57,6 +57,7 @@ SECTIONS = (
         Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
         Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
         Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
+        Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

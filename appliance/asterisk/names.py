@@ -60,3 +60,8 @@ def profile_context(profile_id):
 MESSAGES_CONTEXT = "cn-messages"
 #: Host part of the From URI of messages the app sends phones (``"Ana" <sip:201@centralina>``).
 MESSAGE_DOMAIN = "centralina"
+
+
+def ivr_context(ivr_id):
+    """Return the dialplan context of IVR menu ``ivr_id`` (confgen/ivr.py); its entry is ``s``."""
+    return f"cn-ivr-{int(ivr_id)}"

@@ -10,6 +10,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.ivr import Ivr, IvrOption
 from appliance.services import audit, engine_sync
 
 
@@ -33,6 +34,11 @@ HOLDERS = (
     Holder(InboundRoute, "destination", "inbound_route",
            lambda row: (N_("Inbound route %(label)s"), {"label": row.did or "*"}),
            lambda row: row.did or "*"),
+    Holder(Ivr, "final_destination", "ivr",
+           lambda row: (N_("IVR menu %(label)s"), {"label": row.name}), lambda row: row.name),
+    Holder(IvrOption, "destination", "ivr",
+           lambda row: (N_("IVR menu %(label)s"), {"label": f"{row.ivr.name} ({row.key})"}),
+           lambda row: f"{row.ivr.name} ({row.key})"),
 )
 
 

@@ -56,6 +56,8 @@ SCOPES = {
     "routes:write": N_("Create, change, reorder and delete outbound routes, call profiles and inbound routes"),
     "blocklist:read": N_("Read the blacklists and their blocked attempts"),
     "blocklist:write": N_("Add and remove blacklist entries"),
+    "ivr:read": N_("Read IVR menus and prompts"),
+    "ivr:write": N_("Create, change and delete IVR menus and prompts"),
     "settings:read": N_("Read my call settings (forwarding, do not disturb, presence)"),
     "settings:write": N_("Change my call settings"),
     "audit:read": N_("Read the audit log"),

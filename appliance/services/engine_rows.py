@@ -7,6 +7,7 @@ from appliance import db, destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
+from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
@@ -15,9 +16,11 @@ from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.ivr import Ivr, IvrOption, Prompt
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
 from appliance.models.trunks import Trunk
+from appliance.models.users import User
 from appliance.services import caller_names
 
 
@@ -194,6 +197,35 @@ def engine_routes():
             for route in OutboundRoute.select().order_by(OutboundRoute.position, OutboundRoute.id)]
 
 
+def engine_ivrs():
+    """Return every IVR menu as an IvrRow (a destination gone: hang up; unreadable ranges: no direct dial)."""
+    options = {}
+    for option in IvrOption.select().order_by(IvrOption.ivr, IvrOption.key):
+        destination = destinations.find(option.destination) or destinations.HANGUP
+        options.setdefault(option.ivr_id, []).append((option.key, destination))
+    rows = []
+    for ivr in Ivr.select().order_by(Ivr.id):
+        try:
+            ranges = tuple(parse_ranges(ivr.direct_ranges))
+        except ValueError:
+            ranges = None
+        rows.append(IvrRow(id=ivr.id, name=ivr.name, number=ivr.number, greeting=ivr.greeting_id,
+                           timeout_seconds=ivr.timeout_seconds, timeout_prompt=ivr.timeout_prompt_id,
+                           timeout_retries=ivr.timeout_retries, invalid_prompt=ivr.invalid_prompt_id,
+                           invalid_retries=ivr.invalid_retries,
+                           final=destinations.find(ivr.final_destination) or destinations.HANGUP,
+                           options=tuple(options.get(ivr.id, ())), direct_dial=ivr.direct_dial and ranges is not None,
+                           direct_ranges=ranges or ()))
+    return rows
+
+
+def prompt_recorders():
+    """Return the numbers of the extensions admins own: they may record prompts from their phones."""
+    query = (Extension.select(Extension.number).join(User, on=(Extension.user == User.id))
+             .where(User.role == "admin").order_by(Extension.number))
+    return tuple(row.number for row in query)
+
+
 @dataclass(frozen=True)
 class HintDevice:
     """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
@@ -218,4 +250,6 @@ def collect(settings, codes):
     return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
                        routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
                        inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
-                       caller_names=caller_names.compiled())
+                       caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
+                       prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
+                       prompt_recorders=prompt_recorders())

@@ -93,6 +93,12 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/blocklist/csv"),
     # A phone number that is not one, a text too long once encoded (GSM-7 or UCS-2 parts), control characters.
     ("POST", "/api/v1/sms"),
+    # Prompts are kept only beside a configured phone system (none here: 422); menus' destinations and
+    # prompts must exist, their numbers be free.
+    ("POST", "/api/v1/prompts"),
+    ("POST", "/api/v1/prompts/upload"),
+    ("POST", "/api/v1/ivrs"),
+    ("PUT", "/api/v1/ivrs/{ivr_id}"),
     # Deletes the service refuses while something still uses the row: a trunk an outbound route
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),

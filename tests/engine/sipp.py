@@ -378,6 +378,26 @@ class Sipp:
                                      keys={"from_user": from_user}, timeout=timeout)
         return self._run(cmd, run_dir, timeout=timeout)
 
+    def call_menu(self, from_user, password, to_number, steps, *, hang_up_after, timeout=None):
+        """Call ``to_number``, expect 200, and run ``steps``: a digit string is typed (RFC 4733), a number
+        is a pause in seconds; then wait for the far end's BYE or hang up ``hang_up_after`` seconds later.
+
+        Returns a SippProcess (a context manager): the test watches the call while it runs.
+        """
+        lines = []
+        for step in steps:
+            if isinstance(step, str):
+                if not step or any(key not in _DTMF_FILES for key in step):
+                    raise ValueError(f"not keys: {step!r}")
+                lines.append(f'  <nop><action><exec play_dtmf="{step}"/></action></nop>')
+            else:
+                lines.append(f'  <pause milliseconds="{int(step * 1000)}"/>')
+        timeout = timeout or self.timeout + sum(step for step in steps if not isinstance(step, str)) + hang_up_after
+        scenario = self._scenario("uac_call_menu.xml", steps="\n".join(lines), wait_ms=int(hang_up_after * 1000))
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number, auth=(from_user, password),
+                                     keys={"from_user": from_user}, timeout=timeout)
+        return SippProcess(cmd, run_dir, timeout)
+
     def call_with_audio(self, from_user, password, to_number, *, wait_seconds, after_seconds=1.0,
                         pcap=DTMF_PCAP_DIR / "g711a.pcap"):
         """Call ``to_number`` offering G.711 a-law, play ``pcap`` after ``wait_seconds``, then hang up."""

@@ -65,3 +65,28 @@ def test_a_channel_names_its_devices_extension(ext):
     assert extension_settings.channel_extension("PJSIP/202-0000000b") == "202"
     assert extension_settings.channel_extension("PJSIP/999-0000000c") is None
     assert extension_settings.channel_extension("IAX2/201-1") is None
+
+
+def test_a_prompt_recorded_from_an_admins_phone_becomes_the_prompts_audio(ext, tmp_path):
+    import subprocess
+
+    from appliance import audio
+    from appliance.models.ivr import Prompt
+    from appliance.services import prompts, users
+
+    prompts.use_directory(tmp_path / "prompts")
+    try:
+        admin = users.create(users.UserInput("chefe", "Blue-Lantern-Pass-77", "Chefe", role="admin"),
+                             Actor.system("test"))
+        Extension.update(user=admin.id).where(Extension.number == "201").execute()
+        prompt = Prompt.create(name="Aviso", source="upload")
+        tone = subprocess.run([audio.tool("ffmpeg"), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                               "sine=duration=1", "-ar", "16000", "-f", "s16le", "-"], capture_output=True, check=True)
+        (prompts.storage_dir() / f"p{prompt.id}-phone.sln16").write_bytes(tone.stdout)
+        daemon.on_engine_event({"Event": "UserEvent", "UserEvent": "CentralinaPromptRecorded",
+                                "Prompt": str(prompt.id), "Extension": "201"})
+        fresh = Prompt.get_by_id(prompt.id)
+        assert (fresh.source, round(fresh.duration)) == ("phone", 1)
+        assert AuditEntry.get(AuditEntry.action == "prompt.update").actor_name == "chefe"
+    finally:
+        prompts.use_directory(None)

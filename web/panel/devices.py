@@ -24,6 +24,7 @@ FEATURE_LABELS = {
     "pickup": _l("Answer a call ringing in my pickup group"),
     "directed_pickup": _l("Answer a call ringing on an extension (code + extension)"),
     "echo_test": _l("Echo test"),
+    "record_prompt": _l("Record a prompt (code + prompt number; admins only)"),
 }
 
 

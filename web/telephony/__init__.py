@@ -9,6 +9,7 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     extensions,
     groups,
     inbound_routes,
+    ivrs,
     outbound,
     phones,
     profiles,

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, messages, outbound
+from . import blocklist, inbound, ivr, messages, outbound
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -52,6 +52,9 @@ class EngineInput:
     inbound_routes: tuple = ()  # inbound.InboundRouteRow
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
+    ivrs: tuple = ()  # ivr.IvrRow
+    prompt_ids: tuple = ()  # ids of the prompt library's prompts (recordable by feature code)
+    prompt_recorders: tuple = ()  # extension numbers of admins (who may record prompts from a phone)
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,8 @@ FILES = (
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
-                 *messages.contexts(source)),
-        caller_contexts=tuple(profile.context for profile in source.profiles)),
+                 *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source)),
+        caller_contexts=tuple(profile.context for profile in source.profiles), numbers=ivr.numbers(source.ivrs)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

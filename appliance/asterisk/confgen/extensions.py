@@ -22,6 +22,7 @@ from . import blocklist
 from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
+from .ivr import PROMPT_RECORD_CONTEXT
 
 #: Feature codes, included by the internal context.
 FEATURES_CONTEXT = "cn-features"
@@ -213,7 +214,7 @@ def _refuse_unless_number(variable, allow_plus):
 
 
 def _feature_codes(codes, caller_contexts=()):
-    features = Context(FEATURES_CONTEXT)
+    features = Context(FEATURES_CONTEXT).include(PROMPT_RECORD_CONTEXT)
     fam = ASTDB_FAMILY + "/" + CALLER
 
     def toggle(code, key, value, prompt, *extra):
@@ -287,10 +288,11 @@ def _hints(devices_by_number):
     return hints
 
 
-def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=()):
+def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=()):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
-    ``routing`` contexts (calls in and out, blacklists: confgen/inbound.py, outbound.py, blocklist.py);
-    ``caller_contexts``: the contexts devices call from besides ``internal`` (call profiles')."""
+    ``routing`` contexts (calls in and out, blacklists, IVR menus: confgen/inbound.py, outbound.py,
+    blocklist.py, ivr.py); ``caller_contexts``: the contexts devices call from besides ``internal`` (call
+    profiles'); ``numbers``: more internal numbers as ``(number, application)`` (an IVR menu's)."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -301,5 +303,7 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     _dial_extension(internal)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
+    for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
+        internal.exten(number, app)
     return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
                   _hints(by_number), *routing)

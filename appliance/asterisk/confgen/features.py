@@ -22,6 +22,8 @@ class FeatureCodes:
     pickup: str = "*8"
     directed_pickup: str = "**"
     echo_test: str = "*43"
+    #: Followed by a prompt's id: an admin records that prompt from the phone (confgen/ivr.py).
+    record_prompt: str = "*77"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]

@@ -50,6 +50,8 @@ MODULES = (
     ("codec_gsm.so", "GSM, the format of the installed prompts"),
     ("codec_g722.so", "G.722 wideband (trunks and phones that offer it)"),
     ("format_gsm.so", "read .gsm prompt files"),
+    ("format_pcm.so", "read .ulaw/.alaw prompt files (the library's, played to G.711 calls untranscoded)"),
+    ("format_sln.so", "read .sln/.sln16 prompt files (the library's, for other and wideband calls)"),
     # --- dialplan, applications, bridging
     ("pbx_config.so", "extensions.conf"),
     ("app_dial.so", "Dial()"),
@@ -59,6 +61,7 @@ MODULES = (
     ("app_stack.so", "Gosub()/Return(): shared dialplan steps that leave the CDR's number alone"),
     ("app_verbose.so", "Log(): refused and unroutable calls leave a line in the log"),
     ("app_userevent.so", "UserEvent(): feature codes tell the daemon what changed"),
+    ("app_record.so", "Record(): a prompt recorded from a phone (feature code)"),
     ("app_read.so", "Read(): a mailbox and its PIN typed on the keypad (voicemail logins)"),
     ("app_voicemail.so", "VoiceMail() and VoiceMailMain(); mailboxes are realtime rows"),
     ("app_directed_pickup.so", "Pickup(): group and directed call pickup"),
