@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
@@ -20,6 +21,8 @@ from appliance.services import (
     extension_settings,
     outbound_caps,
     phones,
+    schedule_override,
+    schedules,
     trunk_health,
     voicemail,
     voicemail_mail,
@@ -70,6 +73,8 @@ def on_engine_event(event):
                                               event.get("Value", ""), event.get("Channel", ""))
     elif name == "UserEvent" and event.get("UserEvent") == CAP_EVENT:
         outbound_caps.cap_tripped(event.get("Extension", ""), event.get("Profile", ""), event.get("Cap", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == OVERRIDE_EVENT:
+        schedule_override.mirror_from_engine(event.get("Schedule", ""), event.get("Mode", ""), event.get("By", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -113,8 +118,10 @@ def run(conf, stop_event=None):
         reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
         trunks = _safely("trunk-health", trunk_health.refresh)
+        overrides = _safely("schedule-overrides-push", schedule_override.push_all)
         watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event),
-                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks))).start()
+                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
+                                              scheduler.add_job(overrides))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
@@ -128,6 +135,11 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
                conf["TIMEZONE"], seconds=5)
+    # Business hours: an expired override is ignored by the dialplan at once; this clears it from the page and
+    # AstDB. Holiday lists hold this year and the next; recompiled in January's first days (decision 020).
+    _every(scheduler, "schedule-override-expiry", schedule_override.expire, seconds=30)
+    scheduler.add_job(_safely("schedule-calendar", schedules.roll_calendar), "cron", month=1, day="1-7", hour=3,
+                      id="schedule-calendar", max_instances=1, coalesce=True)
     # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
     _every(scheduler, "pending-phones-expiry", phones.expire_pending, conf, minutes=10)
     scheduler.start()

@@ -10,6 +10,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.schedules import Schedule, ScheduleEvent
 from appliance.services import audit, engine_sync
 
 
@@ -33,6 +34,11 @@ HOLDERS = (
     Holder(InboundRoute, "destination", "inbound_route",
            lambda row: (N_("Inbound route %(label)s"), {"label": row.did or "*"}),
            lambda row: row.did or "*"),
+    *(Holder(Schedule, field, "schedule", lambda row: (N_("Business hours %(label)s"), {"label": row.name}),
+             lambda row: row.name) for field in ("open_destination", "closed_destination", "holiday_destination")),
+    Holder(ScheduleEvent, "destination", "schedule_event",
+           lambda row: (N_("Event %(label)s"), {"label": f"{row.schedule.name}: {row.name}"}),
+           lambda row: row.name),
 )
 
 

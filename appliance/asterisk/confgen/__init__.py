@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, outbound
+from . import blocklist, inbound, outbound, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -52,6 +52,7 @@ class EngineInput:
     inbound_routes: tuple = ()  # inbound.InboundRouteRow
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
+    schedules: tuple = ()  # schedules.ScheduleRow
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ FILES = (
     ConfigFile("features.conf", _defaults, "features"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
-        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source)),
+        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
+                 *schedules.contexts(source, source.codes.schedule_override)),
         caller_contexts=tuple(profile.context for profile in source.profiles)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when

@@ -22,6 +22,8 @@ class FeatureCodes:
     pickup: str = "*8"
     directed_pickup: str = "**"
     echo_test: str = "*43"
+    #: Business hours' override: the code, a mode digit (0 automatic, 1 open, 2 closed, 3 holiday), the schedule.
+    schedule_override: str = "*61"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]
