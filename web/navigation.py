@@ -55,6 +55,7 @@ SECTIONS = (
         Page("telephony.profiles_list", _l("Call profiles"), ADMINS, ("telephony.profile",)),
         Page("telephony.inbound_routes_list", _l("Inbound routes"), ADMINS, ("telephony.inbound_route",)),
         Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
+        Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -84,7 +84,8 @@ def reroute(wanted, to, actor):
     for referrer in referrers:
         before = referrer.destination
         setattr(referrer.row, referrer.holder.field, str(to))
-        referrer.row.save()
+        # Only this column: one row can hold several destinations (a schedule's open and closed).
+        referrer.row.save(only=[getattr(referrer.holder.model, referrer.holder.field)])
         audit.record(actor, f"{referrer.holder.audit_kind}.update", referrer.holder.audit_kind, referrer.row.id,
                      referrer.holder.name_of(referrer.row), before={referrer.holder.field: before},
                      after={referrer.holder.field: str(to)})

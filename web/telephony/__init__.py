@@ -12,5 +12,6 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     outbound,
     phones,
     profiles,
+    schedules,
     trunks,
 )
