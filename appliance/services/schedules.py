@@ -331,6 +331,13 @@ def plan_of(schedule, now):
         override=override)
 
 
+def state_now(schedule, now=None):
+    """Return ``(business_hours.State, (instant, State) of the next change or None)`` of ``schedule``."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    plan = plan_of(schedule, now)
+    return business_hours.state_at(plan, now), business_hours.next_change(plan, now)
+
+
 def engine_schedules(now=None):
     """Return every schedule as a ScheduleRow for the dialplan (events that already ended left out)."""
     now = now or datetime.datetime.now(datetime.UTC)

@@ -90,10 +90,17 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/inbound-routes/{route_id}"),
     ("POST", "/api/v1/blocklist"),
     ("POST", "/api/v1/blocklist/csv"),
+    # Business hours: a time zone, a country's subdivision, shifts and dates as text, destinations that
+    # exist, an event's end after its start, a schedule that exists.
+    ("POST", "/api/v1/schedules"),
+    ("PUT", "/api/v1/schedules/{schedule_id}"),
+    ("POST", "/api/v1/schedules/{schedule_id}/events"),
+    ("PUT", "/api/v1/schedules/{schedule_id}/override"),
     # Deletes the service refuses while something still uses the row: a trunk an outbound route
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),
     ("DELETE", "/api/v1/call-profiles/{profile_id}"),
+    ("DELETE", "/api/v1/schedules/{schedule_id}"),
 }
 
 

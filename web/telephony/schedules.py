@@ -61,20 +61,9 @@ class OverrideForm(Form):
     until = StringField(_l("Until (empty: until switched back)"))
 
 
-def _now():
-    return datetime.datetime.now(datetime.UTC)
-
-
 def _label(text):
     destination = destinations.find(text)
     return translate(*destination.label()) if destination else text
-
-
-def state_now(schedule, now=None):
-    """Return ``(State, next change or None)`` of ``schedule`` now (for the list, the form and the API)."""
-    now = now or _now()
-    plan = schedules.plan_of(schedule, now)
-    return business_hours.state_at(plan, now), business_hours.next_change(plan, now)
 
 
 def _form(schedule):
@@ -96,7 +85,7 @@ def _form(schedule):
 @role_required("admin")
 def schedules_list():
     """List schedules with their state now and when it next changes."""
-    rows = [(schedule, *state_now(schedule)) for schedule in schedules.list_schedules()]
+    rows = [(schedule, *schedules.state_now(schedule)) for schedule in schedules.list_schedules()]
     return render_template("telephony/schedules/list.html", rows=rows, states=STATE_NAMES,
                            code=_override_code())
 
@@ -131,7 +120,7 @@ def schedule_edit(schedule_id=None):
 
 
 def _render(schedule, form, event_form=None, override_form=None, status=200):
-    state = state_now(schedule) if schedule else None
+    state = schedules.state_now(schedule) if schedule else None
     events = [(event, _label(event.destination)) for event in schedule.events] if schedule else []
     return render_template("telephony/schedules/form.html", form=form, schedule=schedule, state=state,
                            states=STATE_NAMES, modes=MODES, events=events, days=DAY_NAMES,
