@@ -24,6 +24,7 @@ FEATURE_LABELS = {
     "pickup": _l("Answer a call ringing in my pickup group"),
     "directed_pickup": _l("Answer a call ringing on an extension (code + extension)"),
     "echo_test": _l("Echo test"),
+    "schedule_override": _l("Switch business hours (code + 0 automatic, 1 open, 2 closed, 3 holiday + schedule)"),
 }
 
 

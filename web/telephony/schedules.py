@@ -3,7 +3,7 @@ import datetime
 import zoneinfo
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
@@ -74,7 +74,10 @@ def _form(schedule):
     form = ScheduleForm(data={**vars(data), **values})
     form.timezone.choices = choices((zone, zone) for zone in sorted(zoneinfo.available_timezones()) if "/" in zone)
     known = business_hours.countries()
-    form.country.choices = choices([("", gettext("None"))] + [(code, code) for code in sorted(known)])
+    # Country names in the reader's language (Babel's CLDR data); the code when it has none.
+    territories = get_locale().territories
+    form.country.choices = choices([("", gettext("None"))] + sorted(
+        ((code, territories.get(code, code)) for code in known), key=lambda pair: pair[1]))
     country = request.form.get("country", data.country) if request.method == "POST" else data.country
     form.subdivision.choices = choices([("", gettext("National holidays only"))] +
                                        [(code, code) for code in known.get(country, ())])
