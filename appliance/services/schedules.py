@@ -24,6 +24,7 @@ _EXTENSION = re.compile(r"[1-9][0-9]{1,7}")
 MAX_SHIFTS_PER_DAY = 6
 MAX_DATES = 200
 MAX_EVENTS = 100
+LOOP = N_("A schedule cannot send calls back to itself, directly or through another schedule.")
 
 
 @dataclass
@@ -148,6 +149,38 @@ def _destination(text, field_name, errors, optional=False):
     return str(destination)
 
 
+def _schedule_targets(texts):
+    """Return the ids of the schedules among destination ``texts``."""
+    found = set()
+    for text in texts:
+        destination = destinations.find(text or "")
+        if destination is not None and destination.kind == "schedule":
+            found.add(int(destination.target))
+    return found
+
+
+def _reaches(start_ids, wanted):
+    """Tell whether following schedules' destinations from ``start_ids`` reaches schedule ``wanted``.
+
+    One schedule sending calls to another that sends them back would loop in the dialplan without
+    ever waiting (Goto after Goto): refused when saved.
+    """
+    seen, todo = set(), set(start_ids)
+    while todo:
+        current = todo.pop()
+        if current == wanted:
+            return True
+        if current in seen:
+            continue
+        seen.add(current)
+        row = Schedule.get_or_none(Schedule.id == current)
+        if row is not None:
+            texts = [row.open_destination, row.closed_destination, row.holiday_destination]
+            texts += [event.destination for event in row.events]
+            todo |= _schedule_targets(texts)
+    return False
+
+
 def _validate(data, schedule_id, errors):
     clean = {}
     name = (data.name or "").strip()
@@ -171,10 +204,9 @@ def _validate(data, schedule_id, errors):
         clean[key] = _destination(getattr(data, key), key, errors)
     clean["holiday_destination"] = _destination(data.holiday_destination, "holiday_destination", errors, True)
     if schedule_id is not None:
-        mine = str(destinations.Destination("schedule", str(schedule_id)))
         for key in ("open_destination", "closed_destination", "holiday_destination"):
-            if clean[key] == mine:
-                errors[key] = (N_("A schedule cannot send calls to itself."), {})
+            if key not in errors and _reaches(_schedule_targets([clean[key]]), int(schedule_id)):
+                errors[key] = (LOOP, {})
     shifts = []
     for day in range(7):
         pairs = parse_shifts((data.shifts or {}).get(day, ""))
@@ -269,8 +301,8 @@ def add_event(schedule_id, data, actor):
         elif starts is not None and ends <= starts:
             errors["ends"] = (N_("The end must come after the start."), {})
         destination = _destination(data.destination, "event_destination", errors)
-        if destination == str(destinations.Destination("schedule", str(schedule.id))):
-            errors["event_destination"] = (N_("A schedule cannot send calls to itself."), {})
+        if destination and _reaches(_schedule_targets([destination]), schedule.id):
+            errors["event_destination"] = (LOOP, {})
         if schedule.events.count() >= MAX_EVENTS:
             errors["event_name"] = (N_("At most %(max)d events."), {"max": MAX_EVENTS})
         if errors:

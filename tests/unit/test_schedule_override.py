@@ -67,3 +67,17 @@ def test_a_phones_override_is_mirrored_with_its_extension_and_junk_is_ignored(en
     assert Schedule.get_by_id(schedule.id).override_mode == "closed"
     state, _ = schedules.state_now(Schedule.get_by_id(schedule.id), NOW)
     assert state.state == "closed" and state.overridden
+
+
+def test_schedules_sending_calls_to_each_other_in_a_loop_are_refused(engine, schedule):
+    other = schedules.save_schedule(schedules.ScheduleInput(name="Vendas", open_destination=f"schedule:{schedule.id}"),
+                                    ADMIN)
+    data = schedules.input_of(schedule)
+    data.closed_destination = f"schedule:{other.id}"
+    with pytest.raises(ValidationError) as refused:
+        schedules.save_schedule(data, ADMIN, schedule.id)
+    assert "closed_destination" in refused.value.fields
+    with pytest.raises(ValidationError):
+        schedules.add_event(schedule.id, schedules.EventInput("Loop", "2026-12-28T08:00", "2026-12-28T09:00",
+                                                              f"schedule:{other.id}"), ADMIN)
+    assert schedules.destinations.parse(f"schedule:{other.id}").dialplan() == f"Goto(cn-schedule,{other.id},1)"
