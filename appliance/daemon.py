@@ -16,6 +16,7 @@ from appliance.asterisk import cdr, voicemail_spool
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
+from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
@@ -24,6 +25,8 @@ from appliance.services import (
     outbound_caps,
     phones,
     prompts,
+    schedule_override,
+    schedules,
     sms,
     trunk_health,
     voicemail,
@@ -81,6 +84,8 @@ def on_engine_event(event):
         outbound_caps.cap_tripped(event.get("Extension", ""), event.get("Profile", ""), event.get("Cap", ""))
     elif name == "UserEvent" and event.get("UserEvent") == SMS_EVENT:
         sms.receive_internal_event(event.get("From", ""), event.get("To", ""), event.get("Body", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == OVERRIDE_EVENT:
+        schedule_override.mirror_from_engine(event.get("Schedule", ""), event.get("Mode", ""), event.get("By", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -125,8 +130,10 @@ def run(conf, stop_event=None):
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
         trunks = _safely("trunk-health", trunk_health.refresh)
         calls = call_events.CallTracker()
+        overrides = _safely("schedule-overrides-push", schedule_override.push_all)
         watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event, calls.on_engine_event),
-                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks))).start()
+                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
+                                              scheduler.add_job(overrides))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
@@ -147,6 +154,11 @@ def run(conf, stop_event=None):
     _every(scheduler, "sms-fragments-expiry", sms.forget_stale_fragments, hours=1)
     if engine is not None:
         _every(scheduler, "sms-internal", sms_senders.send_internal_due, seconds=1)
+    # Business hours: an expired override is ignored by the dialplan at once; this clears it from the page and
+    # AstDB. Holiday lists hold this year and the next; recompiled in January's first days (decision 020).
+    _every(scheduler, "schedule-override-expiry", schedule_override.expire, seconds=30)
+    scheduler.add_job(_safely("schedule-calendar", schedules.roll_calendar), "cron", month=1, day="1-7", hour=3,
+                      id="schedule-calendar", max_instances=1, coalesce=True)
     # Pending phones nobody assigned (or MACs someone guessed) are forgotten once silent for PROV_PENDING_HOURS.
     _every(scheduler, "pending-phones-expiry", phones.expire_pending, conf, minutes=10)
     # Webhooks are sent from durable rows by their own thread (woken by each publish); old rows go hourly.

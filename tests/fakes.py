@@ -27,6 +27,15 @@ class RecordingControl:
                 else:
                     self.astdb.get(one.number, {}).pop(key, None)
 
+    def put_schedule_overrides(self, family, values):
+        """Record business hours' overrides as AstDB would hold them ("" deletes)."""
+        self._record("put_schedule_overrides", family, dict(values))
+        for key, value in values.items():
+            if value:
+                self.astdb.setdefault(family, {})[key] = value
+            else:
+                self.astdb.get(family, {}).pop(key, None)
+
     def read_call_settings(self):
         """Return what was pushed."""
         self._record("read_call_settings")

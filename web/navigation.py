@@ -58,6 +58,7 @@ SECTIONS = (
         Page("telephony.blocklist_page", _l("Blacklist"), ADMINS, ("telephony.blocklist",)),
         Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
         Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
+        Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -122,6 +122,15 @@ class EngineControl:
             for key, value in values.items():
                 ami.db_put(family, key, value)
 
+    def put_schedule_overrides(self, family, values):
+        """Write business hours' overrides (``{key: value}`` under AstDB ``family``; "" deletes) in one session."""
+        with self._session() as ami:
+            for key, value in values.items():
+                if value:
+                    ami.db_put(family, key, value)
+                else:
+                    ami.db_del(family, key)
+
     # -- calls ---------------------------------------------------------------------------------
 
     def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context=INTERNAL_CONTEXT):

@@ -17,6 +17,8 @@ ASTDB_FAMILY = "CN"
 #: Channel group holding every channel of an extension's devices (endpoint set_var
 #: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
 CALLS_GROUP = "cn-calls"
+#: Business hours' override feature code (confgen/schedules.py), included by the feature codes.
+SCHEDULE_CODES_CONTEXT = "cn-schedule-codes"
 #: Where a call from a carrier starts (every trunk endpoint's context): inbound routes.
 FROM_TRUNK_CONTEXT = "cn-from-trunk"
 #: Channel group category of trunk channels, in and out: ``GROUP_COUNT(trunk_<id>@cn-trunk)`` is the

@@ -15,11 +15,12 @@ from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
 from appliance.destinations.ivr import IvrKind
 from appliance.destinations.ring_group import RingGroupKind
+from appliance.destinations.schedule import ScheduleKind
 from appliance.destinations.voicemail import VoicemailKind
 
 #: Every kind, in the order the picker lists them.
 KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), VoicemailKind(), ExternalKind(),
-                                      HangupKind())}
+                                      ScheduleKind(), HangupKind())}
 KINDS["ivr"] = IvrKind()
 
 

@@ -11,6 +11,7 @@ from appliance.i18n import N_
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption
+from appliance.models.schedules import Schedule, ScheduleEvent
 from appliance.services import audit, engine_sync
 
 
@@ -39,6 +40,11 @@ HOLDERS = (
     Holder(IvrOption, "destination", "ivr",
            lambda row: (N_("IVR menu %(label)s"), {"label": f"{row.ivr.name} ({row.key})"}),
            lambda row: f"{row.ivr.name} ({row.key})"),
+    *(Holder(Schedule, field, "schedule", lambda row: (N_("Business hours %(label)s"), {"label": row.name}),
+             lambda row: row.name) for field in ("open_destination", "closed_destination", "holiday_destination")),
+    Holder(ScheduleEvent, "destination", "schedule_event",
+           lambda row: (N_("Event %(label)s"), {"label": f"{row.schedule.name}: {row.name}"}),
+           lambda row: row.name),
 )
 
 
@@ -84,7 +90,8 @@ def reroute(wanted, to, actor):
     for referrer in referrers:
         before = referrer.destination
         setattr(referrer.row, referrer.holder.field, str(to))
-        referrer.row.save()
+        # Only this column: one row can hold several destinations (a schedule's open and closed).
+        referrer.row.save(only=[getattr(referrer.holder.model, referrer.holder.field)])
         audit.record(actor, f"{referrer.holder.audit_kind}.update", referrer.holder.audit_kind, referrer.row.id,
                      referrer.holder.name_of(referrer.row), before={referrer.holder.field: before},
                      after={referrer.holder.field: str(to)})

@@ -54,6 +54,8 @@ SCOPES = {
     "trunks:write": N_("Create, change and delete trunks"),
     "routes:read": N_("Read outbound routes, call profiles and inbound routes"),
     "routes:write": N_("Create, change, reorder and delete outbound routes, call profiles and inbound routes"),
+    "schedules:read": N_("Read business hours and their state"),
+    "schedules:write": N_("Create, change and delete business hours; switch their override"),
     "blocklist:read": N_("Read the blacklists and their blocked attempts"),
     "blocklist:write": N_("Add and remove blacklist entries"),
     "ivr:read": N_("Read IVR menus and prompts"),

@@ -247,9 +247,10 @@ def hint_devices():
 
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
+    from appliance.services import schedules  # it validates names as extensions do, which sync the engine
     return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
                        routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
                        inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
                        caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
-                       prompt_recorders=prompt_recorders())
+                       prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()))

@@ -24,7 +24,8 @@ NUMBER_RE = re.compile(r"[1-9][0-9]{1,7}")
 RESERVED_NUMBERS = frozenset({"100", "112", "128", "136", "153", "180", "181", "188", "190", "191", "192", "193",
                               "194", "197", "198", "199", "911"})
 #: Feature codes a number follows (``*72`` + target): every number they start is theirs.
-PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup", "record_prompt")
+PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup", "record_prompt",
+                   "schedule_override")
 
 
 @dataclass(frozen=True)

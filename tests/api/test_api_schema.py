@@ -99,6 +99,12 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/prompts/upload"),
     ("POST", "/api/v1/ivrs"),
     ("PUT", "/api/v1/ivrs/{ivr_id}"),
+    # Business hours: a time zone, a country's subdivision, shifts and dates as text, destinations that
+    # exist, an event's end after its start, a schedule that exists.
+    ("POST", "/api/v1/schedules"),
+    ("PUT", "/api/v1/schedules/{schedule_id}"),
+    ("POST", "/api/v1/schedules/{schedule_id}/events"),
+    ("PUT", "/api/v1/schedules/{schedule_id}/override"),
     # Deletes the service refuses while something still uses the row: a trunk an outbound route
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),
@@ -107,6 +113,7 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/webhooks"),
     ("PUT", "/api/v1/webhooks/{endpoint_id}"),
     ("DELETE", "/api/v1/calls/live/{call_id}"),
+    ("DELETE", "/api/v1/schedules/{schedule_id}"),
 }
 
 

@@ -26,7 +26,7 @@ from web.api.common import (
 #: The users service refuses every control character (Unicode category Cc: C0, DEL and C1).
 NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
 #: The users service's e-mail rule (services.users.EMAIL_RE), or empty for none.
-EMAIL = r"^$|^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,188}\.[A-Za-z]{2,24}$"
+EMAIL = r"^$|^[^@\s<>\"'\x00-\x1f\x7f-\x9f]{1,64}@[A-Za-z0-9.-]{1,188}\.[A-Za-z]{2,24}$"
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People who log in, and their roles.")
 

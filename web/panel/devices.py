@@ -25,6 +25,7 @@ FEATURE_LABELS = {
     "directed_pickup": _l("Answer a call ringing on an extension (code + extension)"),
     "echo_test": _l("Echo test"),
     "record_prompt": _l("Record a prompt (code + prompt number; admins only)"),
+    "schedule_override": _l("Switch business hours (code + 0 automatic, 1 open, 2 closed, 3 holiday + schedule)"),
 }
 
 

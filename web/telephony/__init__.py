@@ -13,6 +13,7 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     outbound,
     phones,
     profiles,
+    schedules,
     sms,
     trunks,
 )

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, ivr, messages, outbound
+from . import blocklist, inbound, ivr, messages, outbound, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -55,6 +55,7 @@ class EngineInput:
     ivrs: tuple = ()  # ivr.IvrRow
     prompt_ids: tuple = ()  # ids of the prompt library's prompts (recordable by feature code)
     prompt_recorders: tuple = ()  # extension numbers of admins (who may record prompts from a phone)
+    schedules: tuple = ()  # schedules.ScheduleRow
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ FILES = (
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
-                 *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source)),
+                 *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
+                 *schedules.contexts(source, source.codes.schedule_override)),
         caller_contexts=tuple(profile.context for profile in source.profiles), numbers=ivr.numbers(source.ivrs)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when

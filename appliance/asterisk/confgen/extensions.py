@@ -15,6 +15,7 @@ from appliance.asterisk.names import (
     HINTS_CONTEXT,
     INTERNAL_CONTEXT,
     RING_DEVICES_CONTEXT,
+    SCHEDULE_CODES_CONTEXT,
     VOICEMAIL_CONTEXT,
 )
 
@@ -214,7 +215,7 @@ def _refuse_unless_number(variable, allow_plus):
 
 
 def _feature_codes(codes, caller_contexts=()):
-    features = Context(FEATURES_CONTEXT).include(PROMPT_RECORD_CONTEXT)
+    features = Context(FEATURES_CONTEXT).include(PROMPT_RECORD_CONTEXT).include(SCHEDULE_CODES_CONTEXT)
     fam = ASTDB_FAMILY + "/" + CALLER
 
     def toggle(code, key, value, prompt, *extra):

@@ -24,6 +24,8 @@ class FeatureCodes:
     echo_test: str = "*43"
     #: Followed by a prompt's id: an admin records that prompt from the phone (confgen/ivr.py).
     record_prompt: str = "*77"
+    #: Business hours' override: the code, a mode digit (0 automatic, 1 open, 2 closed, 3 holiday), the schedule.
+    schedule_override: str = "*61"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]
