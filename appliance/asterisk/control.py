@@ -15,7 +15,14 @@ import time
 from dataclasses import dataclass
 
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
-from appliance.asterisk.names import ASTDB_FAMILY, INTERNAL_CONTEXT, RING_DEVICES_CONTEXT, VOICEMAIL_CONTEXT
+from appliance.asterisk.names import (
+    ASTDB_FAMILY,
+    INTERNAL_CONTEXT,
+    RING_DEVICES_CONTEXT,
+    VOICEMAIL_CONTEXT,
+    agent_interface,
+    agent_state_interface,
+)
 
 #: Written once AstDB holds every extension's toggles: without it a missing key cannot mean "off".
 SYNCED_KEY = "_synced"
@@ -151,6 +158,39 @@ class EngineControl:
                 reached.append(device)
         return reached
 
+
+    # -- queue agents (app_queue members: notes/callcenter.md 1) --------------------------------
+
+    def agent_login(self, number, queues):
+        """Add extension ``number`` to each of ``queues`` (``[(queue name, penalty)]``); one already in stays."""
+        with self._session() as ami:
+            for queue, penalty in queues:
+                try:
+                    ami.queue_add(queue, agent_interface(number), member_name=number, penalty=penalty,
+                                  state_interface=agent_state_interface(number))
+                except AmiActionFailed as exc:
+                    if "Already there" not in exc.reason:
+                        raise
+
+    def agent_logout(self, number, queues):
+        """Remove extension ``number`` from each of ``queues`` (names); one not in is no error."""
+        with self._session() as ami:
+            for queue in queues:
+                try:
+                    ami.queue_remove(queue, agent_interface(number))
+                except AmiActionFailed as exc:
+                    if "Not there" not in exc.reason:
+                        raise
+
+    def agent_pause(self, number, paused, reason=""):
+        """Pause (with ``reason``, a pause reason's name) or unpause extension ``number`` in every queue."""
+        with self._session() as ami:
+            ami.queue_pause(agent_interface(number), paused, reason=reason or None)
+
+    def queue_members(self):
+        """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""
+        with self._session() as ami:
+            return ami.queue_members()
 
     # -- trunks ---------------------------------------------------------------------------------
 

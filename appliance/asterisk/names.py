@@ -56,3 +56,24 @@ DEFAULT_PROFILE_CONTEXT = "cn-profile-0"
 def profile_context(profile_id):
     """Return the dialplan context of call profile ``profile_id``: every device of its extensions starts here."""
     return f"cn-profile-{int(profile_id)}"
+#: Queue numbers (the dialplan of each queue: Queue(), then its overflows) and the leg that rings an agent.
+QUEUES_CONTEXT = "cn-queues"
+QUEUE_AGENT_CONTEXT = "cn-queue-agent"
+
+
+def queue_name(queue_id):
+    """Return app_queue's name of queue ``queue_id`` (queues.conf section, AMI and queue_log): ``q<id>``.
+
+    The id, not the number: renumbering a queue keeps its history in queue_log.
+    """
+    return f"q{int(queue_id)}"
+
+
+def agent_interface(number):
+    """Return the queue member interface of extension ``number``: a leg ringing all of its devices."""
+    return f"Local/{number}@{QUEUE_AGENT_CONTEXT}/n"
+
+
+def agent_state_interface(number):
+    """Return the device whose state app_queue follows for extension ``number``: its main device."""
+    return f"PJSIP/{number}"

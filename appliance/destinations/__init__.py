@@ -13,12 +13,13 @@ from appliance.destinations.base import Choice, Kind
 from appliance.destinations.extension import ExtensionKind
 from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
+from appliance.destinations.queue import QueueKind
 from appliance.destinations.ring_group import RingGroupKind
 from appliance.destinations.voicemail import VoicemailKind
 
 #: Every kind, in the order the picker lists them.
-KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), VoicemailKind(), ExternalKind(),
-                                      HangupKind())}
+KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), QueueKind(), VoicemailKind(),
+                                      ExternalKind(), HangupKind())}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.queues import Queue
 from appliance.services import audit, engine_sync
 
 
@@ -33,6 +34,9 @@ HOLDERS = (
     Holder(InboundRoute, "destination", "inbound_route",
            lambda row: (N_("Inbound route %(label)s"), {"label": row.did or "*"}),
            lambda row: row.did or "*"),
+    *(Holder(Queue, field, "queue", lambda row: (N_("Queue %(label)s"), {"label": f"{row.number} {row.name}"}),
+             lambda row: row.number)
+      for field in ("timeout_destination", "full_destination", "empty_destination", "exit_destination")),
 )
 
 

@@ -14,6 +14,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
 from appliance.models.outbound import OutboundRoute, RoutePattern
+from appliance.models.queues import Queue
 from appliance.services import engine_sync
 
 #: Internal numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
@@ -23,7 +24,7 @@ NUMBER_RE = re.compile(r"[1-9][0-9]{1,7}")
 RESERVED_NUMBERS = frozenset({"100", "112", "128", "136", "153", "180", "181", "188", "190", "191", "192", "193",
                               "194", "197", "198", "199", "911"})
 #: Feature codes a number follows (``*72`` + target): every number they start is theirs.
-PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup")
+PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup", "agent_pause")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _route_patterns(numbers):
 
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
 _SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
-            _route_patterns)
+            _rows(Queue, "queue"), _route_patterns)
 
 
 def owners(numbers):

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, outbound
+from . import blocklist, inbound, outbound, queues
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -20,6 +20,7 @@ from .indications import render_indications_conf
 from .logger import render_logger_conf
 from .manager import render_manager_conf
 from .modules import render_modules_conf
+from .musiconhold import render_musiconhold_conf
 from .pjsip import (
     endpoint_rows,
     render_extconfig_conf,
@@ -52,6 +53,8 @@ class EngineInput:
     inbound_routes: tuple = ()  # inbound.InboundRouteRow
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
+    queues: tuple = ()  # queues.QueueRow
+    pause_reasons: tuple = ()  # queues.PauseReasonRow
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,15 @@ FILES = (
     ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
     ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
     ConfigFile("features.conf", _defaults, "features"),
+    ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(), "res_musiconhold.so"),
+    # Before the dialplan: a new queue exists when its number starts sending calls to it.
+    ConfigFile("queues.conf", lambda source: queues.render_queues_conf(source.queues), "app_queue.so"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
-        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source)),
-        caller_contexts=tuple(profile.context for profile in source.profiles)),
+        routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
+                 *queues.contexts(source)),
+        caller_contexts=tuple(profile.context for profile in source.profiles),
+        numbers=queues.internal_numbers(source.queues), includes=(queues.AGENT_CODES_CONTEXT,)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -287,10 +287,13 @@ def _hints(devices_by_number):
     return hints
 
 
-def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=()):
+def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=(),
+                           includes=()):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
-    ``routing`` contexts (calls in and out, blacklists: confgen/inbound.py, outbound.py, blocklist.py);
-    ``caller_contexts``: the contexts devices call from besides ``internal`` (call profiles')."""
+    ``routing`` contexts (calls in and out, blacklists, queues: confgen/inbound.py, outbound.py, blocklist.py,
+    queues.py); ``caller_contexts``: the contexts devices call from besides ``internal`` (call profiles');
+    ``numbers``: ``(number, step)`` of other features' numbers, which must be in ``internal`` itself (an
+    included context comes after its extension pattern); ``includes``: more feature-code contexts."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -299,7 +302,11 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     general.setting("static", "yes").setting("writeprotect", "yes")
     internal = Context(INTERNAL_CONTEXT, "Every call a device makes starts here.").include(FEATURES_CONTEXT)
     _dial_extension(internal)
+    for name in includes:
+        internal.include(name)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
+    for number, step in numbers:
+        internal.exten(number, step)
     return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
                   _hints(by_number), *routing)

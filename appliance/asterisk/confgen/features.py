@@ -22,6 +22,12 @@ class FeatureCodes:
     pickup: str = "*8"
     directed_pickup: str = "**"
     echo_test: str = "*43"
+    #: Agents: log in to / out of every queue they are a dynamic member of; pause (optionally followed by
+    #: a pause reason's code: *472) and unpause in every queue.
+    agent_login: str = "*45"
+    agent_logout: str = "*46"
+    agent_pause: str = "*47"
+    agent_unpause: str = "*48"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]

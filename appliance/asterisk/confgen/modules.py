@@ -79,6 +79,8 @@ MODULES = (
     ("func_devstate.so", "DEVICE_STATE(Custom:…): DND shown on BLF keys"),
     ("func_presencestate.so", "PRESENCE_STATE(CustomPresence:…): presence on BLF keys"),
     ("format_wav.so", "voicemail recorded as WAV"),
+    ("app_queue.so", "Queue(), agents' Add/Remove/PauseQueueMember; writes queue_log"),
+    ("res_musiconhold.so", "music while callers wait in a queue"),
     ("bridge_simple.so", "two-party bridges"),
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
     # --- call records
