@@ -301,9 +301,9 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     general = Context("general", "The dialplan is generated: never rewritten by the CLI (dialplan save).")
     general.setting("static", "yes").setting("writeprotect", "yes")
     internal = Context(INTERNAL_CONTEXT, "Every call a device makes starts here.").include(FEATURES_CONTEXT)
-    _dial_extension(internal)
     for name in includes:
         internal.include(name)
+    _dial_extension(internal)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
     for number, step in numbers:
