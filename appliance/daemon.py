@@ -11,11 +11,12 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from appliance.asterisk import cdr, voicemail_spool
+from appliance.asterisk import cdr, control, voicemail_spool
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
+    agent_board,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -113,8 +114,12 @@ def run(conf, stop_event=None):
         reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
         trunks = _safely("trunk-health", trunk_health.refresh)
-        watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event),
-                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks))).start()
+        # Queue agents' live state: events as they come, the whole board again after every (re)connect.
+        board = agent_board.AgentBoard(conf["VAR_DIR"], fetch=lambda: control.current().queue_members())
+        agents = _safely("agent-board", lambda: board.refresh(control.current().queue_members()))
+        watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event, board.on_event),
+                          on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
+                                              scheduler.add_job(agents))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

@@ -9,9 +9,10 @@ import threading
 import pytest
 
 from appliance.asterisk import control
+from appliance.asterisk.ami import AmiEvents, AmiSettings
 from appliance.asterisk.names import queue_name
 from appliance.models.extensions import Extension
-from appliance.services import Actor, agents, extensions, pause_reasons, queues
+from appliance.services import Actor, agent_board, agents, extensions, pause_reasons, queues
 from tests.engine.sipp import Sipp
 from tests.waiting import wait_for
 
@@ -177,3 +178,56 @@ def test_a_caller_waiting_during_a_queue_edit_stays_and_is_then_answered(pbx, pe
     finally:
         caller.join(20)
     assert result["call"].ok, result["call"]
+
+
+@pytest.fixture
+def board(pbx, tmp_path):
+    """The daemon's agent board, fed by a real AMI event stream (as the daemon's watcher feeds it)."""
+    found = agent_board.AgentBoard(tmp_path, fetch=lambda: control.current().queue_members())
+    stream = AmiEvents(AmiSettings.for_engine(pbx.settings), found.on_event,
+                       on_connect=lambda: found.refresh(control.current().queue_members())).start()
+    assert stream.wait_connected(10)
+    yield lambda: agent_board.read_states(tmp_path)[0]
+    stream.stop()
+
+
+def test_the_board_follows_agents_through_pause_ringing_call_and_wrap_up(pbx, people, reasons, sipp, board):
+    queue = _queue("659", [("701", 0, True), ("702", 0, False)], strategy="ringall", ring_seconds=5,
+                   wrapup_seconds=30)
+    agents.logout("702", ADMIN)
+    name = queue_name(queue.id)
+    seen = []
+    with sipp.uas("701", people["701"], answer=False), sipp.uas("702", people["702"]) as answering:
+        # The reload that made the queue added 701 without a member event: the board asked again.
+        assert wait_for(lambda: name in board().get("701", {}).get("queues", ()) and
+                        board()["701"]["state"] == "idle", 5), board()
+        assert name not in board().get("702", {}).get("queues", ())  # logged out of this queue
+
+        agents.pause("701", reasons[1].id, ADMIN)
+        paused = wait_for(lambda: board().get("701", {}).get("state") == "paused" and board()["701"], 5)
+        assert paused and paused["reason"] == "Almoço" and paused["since"], board()
+        agents.unpause("701", ADMIN)
+        agents.login("702", ADMIN)
+        assert wait_for(lambda: name in board().get("702", {}).get("queues", ()), 5), board()
+
+        caller = threading.Thread(target=lambda: seen.append(sipp.call("790", people["790"], "659",
+                                                                       hold_seconds=3)))
+        caller.start()
+        assert wait_for(lambda: board().get("701", {}).get("state") == "ringing", 5), board()
+        assert wait_for(lambda: board().get("702", {}).get("state") == "on_call", 8), board()
+        caller.join(15)
+        # 30 s of wrap-up after the call, which no event ends: derived from the last call.
+        assert wait_for(lambda: board().get("702", {}).get("state") == "wrapup", 5), board()
+    assert seen and seen[0].ok, seen
+    assert answering.result.received_requests("INVITE")
+    agents.logout("702", ADMIN)
+
+
+def test_queue_log_is_written_by_asterisk_to_the_log_folder(pbx, people):
+    # Earlier tests made calls, logins and pauses: app_queue wrote them, agents named by their number.
+    path = pbx.host_path(pbx.instance_dir / "log" / "queue_log")
+    lines = wait_for(lambda: path.exists() and path.read_text().splitlines(), 5)
+    assert lines, "no queue_log"
+    events = {line.split("|")[4] for line in lines if line.count("|") >= 4}
+    assert {"ENTERQUEUE", "CONNECT", "ADDMEMBER", "PAUSE"} <= events, events
+    assert any(line.split("|")[3] == "701" and line.split("|")[4] == "PAUSE" for line in lines)
