@@ -41,7 +41,7 @@ def test_admin_creates_a_queue_with_members_and_overflows(auth, client, staff, e
     page = client.get("/callcenter/queues").get_data(as_text=True)
     assert "Vendas" in page and "202:2" in page and "203*" in page
     edit = client.get(f"/callcenter/queues/{queue.id}").get_data(as_text=True)
-    assert "201 202:2" in edit and ">203</textarea>" in edit
+    assert "201 202:2" in edit and "\n203</textarea>" in edit
 
 
 @pytest.mark.parametrize("fields, message", [
