@@ -3,10 +3,14 @@
 A saved queue is compiled to queues.conf and the dialplan after commit; app_queue's reload
 changes the live queue in place, so callers waiting stay where they are.
 """
+import logging
 from dataclasses import dataclass, field
 
 from appliance import destinations
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.queues import EXIT_KEYS, MOH_CLASSES, QUEUE_STRATEGIES, SOUND
+from appliance.asterisk.names import queue_name
 from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
@@ -16,6 +20,7 @@ from appliance.models.queues import Queue, QueueMember
 from appliance.services import audit, engine_sync, numbering
 from appliance.services.extensions import SECONDS_IN_RANGE, clean_name, in_range
 
+log = logging.getLogger(__name__)
 MAX_MEMBERS = 200
 PENALTY_RANGE = (0, 99)
 #: (field, bounds) of every number of seconds or callers a queue has; 0 means "off" where it may be 0.
@@ -160,6 +165,8 @@ def save_queue(data, actor, queue_id=None):
         if errors:
             raise ValidationError(errors)
         before = public(queue) if queue else None
+        dropped = {m["number"] for m in before["members"] if not m["static"]} - \
+            {m.number for m in data.members if not m.static} if before else set()
         values = {name: getattr(data, name) for name in _FIELDS}
         if queue is None:
             queue = Queue.create(**values)
@@ -174,7 +181,18 @@ def save_queue(data, actor, queue_id=None):
         audit.record(actor, "queue.update" if before else "queue.create", "queue", queue.id, queue.number,
                      before=before, after=public(queue))
         engine_sync.request([], files=True)
+    _log_out(queue, dropped)
     return queue
+
+
+def _log_out(queue, numbers):
+    """Take agents no longer dynamic members out of ``queue`` in app_queue (a reload keeps dynamic members)."""
+    engine = control.current()
+    for number in sorted(numbers) if engine is not None else ():
+        try:
+            engine.agent_logout(number, [queue_name(queue.id)])
+        except AmiError as exc:  # Asterisk away: the member stays until it logs out or the queue goes
+            log.warning("agent %s not logged out of %s: %s", number, queue.number, exc)
 
 
 def delete_queue(queue_id, actor):

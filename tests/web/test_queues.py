@@ -120,3 +120,10 @@ def test_supervisors_see_agents_but_not_queue_settings(auth, client, staff):
     assert client.get("/callcenter/agents").status_code == 200
     assert client.get("/callcenter/queues").status_code == 403
     assert client.post("/callcenter/agents/201/logout", data={}).status_code in (400, 403)
+
+
+def test_an_agent_taken_out_of_a_queue_is_logged_out_of_it(staff, engine_control):
+    queue = queues.save_queue(queues.QueueInput("650", "Vendas", members=[queues.MemberInput("203", 0, False)]),
+                              SYSTEM)
+    queues.save_queue(queues.QueueInput("650", "Vendas", members=[queues.MemberInput("201")]), SYSTEM, queue.id)
+    assert ("agent_logout", "203", [queue_name(queue.id)]) in engine_control.calls
