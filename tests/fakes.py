@@ -45,7 +45,7 @@ class RecordingControl:
         """Record the login."""
         self._record("agent_login", number, list(queues))
 
-    def agent_logout(self, number, queues):
+    def agent_logout(self, number, queues, still_in=False):
         """Record the logout."""
         self._record("agent_logout", number, list(queues))
 

@@ -21,6 +21,7 @@ from appliance.asterisk.names import (
     RING_DEVICES_CONTEXT,
     VOICEMAIL_CONTEXT,
     agent_interface,
+    agent_lamp,
     agent_state_interface,
 )
 
@@ -164,6 +165,7 @@ class EngineControl:
     def agent_login(self, number, queues):
         """Add extension ``number`` to each of ``queues`` (``[(queue name, penalty)]``); one already in stays."""
         with self._session() as ami:
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "INUSE")
             for queue, penalty in queues:
                 try:
                     ami.queue_add(queue, agent_interface(number), member_name=number, penalty=penalty,
@@ -172,9 +174,13 @@ class EngineControl:
                     if "Already there" not in exc.reason:
                         raise
 
-    def agent_logout(self, number, queues):
-        """Remove extension ``number`` from each of ``queues`` (names); one not in is no error."""
+    def agent_logout(self, number, queues, still_in=False):
+        """Remove extension ``number`` from each of ``queues`` (names); one not in is no error.
+
+        ``still_in``: the agent stays a static member elsewhere (their BLF lamp stays lit).
+        """
         with self._session() as ami:
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "INUSE" if still_in else "NOT_INUSE")
             for queue in queues:
                 try:
                     ami.queue_remove(queue, agent_interface(number))
@@ -186,6 +192,7 @@ class EngineControl:
         """Pause (with ``reason``, a pause reason's name) or unpause extension ``number`` in every queue."""
         with self._session() as ami:
             ami.queue_pause(agent_interface(number), paused, reason=reason or None)
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "ONHOLD" if paused else "INUSE")
 
     def queue_members(self):
         """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""

@@ -77,3 +77,8 @@ def agent_interface(number):
 def agent_state_interface(number):
     """Return the device whose state app_queue follows for extension ``number``: its main device."""
     return f"PJSIP/{number}"
+
+
+def agent_lamp(number):
+    """Return the custom device state a BLF key on ``*45<number>`` shows: the agent's queue state."""
+    return f"Custom:CNAGENT{number}"

@@ -72,7 +72,8 @@ def logout(number, actor):
     if not dynamic:
         raise ValidationError.one("number", N_("Extension %(number)s is in its queues always: it cannot log in "
                                                "or out."), number=number)
-    _act(_engine().agent_logout, number, [queue_name(row.queue_id) for row in dynamic])
+    still_in = any(row.static for row in memberships(number))
+    _act(_engine().agent_logout, number, [queue_name(row.queue_id) for row in dynamic], still_in)
     audit.record(actor, "agent.logout", "extension", number, number,
                  after={"queues": [row.queue.number for row in dynamic]})
 

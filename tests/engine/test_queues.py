@@ -231,3 +231,18 @@ def test_queue_log_is_written_by_asterisk_to_the_log_folder(pbx, people):
     events = {line.split("|")[4] for line in lines if line.count("|") >= 4}
     assert {"ENTERQUEUE", "CONNECT", "ADDMEMBER", "PAUSE"} <= events, events
     assert any(line.split("|")[3] == "701" and line.split("|")[4] == "PAUSE" for line in lines)
+
+
+def test_a_blf_key_on_the_login_code_shows_the_agents_queue_state(pbx, people, sipp):
+    _queue("660", [("703", 0, False)])
+    agents.logout("703", ADMIN)
+    # 701's phone has a BLF key on *45703: off while 703 is logged out, lit once they log in by code.
+    with sipp.subscribe_blf("701", people["701"], "*45703", notifies=3) as key:
+        first = wait_for(lambda: key.received_so_far("NOTIFY"), 10)
+        assert first and "<state>terminated</state>" in first[0], first
+        assert sipp.call_until_hung_up("703", people["703"], "*45").ok
+        lit = wait_for(lambda: len(key.received_so_far("NOTIFY")) >= 2 and key.received_so_far("NOTIFY"), 10)
+        assert lit and "<state>confirmed</state>" in lit[1], lit
+        agents.logout("703", ADMIN)  # from the panel or the API: the same lamp
+        off = wait_for(lambda: len(key.received_so_far("NOTIFY")) >= 3 and key.received_so_far("NOTIFY"), 10)
+        assert off and "<state>terminated</state>" in off[2], off

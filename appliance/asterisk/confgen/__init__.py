@@ -102,7 +102,8 @@ FILES = (
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *queues.contexts(source)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
-        numbers=queues.internal_numbers(source.queues), includes=(queues.AGENT_CODES_CONTEXT,)),
+        numbers=queues.internal_numbers(source.queues), includes=(queues.AGENT_CODES_CONTEXT,),
+        hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -268,7 +268,7 @@ def _feature_codes(codes, caller_contexts=()):
     return features
 
 
-def _hints(devices_by_number):
+def _hints(devices_by_number, includes=()):
     hints = Context(
         HINTS_CONTEXT,
         "BLF: the device's state, DND as busy, and the presence the person chose.",
@@ -277,6 +277,8 @@ def _hints(devices_by_number):
         "(10,000 static hints, measured on Asterisk 22). Their devices: the main one,",
         "whose SIP user name is the number.",
     )
+    for name in includes:
+        hints.include(name)
     hints.hint(EXTENSION_PATTERN, ["PJSIP/${EXTEN}", "Custom:DND${EXTEN}"], "CustomPresence:${EXTEN}")
     hints.note("Extensions with more devices list them all (an exact hint wins over a pattern).")
     for number in sorted(devices_by_number, key=lambda n: (len(n), n)):
@@ -288,10 +290,11 @@ def _hints(devices_by_number):
 
 
 def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=(),
-                           includes=()):
+                           includes=(), hint_includes=()):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
     ``routing`` contexts (calls in and out, blacklists, queues: confgen/inbound.py, outbound.py, blocklist.py,
-    queues.py); ``caller_contexts``: the contexts devices call from besides ``internal`` (call profiles');
+    queues.py); ``hint_includes``: contexts of more BLF hints; ``caller_contexts``: the contexts devices call
+    from besides ``internal`` (call profiles');
     ``numbers``: ``(number, step)`` of other features' numbers, which must be in ``internal`` itself (an
     included context comes after its extension pattern); ``includes``: more feature-code contexts."""
     codes = codes or FeatureCodes()
@@ -309,4 +312,4 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     for number, step in numbers:
         internal.exten(number, step)
     return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
-                  _hints(by_number), *routing)
+                  _hints(by_number, hint_includes), *routing)

@@ -14,6 +14,7 @@ from appliance.asterisk.names import (
     QUEUE_AGENT_CONTEXT,
     QUEUES_CONTEXT,
     agent_interface,
+    agent_lamp,
     agent_state_interface,
     queue_name,
 )
@@ -43,6 +44,10 @@ AGENT_CODES_CONTEXT = "cn-agent-codes"
 AGENT_LOGIN_CONTEXT = "cn-agent-login"
 AGENT_LOGOUT_CONTEXT = "cn-agent-logout"
 PAUSE_REASONS_CONTEXT = "cn-pause-reasons"
+#: BLF hints of agents' queue state: ``*45<number>`` (included by the hints context).
+AGENT_HINTS_CONTEXT = "cn-agent-hints"
+#: What an agent's lamp shows: logged out (off), taking calls (lit), paused (on hold: blinks on most phones).
+LAMP_OUT, LAMP_IN, LAMP_PAUSED = "NOT_INUSE", "INUSE", "ONHOLD"
 CALLER = "${GROUP(" + CALLS_GROUP + ")}"
 
 
@@ -241,11 +246,16 @@ def _agent_codes(queues, codes, reasons):
     memberships = _agent_memberships(queues)
     login = Context(AGENT_LOGIN_CONTEXT, "An agent's dynamic memberships (Gosub from the login code).")
     logout = Context(AGENT_LOGOUT_CONTEXT, "The same memberships, left (Gosub from the logout code).")
+    static = {member.number for queue in queues for member in queue.members if member.static}
     for number, entries in memberships.items():
         login.exten(number, *[f"AddQueueMember({queue.name_in_engine},{agent_interface(number)},{member.penalty},,"
-                              f"{number},{agent_state_interface(number)})" for queue, member in entries], "Return()")
+                              f"{number},{agent_state_interface(number)})" for queue, member in entries],
+                    f"Set(DEVICE_STATE({agent_lamp(number)})={LAMP_IN})", "Return()")
+        # Still in a queue as a static member: still taking calls.
         logout.exten(number, *[f"RemoveQueueMember({queue.name_in_engine},{agent_interface(number)})"
-                               for queue, _ in entries], "Return()")
+                               for queue, _ in entries],
+                     f"Set(DEVICE_STATE({agent_lamp(number)})={LAMP_IN if number in static else LAMP_OUT})",
+                     "Return()")
     pause = Context(PAUSE_REASONS_CONTEXT, "Pause reasons by the code typed after the pause feature code.")
     for reason in sorted(reasons, key=lambda r: r.code):
         pause.exten(str(reason.code), f"Set(CN_REASON={reason.name})", "Return()")
@@ -271,6 +281,7 @@ def _agent_codes(queues, codes, reasons):
         Note("No queue: the agent pauses in every queue they are in."),
         f"PauseQueueMember(,{me},,${{CN_REASON}})",
         'GotoIf($["${PQMSTATUS}" != "PAUSED"]?failed)',
+        f"Set(DEVICE_STATE({agent_lamp(CALLER)})={LAMP_PAUSED})",
         "Playback(beep)",
         "Hangup()",
         at("failed", "Playback(beeperr)"),
@@ -293,12 +304,21 @@ def _agent_codes(queues, codes, reasons):
         "Answer()",
         f"UnpauseQueueMember(,{me})",
         'GotoIf($["${UPQMSTATUS}" != "UNPAUSED"]?failed)',
+        f"Set(DEVICE_STATE({agent_lamp(CALLER)})={LAMP_IN})",
         "Playback(beep)",
         "Hangup()",
         at("failed", "Playback(beeperr)"),
         "Hangup()",
     )
     return agent, login, logout, pause
+
+
+def _agent_hints(queues, codes):
+    hints = Context(AGENT_HINTS_CONTEXT, "An agent's queue state on a BLF key: the login code and their number.")
+    numbers = {member.number for queue in queues for member in queue.members}
+    for number in sorted(numbers, key=lambda n: (len(n), n)):
+        hints.hint(f"{codes.agent_login}{number}", [agent_lamp(number)])
+    return hints
 
 
 def internal_numbers(queues):
@@ -310,4 +330,4 @@ def internal_numbers(queues):
 def contexts(source):
     """Return the queues' dialplan contexts for an EngineInput ``source``."""
     return (_queue_context(source.queues), *_exit_contexts(source.queues), _agent_leg(),
-            *_agent_codes(source.queues, source.codes, source.pause_reasons))
+            *_agent_codes(source.queues, source.codes, source.pause_reasons), _agent_hints(source.queues, source.codes))
