@@ -87,17 +87,28 @@ class AgentBoard:
                 return
             self._publish()
 
-    def refresh(self, members):
-        """Replace the board with ``members`` (QueueStatus ``QueueMember`` dicts) and publish."""
+    def refresh(self, members, merge=False):
+        """Replace the board with ``members`` (QueueStatus ``QueueMember`` dicts) and publish.
+
+        ``merge``: only add the members the board lacks and drop those gone; keep what events said of
+        the others (events that arrived while the question was out are newer than its answer).
+        """
         with self._lock:
-            self._members = {}
-            for event in members:
-                self._update(event)
+            if merge:
+                fetched = {self._key(event): event for event in members}
+                self._members = {key: value for key, value in self._members.items() if key in fetched}
+                for key, event in fetched.items():
+                    if key not in self._members:
+                        self._update(event)
+            else:
+                self._members = {}
+                for event in members:
+                    self._update(event)
             self._publish()
 
     def _refetch(self):
         try:
-            self.refresh(self.fetch())
+            self.refresh(self.fetch(), merge=True)
         except Exception:  # Asterisk away: the next connect refreshes the board
             log.exception("agent board refresh failed")
 

@@ -37,8 +37,8 @@ def _ext(number):
 
 @pytest.fixture(scope="module")
 def people(pbx):
-    """Agents 701-703, callers 790/791 (791 also an overflow target), with their devices' passwords."""
-    found = {number: _ext(number)[1] for number in (*AGENTS, "790", "791")}
+    """Agents 701-704, callers 790/791 (791 also an overflow target), with their devices' passwords."""
+    found = {number: _ext(number)[1] for number in (*AGENTS, "704", "790", "791")}
     # Endpoints made after start are linked to their AORs' availability only by a res_pjsip reload.
     assert "reloaded successfully" in pbx.cli("module reload res_pjsip.so")
     return found
@@ -234,15 +234,14 @@ def test_queue_log_is_written_by_asterisk_to_the_log_folder(pbx, people):
 
 
 def test_a_blf_key_on_the_login_code_shows_the_agents_queue_state(pbx, people, sipp):
-    _queue("660", [("703", 0, False)])
-    agents.logout("703", ADMIN)
-    # 701's phone has a BLF key on *45703: off while 703 is logged out, lit once they log in by code.
-    with sipp.subscribe_blf("701", people["701"], "*45703", notifies=3) as key:
+    _queue("660", [("704", 0, False)])
+    # 701's phone has a BLF key on *45704: off while 704 is logged out, lit once they log in by code.
+    with sipp.subscribe_blf("701", people["701"], "*45704", notifies=3) as key:
         first = wait_for(lambda: key.received_so_far("NOTIFY"), 10)
         assert first and "<state>terminated</state>" in first[0], first
-        assert sipp.call_until_hung_up("703", people["703"], "*45").ok
+        assert sipp.call_until_hung_up("704", people["704"], "*45").ok
         lit = wait_for(lambda: len(key.received_so_far("NOTIFY")) >= 2 and key.received_so_far("NOTIFY"), 10)
         assert lit and "<state>confirmed</state>" in lit[1], lit
-        agents.logout("703", ADMIN)  # from the panel or the API: the same lamp
+        agents.logout("704", ADMIN)  # from the panel or the API: the same lamp
         off = wait_for(lambda: len(key.received_so_far("NOTIFY")) >= 3 and key.received_so_far("NOTIFY"), 10)
         assert off and "<state>terminated</state>" in off[2], off
