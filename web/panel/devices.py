@@ -24,6 +24,10 @@ FEATURE_LABELS = {
     "pickup": _l("Answer a call ringing in my pickup group"),
     "directed_pickup": _l("Answer a call ringing on an extension (code + extension)"),
     "echo_test": _l("Echo test"),
+    "agent_login": _l("Agent: log in to my queues"),
+    "agent_logout": _l("Agent: log out of my queues"),
+    "agent_pause": _l("Agent: pause (add a pause reason's code: *471)"),
+    "agent_unpause": _l("Agent: resume after a pause"),
 }
 
 
