@@ -59,6 +59,9 @@ class AgentBoard:
                       membership=event.get("Membership", member.get("membership", "")))
         if not member["paused"]:
             member["paused_since"] = 0
+        # A call another agent answered ends this one's ringing with no Agent* event: the device says so.
+        if "Status" in event and member["status"] not in RINGING_STATES:
+            member["ringing"] = False
         return member
 
     def on_event(self, event):
