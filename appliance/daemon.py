@@ -116,7 +116,7 @@ def run(conf, stop_event=None):
         trunks = _safely("trunk-health", trunk_health.refresh)
         # Queue agents' live state: events as they come, the whole board again after every (re)connect.
         board = agent_board.AgentBoard(conf["VAR_DIR"], fetch=lambda: control.current().queue_members())
-        agents = _safely("agent-board", lambda: board.refresh(control.current().queue_members()))
+        agents = _safely("agent-board", board.resync)
         watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event, board.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
                                               scheduler.add_job(agents))).start()

@@ -1,7 +1,7 @@
 """Agents' live state, followed by the daemon from app_queue's AMI events and published for the pages.
 
 The daemon's one AMI connection feeds ``AgentBoard.on_event`` (QueueMember*, Agent* events:
-notes/callcenter.md 3) and ``refresh`` (a QueueStatus snapshot on every connect, so a restart of
+notes/callcenter.md 3) and ``resync`` (a QueueStatus snapshot on every connect, so a restart of
 either side heals); each change is written to ``VAR_DIR/live/agents.json``. Readers derive each
 agent's state with ``agent_states`` at read time: wrap-up ends with no event (last call + wrap-up).
 """
@@ -41,14 +41,18 @@ class AgentBoard:
         self.clock = clock
         self._lock = threading.Lock()
         self._members = {}
+        #: Counts applied events: a member changed by an event after a snapshot was asked for keeps the event's word.
+        self._seq = 0
 
     def _key(self, event):
         return event.get("Queue", ""), event.get("MemberName") or event.get("Name", "")
 
     def _update(self, event):
         key = self._key(event)
+        self._seq += 1
         member = self._members.setdefault(key, {"queue": key[0], "agent": key[1], "ringing": False,
                                                 "on_call": False})
+        member["seq"] = self._seq
         member.update(status=event.get("Status", member.get("status", "0")),
                       paused=event.get("Paused", "0") == "1",
                       reason=event.get("PausedReason", ""),
@@ -77,11 +81,14 @@ class AgentBoard:
                         "QueueMemberRinginuse"):
                 self._update(event)
             elif name == "QueueMemberRemoved":
+                self._seq += 1
                 self._members.pop(self._key(event), None)
             elif name in ("AgentCalled", "AgentRingNoAnswer", "AgentConnect", "AgentComplete", "AgentDump"):
                 member = self._members.get(self._key(event))
                 if member is None:
                     return
+                self._seq += 1
+                member["seq"] = self._seq
                 member["ringing"] = name == "AgentCalled"
                 member["on_call"] = name == "AgentConnect"
                 if name in ("AgentComplete", "AgentDump"):
@@ -90,28 +97,29 @@ class AgentBoard:
                 return
             self._publish()
 
-    def refresh(self, members, merge=False):
-        """Replace the board with ``members`` (QueueStatus ``QueueMember`` dicts) and publish.
-
-        ``merge``: only add the members the board lacks and drop those gone; keep what events said of
-        the others (events that arrived while the question was out are newer than its answer).
-        """
+    def resync(self):
+        """Ask app_queue for every member (``fetch``) and take its answer, except where an event since was newer."""
+        started = self._seq
+        members = self.fetch()
         with self._lock:
-            if merge:
-                fetched = {self._key(event): event for event in members}
-                self._members = {key: value for key, value in self._members.items() if key in fetched}
-                for key, event in fetched.items():
-                    if key not in self._members:
-                        self._update(event)
-            else:
-                self._members = {}
-                for event in members:
-                    self._update(event)
+            fresh = {}
+            for event in members:
+                key = self._key(event)
+                current = self._members.get(key)
+                if current is not None and current.get("seq", 0) > started:
+                    fresh[key] = current
+                    continue
+                self._members.pop(key, None)
+                fresh[key] = self._update(event)
+            # Added by an event after the question: the answer may not know them yet.
+            fresh.update({key: member for key, member in self._members.items()
+                          if key not in fresh and member.get("seq", 0) > started})
+            self._members = fresh
             self._publish()
 
     def _refetch(self):
         try:
-            self.refresh(self.fetch(), merge=True)
+            self.resync()
         except Exception:  # Asterisk away: the next connect refreshes the board
             log.exception("agent board refresh failed")
 

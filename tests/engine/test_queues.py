@@ -185,14 +185,14 @@ def board(pbx, tmp_path):
     """The daemon's agent board, fed by a real AMI event stream (as the daemon's watcher feeds it)."""
     found = agent_board.AgentBoard(tmp_path, fetch=lambda: control.current().queue_members())
     stream = AmiEvents(AmiSettings.for_engine(pbx.settings), found.on_event,
-                       on_connect=lambda: found.refresh(control.current().queue_members())).start()
+                       on_connect=lambda: threading.Thread(target=found.resync).start()).start()
     assert stream.wait_connected(10)
     yield lambda: agent_board.read_states(tmp_path)[0]
     stream.stop()
 
 
 def test_the_board_follows_agents_through_pause_ringing_call_and_wrap_up(pbx, people, reasons, sipp, board):
-    queue = _queue("659", [("701", 0, True), ("702", 0, False)], strategy="ringall", ring_seconds=5,
+    queue = _queue("659", [("701", 0, True), ("702", 0, False)], strategy="ringall", ring_seconds=5, retry_seconds=1,
                    wrapup_seconds=30)
     agents.logout("702", ADMIN)
     name = queue_name(queue.id)
@@ -207,15 +207,16 @@ def test_the_board_follows_agents_through_pause_ringing_call_and_wrap_up(pbx, pe
         paused = wait_for(lambda: board().get("701", {}).get("state") == "paused" and board()["701"], 5)
         assert paused and paused["reason"] == "Almoço" and paused["since"], board()
         agents.unpause("701", ADMIN)
-        agents.login("702", ADMIN)
-        assert wait_for(lambda: name in board().get("702", {}).get("queues", ()), 5), board()
 
+        # 701 alone rings (and never answers); 702 logs in meanwhile, is rung next round and answers.
         caller = threading.Thread(target=lambda: seen.append(sipp.call("790", people["790"], "659",
-                                                                       hold_seconds=3)))
+                                                                       hold_seconds=9)))
         caller.start()
         assert wait_for(lambda: board().get("701", {}).get("state") == "ringing", 5), board()
-        assert wait_for(lambda: board().get("702", {}).get("state") == "on_call", 8), board()
-        caller.join(15)
+        agents.login("702", ADMIN)
+        assert wait_for(lambda: name in board().get("702", {}).get("queues", ()), 5), board()
+        assert wait_for(lambda: board().get("702", {}).get("state") == "on_call", 12), board()
+        caller.join(20)
         # 30 s of wrap-up after the call, which no event ends: derived from the last call.
         assert wait_for(lambda: board().get("702", {}).get("state") == "wrapup", 5), board()
     assert seen and seen[0].ok, seen
