@@ -12,7 +12,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import call_events, events
-from appliance.asterisk import cdr, voicemail_spool
+from appliance.asterisk import cdr, control, voicemail_spool
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
@@ -20,6 +20,7 @@ from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
+    agent_board,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -131,9 +132,13 @@ def run(conf, stop_event=None):
         trunks = _safely("trunk-health", trunk_health.refresh)
         calls = call_events.CallTracker()
         overrides = _safely("schedule-overrides-push", schedule_override.push_all)
-        watcher = Watcher(engine, conf["VAR_DIR"], on_event=(guard.on_event, on_engine_event, calls.on_engine_event),
+        # Queue agents' live state: events as they come, the whole board again after every (re)connect.
+        board = agent_board.AgentBoard(conf["VAR_DIR"], fetch=lambda: control.current().queue_members())
+        agents = _safely("agent-board", board.resync)
+        watcher = Watcher(engine, conf["VAR_DIR"],
+                          on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
-                                              scheduler.add_job(overrides))).start()
+                                              scheduler.add_job(overrides), scheduler.add_job(agents))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

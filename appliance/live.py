@@ -15,16 +15,16 @@ from pathlib import Path
 STALE_AFTER = 15.0
 
 
-def _path(var_dir):
-    return Path(var_dir) / "live" / "engine.json"
+def _path(var_dir, name="engine"):
+    return Path(var_dir) / "live" / f"{name}.json"
 
 
-def publish(var_dir, state):
-    """Write ``state`` (a dict) as the current snapshot, stamped with the time."""
-    path = _path(var_dir)
+def publish(var_dir, state, name="engine"):
+    """Write ``state`` (a dict) as the current snapshot ``name`` (engine, agents), stamped with the time."""
+    path = _path(var_dir, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = dict(state, updated_at=time.time())
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".engine.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
     with os.fdopen(fd, "w") as handle:
         json.dump(payload, handle)
     os.replace(tmp, path)
@@ -65,3 +65,11 @@ def read(var_dir):
         return LiveState()
     known = LiveState.__dataclass_fields__
     return LiveState(**{key: value for key, value in data.items() if key in known})
+
+
+def read_snapshot(var_dir, name):
+    """Return snapshot ``name`` as published (a dict; empty when there is none)."""
+    try:
+        return json.loads(_path(var_dir, name).read_text())
+    except (OSError, ValueError):
+        return {}

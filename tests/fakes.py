@@ -54,6 +54,23 @@ class RecordingControl:
         """Record a SIP MESSAGE to each of ``devices``."""
         self._record("send_text", tuple(devices), from_number, from_name, body)
 
+    def agent_login(self, number, queues):
+        """Record the login."""
+        self._record("agent_login", number, list(queues))
+
+    def agent_logout(self, number, queues, still_in=False):
+        """Record the logout."""
+        self._record("agent_logout", number, list(queues))
+
+    def agent_pause(self, number, paused, reason=""):
+        """Record the pause."""
+        self._record("agent_pause", number, paused, reason)
+
+    def queue_members(self):
+        """No queue member: nothing runs."""
+        self._record("queue_members")
+        return []
+
     def ring_then_dial(self, extension_number, number, caller_id, answer_seconds, context="internal"):
         """Record the call; return an ActionID."""
         self._record("ring_then_dial", extension_number, number, caller_id)

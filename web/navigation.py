@@ -46,7 +46,11 @@ SECTIONS = (
               "panel.messages")),
         Page("panel.account", _l("My account"), EVERYONE, ("panel.account",)),
     )),
-    Section("callcenter", _l("Call center"), ()),
+    Section("callcenter", _l("Call center"), (
+        Page("callcenter.agents_page", _l("Agents"), ("admin", "supervisor"), ("callcenter.agent_",)),
+        Page("callcenter.queues_list", _l("Queues"), ADMINS, ("callcenter.queue_",)),
+        Page("callcenter.pause_reasons_list", _l("Pause reasons"), ADMINS, ("callcenter.pause_reason_",)),
+    )),
     Section("telephony", _l("Telephony"), (
         Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),
         Page("telephony.groups_list", _l("Groups"), ADMINS, ("telephony.ring_group", "telephony.pickup_group")),

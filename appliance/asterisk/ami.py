@@ -231,10 +231,10 @@ class Ami:
             if exc.reason != "Database entry could not be deleted":
                 raise
 
-    def queue_add(self, queue, interface, member_name=None, penalty=0, paused=False):
+    def queue_add(self, queue, interface, member_name=None, penalty=0, paused=False, state_interface=None):
         """Add ``interface`` (``PJSIP/201``) to ``queue`` as a dynamic member."""
         self._send(Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,
-                           Penalty=penalty, Paused="true" if paused else "false"))
+                           Penalty=penalty, Paused="true" if paused else "false", StateInterface=state_interface))
 
     def queue_remove(self, queue, interface):
         """Remove ``interface`` from ``queue``."""
@@ -307,6 +307,10 @@ class Ami:
     def voicemail_remove(self, context, mailbox, folder, msg_id):
         """Delete message ``msg_id`` from ``folder`` of ``mailbox@context`` (Asterisk 20.5+)."""
         self._send(Action("VoicemailRemove", Context=context, Mailbox=mailbox, Folder=folder, ID=msg_id))
+
+    def queue_members(self):
+        """Return every member of every queue as a dict of its ``QueueMember`` event (QueueStatus)."""
+        return self._list("QueueStatus")
 
     def core_show_channels(self):
         """Return every active channel as a dict of its ``CoreShowChannel`` event."""

@@ -123,6 +123,8 @@ EVENT_LISTS = {
         "PJSIPShowRegistrationsOutbound": ("OutboundRegistrationDetail", "OutboundRegistrationDetailComplete"),
         # Of an endpoint's details only its contacts' status (static contacts too) is kept.
         "PJSIPShowEndpoint": ("ContactStatusDetail", "EndpointDetailComplete"),
+        # Of a queue status only its members are kept (the agents' board); callers come from events.
+        "QueueStatus": ("QueueMember", "QueueStatusComplete"),
     }.items()
 }
 

@@ -23,6 +23,9 @@ from appliance.asterisk.names import (
     MESSAGE_DOMAIN,
     RING_DEVICES_CONTEXT,
     VOICEMAIL_CONTEXT,
+    agent_interface,
+    agent_lamp,
+    agent_state_interface,
 )
 
 log = logging.getLogger(__name__)
@@ -194,6 +197,45 @@ class EngineControl:
                 reached.append(device)
         return reached
 
+
+    # -- queue agents (app_queue members: notes/callcenter.md 1) --------------------------------
+
+    def agent_login(self, number, queues):
+        """Add extension ``number`` to each of ``queues`` (``[(queue name, penalty)]``); one already in stays."""
+        with self._session() as ami:
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "INUSE")
+            for queue, penalty in queues:
+                try:
+                    ami.queue_add(queue, agent_interface(number), member_name=number, penalty=penalty,
+                                  state_interface=agent_state_interface(number))
+                except AmiActionFailed as exc:
+                    if "Already there" not in exc.reason:
+                        raise
+
+    def agent_logout(self, number, queues, still_in=False):
+        """Remove extension ``number`` from each of ``queues`` (names); one not in is no error.
+
+        ``still_in``: the agent stays a static member elsewhere (their BLF lamp stays lit).
+        """
+        with self._session() as ami:
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "INUSE" if still_in else "NOT_INUSE")
+            for queue in queues:
+                try:
+                    ami.queue_remove(queue, agent_interface(number))
+                except AmiActionFailed as exc:
+                    if "Not there" not in exc.reason:
+                        raise
+
+    def agent_pause(self, number, paused, reason=""):
+        """Pause (with ``reason``, a pause reason's name) or unpause extension ``number`` in every queue."""
+        with self._session() as ami:
+            ami.queue_pause(agent_interface(number), paused, reason=reason or None)
+            ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "ONHOLD" if paused else "INUSE")
+
+    def queue_members(self):
+        """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""
+        with self._session() as ami:
+            return ami.queue_members()
 
     # -- trunks ---------------------------------------------------------------------------------
 

@@ -67,3 +67,31 @@ MESSAGE_DOMAIN = "centralina"
 def ivr_context(ivr_id):
     """Return the dialplan context of IVR menu ``ivr_id`` (confgen/ivr.py); its entry is ``s``."""
     return f"cn-ivr-{int(ivr_id)}"
+
+
+#: Queue numbers (the dialplan of each queue: Queue(), then its overflows) and the leg that rings an agent.
+QUEUES_CONTEXT = "cn-queues"
+QUEUE_AGENT_CONTEXT = "cn-queue-agent"
+
+
+def queue_name(queue_id):
+    """Return app_queue's name of queue ``queue_id`` (queues.conf section, AMI and queue_log): ``q<id>``.
+
+    The id, not the number: renumbering a queue keeps its history in queue_log.
+    """
+    return f"q{int(queue_id)}"
+
+
+def agent_interface(number):
+    """Return the queue member interface of extension ``number``: a leg ringing all of its devices."""
+    return f"Local/{number}@{QUEUE_AGENT_CONTEXT}/n"
+
+
+def agent_state_interface(number):
+    """Return the device whose state app_queue follows for extension ``number``: its main device."""
+    return f"PJSIP/{number}"
+
+
+def agent_lamp(number):
+    """Return the custom device state a BLF key on ``*45<number>`` shows: the agent's queue state."""
+    return f"Custom:CNAGENT{number}"

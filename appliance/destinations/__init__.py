@@ -14,13 +14,14 @@ from appliance.destinations.extension import ExtensionKind
 from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
 from appliance.destinations.ivr import IvrKind
+from appliance.destinations.queue import QueueKind
 from appliance.destinations.ring_group import RingGroupKind
 from appliance.destinations.schedule import ScheduleKind
 from appliance.destinations.voicemail import VoicemailKind
 
 #: Every kind, in the order the picker lists them.
-KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), VoicemailKind(), ExternalKind(),
-                                      ScheduleKind(), HangupKind())}
+KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), QueueKind(), VoicemailKind(),
+                                      ExternalKind(), ScheduleKind(), HangupKind())}
 KINDS["ivr"] = IvrKind()
 
 

@@ -11,6 +11,7 @@ from appliance.i18n import N_
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption
+from appliance.models.queues import Queue
 from appliance.models.schedules import Schedule, ScheduleEvent
 from appliance.services import audit, engine_sync
 
@@ -45,6 +46,9 @@ HOLDERS = (
     Holder(ScheduleEvent, "destination", "schedule_event",
            lambda row: (N_("Event %(label)s"), {"label": f"{row.schedule.name}: {row.name}"}),
            lambda row: row.name),
+    *(Holder(Queue, field, "queue", lambda row: (N_("Queue %(label)s"), {"label": f"{row.number} {row.name}"}),
+             lambda row: row.number)
+      for field in ("timeout_destination", "full_destination", "empty_destination", "exit_destination")),
 )
 
 

@@ -9,6 +9,7 @@ from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
+from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
@@ -19,6 +20,7 @@ from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption, Prompt
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
+from appliance.models.queues import PauseReason, Queue, QueueMember
 from appliance.models.trunks import Trunk
 from appliance.models.users import User
 from appliance.services import caller_names
@@ -226,6 +228,38 @@ def prompt_recorders():
     return tuple(row.number for row in query)
 
 
+def engine_queues():
+    """Return every queue as a QueueRow, members in their order (a destination gone: hang up)."""
+    members = {}
+    query = (QueueMember.select(QueueMember, Extension).join(Extension)
+             .order_by(QueueMember.queue, QueueMember.position, QueueMember.id))
+    for member in query:
+        members.setdefault(member.queue_id, []).append(
+            QueueMemberRow(member.extension.number, member.penalty, member.static))
+
+    def destination(text):
+        return destinations.find(text) or destinations.HANGUP
+
+    return [
+        QueueRow(id=queue.id, number=queue.number, name=queue.name, members=tuple(members.get(queue.id, ())),
+                 strategy=queue.strategy, ring_seconds=queue.ring_seconds, retry_seconds=queue.retry_seconds,
+                 wrapup_seconds=queue.wrapup_seconds, max_wait_seconds=queue.max_wait_seconds,
+                 timeout_destination=destination(queue.timeout_destination), max_callers=queue.max_callers,
+                 full_destination=destination(queue.full_destination), join_empty=queue.join_empty,
+                 leave_empty=queue.leave_empty, empty_destination=destination(queue.empty_destination),
+                 moh_class=queue.moh_class, announce_seconds=queue.announce_seconds,
+                 announce_position=queue.announce_position, announce_holdtime=queue.announce_holdtime,
+                 periodic_announce=queue.periodic_announce, periodic_seconds=queue.periodic_seconds,
+                 exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination))
+        for queue in Queue.select().order_by(Queue.id)
+    ]
+
+
+def engine_pause_reasons():
+    """Return every pause reason as a PauseReasonRow, by code."""
+    return [PauseReasonRow(reason.code, reason.name) for reason in PauseReason.select().order_by(PauseReason.code)]
+
+
 @dataclass(frozen=True)
 class HintDevice:
     """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
@@ -253,4 +287,5 @@ def collect(settings, codes):
                        inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
                        caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
-                       prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()))
+                       prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
+                       queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()))

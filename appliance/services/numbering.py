@@ -15,6 +15,7 @@ from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
 from appliance.models.ivr import Ivr
 from appliance.models.outbound import OutboundRoute, RoutePattern
+from appliance.models.queues import Queue
 from appliance.services import engine_sync
 
 #: Internal numbers: 2 to 8 digits, never starting with 0 (which reaches the outside).
@@ -25,7 +26,7 @@ RESERVED_NUMBERS = frozenset({"100", "112", "128", "136", "153", "180", "181", "
                               "194", "197", "198", "199", "911"})
 #: Feature codes a number follows (``*72`` + target): every number they start is theirs.
 PREFIX_FEATURES = ("forward_always", "forward_busy", "forward_no_answer", "directed_pickup", "record_prompt",
-                   "schedule_override")
+                   "schedule_override", "agent_pause")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def _route_patterns(numbers):
 
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
 _SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
-            _route_patterns, _rows(Ivr, "ivr"))
+            _route_patterns, _rows(Ivr, "ivr"), _rows(Queue, "queue"))
 
 
 def owners(numbers):

@@ -105,6 +105,16 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/schedules/{schedule_id}"),
     ("POST", "/api/v1/schedules/{schedule_id}/events"),
     ("PUT", "/api/v1/schedules/{schedule_id}/override"),
+    # Queues: members and destinations that exist, numbers not taken; pause reasons' codes and names
+    # not taken (and names the document's pattern cannot fully state); agents that are in a queue.
+    ("POST", "/api/v1/queues"),
+    ("PUT", "/api/v1/queues/{queue_id}"),
+    ("POST", "/api/v1/pause-reasons"),
+    ("PUT", "/api/v1/pause-reasons/{reason_id}"),
+    ("POST", "/api/v1/agents/{number}/login"),
+    ("POST", "/api/v1/agents/{number}/logout"),
+    ("POST", "/api/v1/agents/{number}/pause"),
+    ("POST", "/api/v1/agents/{number}/unpause"),
     # Deletes the service refuses while something still uses the row: a trunk an outbound route
     # sends calls to, the default call profile or one extensions have.
     ("DELETE", "/api/v1/trunks/{trunk_id}"),

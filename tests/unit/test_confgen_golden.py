@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
 from appliance.asterisk.engine import EngineSettings
 from tests.golden import assert_golden
 
@@ -30,7 +31,18 @@ RING_GROUPS = [
     RingGroupRow("601", "Suporte", ("202", "201", "1001"), "memoryhunt", member_seconds=10,
                  destination="extension:1001"),
 ]
-FILES = render_all(EngineInput(SETTINGS, tuple(DEVICES), tuple(RING_GROUPS)))
+QUEUES = [
+    QueueRow(1, "610", "Atendimento", members=(QueueMemberRow("201"), QueueMemberRow("202", 1, static=False)),
+             strategy="rrmemory", wrapup_seconds=10, max_wait_seconds=120, timeout_destination="voicemail:201",
+             max_callers=20, full_destination="ring_group:600", join_empty=False, leave_empty=True,
+             empty_destination="extension:1001", announce_seconds=60, announce_holdtime=True,
+             periodic_announce="queue-periodic-announce", periodic_seconds=45, exit_key="9",
+             exit_destination="extension:1001"),
+    QueueRow(2, "611", "Cobrança"),
+]
+PAUSE_REASONS = [PauseReasonRow(1, "Almoço"), PauseReasonRow(2, "Back-office")]
+FILES = render_all(EngineInput(SETTINGS, tuple(DEVICES), tuple(RING_GROUPS), queues=tuple(QUEUES),
+                               pause_reasons=tuple(PAUSE_REASONS)))
 
 
 @pytest.mark.parametrize("name", sorted(FILES))

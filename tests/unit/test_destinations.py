@@ -15,6 +15,7 @@ SYSTEM = Actor.system("test")
     ("extension:201", "Goto(internal,201,1)"),
     ("voicemail:201", "VoiceMail(201@default,u)"),
     ("ring_group:600", "Goto(internal,600,1)"),
+    ("queue:650", "Goto(cn-queues,650,1)"),
 ])
 def test_each_kind_renders_its_dialplan_and_round_trips(text, dialplan):
     destination = destinations.parse(text)
@@ -22,7 +23,7 @@ def test_each_kind_renders_its_dialplan_and_round_trips(text, dialplan):
 
 
 @pytest.mark.parametrize("text", ["", "group:600", "extension:", "extension:20 1", "extension:201,1",
-                                  "voicemail:${EXTEN}", "hangup:1", "queue:5"])
+                                  "voicemail:${EXTEN}", "hangup:1", "nosuchkind:5", "queue:6 0"])
 def test_text_that_is_no_destination_is_refused(text):
     assert destinations.find(text) is None
     with pytest.raises(ValueError):
@@ -30,7 +31,8 @@ def test_text_that_is_no_destination_is_refused(text):
 
 
 def test_a_number_is_the_target_of_its_extension_mailbox_and_group_kinds():
-    assert {str(d) for d in destinations.of_number("201")} == {"extension:201", "voicemail:201", "ring_group:201"}
+    assert {str(d) for d in destinations.of_number("201")} == {"extension:201", "voicemail:201", "ring_group:201",
+                                                                      "queue:201"}
 
 
 def test_labels_name_the_target(database):

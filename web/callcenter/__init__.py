@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("callcenter", __name__, url_prefix="/callcenter")
+
+from web.callcenter import agents, pause_reasons, queues  # noqa: E402,F401  (views register on bp)

@@ -26,6 +26,10 @@ FEATURE_LABELS = {
     "echo_test": _l("Echo test"),
     "record_prompt": _l("Record a prompt (code + prompt number; admins only)"),
     "schedule_override": _l("Switch business hours (code + 0 automatic, 1 open, 2 closed, 3 holiday + schedule)"),
+    "agent_login": _l("Agent: log in to my queues"),
+    "agent_logout": _l("Agent: log out of my queues"),
+    "agent_pause": _l("Agent: pause (add a pause reason's code: *471)"),
+    "agent_unpause": _l("Agent: resume after a pause"),
 }
 
 

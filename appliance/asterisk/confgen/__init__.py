@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, ivr, messages, outbound, schedules
+from . import blocklist, inbound, ivr, messages, outbound, queues, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -20,6 +20,7 @@ from .indications import render_indications_conf
 from .logger import render_logger_conf
 from .manager import render_manager_conf
 from .modules import render_modules_conf
+from .musiconhold import render_musiconhold_conf
 from .pjsip import (
     endpoint_rows,
     render_extconfig_conf,
@@ -56,6 +57,8 @@ class EngineInput:
     prompt_ids: tuple = ()  # ids of the prompt library's prompts (recordable by feature code)
     prompt_recorders: tuple = ()  # extension numbers of admins (who may record prompts from a phone)
     schedules: tuple = ()  # schedules.ScheduleRow
+    queues: tuple = ()  # queues.QueueRow
+    pause_reasons: tuple = ()  # queues.PauseReasonRow
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,17 @@ FILES = (
     ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
     ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
     ConfigFile("features.conf", _defaults, "features"),
+    ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(), "res_musiconhold.so"),
+    # Before the dialplan: a new queue exists when its number starts sending calls to it.
+    ConfigFile("queues.conf", lambda source: queues.render_queues_conf(source.queues), "app_queue.so"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
-                 *schedules.contexts(source, source.codes.schedule_override)),
-        caller_contexts=tuple(profile.context for profile in source.profiles), numbers=ivr.numbers(source.ivrs)),
+                 *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source)),
+        caller_contexts=tuple(profile.context for profile in source.profiles),
+        numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues)),
+        includes=(queues.AGENT_CODES_CONTEXT,), hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -270,7 +270,7 @@ def _feature_codes(codes, caller_contexts=()):
     return features
 
 
-def _hints(devices_by_number):
+def _hints(devices_by_number, includes=()):
     hints = Context(
         HINTS_CONTEXT,
         "BLF: the device's state, DND as busy, and the presence the person chose.",
@@ -279,6 +279,8 @@ def _hints(devices_by_number):
         "(10,000 static hints, measured on Asterisk 22). Their devices: the main one,",
         "whose SIP user name is the number.",
     )
+    for name in includes:
+        hints.include(name)
     hints.hint(EXTENSION_PATTERN, ["PJSIP/${EXTEN}", "Custom:DND${EXTEN}"], "CustomPresence:${EXTEN}")
     hints.note("Extensions with more devices list them all (an exact hint wins over a pattern).")
     for number in sorted(devices_by_number, key=lambda n: (len(n), n)):
@@ -289,11 +291,14 @@ def _hints(devices_by_number):
     return hints
 
 
-def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=()):
+def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=(),
+                           includes=(), hint_includes=()):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
-    ``routing`` contexts (calls in and out, blacklists, IVR menus: confgen/inbound.py, outbound.py,
-    blocklist.py, ivr.py); ``caller_contexts``: the contexts devices call from besides ``internal`` (call
-    profiles'); ``numbers``: more internal numbers as ``(number, application)`` (an IVR menu's)."""
+    ``routing`` contexts (calls in and out, blacklists, IVR menus, queues: confgen/inbound.py, outbound.py,
+    blocklist.py, ivr.py, queues.py); ``hint_includes``: contexts of more BLF hints; ``caller_contexts``: the
+    contexts devices call from besides ``internal`` (call profiles'); ``numbers``: ``(number, step)`` of other
+    features' numbers (an IVR menu's, a queue's), which must be in ``internal`` itself (an included context
+    comes after its extension pattern); ``includes``: more feature-code contexts."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -301,10 +306,12 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     general = Context("general", "The dialplan is generated: never rewritten by the CLI (dialplan save).")
     general.setting("static", "yes").setting("writeprotect", "yes")
     internal = Context(INTERNAL_CONTEXT, "Every call a device makes starts here.").include(FEATURES_CONTEXT)
+    for name in includes:
+        internal.include(name)
     _dial_extension(internal)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
     for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
         internal.exten(number, app)
     return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
-                  _hints(by_number), *routing)
+                  _hints(by_number, hint_includes), *routing)

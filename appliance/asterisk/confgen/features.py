@@ -26,6 +26,12 @@ class FeatureCodes:
     record_prompt: str = "*77"
     #: Business hours' override: the code, a mode digit (0 automatic, 1 open, 2 closed, 3 holiday), the schedule.
     schedule_override: str = "*61"
+    #: Agents: log in to / out of every queue they are a dynamic member of; pause (optionally followed by
+    #: a pause reason's code: *472) and unpause in every queue.
+    agent_login: str = "*45"
+    agent_logout: str = "*46"
+    agent_pause: str = "*47"
+    agent_unpause: str = "*48"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]

@@ -85,6 +85,8 @@ MODULES = (
     ("func_pjsip_endpoint.so", "PJSIP_ENDPOINT(): a message's sender number from its device's caller ID"),
     ("func_presencestate.so", "PRESENCE_STATE(CustomPresence:…): presence on BLF keys"),
     ("format_wav.so", "voicemail recorded as WAV"),
+    ("app_queue.so", "Queue(), agents' Add/Remove/PauseQueueMember; writes queue_log"),
+    ("res_musiconhold.so", "music while callers wait in a queue"),
     ("bridge_simple.so", "two-party bridges"),
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
     # --- call records
