@@ -205,7 +205,8 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
                 rows[table] += table_rows
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
-        changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
+        inserted = {}
+        changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids, inserted=inserted)
         if usernames is None or files or numbers or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
         # Trunk rows before the files: a registration or identify set up by the reload below finds
@@ -215,12 +216,22 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
             requalify = any(aor.startswith(confgen.trunks.TRUNK_PREFIX) for aor in changed.get("ps_aors", ()))
     if changed:
         log.info("realtime rows changed: %s", str(changed)[:500])
+    # A device Asterisk has not seen yet works at once (its rows are read per request), but only the
+    # qualify pass of a res_pjsip.so reload links its endpoint to its AOR's state: until then its device
+    # state is "Unavailable" whatever registers, and BLF keys and queues (ringinuse=no) skip it.
+    resync = requalify or bool(stale) or bool(inserted.get("ps_endpoints"))
     if not files:
-        return apply.ApplyResult(None, engine_running=engine.is_running())
+        return apply.ApplyResult(None, engine_running=engine.is_running(), qualify_resync=_resync(engine, resync))
     if stale:
         _drop_trunks(engine, rows_path, stale)
     result = apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))
-    if (requalify or stale) and engine.is_running():
-        # The trunk works already (its rows are read per request); only its qualify waits for this.
-        result.qualify_resync = control.EngineControl(engine.settings).resync_qualify()
+    # A trunk works already too; only its qualify waits for this.
+    result.qualify_resync = _resync(engine, resync)
     return result
+
+
+def _resync(engine, wanted):
+    """Start the background qualify resync when ``wanted`` and Asterisk runs; return its thread or None."""
+    if wanted and engine.is_running():
+        return control.EngineControl(engine.settings).resync_qualify()
+    return None

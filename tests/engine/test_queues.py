@@ -1,8 +1,9 @@
 """Queues with real SIP: SIPp agents registered as extensions' devices, SIPp callers (one Asterisk per module).
 
-Pitfall found here (and reported): devices created after Asterisk started are "Unavailable" to app_queue
-(PJSIP device state) until res_pjsip is reloaded, and with ``ringinuse = no`` app_queue never rings an
-unavailable member. The module fixture creates its extensions, then reloads res_pjsip once.
+Devices created after Asterisk started are "Unavailable" to app_queue (PJSIP device state) until a
+res_pjsip reload links them to their AORs, and with ``ringinuse = no`` app_queue never rings an
+unavailable member: the engine sync starts that reload in the background for new devices
+(services/engine_sync.py). The fixture waits until the members' devices are known (not Unavailable).
 """
 import threading
 
@@ -39,8 +40,8 @@ def _ext(number):
 def people(pbx):
     """Agents 701-704, callers 790/791 (791 also an overflow target), with their devices' passwords."""
     found = {number: _ext(number)[1] for number in (*AGENTS, "704", "790", "791")}
-    # Endpoints made after start are linked to their AORs' availability only by a res_pjsip reload.
-    assert "reloaded successfully" in pbx.cli("module reload res_pjsip.so")
+    # No reload here: the sync's own background reload links the new devices to their AORs' state.
+    assert wait_for(lambda: not control.resync_running(), timeout=60)
     return found
 
 
