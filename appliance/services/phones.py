@@ -238,8 +238,17 @@ def expire_pending(conf, now=None):
     return removed
 
 
+#: A phone asking again this soon, from the same address with the same User-Agent, is not written down again:
+#: at boot it asks for three or four files in a row, and a write costs more than serving a cached file.
+NOTE_FETCH_EVERY = datetime.timedelta(seconds=60)
+
+
 def note_fetch(device, address, user_agent, firmware):
-    """Remember when and from where a phone last fetched its files."""
+    """Remember when and from where a phone last fetched its files (at most once a minute while nothing changes)."""
+    if (device.last_fetch_at is not None and utcnow() - device.last_fetch_at < NOTE_FETCH_EVERY
+            and device.last_fetch_address == address[:64] and device.last_user_agent == user_agent[:255]
+            and (not firmware or device.firmware == firmware[:64])):
+        return
     fields = {"last_fetch_at": utcnow(), "last_fetch_address": address[:64], "last_user_agent": user_agent[:255]}
     if firmware:
         fields["firmware"] = firmware[:64]
