@@ -15,14 +15,11 @@ WATCHED = {
     "contacts": None,
     "contact_numbers": None,
 }
-_BUMP = ("UPDATE provisioning_generation SET generation = generation + 1, "
-         "changed_at = (julianday('now') - 2440587.5) * 86400.0 WHERE id = 1;")
+_SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 
 
 def up(db, migrator):
     """Create provisioning_generation (one row) and the triggers that bump it."""
-    if not isinstance(db, peewee.SqliteDatabase):
-        raise RuntimeError("provisioning generation triggers are written for SQLite")
 
     class ProvisioningGeneration(peewee.Model):
         generation = peewee.IntegerField(default=1)
@@ -34,10 +31,16 @@ def up(db, migrator):
             table_name = "provisioning_generation"
 
     db.create_tables([ProvisioningGeneration])
-    db.execute_sql("INSERT INTO provisioning_generation (id, generation, changed_at) "
-                   "VALUES (1, 1, (julianday('now') - 2440587.5) * 86400.0)")
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    now = _SQLITE_NOW if sqlite else "extract(epoch from clock_timestamp())"
+    bump = f"UPDATE provisioning_generation SET generation = generation + 1, changed_at = {now} WHERE id = 1"
+    db.execute_sql(f"INSERT INTO provisioning_generation (id, generation, changed_at) VALUES (1, 1, {now})")
+    if not sqlite:  # PostgreSQL: one function, statement-level triggers
+        db.execute_sql("CREATE FUNCTION prov_generation_bump() RETURNS trigger LANGUAGE plpgsql AS "
+                       f"$$ BEGIN {bump}; RETURN NULL; END $$")
     for table, columns in WATCHED.items():
         update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
         for event in ("INSERT", update, "DELETE"):
             name = f"prov_gen_{table}_{event.split()[0].lower()}"
-            db.execute_sql(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {_BUMP} END")
+            body = f"BEGIN {bump}; END" if sqlite else "FOR EACH STATEMENT EXECUTE PROCEDURE prov_generation_bump()"
+            db.execute_sql(f"CREATE TRIGGER {name} AFTER {event} ON {table} {body}")

@@ -67,7 +67,7 @@ def find_by_token(token):
     if not token or not re.fullmatch(r"[0-9a-f]{32}", token):
         return None
     # Every phone request runs this: a prepared statement, not one compiled by the ORM each time.
-    return next(iter(Device.raw("SELECT * FROM devices WHERE prov_token = ?", token)), None)
+    return next(iter(Device.raw(f"SELECT * FROM devices WHERE prov_token = {database.param}", token)), None)
 
 
 def _validate(data):
@@ -283,7 +283,8 @@ def take_window(device, address):
 def is_banned(address, now=None):
     """Tell whether ``address`` is banned from the provisioning server."""
     # Every phone request runs this first: plain SQL, not a query compiled by the ORM each time.
-    row = database.execute_sql("SELECT banned_until FROM provisioning_bans WHERE address = ?", (address,)).fetchone()
+    row = database.execute_sql(
+        f"SELECT banned_until FROM provisioning_bans WHERE address = {database.param}", (address,)).fetchone()
     banned_until = ProvisioningBan.banned_until.python_value(row[0]) if row else None
     return bool(banned_until and banned_until > (now or utcnow()))
 
