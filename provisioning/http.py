@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from appliance import db, permissions, settings
 from appliance.services import engine_sync, phones
 from provisioning import cache, logs, vendors
+from web import database
 
 log = logging.getLogger("centralina.provisioning")
 bp = Blueprint("prov", __name__, url_prefix="/prov")
@@ -47,16 +48,9 @@ def create_app(test_config=None):
     app.extensions["prov_salt"] = cache.salt(app.config, engine_sync.configured_engine())
     app.extensions["prov_started"] = time.time()
     app.register_blueprint(bp)
-    # One connection per worker for its life, not per request: opening and closing (a WAL checkpoint
-    # when it is the last one) cost more than the rest of a request. A sync worker serves one request
-    # at a time; in autocommit every statement sees the latest commit.
-    app.before_request(_connect)
+    database.init_app(app)  # SQLite: one connection per worker thread for its life (decision 025)
     logs.install(app.logger, log)  # Flask logs a failing request's path, which may carry a token
     return app
-
-
-def _connect():
-    db.database.connect(reuse_if_open=True)
 
 
 def _address():
