@@ -105,6 +105,8 @@ DEFAULTS = {
     "NTP_SERVER": "pool.ntp.org",
     # Firmware per "vendor:model" (e.g. {"yealink:T46U": "http://.../T46U-108.86.0.20.rom"}); absent: left alone.
     "PROV_FIRMWARE": {},
+    # Bytes of rendered phone files each provisioning worker keeps in its memory (never on disk); 0: no cache.
+    "PROV_CACHE_BYTES": 32 * 1024 * 1024,
     # Always mark cookies Secure (HTTPS only); they are anyway whenever a request came over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     # Reverse proxies in front of the web app whose X-Forwarded-For/-Proto/-Host headers are

@@ -223,6 +223,7 @@ class Vendor:
             autoescape=False,  # each template escapes for its own format (|xml, |cfgvalue)
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates change with an upgrade, which restarts: no stat() per render
             trim_blocks=True,
             lstrip_blocks=True,
         )

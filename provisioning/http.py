@@ -17,12 +17,13 @@ credential (decision 008):
 """
 import dataclasses
 import logging
+import time
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
 from appliance import db, permissions, settings
 from appliance.services import engine_sync, phones
-from provisioning import logs, vendors
+from provisioning import cache, logs, vendors
 from web import database
 
 log = logging.getLogger("centralina.provisioning")
@@ -43,8 +44,11 @@ def create_app(test_config=None):
     db.init(app.config["DATABASE_URL"])
     engine_sync.configure_from_settings(app.config)
     vendors.load_all()
+    app.extensions["prov_cache"] = cache.RenderCache(int(app.config["PROV_CACHE_BYTES"]))
+    app.extensions["prov_salt"] = cache.salt(app.config, engine_sync.configured_engine())
+    app.extensions["prov_started"] = time.time()
     app.register_blueprint(bp)
-    database.init_app(app)
+    database.init_app(app)  # SQLite: one connection per worker thread for its life (decision 025)
     logs.install(app.logger, log)  # Flask logs a failing request's path, which may carry a token
     return app
 
@@ -66,11 +70,29 @@ def _refuse(reason, filename, count=True):
     abort(404)
 
 
-def _serve(filename, body):
+def _serve(filename, body, validators=None, secret=True):
+    """Answer ``body``, or 304 with no body when the phone's conditional request matches ``validators``."""
     suffix = filename[filename.rfind("."):] if "." in filename else ""
-    response = Response(body, content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"))
-    response.headers["Cache-Control"] = "no-store"  # a phone's file carries its secrets
+    if validators is not None and validators.not_modified(request):
+        response = Response(status=304)
+    else:
+        response = Response(body, content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"))
+    # A phone's own file carries its secrets: no cache on the way may keep it. The phone's own
+    # conditional request is not a cache storing it. Common files may be kept if revalidated.
+    response.headers["Cache-Control"] = "no-store" if secret else "no-cache"
+    if validators is not None:
+        response.headers["ETag"] = f'"{validators.etag}"'
+        response.headers["Last-Modified"] = validators.last_modified()
     return response
+
+
+def _cached(generation, key, render):
+    return current_app.extensions["prov_cache"].get(generation, key, render)
+
+
+def _validators(generation, changed_at, *parts):
+    return cache.Validators.of(current_app.extensions["prov_salt"], current_app.extensions["prov_started"],
+                               generation, changed_at, *parts)
 
 
 def _is_directory(filename):
@@ -94,12 +116,19 @@ def _not_banned():
         g.identity = dataclasses.replace(g.identity, mac=None)
 
 
-def _device_body(vendor, device, filename):
-    """Render one of ``device``'s own files (or its phonebook) from its full configuration, or None."""
+def _device_body(vendor, device, filename, generation):
+    """Return one of ``device``'s own files (or its phonebook) from its full configuration, or None.
+
+    Rendered once per provisioning generation and cached: every file of the phone comes from one
+    render (it asks for them one after the other), its phonebook from another.
+    """
     if _is_directory(filename):
-        return vendor.directory(phones.directory_entries(device.extension))
-    config = phones.phone_config(device, current_app.config, _base_url())
-    return vendor.files(config).get(filename)
+        return _cached(generation, ("directory", vendor.name, device.extension_id),
+                       lambda: vendor.directory(phones.directory_entries(device.extension)))
+    base_url = _base_url()
+    files = _cached(generation, ("files", device.id, base_url),
+                    lambda: vendor.files(phones.phone_config(device, current_app.config, base_url)))
+    return files.get(filename)
 
 
 @bp.route("/<token>/<path:filename>", methods=["GET"])
@@ -115,11 +144,13 @@ def device_file(token, filename):
     ua_mac = g.identity.mac if g.identity else None
     if (path_mac and path_mac != device.mac) or (ua_mac and ua_mac != device.mac):
         _refuse("MAC does not match the token", filename)
-    body = _device_body(vendor, device, filename)
+    # Only now, with the phone authenticated, may its cache entry or validators be looked at.
+    generation, changed_at = cache.current_generation()
+    body = _device_body(vendor, device, filename, generation)
     if body is None:
         _refuse("no such file", filename)
     phones.note_fetch(device, _address(), request.user_agent.string, g.identity.firmware if g.identity else "")
-    return _serve(filename, body)
+    return _serve(filename, body, _validators(generation, changed_at, "device", device.id, filename, _base_url()))
 
 
 @bp.route("/<path:filename>", methods=["GET"])
@@ -161,7 +192,7 @@ def _zero_touch(vendor, identity, device, filename, own_file):
         _refuse("no token, outside the phone's zero-touch window", filename)
     if not (own_file or vendor.sensitive(filename)):
         return _common_file(vendor, identity, filename)
-    body = _device_body(vendor, device, filename)
+    body = _device_body(vendor, device, filename, cache.current_generation()[0])
     if body is None:
         _refuse("no such file", filename)
     if not phones.take_window(device, _address()):  # a second fetch in parallel: once means once
@@ -174,15 +205,20 @@ def _zero_touch(vendor, identity, device, filename, own_file):
 def _common_file(vendor, identity, filename, counted=False):
     """Serve a model's common file, rendered from no device (no account, password, token or MAC), or refuse."""
     body = None
+    base_url = _base_url()
     if not vendor.sensitive(filename):
         try:
-            config = phones.common_config(identity.model, current_app.config, _base_url())
-            body = vendor.files(config).get(filename)
+            files = _cached(current_app.extensions["prov_cache"].generation, ("common", vendor.name, identity.model,
+                                                                              base_url),
+                            lambda: vendor.files(phones.common_config(identity.model, current_app.config, base_url)))
+            body = files.get(filename)
         except ValueError:  # a model this vendor module does not support
             body = None
     if body is None:
         _refuse("no such file", filename, count=not counted)
-    return _serve(filename, body)
+    # Rendered from settings and templates only: they change with a restart, never in between.
+    validators = _validators(None, 0.0, "common", vendor.name, identity.model, filename, base_url)
+    return _serve(filename, body, validators, secret=False)
 
 
 @bp.route("/<path:filename>", methods=["PUT"])

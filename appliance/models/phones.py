@@ -36,3 +36,13 @@ class ProvisioningBan(BaseModel):
 
     class Meta:
         table_name = "provisioning_bans"
+
+
+class ProvisioningGeneration(BaseModel):
+    """One row: bumped by SQLite triggers (m0023) whenever something a phone's files carry changes."""
+
+    generation = peewee.IntegerField(default=1)
+    changed_at = peewee.FloatField()  # unix time of the last bump
+
+    class Meta:
+        table_name = "provisioning_generation"

@@ -11,6 +11,7 @@ import pytest
 from appliance import db, migrations
 from appliance.models.extensions import Extension
 from appliance.services import Actor, audit, extensions, users
+from provisioning import cache as provisioning_cache
 from tests.engine.sipp import free_port
 
 
@@ -60,9 +61,11 @@ def test_migrations_and_services_work_on_postgresql(database):
     migrations.upgrade(database)
     assert migrations.current(database) == migrations.head()
     actor = Actor.system("test")
+    generation = provisioning_cache.current_generation()[0]
     users.create(users.UserInput("gerente", "Correct-Horse-42", "Gerente", role="admin"), actor)
     extensions.create(extensions.ExtensionInput("201", "Recepção"), actor)
     assert users.authenticate("gerente", "Correct-Horse-42").display_name == "Gerente"
     assert Extension.get(Extension.number == "201").devices[0].sip_username == "201"
     assert [entry.action for entry in audit.list_entries()] == ["extension.create", "user.create"]
+    assert provisioning_cache.current_generation()[0] > generation  # m0023's triggers fire here too
     assert migrations.upgrade(database) == []
