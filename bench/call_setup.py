@@ -45,7 +45,7 @@ def _outbound(engine, workdir, total):
                                Actor.system("bench"), default.id)
     sipp = Sipp(5060, local_host=CARRIER, workdir=workdir / "carrier")
     scenario = sipp._scenario("carrier_answer.xml")
-    cmd, run_dir = sipp._command(scenario, port=port, calls=total, timeout=600, extra=["-aa"])
+    cmd, run_dir = sipp._command(scenario, port=port, calls=total, timeout=600 + total // 20, extra=["-aa"])
     cmd.remove("-trace_msg")
     carrier = SippProcess(cmd, run_dir, 600)
     if not carrier.wait_listening(CARRIER, [port]):
@@ -96,14 +96,14 @@ def main():
         total = args.calls * args.rounds * args.runs * 2
         if args.mode == "inbound":
             call_setup_inbound.prepare(engine, callee.extension.number)
-            with sipp.uas("2001", callee.sip_password, calls=total, timeout=600, trace=False):
+            with sipp.uas("2001", callee.sip_password, calls=total, timeout=600 + total // 20, trace=False):
                 call_setup_inbound.run(args, engine, workdir)
             return
         if args.mode == "outbound":
             answering, bare_context = _outbound(engine, workdir, args.calls * args.rounds * args.runs * 2)
             dialled = NATIONAL
         else:
-            answering, bare_context = sipp.uas("2001", callee.sip_password, calls=total, timeout=600,
+            answering, bare_context = sipp.uas("2001", callee.sip_password, calls=total, timeout=600 + total // 20,
                                                trace=False), BARE_CONTEXT
             dialled = "2001"
         _add_bare_caller(engine, "barecaller", "bare-caller-secret-1", bare_context)

@@ -6,6 +6,7 @@ Callers see plain strings and dicts and the domain errors below, never pystrix o
 import base64
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from pystrix.ami import ManagerError, core
@@ -21,6 +22,8 @@ log = logging.getLogger("centralina.ami")
 
 #: Seconds a module reload may take before the reload is reported as unanswered.
 RELOAD_TIMEOUT = 60.0
+#: Asterisk's answer to a reload asked for while another one runs.
+RELOAD_BUSY = "A reload is in progress"
 
 
 class AmiError(DomainError):
@@ -159,20 +162,27 @@ class Ami:
         facts.pop("ActionID", None)
         return facts
 
-    def reload_module(self, module):
+    def reload_module(self, module, busy_wait=0.0):
         """Reload one module (``res_pjsip.so``, ``manager``...); raise ReloadFailed with Asterisk's reason.
 
         Asterisk 22 answers ``No such module``, ``Module does not support reload``, ``A reload is
         in progress``, or ``An unknown error occurred`` when the module's own reload failed (e.g.
         pbx_config on an unparseable extensions.conf). A "successful" res_pjsip reload may still
-        have dropped objects it could not build; apply.py checks Asterisk's log for that.
+        have dropped objects it could not build; apply.py checks Asterisk's log for that. While another
+        reload runs, asks again for at most ``busy_wait`` seconds.
         """
-        try:
-            # A res_pjsip reload walks every AOR and endpoint, realtime ones too: 3-5 s with
-            # 10,000 devices on 2 cores, past the 5 s an ordinary action is given.
-            self._send(Action("Reload", Module=module, timeout=RELOAD_TIMEOUT))
-        except AmiActionFailed as exc:
-            raise ReloadFailed(module, exc.reason) from exc
+        deadline = time.monotonic() + busy_wait
+        while True:
+            try:
+                # A res_pjsip reload walks every AOR and endpoint, realtime ones too: 3-5 s with
+                # 10,000 devices on 2 cores, past the 5 s an ordinary action is given.
+                self._send(Action("Reload", Module=module, timeout=RELOAD_TIMEOUT))
+                return
+            except AmiActionFailed as exc:
+                # Asterisk runs one reload at a time and refuses the others; that says nothing of the files.
+                if RELOAD_BUSY not in exc.reason or time.monotonic() > deadline:
+                    raise ReloadFailed(module, exc.reason) from exc
+                time.sleep(0.05)
 
     def originate(self, channel, exten, context, caller_id=None, variables=None, timeout=30):
         """Call ``channel`` and, once answered, send it to ``exten@context``; return the ActionID.

@@ -50,6 +50,9 @@ PJSIP_NARROW_RELOADS = {"registration": "res_pjsip_outbound_registration.so",
 #: There were no auth ids available" at every qualify, reload or not; it must not roll back an apply.
 RUNTIME_ERROR_SOURCES = ("res_pjsip_outbound_authenticator_digest.c:",)
 
+#: How long an apply waits while Asterisk runs another reload (the background qualify resync's).
+RELOAD_BUSY_WAIT = 120.0
+
 DEFAULT_KEEP = 20
 #: How a stored generation shows a secret: by name, never by value.
 _MARK = "<redacted:{name}>"
@@ -314,7 +317,7 @@ def _reload_checked(engine, modules):
     try:
         with Ami(AmiSettings.for_engine(engine.settings)) as ami:
             for module in modules:
-                ami.reload_module(module)
+                ami.reload_module(module, busy_wait=RELOAD_BUSY_WAIT)
     except AmiError as exc:
         problems.append(str(exc))  # the log usually says why ("parse error ... line 22 of ...")
     problems += _complaints(log, offset)

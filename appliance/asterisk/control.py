@@ -29,6 +29,8 @@ from appliance.asterisk.names import (
 )
 
 log = logging.getLogger(__name__)
+#: How long the qualify resync waits for another reload (an apply's) to end.
+RESYNC_BUSY_WAIT = 120.0
 #: One qualify resync at a time per process (EngineControl.resync_qualify).
 _resync_state = threading.Lock()
 _resync_running = _resync_wanted = False
@@ -306,7 +308,7 @@ class EngineControl:
         while True:
             try:
                 with self._session() as ami:
-                    ami.reload_module("res_pjsip.so")
+                    ami.reload_module("res_pjsip.so", busy_wait=RESYNC_BUSY_WAIT)
             except AmiError as error:
                 # Asterisk goes on with a reload whose answer we stopped waiting for.
                 log.info("res_pjsip.so reload for the trunks' qualify: %s", error)
