@@ -39,7 +39,7 @@ def _bulk_routing(routes, trunks):
             route = OutboundRoute.create(name=f"Rota {i:03d}", position=i, permission_class="national")
             RoutePattern.create(route=route, pattern=f"08{i:03d}XXXXX", strip=1, prepend="+55")
             RouteTrunk.create(route=route, trunk=ids[i % len(ids)])
-    RingGroup.create(number="7000", name="Vendas")
+    RingGroup.create(number="97000", name="Vendas")
 
 
 class Admin:
@@ -110,13 +110,13 @@ def run(args):
             added = Device.select().where(Device.extension == extension.id).order_by(Device.id.desc()).first()
             record("new device (page), until its REGISTER succeeds", returned, registers(added.sip_username))
 
-            group = RingGroup.get(RingGroup.number == "7000")
-            data = groups.RingGroupInput("7000", "Vendas", members=[str(2000 + i), number])
+            group = RingGroup.get(RingGroup.number == "97000")
+            data = groups.RingGroupInput("97000", "Vendas", members=[str(2000 + i), number])
             started = time.perf_counter()
             groups.save_ring_group(data, ACTOR, group.id)
             returned = time.perf_counter() - started
             record("ring group member (service), until the dialplan shows it", returned,
-                   lambda number=number: number in engine.cli("dialplan show 7000@internal"))
+                   lambda number=number: number in engine.cli("dialplan show 97000@internal"))
 
             route = OutboundRoute.get(OutboundRoute.position == (i * 7) % args.routes)
             pattern = f"0899{i:02d}XXXX"
