@@ -218,8 +218,10 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
         log.info("realtime rows changed: %s", str(changed)[:500])
     # A device Asterisk has not seen yet works at once (its rows are read per request), but only the
     # qualify pass of a res_pjsip.so reload links its endpoint to its AOR's state: until then its device
-    # state is "Unavailable" whatever registers, and BLF keys and queues (ringinuse=no) skip it.
-    resync = requalify or bool(stale) or bool(inserted.get("ps_endpoints"))
+    # state is "Unavailable" whatever registers, and BLF keys and queues (ringinuse=no) skip it. Starting
+    # that reload for new devices (``inserted``) fixed queues but made the live registration view flicker
+    # (tests/browser/test_engine_pages.py, 1 run in 4): not done until that is understood.
+    resync = requalify or bool(stale)
     if not files:
         return apply.ApplyResult(None, engine_running=engine.is_running(), qualify_resync=_resync(engine, resync))
     if stale:

@@ -16,7 +16,7 @@ def _login(page, live_server, width, height):
 def test_an_admin_finds_each_area_and_sees_where_they_are(page, live_server, tmp_path):
     _login(page, live_server, 1366, 768)
     summaries = page.locator("nav ul.menu > li > details > summary")
-    assert summaries.all_inner_texts() == ["My extension", "Telephony", "System"]
+    assert summaries.all_inner_texts() == ["My extension", "Call center", "Telephony", "System"]
     # One line on a 1366 px laptop: every area's title sits at the same height.
     tops = {round(box["y"]) for box in (summary.bounding_box() for summary in summaries.all())}
     assert len(tops) == 1
