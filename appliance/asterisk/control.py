@@ -324,12 +324,6 @@ class EngineControl:
             ami.pjsip_register(registration)
 
 
-def resync_running():
-    """Tell whether this process has a qualify resync running or asked for (EngineControl.resync_qualify)."""
-    with _resync_state:
-        return _resync_running
-
-
 def _ms(usec):
     """Return microseconds (AMI text) as milliseconds, or None when not a number."""
     try:

@@ -131,7 +131,7 @@ def _text(value):
     return None if value is None else str(value)
 
 
-def sync_rows(db_path, rows, only_ids=None, inserted=None):
+def sync_rows(db_path, rows, only_ids=None):
     """Make the tables in ``rows`` ({table: [row dict, ...]}) hold exactly those rows.
 
     Only rows that differ are inserted, updated or deleted, all in one
@@ -140,8 +140,7 @@ def sync_rows(db_path, rows, only_ids=None, inserted=None):
     every other row is left untouched, unread: one edit costs one lookup, not
     a pass over every device. ``only_ids`` may also be {table: ids}, naming
     every table in ``rows``. Return the changed ids per table
-    ({table: sorted ids}, changed tables only). ``inserted``, a dict, receives the ids that were
-    not there before ({table: sorted ids}).
+    ({table: sorted ids}, changed tables only).
     """
     if only_ids is not None and not isinstance(only_ids, dict):
         only_ids = {table: only_ids for table in rows}
@@ -172,10 +171,6 @@ def sync_rows(db_path, rows, only_ids=None, inserted=None):
             have = {r[0]: r for r in found}
             want = {row["id"]: tuple(map(_text, map(row.get, columns))) for row in table_rows}
             upserts = [values for key, values in want.items() if have.get(key) != values]
-            if inserted is not None:
-                new = sorted(key for key in want if key not in have)
-                if new:
-                    inserted[table] = new
             deletes = [key for key in have if key not in want]
             if upserts:
                 marks = ", ".join("?" for _ in columns)

@@ -205,8 +205,7 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
                 rows[table] += table_rows
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
-        inserted = {}
-        changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids, inserted=inserted)
+        changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
         if usernames is None or files or numbers or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
         # Trunk rows before the files: a registration or identify set up by the reload below finds
@@ -219,7 +218,7 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
     # A device Asterisk has not seen yet works at once (its rows are read per request), but only the
     # qualify pass of a res_pjsip.so reload links its endpoint to its AOR's state: until then its device
     # state is "Unavailable" whatever registers, and BLF keys and queues (ringinuse=no) skip it. Starting
-    # that reload for new devices (``inserted``) fixed queues but made the live registration view flicker
+    # that reload for newly inserted devices fixed queues but made the live registration view flicker
     # (tests/browser/test_engine_pages.py, 1 run in 4): not done until that is understood.
     resync = requalify or bool(stale)
     if not files:
