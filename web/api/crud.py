@@ -95,9 +95,9 @@ def register(blp: Blueprint, resource: Resource):
     item = type(f"{resource.name}Item", (MethodView,), {
         "__doc__": f"One {noun}.",
         "get": requires(blp, read)(blp.response(200, schema)(blp.alt_response(404, response="NOT_FOUND")(read_one))),
-        "put": requires(blp, write)(blp.arguments(schema)(_written(blp, 200, schema)(replace))),
+        "put": requires(blp, write)(blp.arguments(schema)(written(blp, 200, schema)(replace))),
         # A service refuses to delete what something still uses (a destination, a default): 422.
-        "delete": requires(blp, write)(_written(blp, 204, None)(
+        "delete": requires(blp, write)(written(blp, 204)(
             blp.alt_response(422, response="UNPROCESSABLE_ENTITY")(delete))),
     })
     blp.route(resource.path or "")(collection)
@@ -105,8 +105,8 @@ def register(blp: Blueprint, resource: Resource):
     return collection, item
 
 
-def _written(blp, status, schema):
-    """Document a write on one row: its optional If-Match, its answer, 404 and 412."""
+def written(blp, status, schema=None):
+    """Document a write on one row: its optional If-Match, its answer (``schema``, or none), 404 and 412."""
 
     def decorator(view):
         for decorate in (blp.alt_response(412, response="PRECONDITION_FAILED"),

@@ -12,7 +12,6 @@ from appliance.services import ivrs, prompts
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     JsonBoolean,
     JsonInteger,
     PageArgs,
@@ -27,7 +26,7 @@ from web.api.common import (
     respond,
     value_range,
 )
-from web.api.crud import Resource, register
+from web.api.crud import Resource, register, written
 from web.api.extensions import NAME
 
 blp = Blueprint("ivrs", __name__, url_prefix="/api/v1",
@@ -148,10 +147,7 @@ class PromptItem(MethodView):
         return respond(PromptSchema, prompts.get_prompt(prompt_id))
 
     @requires(blp, "ivr:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, prompt_id):
         """Delete a prompt; refused (422) while a menu plays it."""
         check_if_match(PromptSchema, prompts.get_prompt(prompt_id))
