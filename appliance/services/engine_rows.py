@@ -269,13 +269,18 @@ class HintDevice:
 
 
 def hint_devices():
-    """Return every device as a HintDevice, by number: plain tuples, no model objects.
+    """Return the devices of extensions the BLF pattern hint does not cover, as HintDevices by number.
 
-    The files need no more of a device than this (its credentials and settings are realtime rows),
-    and a file change at 10,000 extensions must not spend a second building full rows.
+    The pattern hint serves an extension whose one device is named after its number (the usual
+    case); only the others need a hint line, so only their devices are read: a file change at
+    10,000 extensions must not read 10,000 rows to write none of them. Plain tuples, no model
+    objects (credentials and settings are realtime rows, not files).
     """
+    Other = Device.alias()
+    uncovered = (Other.select(Other.extension).join(Extension, on=(Other.extension == Extension.id))
+                 .where(Other.sip_username != Extension.number))
     query = (Device.select(Device.sip_username, Extension.number).join(Extension)
-             .order_by(Extension.number, Device.id).tuples())
+             .where(Device.extension.in_(uncovered)).order_by(Extension.number, Device.id).tuples())
     return tuple(HintDevice(username, number) for username, number in query)
 
 

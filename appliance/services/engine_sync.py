@@ -188,7 +188,9 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
     """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files.
 
     Caller names (services/caller_names.py) follow every change that may rename a number: a full
-    sync, files (a number added or removed), extensions ``numbers``, or ``callers`` (the phonebook).
+    sync, extensions ``numbers`` (added, removed, renamed, switched on or off), or ``callers`` (the
+    phonebook). Other file edits (groups, routes, menus) leave them be: at 10,000 extensions
+    rebuilding them took a third of such an edit.
     """
     settings = engine.settings
     engine.create_dirs()
@@ -206,7 +208,7 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
         else:
             rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
-        if usernames is None or files or numbers or callers:
+        if usernames is None or numbers or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
         # Trunk rows before the files: a registration or identify set up by the reload below finds
         # its endpoint and credentials.
