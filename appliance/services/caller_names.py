@@ -22,9 +22,11 @@ def _safe(name):
     return " ".join(NAME_FORBIDDEN.sub(" ", name or "").split())[:100]
 
 
-def _shared_numbers():
+def _shared_numbers(only=None):
     query = (ContactNumber.select(ContactNumber.number, Contact.name, Contact.company).join(Contact)
              .where(Contact.owner.is_null()).order_by(Contact.id.desc(), ContactNumber.position.desc()))
+    if only is not None:
+        query = query.where(ContactNumber.number.in_(sorted(only)))
     names = {}
     for number in query:
         # The oldest contact's first number wins a number two contacts share: written last.
@@ -38,9 +40,16 @@ def compiled():
                         if number.startswith("+") and name))
 
 
-def rows():
-    """Return ``{"cn_callers": [row, ...]}``: shared contacts' short numbers, then extensions (which win)."""
-    names = {number: name for number, name in _shared_numbers().items() if not number.startswith("+")}
-    names.update(Extension.select(Extension.number, Extension.name).where(Extension.enabled).tuples())
+def rows(numbers=None):
+    """Return ``{"cn_callers": [row, ...]}``: shared contacts' short numbers, then extensions (which win).
+
+    ``numbers``: only the rows of those numbers (an extension added, renamed or removed), to be
+    synced with ``only_ids`` — reading 10,000 extensions for one edit cost 0.14 s.
+    """
+    names = {number: name for number, name in _shared_numbers(numbers).items() if not number.startswith("+")}
+    query = Extension.select(Extension.number, Extension.name).where(Extension.enabled)
+    if numbers is not None:
+        query = query.where(Extension.number.in_(sorted(numbers)))
+    names.update(query.tuples())
     return {CALLER_NAMES: [{"id": number, "name": _safe(name)} for number, name in sorted(names.items())
                            if number and len(number) <= MAX_NUMBER and _safe(name)]}

@@ -137,7 +137,10 @@ def behind():
 
 
 def _scoped_rows(usernames, numbers, media_address):
-    """Return (rows, only_ids) for the devices ``usernames`` and extensions ``numbers``, and their kin."""
+    """Return (rows, only_ids, numbers) for the devices ``usernames`` and extensions ``numbers``, and their kin.
+
+    The numbers returned are every extension touched, the devices' own included.
+    """
     numbers = set(numbers)
     if usernames:
         query = Device.select(Extension.number).join(Extension).where(Device.sip_username.in_(sorted(usernames)))
@@ -147,7 +150,7 @@ def _scoped_rows(usernames, numbers, media_address):
     rows = confgen.endpoint_rows(devices, media_address, engine_rows.engine_extensions(numbers) if numbers else [])
     device_ids = set(usernames) | {device.username for device in devices}
     only_ids = {table: (numbers if table.startswith("cn_") else device_ids) for table in rows}
-    return rows, only_ids
+    return rows, only_ids, numbers
 
 
 def _trunk_rows(settings):
@@ -187,10 +190,11 @@ def _drop_trunks(engine, rows_path, stale):
 def sync(engine, usernames=None, files=True, numbers=(), callers=False):
     """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files.
 
-    Caller names (services/caller_names.py) follow every change that may rename a number: a full
-    sync, extensions ``numbers`` (added, removed, renamed, switched on or off), or ``callers`` (the
-    phonebook). Other file edits (groups, routes, menus) leave them be: at 10,000 extensions
-    rebuilding them took a third of such an edit.
+    Caller names (services/caller_names.py) follow every change that may rename a number: all of
+    them on a full sync or ``callers`` (the phonebook), and those of the extensions a scoped sync
+    touches (added, removed, renamed, switched on or off; the devices' extensions included). Other
+    file edits (groups, routes, menus) leave them be: at 10,000 extensions rebuilding them all
+    took a third of such an edit.
     """
     settings = engine.settings
     engine.create_dirs()
@@ -202,14 +206,18 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
         if usernames is None:
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
+            touched = None
             # A full sync replaces every row: the trunks' are among them.
             for table, table_rows in _trunk_rows(settings).items():
                 rows[table] += table_rows
         else:
-            rows, only_ids = _scoped_rows(usernames, numbers, settings.media_address)
+            rows, only_ids, touched = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
-        if usernames is None or numbers or callers:
+        if usernames is None or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
+        elif touched:
+            changed.update(realtime.sync_rows(rows_path, caller_names.rows(touched),
+                                              only_ids={caller_names.CALLER_NAMES: touched}))
         # Trunk rows before the files: a registration or identify set up by the reload below finds
         # its endpoint and credentials.
         requalify, stale = _sync_trunk_rows(rows_path, settings) if files else (False, set())

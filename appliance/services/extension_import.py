@@ -74,7 +74,7 @@ def _create_all(clean, actor, action):
         audit.record(actor, action, "extension", "", span, after={"count": len(numbers),
                                                                    "numbers": ", ".join(numbers[:50])})
         # One device each: rows only (the dialplan and BLF hints are patterns, decision 007).
-        engine_sync.request(numbers, files=False, numbers=numbers)  # their caller names too
+        engine_sync.request(numbers, files=False)
     return numbers
 
 
