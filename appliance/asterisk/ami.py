@@ -195,6 +195,14 @@ class Ami:
                           CallerID=caller_id, Timeout=int(timeout * 1000), Async="true", Variable=variables or None)
         return self._send(request).action_id
 
+    def dialplan_action(self, headers):
+        """Send a DialplanExtensionAdd or DialplanExtensionRemove (``headers``: the action's, Action included)."""
+        fields = dict(headers)
+        action = fields.pop("Action")
+        if action not in ("DialplanExtensionAdd", "DialplanExtensionRemove"):
+            raise ValueError(f"not a dialplan action: {action}")
+        self._send(Action(action, **fields))
+
     def hangup(self, channel):
         """Hang up ``channel``; raise AmiActionFailed (``No such channel``) when it is gone."""
         self._send(Action("Hangup", Channel=channel))

@@ -23,11 +23,12 @@ and a rollback writes the current secrets back in (``redact``/``unredact``).
 import difflib
 import fcntl
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass, field
 
-from appliance.asterisk import confgen
+from appliance.asterisk import confgen, dialplan_delta
 from appliance.asterisk.ami import Ami, AmiError, AmiSettings
 from appliance.db import database
 from appliance.errors import DomainError, NotFound
@@ -52,6 +53,10 @@ RUNTIME_ERROR_SOURCES = ("res_pjsip_outbound_authenticator_digest.c:",)
 
 #: How long an apply waits while Asterisk runs another reload (the background qualify resync's).
 RELOAD_BUSY_WAIT = 120.0
+
+log = logging.getLogger(__name__)
+#: The module that reloads extensions.conf; small extension edits skip it (dialplan_delta.py).
+DIALPLAN_MODULE = "pbx_config.so"
 
 DEFAULT_KEEP = 20
 #: How a stored generation shows a secret: by name, never by value.
@@ -124,10 +129,16 @@ def apply(engine, files, keep=DEFAULT_KEEP):
         # A stopped Asterisk reads every file when it starts: nothing waits for a restart.
         restart = _restart_needed(changed, before, wanted) if running else []
         modules = _modules(changed, before, wanted)
+        live_steps = _dialplan_steps(changed, before, wanted, modules) if running else None
+        if live_steps is not None:
+            modules.remove(DIALPLAN_MODULE)
         _write(engine, {name: wanted.get(name) for name in changed})
         refusal = restore_error = None
         if running:
             refusal = _reload_checked(engine, modules)
+            if not refusal and live_steps is not None and not _run_steps(engine, live_steps):
+                modules.append(DIALPLAN_MODULE)  # an action refused: the file says it all, reload it
+                refusal = _reload_checked(engine, [DIALPLAN_MODULE])
             if refusal:
                 restore_error = _restore(engine, before, changed, modules)
         elapsed = int((time.monotonic() - started) * 1000)
@@ -309,8 +320,33 @@ def _sections(text):
     return sections
 
 
+def _dialplan_steps(changed, before, wanted, modules):
+    """Return the AMI actions that make an extensions.conf change live without a reload, or None.
+
+    Only when the dialplan module is the only reload that file needs and the change is
+    extension lines alone (appliance/asterisk/dialplan_delta.py).
+    """
+    if "extensions.conf" not in changed or DIALPLAN_MODULE not in modules:
+        return None
+    return dialplan_delta.plan(before.get("extensions.conf"), wanted.get("extensions.conf"))
+
+
+def _run_steps(engine, steps):
+    """Send the dialplan actions; return False when Asterisk refused one (the caller reloads instead)."""
+    try:
+        with Ami(AmiSettings.for_engine(engine.settings)) as ami:
+            for step in steps:
+                ami.dialplan_action(step)
+    except AmiError as exc:
+        log.warning("live dialplan edit refused, reloading the dialplan instead: %s", exc)
+        return False
+    return True
+
+
 def _reload_checked(engine, modules):
     """Reload ``modules``; return Asterisk's complaint, or None when every reload took."""
+    if not modules:
+        return None
     log = engine.host_path(engine.instance_dir / "log" / "messages.log")
     offset = log.stat().st_size if log.exists() else 0
     problems = []

@@ -138,10 +138,12 @@ def _ring_group(context, group):
         # hunt: one member at a time; memoryhunt: the first, then the first two, …
         rounds = [[member] for member in members] if group.strategy == "hunt" else \
             [members[: i + 1] for i in range(len(members))]
+        # ExecIf(…?Hangup()), not a jump to a label: a group without labels is edited live by
+        # AMI actions instead of a dialplan reload (appliance/asterisk/dialplan_delta.py).
         for one in rounds:
             steps += [f"Dial({_member_dial(one)},{group.member_seconds})",
-                      'GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)']
-    steps += [group.destination.dialplan(), at("done", "Hangup()")]
+                      'ExecIf($["${DIALSTATUS}" = "ANSWER"]?Hangup())']
+    steps += [group.destination.dialplan(), "Hangup()"]
     context.exten(group.number, *steps)
 
 
