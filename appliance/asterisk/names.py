@@ -95,3 +95,15 @@ def agent_state_interface(number):
 def agent_lamp(number):
     """Return the custom device state a BLF key on ``*45<number>`` shows: the agent's queue state."""
     return f"Custom:CNAGENT{number}"
+
+
+#: Conference room numbers: the PIN prompt, then ConfBridge() with the room's profiles (confgen/conferences.py).
+CONFERENCES_CONTEXT = "cn-conferences"
+
+
+def conference_name(room_id):
+    """Return ConfBridge's name of room ``room_id`` (AMI actions and events): ``c<id>``.
+
+    The id, not the number: renumbering a room does not rename a conference in progress.
+    """
+    return f"c{int(room_id)}"
