@@ -1,16 +1,19 @@
 """Conference rooms: their number (claimed in the numbering plan), PINs and who waits for a moderator.
 
-A saved room is compiled to confbridge.conf and the dialplan after commit. What happens inside a
-room while people talk (who is in, mute, kick, lock) is ConfBridge's live state: see
-``conference_live``.
+A saved room is compiled to confbridge.conf and the dialplan after commit. Who is in a room is
+ConfBridge's live state (services/conference_board.py publishes it); an admin mutes, kicks and
+locks through the engine adapter here, each action audited.
 """
 from dataclasses import dataclass
 
 from appliance import destinations
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiActionFailed, AmiUnavailable
 from appliance.asterisk.confgen.conferences import PIN
+from appliance.asterisk.names import conference_name
 from appliance.db import database
 from appliance.destinations import referrers
-from appliance.errors import NotFound, ValidationError
+from appliance.errors import NotFound, Unavailable, ValidationError
 from appliance.i18n import N_
 from appliance.models.conferences import ConferenceRoom
 from appliance.services import audit, engine_sync, numbering
@@ -113,3 +116,70 @@ def delete_room(room_id, actor):
         audit.record(actor, "conference.delete", "conference", room.id, room.number, before=public(room))
         room.delete_instance()
         engine_sync.request([], files=True)
+
+
+def _engine():
+    engine = control.current()
+    if engine is None:
+        raise Unavailable(N_("The telephony engine is not running."))
+    return engine
+
+
+def _participant(room, channel):
+    """Return ``channel`` as ConfBridge lists it in ``room`` now, or raise NotFound (gone, or never there).
+
+    The channel name comes from the page: it must be one of this room's participants, so no other
+    call can be named through it.
+    """
+    try:
+        running = _engine().conferences().get(conference_name(room.id), {"participants": []})
+    except AmiUnavailable as exc:
+        raise Unavailable(N_("The telephony engine is not running.")) from exc
+    for participant in running["participants"]:
+        if participant.get("Channel") == channel:
+            return participant
+    raise NotFound(N_("That participant is no longer in the room."))
+
+
+def _act(action, *args):
+    try:
+        action(*args)
+    except AmiActionFailed as exc:  # left between the check and the action
+        raise NotFound(N_("That participant is no longer in the room.")) from exc
+    except AmiUnavailable as exc:
+        raise Unavailable(N_("The telephony engine is not running.")) from exc
+
+
+def mute(room_id, channel, muted, actor):
+    """Mute (or unmute) one participant of a room: the others stop (or start) hearing them."""
+    room = get_room(room_id)
+    participant = _participant(room, channel)
+    _act(_engine().conference_mute, conference_name(room.id), channel, muted)
+    with database.atomic():
+        audit.record(actor, "conference.mute" if muted else "conference.unmute", "conference", room.id,
+                     room.number, after={"participant": participant.get("CallerIDNum", ""), "channel": channel})
+
+
+def kick(room_id, channel, actor):
+    """Take one participant out of a room (their call ends)."""
+    room = get_room(room_id)
+    participant = _participant(room, channel)
+    _act(_engine().conference_kick, conference_name(room.id), channel)
+    with database.atomic():
+        audit.record(actor, "conference.kick", "conference", room.id, room.number,
+                     after={"participant": participant.get("CallerIDNum", ""), "channel": channel})
+
+
+def lock(room_id, locked, actor):
+    """Lock (nobody else may join) or unlock a running room."""
+    room = get_room(room_id)
+    try:
+        running = conference_name(room.id) in _engine().conferences()
+    except AmiUnavailable as exc:
+        raise Unavailable(N_("The telephony engine is not running.")) from exc
+    if not running:
+        raise NotFound(N_("Nobody is in the room."))
+    _act(_engine().conference_lock, conference_name(room.id), locked)
+    with database.atomic():
+        audit.record(actor, "conference.lock" if locked else "conference.unlock", "conference", room.id,
+                     room.number)

@@ -4,13 +4,18 @@ Each participant's media is an RtpParty in this process speaking its own tone (5
 hearing the others means their frequencies are loud in what this participant receives, and its own
 is not (ConfBridge never sends people their own voice).
 """
+import threading
 import time
 from contextlib import ExitStack
 
 import pytest
 
+from appliance.asterisk import control
+from appliance.asterisk.ami import AmiEvents, AmiSettings
 from appliance.asterisk.names import conference_name
-from appliance.services import Actor, conferences
+from appliance.errors import NotFound
+from appliance.models.users import AuditEntry
+from appliance.services import Actor, conference_board, conferences
 from tests.engine.rtp_party import RtpParty
 from tests.engine.sipp import Sipp
 from tests.pbx import extension_with_password
@@ -105,3 +110,50 @@ def test_a_wrong_pin_is_refused_three_times_then_the_call_ends(pbx, people, sipp
         # Asterisk hangs up long before the phone would (40 s), and never let it into the room.
         ended = wait_for(lambda: not _members(pbx, room) and "PJSIP/811-" not in pbx.cli("core show channels"), 25)
         assert ended, pbx.cli("core show channels")
+
+
+@pytest.fixture
+def board(pbx, tmp_path):
+    """The daemon's conference board, fed by a real AMI event stream (as the daemon's watcher feeds it)."""
+    found = conference_board.ConferenceBoard(tmp_path, fetch=lambda: control.current().conferences())
+    stream = AmiEvents(AmiSettings.for_engine(pbx.settings), found.on_event,
+                       on_connect=lambda: threading.Thread(target=found.resync).start()).start()
+    assert stream.wait_connected(10)
+    yield lambda room: conference_board.read_room(tmp_path, room.id)
+    stream.stop()
+
+
+def _heard_after(party, frequency, seconds=1.5):
+    """Return how loud ``frequency`` is in what ``party`` hears over the next ``seconds`` (bounded wait)."""
+    since = time.monotonic()
+    assert wait_for(lambda: time.monotonic() > since + seconds, seconds + 2)
+    return party.level_since(frequency, since)
+
+
+def test_the_board_lists_participants_and_mute_kick_lock_act_on_the_room(pbx, people, sipp, board):
+    room = _room("882", pin="3333", announce=False)
+    with ExitStack() as stack:
+        a = _join(stack, sipp, "811", people["811"], "882", "3333", 30)
+        b = _join(stack, sipp, "812", people["812"], "882", "3333", 30)
+        listed = wait_for(lambda: len(board(room)[1]) == 2 and board(room)[1], 15)
+        assert listed and {p["number"] for p in listed} == {"811", "812"}, board(room)
+        channel_a = next(p["channel"] for p in listed if p["number"] == "811")
+        assert _heard_after(b, PEOPLE["811"]) > HEARD
+
+        conferences.mute(room.id, channel_a, True, ADMIN)
+        assert wait_for(lambda: any(p["muted"] for p in board(room)[1]), 5), board(room)
+        assert _heard_after(b, PEOPLE["811"]) < SILENT
+        conferences.mute(room.id, channel_a, False, ADMIN)
+        assert _heard_after(b, PEOPLE["811"]) > HEARD
+
+        conferences.lock(room.id, True, ADMIN)
+        assert wait_for(lambda: board(room)[0], 5)
+        # A channel of another room, or made up, is refused before it reaches AMI.
+        with pytest.raises(NotFound):
+            conferences.kick(room.id, "PJSIP/999-00000001", ADMIN)
+        conferences.kick(room.id, channel_a, ADMIN)
+        assert wait_for(lambda: [p["number"] for p in board(room)[1]] == ["812"], 10), board(room)
+        assert _heard_after(a, PEOPLE["812"], 1.0) < SILENT  # out of the room: hears nobody
+    actions = [entry.action for entry in AuditEntry.select().where(AuditEntry.target_type == "conference",
+                                                                    AuditEntry.target_id == str(room.id))]
+    assert {"conference.mute", "conference.unmute", "conference.lock", "conference.kick"} <= set(actions)

@@ -1,0 +1,86 @@
+"""Conference room pages: settings with clear errors, the live list from the daemon's snapshot, moderation."""
+import pytest
+
+from appliance import live
+from appliance.asterisk.names import conference_name
+from appliance.models.conferences import ConferenceRoom
+from appliance.models.users import AuditEntry
+from appliance.services import Actor, conference_board, conferences, extensions
+from tests.conftest import PERSON_PASSWORD, make_person
+
+SYSTEM = Actor.system("test")
+
+
+def _room(client, auth, path="/telephony/conferences/new", **fields):
+    data = {"number": "880", "name": "Diretoria", "pin": "1111", "moderator_pin": "2222",
+            "wait_for_moderator": "y", "max_members": "10", "video": "y", "announce": "y",
+            "csrf_token": auth.token(path)}
+    data.update(fields)
+    return client.post(path, data=data)
+
+
+def test_admin_creates_a_room_and_its_number_is_taken(auth, client, app):
+    auth.login()
+    assert _room(client, auth).status_code == 302
+    room = ConferenceRoom.get(ConferenceRoom.number == "880")
+    assert (room.pin, room.moderator_pin, room.wait_for_moderator, room.max_members) == ("1111", "2222", True, 10)
+    entry = AuditEntry.get(AuditEntry.action == "conference.create")
+    assert "1111" not in (entry.after or "") and entry.target_name == "880"
+    assert "Diretoria" in client.get("/telephony/conferences").get_data(as_text=True)
+    # The numbering plan knows the room: an extension cannot take its number.
+    with pytest.raises(Exception, match="already in use"):
+        extensions.create(extensions.ExtensionInput("880", "Ana"), SYSTEM)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"pin": "12ab"}, "Use 1 to 12 digits"),
+    ({"moderator_pin": "1111"}, "must differ"),
+    ({"moderator_pin": ""}, "needs a moderator PIN"),
+    ({"number": "190"}, "public emergency"),
+    ({"name": "Sala;[x]"}, "The name cannot contain"),
+    ({"max_members": "5000"}, "0"),
+])
+def test_bad_rooms_are_explained_and_change_nothing(auth, client, app, fields, message):
+    auth.login()
+    response = _room(client, auth, **fields)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert not ConferenceRoom.select().exists()
+
+
+def test_the_live_page_lists_participants_from_the_daemons_snapshot(auth, client, app):
+    auth.login()
+    room = conferences.save_room(conferences.RoomInput("881", "Aberta"), SYSTEM)
+    board = conference_board.ConferenceBoard(app.config["VAR_DIR"])
+    board.on_event({"Event": "ConfbridgeJoin", "Conference": conference_name(room.id),
+                    "Channel": "PJSIP/201-00000001", "CallerIDNum": "201", "CallerIDName": "Ana", "Admin": "No",
+                    "Muted": "No"})
+    page = client.get(f"/telephony/conferences/{room.id}/live", headers={"HX-Request": "true"})
+    text = page.get_data(as_text=True)
+    assert "201 Ana" in text and 'hx-trigger="every 2s"' in text and "<html" not in text
+    assert ">1</a>" in client.get("/telephony/conferences").get_data(as_text=True)
+    board.on_event({"Event": "ConfbridgeLeave", "Conference": conference_name(room.id),
+                    "Channel": "PJSIP/201-00000001"})
+    assert "Nobody is in the room." in client.get(f"/telephony/conferences/{room.id}/live").get_data(as_text=True)
+    assert live.read_snapshot(app.config["VAR_DIR"], "conferences")["rooms"] == {}
+
+
+def test_moderation_names_only_a_participant_of_that_room(auth, client, app, engine_control):
+    auth.login()
+    room = conferences.save_room(conferences.RoomInput("882", "Sala"), SYSTEM)
+    engine_control.rooms = {conference_name(room.id): {"locked": False, "participants": [
+        {"Channel": "PJSIP/201-00000001", "CallerIDNum": "201"}]}}
+    path = f"/telephony/conferences/{room.id}/live"
+    for action, channel in (("mute", "PJSIP/201-00000001"), ("kick", "PJSIP/999-00000009"), ("lock", "")):
+        client.post(f"{path}/{action}", data={"channel": channel, "csrf_token": auth.token(path)})
+    assert engine_control.of_kind("conference_mute") == [(conference_name(room.id), "PJSIP/201-00000001", True)]
+    assert engine_control.of_kind("conference_kick") == []  # not in the room: refused before AMI
+    assert engine_control.of_kind("conference_lock") == [(conference_name(room.id), True)]
+    assert {e.action for e in AuditEntry.select()} >= {"conference.mute", "conference.lock"}
+    assert client.post(f"{path}/hangup", data={"csrf_token": auth.token(path)}).status_code == 404
+
+
+def test_only_admins_see_rooms(auth, client, app):
+    make_person("ana", "201")
+    auth.login("ana", PERSON_PASSWORD)
+    assert client.get("/telephony/conferences").status_code in (302, 403)
