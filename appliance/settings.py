@@ -32,6 +32,10 @@ DEFAULTS = {
     "LOGIN_MAX_DELAY": 900,
     # Seconds without a failure after which an address's failures are forgotten.
     "LOGIN_FORGET_SECONDS": 3600,
+    # Hours a conference room's guest invitation link works (the admin may choose fewer), and minutes
+    # the browser-phone login handed to one guest works (never past the link's own expiry).
+    "CONFERENCE_GUEST_LINK_HOURS": 24,
+    "CONFERENCE_GUEST_PASS_MINUTES": 240,
     # Language when neither the user nor the browser session chose one.
     "DEFAULT_LOCALE": "pt_BR",
     # Time zone used to show and schedule times (IANA name).

@@ -99,6 +99,10 @@ def agent_lamp(number):
 
 #: Conference room numbers: the PIN prompt, then ConfBridge() with the room's profiles (confgen/conferences.py).
 CONFERENCES_CONTEXT = "cn-conferences"
+#: Where a conference guest's browser login calls from: only the room its ``CN_GUEST_ROOM`` names, no PIN.
+CONFERENCE_GUEST_CONTEXT = "cn-conference-guest"
+#: The endpoint variable naming the one room number a guest login may enter.
+GUEST_ROOM_VARIABLE = "CN_GUEST_ROOM"
 
 
 def conference_name(room_id):

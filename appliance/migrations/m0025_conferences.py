@@ -1,9 +1,9 @@
-"""Conference rooms."""
+"""Conference rooms and their guests."""
 import peewee
 
 
 def up(db, migrator):
-    """Create conference_rooms as of version 25."""
+    """Create conference_rooms and conference_guests as of version 25."""
 
     class ConferenceRooms(peewee.Model):
         number = peewee.CharField(max_length=8, unique=True)
@@ -19,4 +19,17 @@ def up(db, migrator):
             database = db
             table_name = "conference_rooms"
 
-    db.create_tables([ConferenceRooms])
+    class ConferenceGuests(peewee.Model):
+        room = peewee.ForeignKeyField(ConferenceRooms, on_delete="CASCADE")
+        name = peewee.CharField(max_length=40)
+        sip_username = peewee.CharField(max_length=40, unique=True)
+        sip_password = peewee.CharField(max_length=64)
+        link_id = peewee.CharField(max_length=32, index=True)
+        created_at = peewee.DateTimeField()
+        expires_at = peewee.DateTimeField(index=True)
+
+        class Meta:
+            database = db
+            table_name = "conference_guests"
+
+    db.create_tables([ConferenceRooms, ConferenceGuests])

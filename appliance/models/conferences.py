@@ -23,3 +23,23 @@ class ConferenceRoom(BaseModel):
 
     class Meta:
         table_name = "conference_rooms"
+
+
+class ConferenceGuest(BaseModel):
+    """Someone without an account let into a room by an invitation link: a name and a short-lived SIP login.
+
+    The login is the browser phone's credential for this one room (``sip_username`` is never digits, so it
+    never meets the numbering plan); it stops working at ``expires_at``.
+    """
+
+    room = peewee.ForeignKeyField(ConferenceRoom, backref="guests", on_delete="CASCADE")
+    name = peewee.CharField(max_length=40)
+    sip_username = peewee.CharField(max_length=40, unique=True)
+    sip_password = peewee.CharField(max_length=64)
+    #: The ``jti`` of the link that let them in (the audit log names the link by it).
+    link_id = peewee.CharField(max_length=32, index=True)
+    created_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "conference_guests"

@@ -84,3 +84,39 @@ def test_only_admins_see_rooms(auth, client, app):
     make_person("ana", "201")
     auth.login("ana", PERSON_PASSWORD)
     assert client.get("/telephony/conferences").status_code in (302, 403)
+
+
+def test_an_admin_link_lets_a_guest_in_by_name_until_it_expires(auth, client, app):
+    import datetime
+    import re
+
+    from appliance.models.conferences import ConferenceGuest
+    from appliance.services import conference_guests
+
+    auth.login()
+    room = conferences.save_room(conferences.RoomInput("883", "Convidados", pin="1111"), SYSTEM)
+    path = f"/telephony/conferences/{room.id}/live"
+    page = client.post(f"/telephony/conferences/{room.id}/guest-link",
+                       data={"hours": "2", "csrf_token": auth.token(path)}).get_data(as_text=True)
+    link = re.search(r'value="(http://localhost/join/[^"]+)"', page).group(1)
+    assert AuditEntry.get(AuditEntry.action == "conference.guest_link").target_name == "883"
+    client.post("/logout", data={"csrf_token": auth.token()})
+
+    guest_client = app.test_client()
+    ask = guest_client.get(link)
+    assert ask.status_code == 200 and "Convidados" in ask.get_data(as_text=True)
+    assert ask.headers["Cache-Control"] == "no-store"
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', ask.get_data(as_text=True))
+    token = token.group(1) if token else re.search(r'value="([^"]+)"[^>]*name="csrf_token"',
+                                                   ask.get_data(as_text=True)).group(1)
+    joined = guest_client.post(link, data={"name": "Maria", "csrf_token": token}).get_data(as_text=True)
+    guest = ConferenceGuest.get()
+    assert guest.name == "Maria" and f'data-sip-username="{guest.sip_username}"' in joined
+    assert 'data-room-number="883"' in joined
+
+    # Past its expiry the same link is refused with 410, and nobody new gets in.
+    expired, _ = conference_guests.issue_link(room.id, 1, SYSTEM, app.config["SECRET_KEY"],
+                                              now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2))
+    gone = guest_client.get(f"/join/{expired}")
+    assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
+    assert guest_client.get("/join/garbage").status_code == 410

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from appliance.asterisk.names import conference_name
 from appliance.errors import DomainError, ValidationError
-from appliance.services import conference_board, conferences
+from appliance.services import conference_board, conference_guests, conferences
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors
 from web.plugins import is_htmx, translate_error
@@ -112,3 +112,22 @@ def conference_action(room_id, action):
     else:
         flash(gettext("Done."), "success")
     return redirect(url_for("telephony.conference_live", room_id=room_id))
+
+
+@bp.route("/conferences/<int:room_id>/guest-link", methods=["POST"])
+@role_required("admin")
+def conference_guest_link(room_id):
+    """Issue an invitation link to the room for guests without an account; shown once, on this page."""
+    room = conferences.get_room(room_id)
+    hours = request.form.get("hours", current_app.config["CONFERENCE_GUEST_LINK_HOURS"])
+    try:
+        token, expires_at = conference_guests.issue_link(room.id, hours, current_actor(),
+                                                         current_app.config["SECRET_KEY"])
+    except DomainError as error:
+        flash(translate_error(error), "error")
+        return redirect(url_for("telephony.conference_live", room_id=room.id))
+    link = url_for("join.guest_join", token=token, _external=True)
+    locked, participants, updated_at = conference_board.read_room(current_app.config["VAR_DIR"], room.id)
+    return render_template("telephony/conferences/live.html", room=room, locked=locked, participants=participants,
+                           updated_at=datetime.datetime.fromtimestamp(updated_at, datetime.UTC) if updated_at
+                           else None, guest_link=link, guest_link_expires=expires_at)

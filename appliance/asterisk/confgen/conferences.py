@@ -10,7 +10,12 @@ Browser participants send video; ``video_mode = sfu`` relays every stream to eve
 import re
 from dataclasses import dataclass
 
-from appliance.asterisk.names import CONFERENCES_CONTEXT, conference_name
+from appliance.asterisk.names import (
+    CONFERENCE_GUEST_CONTEXT,
+    CONFERENCES_CONTEXT,
+    GUEST_ROOM_VARIABLE,
+    conference_name,
+)
 
 from .asterisk import HEADER
 from .dialplan import Context, at
@@ -137,6 +142,23 @@ def conference_context(rooms):
     return context
 
 
+def guest_context(rooms):
+    """Return the context guests' browser logins call from: their one room, as a participant, without a PIN.
+
+    The invitation link stood in for the PIN (services/conference_guests.py); the login's endpoint sets
+    ``CN_GUEST_ROOM`` to the room's number, so a guest dialling another room's number is refused.
+    """
+    context = Context(CONFERENCE_GUEST_CONTEXT, "Guests from invitation links: only the room their login names.")
+    for room in sorted(rooms, key=lambda r: (len(r.number), r.number)):
+        bridge, user, _ = profiles(room)
+        context.exten(room.number,
+                      f'GotoIf($["${{{GUEST_ROOM_VARIABLE}}}" != "{room.number}"]?refused)',
+                      "Answer()", f"ConfBridge({room.bridge},{bridge},{user})", "Hangup()",
+                      at("refused", "Hangup(21)"))
+    context.exten("_X.", "Hangup(21)")
+    return context
+
+
 def internal_numbers(rooms):
     """Return ``[(number, step)]``: each room's number in the internal context, sent to its room."""
     return [(room.number, f"Goto({CONFERENCES_CONTEXT},{room.number},1)")
@@ -145,8 +167,8 @@ def internal_numbers(rooms):
 
 def contexts(source):
     """Return the rooms' dialplan contexts for an EngineInput ``source``."""
-    return (conference_context(source.conferences),)
+    return conference_context(source.conferences), guest_context(source.conferences)
 
 
-__all__ = ["ConferenceRow", "conference_context", "contexts", "internal_numbers", "profiles",
+__all__ = ["ConferenceRow", "conference_context", "contexts", "guest_context", "internal_numbers", "profiles",
            "render_confbridge_conf"]
