@@ -1,9 +1,9 @@
-"""Conference rooms and their guests."""
+"""Conference rooms, their guests, and Jitsi Meet meetings."""
 import peewee
 
 
 def up(db, migrator):
-    """Create conference_rooms and conference_guests as of version 25."""
+    """Create conference_rooms, conference_guests and jitsi_meetings as of version 25."""
 
     class ConferenceRooms(peewee.Model):
         number = peewee.CharField(max_length=8, unique=True)
@@ -32,4 +32,18 @@ def up(db, migrator):
             database = db
             table_name = "conference_guests"
 
-    db.create_tables([ConferenceRooms, ConferenceGuests])
+    class JitsiMeetings(peewee.Model):
+        title = peewee.CharField(max_length=120)
+        room_name = peewee.CharField(max_length=64, unique=True)
+        starts_at = peewee.DateTimeField()
+        ends_at = peewee.DateTimeField()
+        dialin_pin = peewee.CharField(max_length=8, unique=True)
+        invitees = peewee.TextField(default="")
+        organizer_email = peewee.CharField(max_length=254, default="")
+        created_at = peewee.DateTimeField()
+
+        class Meta:
+            database = db
+            table_name = "jitsi_meetings"
+
+    db.create_tables([ConferenceRooms, ConferenceGuests, JitsiMeetings])
