@@ -11,7 +11,8 @@ from appliance.services import Actor, mail, meetings
 from tests.smtp import SmtpServer
 
 ADMIN = Actor.system("test")
-CONFIG = meetings.JitsiConfig(url="https://meet.example.com", app_id="centralina", app_secret="jitsi-secret-of-thirty-two-bytes-x",
+SECRET = "jitsi-secret-of-thirty-two-bytes-x"
+CONFIG = meetings.JitsiConfig(url="https://meet.example.com", app_id="centralina", app_secret=SECRET,
                               margin_minutes=15, dialin_number="8700")
 START = datetime.datetime(2026, 12, 7, 14, 0, tzinfo=datetime.UTC)
 
@@ -37,7 +38,7 @@ def test_a_link_is_verified_by_the_claims_it_must_carry(meeting):
     token = parse_qs(url.query)["jwt"][0]
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     # As Prosody checks it: our app_id as issuer, "jitsi" as audience, signed with the shared secret.
-    claims = jwt.decode(token, "jitsi-secret-of-thirty-two-bytes-x", algorithms=["HS256"], audience="jitsi", issuer="centralina",
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi", issuer="centralina",
                         options={"verify_exp": False, "verify_nbf": False})
     assert claims["sub"] == "meet.example.com" and claims["room"] == meeting.room_name
     assert claims["nbf"] == int((START - datetime.timedelta(minutes=15)).timestamp())
@@ -50,9 +51,9 @@ def test_a_link_is_verified_by_the_claims_it_must_carry(meeting):
 
 
 @pytest.mark.parametrize("when, room, secret", [
-    (START + datetime.timedelta(hours=2), None, "jitsi-secret-of-thirty-two-bytes-x"),  # after the meeting and its margin
-    (START - datetime.timedelta(hours=1), None, "jitsi-secret-of-thirty-two-bytes-x"),  # long before it
-    (START, "cnotherroom", "jitsi-secret-of-thirty-two-bytes-x"),  # another room
+    (START + datetime.timedelta(hours=2), None, SECRET),  # after the meeting and its margin
+    (START - datetime.timedelta(hours=1), None, SECRET),  # long before it
+    (START, "cnotherroom", SECRET),  # another room
     (START, None, "another-secret-of-thirty-two-bytes"),  # not signed with the shared secret
 ])
 def test_a_link_outside_its_time_room_or_secret_is_refused(meeting, when, room, secret):
