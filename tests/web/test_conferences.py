@@ -1,4 +1,6 @@
 """Conference room pages: settings with clear errors, the live list from the daemon's snapshot, moderation."""
+import datetime
+
 import pytest
 
 from appliance import live
@@ -118,5 +120,27 @@ def test_an_admin_link_lets_a_guest_in_by_name_until_it_expires(auth, client, ap
     expired, _ = conference_guests.issue_link(room.id, 1, SYSTEM, app.config["SECRET_KEY"],
                                               now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2))
     gone = guest_client.get(f"/join/{expired}")
-    assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
+    assert gone.status_code == 410 and "expirou" in gone.get_data(as_text=True)  # pt-BR: no account, default language
     assert guest_client.get("/join/garbage").status_code == 410
+
+
+def test_meetings_are_created_from_the_panel_with_a_moderator_link(auth, client, app):
+    from appliance.models.meetings import JitsiMeeting
+
+    auth.login()
+    assert "No Jitsi Meet server is configured." in client.get("/telephony/meetings").get_data(as_text=True)
+    app.config.update(JITSI_URL="https://meet.example.com", JITSI_APP_ID="centralina",
+                      JITSI_APP_SECRET="a-shared-secret-of-thirty-two-bytes")
+    path = "/telephony/meetings/new"
+    response = client.post(path, data={"title": "Planejamento", "starts_at": "2026-12-07T14:00",
+                                       "duration_minutes": "60", "organizer_email": "ana@example.com",
+                                       "invitees": "ana@example.com\nbruno@example.com",
+                                       "csrf_token": auth.token(path)})
+    meeting = JitsiMeeting.get()
+    assert response.status_code == 302 and meeting.ends_at - meeting.starts_at == datetime.timedelta(hours=1)
+    assert meeting.starts_at == datetime.datetime(2026, 12, 7, 17, 0)  # 14:00 in São Paulo, kept in UTC
+    page = client.get(f"/telephony/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"https://meet.example.com/{meeting.room_name}?jwt=" in page
+    bad = client.post(path, data={"title": "", "starts_at": "x", "duration_minutes": "1", "invitees": "nope",
+                                  "csrf_token": auth.token(path)})
+    assert bad.status_code == 422 and JitsiMeeting.select().count() == 1

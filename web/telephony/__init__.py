@@ -11,6 +11,7 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     groups,
     inbound_routes,
     ivrs,
+    meetings,
     outbound,
     phones,
     profiles,
