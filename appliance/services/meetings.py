@@ -17,7 +17,7 @@ import jwt
 import vobject
 
 from appliance.db import database
-from appliance.errors import DomainError, NotFound, ValidationError
+from appliance.errors import NotFound, Unavailable, ValidationError
 from appliance.i18n import N_, translations
 from appliance.models.meetings import JitsiMeeting
 from appliance.services import audit, engine_sync, mail
@@ -30,7 +30,7 @@ TITLE = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
 DIALIN_PIN_DIGITS = 6
 
 
-class JitsiOff(DomainError):
+class JitsiOff(Unavailable):
     """No Jitsi server is configured."""
 
 

@@ -124,6 +124,14 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/webhooks/{endpoint_id}"),
     ("DELETE", "/api/v1/calls/live/{call_id}"),
     ("DELETE", "/api/v1/schedules/{schedule_id}"),
+    # Conference rooms: numbers not taken, PINs that differ, a moderator PIN when participants wait for one;
+    # participants that are in the room now; meetings only with a Jitsi server (503) and valid addresses.
+    ("POST", "/api/v1/conference-rooms"),
+    ("PUT", "/api/v1/conference-rooms/{room_id}"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/participants/mute"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/participants/kick"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/lock"),
+    ("POST", "/api/v1/meetings"),
 }
 
 
