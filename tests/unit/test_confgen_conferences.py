@@ -1,7 +1,13 @@
 """Conference rooms compile to ConfBridge profiles and a PIN prompt; bad rows never reach a file."""
 import pytest
 
-from appliance.asterisk.confgen.conferences import ConferenceRow, conference_context, render_confbridge_conf
+from appliance.asterisk.confgen.conferences import (
+    ConferenceRow,
+    GuestLoginRow,
+    conference_context,
+    guest_login_rows,
+    render_confbridge_conf,
+)
 
 
 def test_a_room_waiting_for_its_moderator_gets_marked_and_waiting_profiles():
@@ -33,3 +39,15 @@ def test_rows_that_would_break_the_files_are_refused(fields):
     values = {"id": 1, "number": "880", "name": "Sala", **fields}
     with pytest.raises(ValueError):
         ConferenceRow(**values)
+
+
+def test_a_guest_login_is_a_webrtc_endpoint_held_to_its_room():
+    rows = guest_login_rows([GuestLoginRow("guest-0123456789ab", "pw", "Maria", "880")])
+    endpoint = rows["ps_endpoints"][0]
+    assert (endpoint["webrtc"], endpoint["context"], endpoint["set_var"]) == \
+        ("yes", "cn-conference-guest", "CN_GUEST_ROOM=880")
+    assert rows["ps_auths"][0]["username"] == "guest-0123456789ab"
+    with pytest.raises(ValueError):
+        GuestLoginRow("201", "pw", "Maria", "880")  # a guest login is never an extension's number
+    with pytest.raises(ValueError):
+        GuestLoginRow("guest-0123456789ab", "pw", 'Eve"', "880")

@@ -159,6 +159,43 @@ def guest_context(rooms):
     return context
 
 
+@dataclass(frozen=True)
+class GuestLoginRow:
+    """A conference guest's browser login (appliance/models/conferences.ConferenceGuest) and its room's number."""
+
+    username: str
+    password: str
+    display_name: str
+    room_number: str
+
+    def __post_init__(self):
+        if not re.fullmatch(r"guest-[0-9a-f]{12}", self.username):
+            raise ValueError(f"invalid guest login {self.username!r}")
+        if not _EXTENSION.fullmatch(self.room_number):
+            raise ValueError(f"invalid room number {self.room_number!r}")
+        if not _DISPLAY_NAME.fullmatch(self.display_name) or not self.password:
+            raise ValueError("invalid guest name or password")
+
+
+def guest_login_rows(guests, media_address=None):
+    """Return ``{table: [row]}``: each guest's WebRTC endpoint, auth and AOR (realtime rows, like a device's).
+
+    ``webrtc = yes`` (DTLS-SRTP, ICE, AVPF, rtcp-mux: notes/webrtc.md) and the one room the login may enter.
+    """
+    rows = {"ps_endpoints": [], "ps_aors": [], "ps_auths": []}
+    media = {"media_address": media_address, "bind_rtp_to_media_address": "yes"} if media_address else {}
+    for guest in sorted(guests, key=lambda g: g.username):
+        name = guest.username
+        rows["ps_endpoints"].append({
+            "id": name, "aors": name, "auth": name, "context": CONFERENCE_GUEST_CONTEXT,
+            "callerid": f'"{guest.display_name}" <{name}>', "disallow": "all", "allow": "opus,ulaw,alaw,vp8",
+            "webrtc": "yes", "identify_by": "username", "direct_media": "no",
+            "set_var": f"{GUEST_ROOM_VARIABLE}={guest.room_number}", **media})
+        rows["ps_aors"].append({"id": name, "max_contacts": 1, "remove_existing": "yes"})
+        rows["ps_auths"].append({"id": name, "auth_type": "userpass", "username": name, "password": guest.password})
+    return rows
+
+
 def internal_numbers(rooms):
     """Return ``[(number, step)]``: each room's number in the internal context, sent to its room."""
     return [(room.number, f"Goto({CONFERENCES_CONTEXT},{room.number},1)")
@@ -170,5 +207,6 @@ def contexts(source):
     return conference_context(source.conferences), guest_context(source.conferences)
 
 
-__all__ = ["ConferenceRow", "conference_context", "contexts", "guest_context", "internal_numbers", "profiles",
+__all__ = ["ConferenceRow", "GuestLoginRow", "conference_context", "contexts", "guest_context", "guest_login_rows",
+           "internal_numbers", "profiles",
            "render_confbridge_conf"]
