@@ -21,6 +21,7 @@ from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
+    conference_board,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -135,10 +136,15 @@ def run(conf, stop_event=None):
         # Queue agents' live state: events as they come, the whole board again after every (re)connect.
         board = agent_board.AgentBoard(conf["VAR_DIR"], fetch=lambda: control.current().queue_members())
         agents = _safely("agent-board", board.resync)
+        # Conference rooms' participants, the same way (services/conference_board.py).
+        rooms = conference_board.ConferenceBoard(conf["VAR_DIR"], fetch=lambda: control.current().conferences())
+        rooms_resync = _safely("conference-board", rooms.resync)
         watcher = Watcher(engine, conf["VAR_DIR"],
-                          on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event),
+                          on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event,
+                                    rooms.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
-                                              scheduler.add_job(overrides), scheduler.add_job(agents))).start()
+                                              scheduler.add_job(overrides), scheduler.add_job(agents),
+                                              scheduler.add_job(rooms_resync))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

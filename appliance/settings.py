@@ -32,6 +32,21 @@ DEFAULTS = {
     "LOGIN_MAX_DELAY": 900,
     # Seconds without a failure after which an address's failures are forgotten.
     "LOGIN_FORGET_SECONDS": 3600,
+    # Hours a conference room's guest invitation link works (the admin may choose fewer), and minutes
+    # the browser-phone login handed to one guest works (never past the link's own expiry).
+    "CONFERENCE_GUEST_LINK_HOURS": 24,
+    "CONFERENCE_GUEST_PASS_MINUTES": 240,
+    # Jitsi Meet (docs/jitsi.md): its address (empty: meetings are off), and the app_id/app_secret its
+    # Prosody token auth shares with us (jitsi-meet-tokens); links are signed HS256 with the secret.
+    "JITSI_URL": "",
+    "JITSI_APP_ID": "",
+    "JITSI_APP_SECRET": "",
+    # Minutes a meeting link works before the meeting starts and after it ends.
+    "JITSI_LINK_MARGIN_MINUTES": 30,
+    # jigasi's SIP login on our Asterisk (empty password: no dial-in), and the internal number that
+    # asks a meeting's dial-in PIN and sends the call to jigasi.
+    "JITSI_JIGASI_PASSWORD": "",
+    "JITSI_DIALIN_NUMBER": "",
     # Language when neither the user nor the browser session chose one.
     "DEFAULT_LOCALE": "pt_BR",
     # Time zone used to show and schedule times (IANA name).

@@ -110,6 +110,23 @@ class RecordingControl:
         """Record the un-REGISTERs."""
         self._record("unregister_trunks", sorted(registrations))
 
+    def conferences(self):
+        """Return the rooms set in ``self.rooms`` (``{name: {"locked", "participants"}}``; none by default)."""
+        self._record("conferences")
+        return getattr(self, "rooms", {})
+
+    def conference_mute(self, conference, channel, muted):
+        """Record the mute or unmute."""
+        self._record("conference_mute", conference, channel, muted)
+
+    def conference_kick(self, conference, channel):
+        """Record the kick."""
+        self._record("conference_kick", conference, channel)
+
+    def conference_lock(self, conference, locked):
+        """Record the lock or unlock."""
+        self._record("conference_lock", conference, locked)
+
     def of_kind(self, kind):
         """Return the recorded calls of one intention, without its name."""
         return [call[1:] for call in self.calls if call[0] == kind]

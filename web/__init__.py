@@ -12,6 +12,7 @@ from web import (
     api_tokens,  # noqa: F401 (its views register on the panel and admin blueprints)
     auth,
     callcenter,
+    conference_join,
     destinations,
     panel,
     plugins,
@@ -47,5 +48,7 @@ def create_app(test_config=None):
     # Providers call it with their own secret, never a session cookie: nothing for a forged form to ride on.
     app.register_blueprint(sms_hooks.bp)
     plugins.csrf.exempt(sms_hooks.bp)
+    # Conference guests: no account, an invitation link (services/conference_guests.py).
+    app.register_blueprint(conference_join.bp)
     destinations.init_app(app)
     return app

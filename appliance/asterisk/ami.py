@@ -263,6 +263,40 @@ class Ami:
         self._send(Action("QueuePause", Interface=interface, Paused="true" if paused else "false",
                            Queue=queue, Reason=reason))
 
+    def confbridge_rooms(self):
+        """Return every conference running now as a ``ConfbridgeListRooms`` dict (Conference, Parties, Locked…)."""
+        try:
+            return self._list("ConfbridgeListRooms")
+        except AmiActionFailed as exc:
+            if "No active conferences" in exc.reason:  # an empty list is answered as an error
+                return []
+            raise
+
+    def confbridge_list(self, conference):
+        """Return the participants of ``conference`` as ``ConfbridgeList`` dicts (Channel, Admin, Muted…)."""
+        try:
+            return self._list("ConfbridgeList", Conference=conference)
+        except AmiActionFailed as exc:
+            if "No active conferences" in exc.reason or "No Conference by that name" in exc.reason:
+                return []
+            raise
+
+    def confbridge_mute(self, conference, channel, muted):
+        """Mute (or unmute) ``channel`` in ``conference``: the others stop (or start) hearing it."""
+        self._send(Action("ConfbridgeMute" if muted else "ConfbridgeUnmute", Conference=conference, Channel=channel))
+
+    def confbridge_kick(self, conference, channel):
+        """Take ``channel`` out of ``conference`` (its call ends)."""
+        self._send(Action("ConfbridgeKick", Conference=conference, Channel=channel))
+
+    def confbridge_lock(self, conference, locked):
+        """Lock (or unlock) ``conference``: nobody but a moderator may join while it is locked."""
+        self._send(Action("ConfbridgeLock" if locked else "ConfbridgeUnlock", Conference=conference))
+
+    def user_event(self, name, **headers):
+        """Raise UserEvent ``name`` with ``headers``: every AMI listener (the daemon) hears it."""
+        self._send(Action("UserEvent", UserEvent=name, **headers))
+
     def pjsip_notify(self, endpoint, variables):
         """Send a SIP NOTIFY to ``endpoint`` with ``variables`` as headers (``{"Event": "check-sync"}``)."""
         self._send(Action("PJSIPNotify", Endpoint=endpoint,

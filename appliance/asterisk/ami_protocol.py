@@ -125,6 +125,9 @@ EVENT_LISTS = {
         "PJSIPShowEndpoint": ("ContactStatusDetail", "EndpointDetailComplete"),
         # Of a queue status only its members are kept (the agents' board); callers come from events.
         "QueueStatus": ("QueueMember", "QueueStatusComplete"),
+        # Conference rooms running now, and one room's participants (app_confbridge).
+        "ConfbridgeListRooms": ("ConfbridgeListRooms", "ConfbridgeListRoomsComplete"),
+        "ConfbridgeList": ("ConfbridgeList", "ConfbridgeListComplete"),
     }.items()
 }
 

@@ -79,6 +79,10 @@ class CallSettings:
     presence: str
 
 
+#: The UserEvent telling the daemon a conference was locked or unlocked (app_confbridge has no event of its own).
+CONFERENCE_LOCK_EVENT = "CentralinaConferenceLock"
+
+
 class EngineControl:
     """Intention-named actions on one Asterisk instance (``EngineSettings``)."""
 
@@ -238,6 +242,31 @@ class EngineControl:
         """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""
         with self._session() as ami:
             return ami.queue_members()
+
+    # -- conference rooms (app_confbridge: names.conference_name) ------------------------------
+
+    def conferences(self):
+        """Return every running conference: ``{name: {"locked": bool, "participants": [ConfbridgeList dicts]}}``."""
+        with self._session() as ami:
+            return {room["Conference"]: {"locked": room.get("Locked") == "Yes",
+                                         "participants": ami.confbridge_list(room["Conference"])}
+                    for room in ami.confbridge_rooms()}
+
+    def conference_mute(self, conference, channel, muted):
+        """Mute or unmute one participant (``channel``) of ``conference``."""
+        with self._session() as ami:
+            ami.confbridge_mute(conference, channel, muted)
+
+    def conference_kick(self, conference, channel):
+        """Take one participant (``channel``) out of ``conference``."""
+        with self._session() as ami:
+            ami.confbridge_kick(conference, channel)
+
+    def conference_lock(self, conference, locked):
+        """Lock or unlock ``conference``; the daemon's board hears it from a UserEvent (ConfBridge raises none)."""
+        with self._session() as ami:
+            ami.confbridge_lock(conference, locked)
+            ami.user_event(CONFERENCE_LOCK_EVENT, Conference=conference, Locked="Yes" if locked else "No")
 
     # -- trunks ---------------------------------------------------------------------------------
 

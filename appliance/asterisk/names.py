@@ -95,3 +95,19 @@ def agent_state_interface(number):
 def agent_lamp(number):
     """Return the custom device state a BLF key on ``*45<number>`` shows: the agent's queue state."""
     return f"Custom:CNAGENT{number}"
+
+
+#: Conference room numbers: the PIN prompt, then ConfBridge() with the room's profiles (confgen/conferences.py).
+CONFERENCES_CONTEXT = "cn-conferences"
+#: Where a conference guest's browser login calls from: only the room its ``CN_GUEST_ROOM`` names, no PIN.
+CONFERENCE_GUEST_CONTEXT = "cn-conference-guest"
+#: The endpoint variable naming the one room number a guest login may enter.
+GUEST_ROOM_VARIABLE = "CN_GUEST_ROOM"
+
+
+def conference_name(room_id):
+    """Return ConfBridge's name of room ``room_id`` (AMI actions and events): ``c<id>``.
+
+    The id, not the number: renumbering a room does not rename a conference in progress.
+    """
+    return f"c{int(room_id)}"

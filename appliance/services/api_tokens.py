@@ -51,6 +51,9 @@ SCOPES = {
     "queues:read": N_("Read queues, pause reasons and agents' states"),
     "queues:write": N_("Create, change and delete queues and pause reasons"),
     "agents:write": N_("Log agents in and out and pause them"),
+    "conferences:read": N_("Read conference rooms, who is in them, and meetings"),
+    "conferences:write": N_("Create, change and delete conference rooms and meetings; mute, remove and lock; "
+                            "invite guests"),
     "phones:read": N_("Read provisioned phones"),
     "phones:write": N_("Assign and remove phones"),
     "trunks:read": N_("Read trunks and their health"),

@@ -6,6 +6,7 @@ import peewee
 from appliance import db, destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.blocklist import BlockRow
+from appliance.asterisk.confgen.conferences import ConferenceRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
@@ -14,6 +15,7 @@ from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
 from appliance.models.blocklist import BlockedNumber
+from appliance.models.conferences import ConferenceRoom
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
@@ -260,6 +262,14 @@ def engine_pause_reasons():
     return [PauseReasonRow(reason.code, reason.name) for reason in PauseReason.select().order_by(PauseReason.code)]
 
 
+def engine_conferences():
+    """Return every conference room as a ConferenceRow, by id."""
+    return [ConferenceRow(id=room.id, number=room.number, name=room.name, pin=room.pin,
+                          moderator_pin=room.moderator_pin, wait_for_moderator=room.wait_for_moderator,
+                          max_members=room.max_members, video=room.video, announce=room.announce)
+            for room in ConferenceRoom.select().order_by(ConferenceRoom.id)]
+
+
 @dataclass(frozen=True)
 class HintDevice:
     """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
@@ -293,4 +303,5 @@ def collect(settings, codes):
                        caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
                        prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
-                       queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()))
+                       queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
+                       conferences=tuple(engine_conferences()))

@@ -23,7 +23,10 @@ def api_schema(tmp_path):
     """The served document of an app on a fresh, seeded database."""
     app = create_app({"TESTING": True, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
                       "SECRET_KEY": "test", "ENGINE_ENABLED": False, "API_RATE_LIMIT_PER_MINUTE": 100000,
-                      "API_FREE_BAD_TOKENS": 100000, "EVENT_STREAM_MAX_SECONDS": 1})
+                      "API_FREE_BAD_TOKENS": 100000, "EVENT_STREAM_MAX_SECONDS": 1,
+                      # Meetings need a Jitsi server (503 without one); nothing is sent to it.
+                      "JITSI_URL": "https://meet.example.com", "JITSI_APP_ID": "centralina",
+                      "JITSI_APP_SECRET": "a-shared-secret-of-thirty-two-bytes"})
     migrations.upgrade(db.database.obj)
     users.create(users.UserInput("admin", ADMIN_PASSWORD, "Admin", role="admin", language="en"), Actor.system("t"))
     extension = make_person("ana", "201")
@@ -124,6 +127,14 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/webhooks/{endpoint_id}"),
     ("DELETE", "/api/v1/calls/live/{call_id}"),
     ("DELETE", "/api/v1/schedules/{schedule_id}"),
+    # Conference rooms: numbers not taken, PINs that differ, a moderator PIN when participants wait for one;
+    # participants that are in the room now; meetings only with a Jitsi server (503) and valid addresses.
+    ("POST", "/api/v1/conference-rooms"),
+    ("PUT", "/api/v1/conference-rooms/{room_id}"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/participants/mute"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/participants/kick"),
+    ("POST", "/api/v1/conference-rooms/{room_id}/lock"),
+    ("POST", "/api/v1/meetings"),
 }
 
 

@@ -408,6 +408,15 @@ class Sipp:
                                      auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
         return self._run(cmd, run_dir, timeout=timeout)
 
+    def call_with_media(self, from_user, password, to_number, rtp_port, *, hold_seconds):
+        """Call ``to_number`` in the background offering ``rtp_port`` (another process's RTP socket, e.g.
+        rtp_party.RtpParty) for G.711 a-law and RFC 4733; hang up after ``hold_seconds``. A context manager."""
+        scenario = self._scenario("uac_call_media.xml", rtp_port=rtp_port, hold_ms=int(hold_seconds * 1000))
+        timeout = self.timeout + hold_seconds
+        cmd, run_dir = self._command(scenario, port=free_port(), service=to_number,
+                                     auth=(from_user, password), keys={"from_user": from_user}, timeout=timeout)
+        return SippProcess(cmd, run_dir, timeout)
+
     def register_flood(self, username, password, *, calls, rate, timeout=30.0):
         """REGISTER ``username`` with ``password`` ``calls`` times at ``rate`` a second, in the background.
 

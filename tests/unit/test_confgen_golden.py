@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, endpoint_rows, render_all
+from appliance.asterisk.confgen.conferences import ConferenceRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
 from appliance.asterisk.engine import EngineSettings
 from tests.golden import assert_golden
@@ -41,8 +42,13 @@ QUEUES = [
     QueueRow(2, "611", "Cobrança"),
 ]
 PAUSE_REASONS = [PauseReasonRow(1, "Almoço"), PauseReasonRow(2, "Back-office")]
+CONFERENCES = [
+    ConferenceRow(1, "880", "Diretoria", pin="1111", moderator_pin="2222", wait_for_moderator=True, max_members=10),
+    ConferenceRow(2, "881", "Sala aberta", video=False, announce=False),
+    ConferenceRow(3, "882", "Só moderador", moderator_pin="9"),
+]
 FILES = render_all(EngineInput(SETTINGS, tuple(DEVICES), tuple(RING_GROUPS), queues=tuple(QUEUES),
-                               pause_reasons=tuple(PAUSE_REASONS)))
+                               pause_reasons=tuple(PAUSE_REASONS), conferences=tuple(CONFERENCES)))
 
 
 @pytest.mark.parametrize("name", sorted(FILES))

@@ -5,11 +5,13 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
 from web.telephony import (  # noqa: E402,F401  (views register on bp)
     blocklist,
+    conferences,
     extension_import,
     extensions,
     groups,
     inbound_routes,
     ivrs,
+    meetings,
     outbound,
     phones,
     profiles,

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, inbound, ivr, messages, outbound, queues, schedules
+from . import blocklist, conferences, inbound, ivr, messages, outbound, queues, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -59,6 +59,7 @@ class EngineInput:
     schedules: tuple = ()  # schedules.ScheduleRow
     queues: tuple = ()  # queues.QueueRow
     pause_reasons: tuple = ()  # queues.PauseReasonRow
+    conferences: tuple = ()  # conferences.ConferenceRow
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,17 @@ FILES = (
     ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(), "res_musiconhold.so"),
     # Before the dialplan: a new queue exists when its number starts sending calls to it.
     ConfigFile("queues.conf", lambda source: queues.render_queues_conf(source.queues), "app_queue.so"),
+    ConfigFile("confbridge.conf", lambda source: conferences.render_confbridge_conf(source.conferences),
+               "app_confbridge.so"),
     ConfigFile("extensions.conf", lambda source: render_extensions_conf(
         source.devices, source.ring_groups, source.codes,
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
-                 *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source)),
+                 *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source),
+                 *conferences.contexts(source)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
-        numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues)),
+        numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
+                 *conferences.internal_numbers(source.conferences)),
         includes=(queues.AGENT_CODES_CONTEXT,), hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when

@@ -19,9 +19,9 @@ AMI_READ = ("system", "call", "agent", "user", "security")
 #:             PJSIPShowEndpoint (system), PJSIPShowRegistrationsOutbound, PJSIPRegister and
 #:             PJSIPUnregister (system,reporting: trunk health and registrations);
 #: call      - Setvar (DEVICE_STATE/PRESENCE_STATE of DND and presence), PresenceState
-#:             (call,reporting), Hangup (system,call), Redirect;
+#:             (call,reporting), Hangup (system,call), Redirect, ConfbridgeMute/Unmute/Kick/Lock/Unlock;
 #: agent     - QueueAdd/QueueRemove/QueuePause;
-#: reporting - CoreShowChannels, CoreSettings, CoreStatus (system,reporting);
+#: reporting - CoreShowChannels, CoreSettings, CoreStatus (system,reporting), ConfbridgeList/ListRooms;
 #: user      - VoicemailMove/VoicemailRemove (user), UserEvent;
 #: message   - MessageSend (the panel's and the API's messages to an extension's phones,
 #:             appliance/sms/senders.py; it can name any From, and only the app holds this login).

@@ -89,6 +89,8 @@ MODULES = (
     ("res_musiconhold.so", "music while callers wait in a queue"),
     ("bridge_simple.so", "two-party bridges"),
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
+    ("bridge_softmix.so", "conference rooms: mixes audio, relays video (SFU)"),
+    ("app_confbridge.so", "ConfBridge(): conference rooms (confgen/conferences.py)"),
     # --- call records
     ("res_cdrel_custom.so", "shared engine of the custom CDR backends"),
     ("cdr_sqlite3_custom.so", "call records into a SQLite file"),
