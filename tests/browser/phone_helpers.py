@@ -26,9 +26,19 @@ class BrowserPhone:
     def __init__(self, browser, base, username, password=PERSON_PASSWORD):
         self.context = browser.new_context(locale="en")
         self.context.set_default_timeout(15_000)
+        # The Notification API as a recorder: what the phone would show a person whose window is behind.
+        self.context.add_init_script("""
+            window.shownNotifications = [];
+            window.Notification = class {
+              static permission = 'granted';
+              static requestPermission() { return Promise.resolve('granted'); }
+              constructor(title, options) { window.shownNotifications.push({ title, body: options.body }); }
+              close() {}
+            };""")
         page = self.context.new_page()
         _login(page, base, username, password)
         expect(page.locator("nav ul.menu")).to_be_visible()
+        page.on("pageerror", lambda error: print("page error:", error))  # shown with a failing test's output
         page.goto(f"{base}/panel/phone?loopback=1")
         self.page = page
 
@@ -56,11 +66,12 @@ class BrowserPhone:
         """Return the call's RTP counters ({inbound, outbound, dtls, codec})."""
         return self.page.evaluate("(id) => window.phoneStats(id)", call_id)
 
-    def wait_rtp(self, call_id=None, packets=50, timeout=15_000):
+    def wait_rtp(self, call_id, packets=50, timeout=15_000):
         """Wait until the call received and sent ``packets`` RTP packets; return the stats."""
+        # A synchronous predicate: an async one returns a Promise, which Playwright takes as truthy.
         self.page.wait_for_function(
-            "async ([id, n]) => { const s = await window.phoneStats(id);"
-            " return s && s.inbound > n && s.outbound > n; }",
+            "([id, n]) => { const s = window.phoneState.stats[id];"
+            " return s && s.inbound > n && s.outbound > n && s.codec && s.dtls === 'connected'; }",
             arg=[call_id, packets], timeout=timeout, polling=200)
         return self.stats(call_id)
 

@@ -108,3 +108,26 @@ def test_an_admin_adds_a_browser_device_through_the_api(client, ana):
     assert bad.status_code == 422
     listed = client.get(f"/api/v1/extensions/{ana.id}/devices", headers=bearer(secret)).get_json()
     assert sorted(d["kind"] for d in listed["items"]) == ["sip", "webrtc"]
+
+
+def test_the_devices_tab_shows_a_qr_code_for_softphones_only(client, auth, ana):
+    from web.panel.devices import account_qr, account_uri
+
+    auth.login("ana", PERSON_PASSWORD)
+    _credential(client, auth)  # a browser phone too: it gets no QR code
+    page = client.get("/panel/devices").get_data(as_text=True)
+    main = Device.get(Device.extension == ana.id, Device.kind == "sip")
+    browser = Device.get(Device.extension == ana.id, Device.kind == "webrtc")
+    uri = f"sip:201:{main.sip_password}@127.0.0.1:5060"
+    assert account_uri(main, ("127.0.0.1", 5060)) == uri
+    assert f'id="qr-{main.id}"' in page and f'id="qr-{browser.id}"' not in page
+    assert account_qr(uri) in page  # the very symbol of that URI, inline (no request carries the password)
+
+
+def test_the_account_uri_escapes_what_would_change_its_meaning():
+    from types import SimpleNamespace
+
+    from web.panel.devices import account_uri
+
+    device = SimpleNamespace(sip_username="201-2", sip_password="a@b:c;d/e")
+    assert account_uri(device, ("2001:db8::1", 5060)) == "sip:201-2:a%40b%3Ac%3Bd%2Fe@[2001:db8::1]:5060"

@@ -142,12 +142,24 @@ window.phoneStats = async (id) => {
   const byId = {};
   report.forEach((x) => { byId[x.id] = x; });
   report.forEach((x) => {
-    if (x.type === 'inbound-rtp' && x.kind === 'audio') { out.inbound = x.packetsReceived; out.codec = byId[x.codecId] && byId[x.codecId].mimeType; }
-    if (x.type === 'outbound-rtp' && x.kind === 'audio') out.outbound = x.packetsSent;
+    // The busiest stream of each direction (a renegotiated call can list an idle one too).
+    if (x.type === 'inbound-rtp' && x.kind === 'audio' && x.packetsReceived >= out.inbound) {
+      out.inbound = x.packetsReceived;
+      out.codec = byId[x.codecId] ? byId[x.codecId].mimeType : out.codec;
+    }
+    if (x.type === 'outbound-rtp' && x.kind === 'audio') out.outbound = Math.max(out.outbound, x.packetsSent);
     if (x.type === 'transport') out.dtls = x.dtlsState;
   });
   return out;
 };
+
+// Each call's counters, refreshed while calls are up: read synchronously by tests and the call list.
+state.stats = {};
+setInterval(async () => {
+  for (const id of Object.keys(state.calls)) {
+    try { state.stats[id] = await window.phoneStats(id); } catch (err) { /* the call just ended */ }
+  }
+}, 250);
 
 async function listDevices() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
@@ -199,7 +211,7 @@ $('phone-attended').addEventListener('click', () => {
 });
 document.querySelectorAll('#phone-keypad button').forEach((button) => button.addEventListener('click', () => {
   const call = current && state.calls[current];
-  if (call && call.state === 'confirmed') phone.dtmf(current, button.value);
+  if (call && call.state === 'confirmed') { phone.dtmf(current, button.value); log(`dtmf ${button.value}`); }
   else $('phone-number').value += button.value;
 }));
 $('phone-notify').addEventListener('click', () => Notification.requestPermission().then(() => { $('phone-notify').hidden = Notification.permission === 'granted'; }));

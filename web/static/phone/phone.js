@@ -138,12 +138,16 @@ export function createPhone(credential, options = {}) {
     // Blind transfer: REFER the other party to `number`.
     transfer(id, number) { refer(id, target(number)); },
     // Attended transfer: REFER the first call's party to the second call's (Replaces).
-    attendedTransfer(id, consultId) { refer(id, session(consultId)); },
+    attendedTransfer(id, consultId) {
+      const consult = session(consultId);
+      refer(id, consult.remote_identity.uri, { replaces: consult });
+    },
     localStream(id) { const pc = session(id).connection; return pc && pc.getSenders(); },
   };
 
-  function refer(id, to) {
+  function refer(id, to, extra = {}) {
     session(id).refer(to, {
+      ...extra,
       eventHandlers: {
         // 202 to the REFER: the other side will try.
         requestSucceeded: () => emit('refer', { id, state: 'accepted' }),
