@@ -6,6 +6,9 @@
 // and listen to its events. Nothing here touches the page: the panel's phone window
 // (phone-ui.js) and any other page (a conference guest) wire their own buttons.
 //
+// Options: {register: false} to only dial (a guest), {registerExpires: s}, {audioInput: deviceId},
+// {sdpFilter: (sdp) => sdp} to rewrite the local SDP (tests keep only 127.0.0.1 ICE candidates).
+//
 // Events (phone.on(name, fn); fn gets one detail object):
 //   registered, unregistered, registrationFailed {cause}, connected, disconnected
 //   incoming {id, from, name}            a call rings (call waiting: while another is up)
@@ -34,7 +37,8 @@ export function createPhone(credential, options = {}) {
     uri: credential.uri,
     password: credential.password,
     display_name: credential.display_name || undefined,
-    register: true,
+    // A guest that only dials (a conference room) may skip registering: calls still authenticate.
+    register: options.register !== false,
     session_timers: false,
     // Back on the network: reconnect within 2..30 s, then register again (JsSIP does both).
     connection_recovery_min_interval: 2,
