@@ -75,6 +75,11 @@ DEFAULTS = {
     "AMI_PORT": 5038,
     # Asterisk's HTTP server (SIP over WebSocket for the browser phone).
     "ENGINE_HTTP_PORT": 8088,
+    # The SIP WebSocket URL the browser phone connects to; empty: /ws on the page's own origin
+    # (wss:// behind the TLS proxy, which forwards /ws to Asterisk's HTTP server; decision 026).
+    "WEBRTC_WS_URL": "",
+    # STUN server the browser phone asks for its public address ("stun:host:3478"); empty: none (same LAN).
+    "WEBRTC_STUN_URL": "",
     "RTP_START": 10000,
     "RTP_END": 20000,
     # Phone provisioning server (its own listener, phones only): address:port, and TLS files for HTTPS.

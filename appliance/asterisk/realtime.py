@@ -45,6 +45,10 @@ SCHEMA = {
         "from_domain": "VARCHAR(40)",
         "send_pai": "VARCHAR(3)",
         "language": "VARCHAR(40)",
+        # Browser phones' (confgen/pjsip.py, kind "webrtc").
+        "webrtc": "VARCHAR(3)",
+        "dtls_auto_generate_cert": "VARCHAR(3)",
+        "rtp_timeout": "INTEGER",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",

@@ -54,11 +54,17 @@ class Extension(BaseModel):
         }
 
 
+#: How a device reaches Asterisk: "sip" (UDP/TCP phones, softphones) or "webrtc" (the panel's browser phone).
+DEVICE_KINDS = ("sip", "webrtc")
+
+
 class Device(BaseModel):
     """One SIP device of an extension, with its own credentials; a desk phone also has its MAC."""
 
     extension = peewee.ForeignKeyField(Extension, backref="devices", on_delete="CASCADE")
     label = peewee.CharField(max_length=64, default="")
+    #: One of DEVICE_KINDS: a "webrtc" device registers over the WebSocket with DTLS-SRTP and opus.
+    kind = peewee.CharField(max_length=8, default="sip")
     sip_username = peewee.CharField(max_length=40, unique=True)
     # Kept in clear because phones are provisioned with it (digest needs it too);
     # the database file is readable by the appliance only.

@@ -83,14 +83,16 @@ SCOPES = {
     "voicemail:write": N_("Delete voicemail messages"),
     "sms:send": N_("Send text messages (SMS and between extensions)"),
     "sms:read": N_("Read text messages and their delivery status"),
+    "phone:register": N_("Sign in my browser phone (hands out its SIP password)"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
-                             "voicemail:write", "sms:send", "sms:read"})
+                             "voicemail:write", "sms:send", "sms:read", "phone:register"})
 #: What each role may grant its own tokens.
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}
 #: Service tokens have no extension of their own, so the "my ..." scopes mean nothing for them.
-SERVICE_SCOPES = frozenset(SCOPES) - {"settings:read", "settings:write", "voicemail:read", "voicemail:write"}
+SERVICE_SCOPES = frozenset(SCOPES) - {"settings:read", "settings:write", "voicemail:read", "voicemail:write",
+                                      "phone:register"}
 #: Failed token checks from one address, past the free ones: waits that double (the login throttle's shape).
 BAD_TOKEN_FIRST_DELAY, BAD_TOKEN_MAX_DELAY, BAD_TOKEN_FORGET = 1, 300, 3600
 

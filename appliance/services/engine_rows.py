@@ -70,7 +70,7 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
     """
     query = (Device.select(Device.sip_username, Device.sip_password, Device.extension, Extension.number,
                            Extension.name, Extension.external_callerid, Extension.voicemail_enabled,
-                           Extension.profile)
+                           Extension.profile, Device.kind)
              .join(Extension).order_by(Extension.number, Device.id))
     if enabled_only:
         query = query.where(Extension.enabled)
@@ -95,8 +95,10 @@ def engine_devices(usernames=None, enabled_only=True, numbers=None):
             pickup_groups=tuple(groups.get(extension_id, ())),
             voicemail=bool(voicemail),
             refused_from=tuple(refused.get(username, ())),
+            webrtc=kind == "webrtc",
         )
-        for username, password, extension_id, number, name, external_callerid, voicemail, profile_id in devices
+        for username, password, extension_id, number, name, external_callerid, voicemail, profile_id, kind
+        in devices
     ]
 
 

@@ -7,7 +7,7 @@ from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.models.extensions import Device, Extension
+from appliance.models.extensions import DEVICE_KINDS, Device, Extension
 from appliance.models.profiles import CallProfile
 from appliance.models.users import User
 from appliance.services import audit, engine_sync, numbering
@@ -226,20 +226,26 @@ def next_device_username(extension):
     return f"{extension.number}-{n}"
 
 
-def add_device(extension_id, label, actor):
-    """Give the extension another device (a softphone) with its own generated credentials; return it."""
+def add_device(extension_id, label, actor, kind="sip"):
+    """Give the extension another device with its own generated credentials; return it.
+
+    ``kind`` is one of DEVICE_KINDS: "sip" (a softphone) or "webrtc" (a browser phone).
+    """
     label = (label or "").strip()
     if len(label) > 64 or NAME_FORBIDDEN.search(label):
         raise ValidationError.one("label", N_("Use at most %(max)d characters, without quotes, < > \\ or ;."),
                                   max=64)
+    if kind not in DEVICE_KINDS:
+        raise ValidationError.one("kind", N_("Choose a device kind from the list."))
     with database.atomic():
         extension = get_extension(extension_id)
         if extension.devices.count() >= MAX_DEVICES:
             raise ValidationError.one("label", N_("An extension has at most %(max)d devices."), max=MAX_DEVICES)
-        device = Device.create(extension=extension, label=label, sip_username=next_device_username(extension),
+        device = Device.create(extension=extension, label=label, kind=kind,
+                               sip_username=next_device_username(extension),
                                sip_password=passwords.generate(SIP_PASSWORD_LENGTH))
         audit.record(actor, "device.create", "device", device.id, device.sip_username,
-                     after={"extension": extension.number, "label": label})
+                     after={"extension": extension.number, "label": label, "kind": kind})
         # A new device joins the extension's dial string and its BLF hint.
         engine_sync.request([device.sip_username], numbers=[extension.number])
     return device

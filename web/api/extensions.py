@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from appliance.models.extensions import Device, Extension
+from appliance.models.extensions import DEVICE_KINDS, Device, Extension
 from appliance.services import extension_settings, extensions
 from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
@@ -40,6 +40,8 @@ class DeviceSchema(Schema):
     id = fields.Integer(dump_only=True)
     extension_id = fields.Integer(dump_only=True)
     label = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"enum": list(DEVICE_KINDS),
+                                                   "description": "sip: UDP/TCP phone; webrtc: browser phone"})
     sip_username = fields.String(dump_only=True)
     mac = fields.String(dump_only=True, allow_none=True)
     vendor = fields.String(dump_only=True)
@@ -108,9 +110,10 @@ class ExtensionFilter(PageArgs):
 
 
 class DeviceCreateSchema(Schema):
-    """Another device (a softphone)."""
+    """Another device (a softphone, or a browser phone)."""
 
     label = fields.String(load_default="", validate=[length(max=64), pattern(NAME)])
+    kind = fields.String(load_default="sip", validate=one_of(DEVICE_KINDS))
 
 
 class PasswordSchema(Schema):
@@ -204,7 +207,7 @@ class ExtensionDevices(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data, extension_id):
         """Add a device (a softphone); the response is the only time its SIP password is shown."""
-        device = extensions.add_device(extension_id, data["label"], actor())
+        device = extensions.add_device(extension_id, data["label"], actor(), kind=data["kind"])
         return json_response(_dump_device(device, True), 201)
 
 

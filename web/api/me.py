@@ -34,6 +34,7 @@ from web.api.common import (
     value_range,
 )
 from web.api.crud import written
+from web.phone_credential import issue_credential
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
                 description="The token owner's extension: settings, call history, phonebook.")
@@ -308,3 +309,27 @@ def my_voicemail_delete(msg_id):
     """Delete one of my voicemail messages (through Asterisk, which renumbers the folder and the lamp)."""
     voicemail.delete_message(my_extension(), msg_id, actor())
     return json_response(None, 204)
+
+
+class PhoneCredentialSchema(Schema):
+    """What the browser phone module (web/static/phone/phone.js) registers with; its password is a secret."""
+
+    username = fields.String(required=True)
+    password = fields.String(required=True)
+    uri = fields.String(required=True, metadata={"description": "sip:<username>@<host>"})
+    extension = fields.String(required=True)
+    display_name = fields.String(required=True)
+    ws_url = fields.String(required=True, metadata={"description": "The SIP WebSocket (wss:// through this origin)"})
+    ice_servers = fields.List(fields.Dict(), required=True)
+
+
+@blp.route("/webrtc-credential", methods=["POST"])
+@requires(blp, "phone:register")
+@blp.response(200, PhoneCredentialSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def my_phone_credential():
+    """Return my browser phone's credential, creating its device (kind webrtc) on the first call."""
+    response = json_response(issue_credential(my_extension(), actor()).as_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
 
-from web.panel import account, call_history, context, devices, messages, phonebook, settings, voicemail  # noqa: E402,F401  (views register on bp)
+from web.panel import account, call_history, context, devices, messages, phone, phonebook, settings, voicemail  # noqa: E402,F401  (views register on bp)

@@ -1,6 +1,8 @@
 """My devices: live registration of each, the credentials to type into a softphone, the feature codes."""
 import time
+from urllib.parse import quote
 
+import segno
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -49,6 +51,22 @@ def _registrations(devices):
     return found
 
 
+def account_uri(device, server):
+    """Return the SIP account URI mobile softphones take from a QR code: sip:user:password@host:port.
+
+    The userinfo password form (RFC 3261 section 19.1.1) is what the common softphones' "scan account"
+    reads; user and password are percent-encoded so no character changes the URI's meaning.
+    """
+    host, port = server
+    host = f"[{host}]" if ":" in host else host
+    return f"sip:{quote(device.sip_username, safe='')}:{quote(device.sip_password, safe='')}@{host}:{port}"
+
+
+def account_qr(uri):
+    """Return ``uri`` as an inline SVG QR code (no file, no request: the password stays in this page)."""
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, title="SIP account")
+
+
 @bp.route("/devices")
 @login_required
 def devices():
@@ -56,5 +74,10 @@ def devices():
     extension = panel_extension()
     device_list = list(extension.devices)
     codes = [(FEATURE_LABELS[name], code) for name, code in engine_sync.feature_codes().items()]
+    server = sip_server()
+    # Softphones only: a desk phone is provisioned, a browser phone signs itself in.
+    qr_codes = {device.id: account_qr(account_uri(device, server)) for device in device_list
+                if not device.mac and device.kind == "sip"}
     return render_panel("panel/devices.html", extension, devices=device_list,
-                        registrations=_registrations(device_list), sip_server=sip_server(), codes=codes)
+                        registrations=_registrations(device_list), sip_server=server, codes=codes,
+                        qr_codes=qr_codes)

@@ -40,6 +40,7 @@ MODULES = (
     ("res_http_websocket.so", "WebSocket on Asterisk's HTTP server"),
     ("res_pjsip_transport_websocket.so", "SIP over WebSocket for browser phones"),
     ("chan_pjsip.so", "the PJSIP channel driver"),
+    ("res_pjsip_refer.so", "call transfers (REFER, blind and attended with Replaces)"),
     # --- media
     ("res_rtp_asterisk.so", "RTP, ICE and DTLS"),
     ("res_srtp.so", "DTLS-SRTP, mandatory for browser phones"),

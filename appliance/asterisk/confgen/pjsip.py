@@ -27,6 +27,31 @@ OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail",
                   "cn_callers": "cn_callers"}
 #: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
 DEVICE_CODECS = "ulaw,alaw"
+#: Codecs offered to browser phones: opus first (no transcoding between two browsers), G.711 as the fallback.
+WEBRTC_CODECS = "opus,ulaw,alaw"
+#: Seconds without RTP before a browser phone's channel is hung up: a closed tab sends no BYE
+#: and closing the WebSocket does not end the call (notes/webrtc.md pitfall 7).
+WEBRTC_RTP_TIMEOUT = 30
+
+
+def _transport_options(device):
+    """Return the endpoint columns that differ between a UDP/TCP phone and a browser phone."""
+    if device.webrtc:
+        return {
+            "transport": "transport-ws",
+            "allow": WEBRTC_CODECS,
+            # webrtc=yes turns on AVPF, DTLS-SRTP (fingerprint-verified), ICE, rtcp-mux, BUNDLE and
+            # media_use_received_transport (res_pjsip pjsip_configuration.c); the DTLS certificate
+            # is generated per run: the browser checks the SDP fingerprint, not a CA.
+            "webrtc": "yes",
+            "dtls_auto_generate_cert": "yes",
+            "rtp_timeout": WEBRTC_RTP_TIMEOUT,
+            # The WebSocket transport already rewrites the browser's "*.invalid" contact to the
+            # connection's address (notes/webrtc.md pitfall 8); ICE replaces the symmetric-RTP guess.
+            "rtp_symmetric": None, "force_rport": None, "rewrite_contact": None,
+        }
+    return {"transport": None, "allow": DEVICE_CODECS, "webrtc": None, "dtls_auto_generate_cert": None,
+            "rtp_timeout": None, "rtp_symmetric": "yes", "force_rport": "yes", "rewrite_contact": "yes"}
 
 
 def _hostport(address, port=None):
@@ -137,13 +162,10 @@ def endpoint_rows(devices, media_address=None, extensions=None):
             "context": device.context,
             "callerid": f'"{device.display_name}" <{device.extension}>',
             "disallow": "all",
-            "allow": DEVICE_CODECS,
             # Media stays in Asterisk: recording and NAT traversal stay simple.
             "direct_media": "no",
-            # Phones behind NAT: answer and send to the source address.
-            "rtp_symmetric": "yes",
-            "force_rport": "yes",
-            "rewrite_contact": "yes",
+            # Phones behind NAT answer and send to the source address; browser phones use ICE.
+            **_transport_options(device),
             "dtmf_mode": "rfc4733",
             # Devices must authenticate: never matched by source address
             # (res_pjsip endpoint option identify_by: username matches the From user).

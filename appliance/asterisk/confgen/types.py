@@ -38,6 +38,8 @@ class SipDevice:
     refused_from: tuple = ()
     #: The extension's own caller ID for outside calls (E.164; the endpoint's callerid_tag) or "".
     external_callerid: str = ""
+    #: A browser phone: SIP over WebSocket, DTLS-SRTP, ICE, opus (else UDP/TCP and G.711).
+    webrtc: bool = False
 
     def __post_init__(self):
         if not _USERNAME.fullmatch(self.username):
