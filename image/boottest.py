@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from tests.engine.sipp import Sipp  # noqa: E402  (the suite's SIPp helpers, reused as they are)
 
 HTTPS_PORT, SIP_PORT = 18443, 15060
-BOOT_TIMEOUT = 420  # TCG on 2 shared cores: 60-100 s measured for a bare image, more with the app
+BOOT_TIMEOUT = 900  # TCG on 2 shared cores: 60-100 s for a bare image (notes), minutes with the app on a busy host
 OVMF = Path("/usr/share/OVMF")
 
 
@@ -191,7 +191,8 @@ def main():
             if qemu.poll() is not None:
                 raise AssertionError(f"qemu exited ({qemu.returncode}); see {run_dir}")
             try:
-                return web.request("/login", timeout=3)[0] == 200
+                # Long enough for the first request: a slow machine takes minutes to load the app.
+                return web.request("/login", timeout=120)[0] == 200
             except OSError:
                 return False
 
