@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from tests.engine.sipp import Sipp  # noqa: E402  (the suite's SIPp helpers, reused as they are)
 
 HTTPS_PORT, SIP_PORT = 18443, 15060
-BOOT_TIMEOUT = 900  # TCG on 2 shared cores: 60-100 s for a bare image (notes), minutes with the app on a busy host
+BOOT_TIMEOUT = 1500  # TCG on 2 shared cores: 60-100 s for a bare image (notes), minutes with the app on a busy host
 OVMF = Path("/usr/share/OVMF")
 
 
