@@ -8,7 +8,7 @@ STAMP := var/stamps
 APT_RUN := python3-venv nodejs npm mmdebstrap sqlite3 acl nftables ffmpeg espeak-ng
 APT_TEST := chromium sip-tester postgresql
 
-.PHONY: run test deps test-deps assets translations messages engine clean
+.PHONY: run test deps test-deps assets translations messages engine clean image image-test install-host
 
 run: deps assets translations engine
 	$(BIN)/centralina db upgrade
@@ -80,3 +80,30 @@ engine: deps
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
+
+# The appliance's disk image (playbooks/image.yml; image/README.md): raw GPT for BIOS and UEFI,
+# .zst, .bmap and SHA256SUMS in image/out/. As root; the base root is cached beside the engine's.
+APT_IMAGE := fdisk dosfstools mtools bmap-tools zstd
+APT_IMAGE_TEST := qemu-system-x86 ovmf sip-tester
+$(STAMP)/apt-image:
+	@mkdir -p $(STAMP)
+	@missing=$$(for p in $(APT_IMAGE) $(APT_IMAGE_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	@touch $@
+
+$(STAMP)/venv-image: $(STAMP)/venv
+	$(BIN)/pip install -q ansible-core==2.19.14
+	@touch $@
+
+image: deps assets translations $(STAMP)/apt-image $(STAMP)/venv-image
+	cd playbooks && ANSIBLE_CONFIG=ansible.cfg ../$(BIN)/ansible-playbook image.yml
+
+# Boots image/out/centralina.img under qemu and proves web, SIP and a call (slow: not in `make test`).
+image-test: $(STAMP)/apt-image $(STAMP)/venv-image
+	@test -e image/out/centralina.img || { echo "build the image first: make image"; exit 1; }
+	$(BIN)/python image/boottest.py $(IMAGE_TEST_ARGS)
+
+# Installs the same appliance onto this Debian (sid) host: playbooks/install.yml.
+install-host: deps assets translations $(STAMP)/venv-image
+	rm -rf var/wheel && $(BIN)/pip wheel -q --no-deps -w var/wheel .
+	cd playbooks && ANSIBLE_CONFIG=ansible.cfg ../$(BIN)/ansible-playbook install.yml -e centralina_wheel=$(CURDIR)/$$(ls var/wheel/centralina-*.whl)

@@ -133,6 +133,41 @@ def engine_apply(conf):
                    + (f"; restart needed for {', '.join(result.restart_needed)}" if result.restart_needed else ""))
 
 
+@engine_group.command("foreground")
+@click.pass_obj
+def engine_foreground(conf):
+    """Compile the configuration, then become Asterisk in the foreground (the appliance's systemd unit).
+
+    Run as root: the files are written and handed to Asterisk's account as ``centralina run``
+    does before each start, VAR_DIR goes back to APP_USER, and the process is replaced by
+    ``asterisk -f`` (dropping to ENGINE_USER), so systemd supervises Asterisk itself.
+    """
+    import pwd
+
+    from appliance.asterisk import engine_root
+    from appliance.services import engine_sync
+
+    engine = engine_sync.configure_from_settings(conf)
+    if engine is None:
+        raise click.ClickException("ENGINE_ENABLED is off")
+    if engine.is_running():
+        raise click.ClickException(f"an Asterisk already serves instance {engine.settings.instance}")
+    migrations.upgrade(db.database.obj)
+    engine_sync.sync(engine)
+    engine.share_files()
+    user = []
+    if os.geteuid() == 0 and engine.account() is not None:
+        modules_conf = engine.host_path(engine.instance_dir / "etc" / "modules.conf")
+        engine_root.confine_modules(engine.settings.engine_root, modules_conf.read_text())
+        user = ["-U", engine.settings.run_user, "-G", engine.settings.run_user]
+        if conf.get("APP_USER"):
+            app = pwd.getpwnam(conf["APP_USER"])
+            permissions.secure_var_dir(conf["VAR_DIR"], (app.pw_uid, app.pw_gid))
+    command = engine._command("-f", *user)
+    os.umask(permissions.ENGINE_UMASK)
+    os.execvp(command[0], command)
+
+
 @engine_group.command("restart")
 @click.pass_obj
 def engine_restart(conf):
