@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiError, AmiSettings
 from appliance.asterisk.names import (
     ASTDB_FAMILY,
+    CALLBACK_DIAL_CONTEXT,
+    CALLBACK_QUEUE_CONTEXT,
     INTERNAL_CONTEXT,
     MESSAGE_DOMAIN,
     RING_DEVICES_CONTEXT,
@@ -148,6 +150,22 @@ class EngineControl:
         with self._session(calls=True) as ami:
             return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
+
+    def call_back(self, agent_kind, agent_number, number, caller_id, variables, answer_seconds):
+        """Ring the agent (an "extension"'s devices, or a "queue"); once answered, dial ``number``. Return the ActionID.
+
+        The agent sees ``caller_id``; the customer's leg runs ``cn-callback-dial`` with ``variables``
+        (CB_ID, CB_CONTEXT, CB_EXT, CB_TAG, CB_POS: confgen/callbacks.py) and reports how it ended.
+        """
+        if agent_kind == "extension":
+            channel = f"Local/{agent_number}@{RING_DEVICES_CONTEXT}"
+        elif agent_kind == "queue":
+            channel = f"Local/{agent_number}@{CALLBACK_QUEUE_CONTEXT}"
+        else:
+            raise ValueError(f"a callback rings an extension or a queue, not {agent_kind!r}")
+        with self._session(calls=True) as ami:
+            return ami.originate(channel, number, CALLBACK_DIAL_CONTEXT, caller_id=caller_id, variables=variables,
+                                 timeout=answer_seconds)
 
     def hang_up(self, channels):
         """Hang up each of ``channels`` (names from the live state); return those Asterisk still had."""

@@ -95,3 +95,10 @@ def agent_state_interface(number):
 def agent_lamp(number):
     """Return the custom device state a BLF key on ``*45<number>`` shows: the agent's queue state."""
     return f"Custom:CNAGENT{number}"
+
+#: Callbacks (confgen/callbacks.py): the offer a caller accepts, the queue leg that waits for an agent,
+#: the leg that dials the customer once the agent answered, and the report of how it went.
+CALLBACK_OFFER_CONTEXT = "cn-callback-offer"
+CALLBACK_QUEUE_CONTEXT = "cn-callback-queue"
+CALLBACK_DIAL_CONTEXT = "cn-callback-dial"
+CALLBACK_REPORT_CONTEXT = "cn-callback-report"

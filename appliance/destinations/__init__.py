@@ -10,6 +10,7 @@ Adding a kind is one module beside these (a ``Kind`` subclass) and one line in `
 from dataclasses import dataclass
 
 from appliance.destinations.base import Choice, Kind
+from appliance.destinations.callback import CallbackKind
 from appliance.destinations.extension import ExtensionKind
 from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
@@ -23,6 +24,7 @@ from appliance.destinations.voicemail import VoicemailKind
 KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), QueueKind(), VoicemailKind(),
                                       ExternalKind(), ScheduleKind(), HangupKind())}
 KINDS["ivr"] = IvrKind()
+KINDS["callback"] = CallbackKind()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""Callbacks with real SIP: the daemon rings a SIPp agent, then dials the customer at a SIPp carrier.
+
+One installation (database, Asterisk, daemon in a thread) for the module; the carrier is a SIPp UAS on
+127.0.0.5 behind an IP trunk, answering or answering busy (486) as each test needs.
+"""
+import datetime
+import re
+import threading
+from contextlib import contextmanager
+
+import pytest
+
+from appliance import daemon
+from appliance.asterisk import ami as ami_module
+from appliance.models.callbacks import Callback
+from appliance.models.users import utcnow
+from appliance.services import Actor, callbacks, outbound_presets, trunks
+from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port
+from tests.pbx import extension_with_password
+from tests.pbx import installation as pbx_installation
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.engine
+ADMIN = Actor.system("test")
+CARRIER = "127.0.0.5"
+CUSTOMER = "01133334444"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """An installation with an IP trunk to CARRIER (routes of the Brazilian preset) and a running daemon."""
+    folder = tmp_path_factory.mktemp("callbacks")
+    with pbx_installation(folder) as (conf, engine):
+        port = free_port()
+        trunk = trunks.save_trunk(trunks.TrunkInput(
+            name="Carrier", host=CARRIER, kind="ip", port=port, qualify_seconds=0, number_format="e164",
+            callerid_format="e164", default_callerid="+551140000000"), ADMIN)
+        outbound_presets.apply_brazilian_preset("11", [trunk.id], ADMIN)
+        running = {"conf": conf, "engine": engine, "port": port, "folder": folder}
+        running["daemon"] = _start_daemon(conf)
+        try:
+            yield running
+        finally:
+            _stop_daemon(running["daemon"])
+
+
+def _start_daemon(conf):
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(conf, stop), daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def _stop_daemon(running):
+    stop, thread = running
+    stop.set()
+    thread.join(20)
+    assert not thread.is_alive()
+
+
+@pytest.fixture
+def sipp(site, tmp_path):
+    return Sipp(site["engine"].settings.sip_port, workdir=tmp_path)
+
+
+@contextmanager
+def carrier(site, workdir, status=200):
+    """A SIPp carrier on CARRIER answering (200) or refusing (``status``) every INVITE; stopped by PID."""
+    sipp = Sipp(5060, server_host=LOOPBACK, local_host=CARRIER, workdir=workdir / f"carrier-{status}")
+    scenario = sipp._scenario("carrier_answer.xml" if status == 200 else "carrier_reject.xml", status=status)
+    cmd, run_dir = sipp._command(scenario, port=site["port"], calls=1000, timeout=60, extra=["-aa"])
+    process = SippProcess(cmd, run_dir, 60)
+    try:
+        assert process.wait_listening(CARRIER, [site["port"]]), process.wait()
+        yield process
+    finally:
+        process.__exit__(None, None, None)
+
+
+def _hang_up_all(engine):
+    with ami_module.Ami(ami_module.AmiSettings.for_engine(engine.settings)) as ami:
+        for channel in ami.core_show_channels():
+            try:
+                ami.hangup(channel["Channel"])
+            except ami_module.AmiActionFailed:
+                pass  # gone with its peer
+
+
+def _display_and_user(invite):
+    found = re.search(r'^From:\s*"([^"]*)"\s*<sip:([^@>]+)@', invite, re.M)
+    return found.groups() if found else None
+
+
+def _row(row_id):
+    return Callback.get_by_id(row_id)
+
+
+def test_a_callback_rings_the_agent_then_the_customer_and_retries_after_a_busy(site, sipp, tmp_path):
+    _, password = extension_with_password("201", "Ana")
+    with sipp.uas("201", password, calls=5) as agent:
+        with carrier(site, tmp_path, status=486) as busy:
+            row = callbacks.request(callbacks.CallbackInput(CUSTOMER, "201", reason="Boleto atrasado",
+                                                            retry_seconds=5), ADMIN)
+            assert wait_for(lambda: busy.received_so_far("INVITE"), timeout=20)
+            assert wait_for(lambda: _row(row.id).status == "pending" and _row(row.id).last_result == "busy")
+        first = agent.received_so_far("INVITE")
+        assert first, "the agent is rung before the customer"
+        # The agent sees the customer's number and the reason as the caller.
+        assert _display_and_user(first[0]) == ("Boleto atrasado", CUSTOMER)
+        assert "33334444" in re.match(r"INVITE sip:([^@]+)@", busy.received_so_far("INVITE")[0]).group(1)
+        with carrier(site, tmp_path) as answering:
+            assert wait_for(lambda: answering.received_so_far("INVITE"), timeout=20)
+            invite = answering.received_so_far("INVITE")[0]
+            # The customer sees the company's number (the trunk's), not their own.
+            assert "<sip:+551140000000@" in re.search(r"^From:.*$", invite, re.M).group(0)
+            # Done once the answered call ends (Dial's status is final only then).
+            assert wait_for(lambda: _row(row.id).last_result == "agent_answered")
+            _hang_up_all(site["engine"])
+            assert wait_for(lambda: _row(row.id).status == "done")
+    done = _row(row.id)
+    assert (done.attempts, done.last_result, done.failure) == (2, "answered", "")
+
+
+def test_a_callback_scheduled_before_a_daemon_restart_is_placed_after_it(site, sipp, tmp_path):
+    _, password = extension_with_password("202", "Bia")
+    due = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=4)
+    row = callbacks.request(callbacks.CallbackInput(CUSTOMER, "202", reason="Retorno", due_at=due), ADMIN)
+    _stop_daemon(site["daemon"])
+    assert _row(row.id).status == "pending"
+    wait_for(lambda: utcnow() > row.due_at + datetime.timedelta(seconds=1), timeout=10)
+    assert _row(row.id).status == "pending"  # nobody ran it while the daemon was away
+    with sipp.uas("202", password, calls=2) as agent, carrier(site, tmp_path) as answering:
+        site["daemon"] = _start_daemon(site["conf"])
+        assert wait_for(lambda: answering.received_so_far("INVITE"), timeout=30)
+        assert agent.received_so_far("INVITE")
+        _hang_up_all(site["engine"])
+        assert wait_for(lambda: _row(row.id).status == "done")
+    assert _row(row.id).attempts == 1
+
+
+def test_a_callback_nobody_answers_fails_with_why_after_its_attempts(site, tmp_path):
+    extension_with_password("203", "Caio")  # no phone registered: the agent leg fails at once
+    row = callbacks.request(callbacks.CallbackInput(CUSTOMER, "203", max_attempts=2, retry_seconds=5), ADMIN)
+    assert wait_for(lambda: _row(row.id).status == "failed", timeout=40)
+    failed = _row(row.id)
+    assert failed.attempts == 2
+    assert failed.failure.startswith("agent_")
