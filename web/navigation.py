@@ -63,6 +63,7 @@ SECTIONS = (
         Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
         Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
         Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
+        Page("telephony.callbacks_list", _l("Callbacks"), ADMINS, ("telephony.callback",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -200,7 +200,7 @@ def _next_open(schedule_id, now):
     plan = schedules.plan_of(schedule, aware)
     moment = aware
     for _ in range(200):  # every change of a year's plan at most
-        if business_hours.state_at(plan, moment).mode == "open":
+        if business_hours.state_at(plan, moment).state == "open":
             return moment.astimezone(datetime.UTC).replace(tzinfo=None)
         change = business_hours.next_change(plan, moment)
         if change is None:
