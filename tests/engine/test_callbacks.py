@@ -12,9 +12,10 @@ import pytest
 
 from appliance import daemon
 from appliance.asterisk import ami as ami_module
+from appliance.asterisk.names import queue_name
 from appliance.models.callbacks import Callback
 from appliance.models.users import utcnow
-from appliance.services import Actor, callbacks, outbound_presets, trunks
+from appliance.services import Actor, callbacks, outbound_presets, queues, trunks
 from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port
 from tests.pbx import extension_with_password
 from tests.pbx import installation as pbx_installation
@@ -145,3 +146,42 @@ def test_a_callback_nobody_answers_fails_with_why_after_its_attempts(site, tmp_p
     failed = _row(row.id)
     assert failed.attempts == 2
     assert failed.failure.startswith("agent_")
+
+
+def _callers(engine, queue):
+    """Return the channels waiting in ``queue``, in queue order (``queue show``: "1. PJSIP/790-… (wait: …)")."""
+    out = engine.cli(f"queue show {queue_name(queue.id)}")
+    return [line.split()[1] for line in out.splitlines() if re.match(r"\s+\d+\. ", line)]
+
+
+def test_a_queue_callback_keeps_the_callers_place_ahead_of_a_later_caller(site, sipp, tmp_path):
+    engine = site["engine"]
+    passwords = {number: extension_with_password(number, f"Ramal {number}")[1] for number in ("701", "790", "791")}
+    data = queues.QueueInput(number="700", name="Suporte", members=[queues.MemberInput("701")], exit_key="5")
+    queue = queues.save_queue(data, ADMIN)
+    data.exit_destination = "callback:700"  # the queue itself calls back: it exists once saved
+    queue = queues.save_queue(data, ADMIN, queue.id)
+    # Endpoints made after start are linked to their AORs' availability only by a res_pjsip reload.
+    assert "reloaded successfully" in engine.cli("module reload res_pjsip.so")
+    # 790 waits, presses the exit key, hears its number and confirms it with 1; 791 comes later and waits.
+    first = sipp.call_menu("790", passwords["790"], "700", [3, "5", 5, "1"], hang_up_after=15)
+    with first:
+        assert wait_for(lambda: any("PJSIP/790" in c for c in _callers(engine, queue)), timeout=10)
+        later = sipp.call_menu("791", passwords["791"], "700", [60], hang_up_after=1)
+        with later:
+            assert wait_for(lambda: len(_callers(engine, queue)) == 2, timeout=10)
+            queued = lambda: list(Callback.select().where(Callback.source == "queue"))  # noqa: E731
+            assert wait_for(lambda: [row.status for row in queued()] == ["calling"], timeout=20)
+            row = queued()[0]
+            assert (row.number, row.agent, row.position) == ("790", "queue:700", 1)
+            # The callback waits where 790 was: before 791, who arrived later.
+            assert wait_for(lambda: [c.split("/")[1].split("@")[0][:3] for c in _callers(engine, queue)]
+                            == ["700", "791"], timeout=10), _callers(engine, queue)
+            with sipp.uas("790", passwords["790"]) as customer, sipp.uas("701", passwords["701"]) as agent:
+                invite = wait_for(lambda: agent.received_so_far("INVITE"), timeout=20)
+                assert invite, "the agent is offered the callback"
+                assert _display_and_user(invite[0]) == ("Callback", "790")
+                assert wait_for(lambda: customer.received_so_far("INVITE"), timeout=20)
+                assert any("PJSIP/791" in c for c in _callers(engine, queue))  # 791 still waits
+                _hang_up_all(engine)
+    assert wait_for(lambda: Callback.get_by_id(row.id).status == "done")
