@@ -95,7 +95,8 @@ def on_engine_event(event):
     elif name == "UserEvent" and event.get("UserEvent") == CALLBACK_RESULT_EVENT:
         callbacks.on_result(event.get("Id", ""), event.get("Status", ""))
     elif name == "UserEvent" and event.get("UserEvent") == CALLBACK_REQUEST_EVENT:
-        callbacks.request_from_engine(event.get("Number", ""), event.get("Agent", ""), event.get("Position", ""))
+        callbacks.request_from_engine(event.get("Number", ""), event.get("Agent", ""), event.get("Position", ""),
+                                      event.get("Uniqueid", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))

@@ -81,6 +81,10 @@ class RecordingControl:
         self._record("call_back", agent_kind, agent_number, number, caller_id, dict(variables))
         return f"action-{len(self.calls)}"
 
+    def mark_queue_callback(self, queue, unique_id, callback_id):
+        """Record the queue_log mark."""
+        self._record("mark_queue_callback", queue, unique_id, callback_id)
+
     def hang_up(self, channels):
         """Record the hang-up; every channel was up."""
         self._record("hang_up", list(channels))

@@ -252,6 +252,11 @@ class EngineControl:
             ami.queue_pause(agent_interface(number), paused, reason=reason or None)
             ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "ONHOLD" if paused else "INUSE")
 
+    def mark_queue_callback(self, queue, unique_id, callback_id):
+        """Log in queue_log that call ``unique_id`` left ``queue`` for a callback (counted so, not abandoned)."""
+        with self._session() as ami:
+            ami.queue_log(queue, unique_id, "CALLBACK", str(callback_id))
+
     def queue_members(self):
         """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""
         with self._session() as ami:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from appliance import business_hours, destinations, events, phone_numbers
 from appliance.asterisk import control
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.names import queue_name
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
@@ -145,7 +146,7 @@ def request(data, actor, source="web", position=0):
     return row
 
 
-def request_from_engine(number, agent_number, position=""):
+def request_from_engine(number, agent_number, position="", unique_id=""):
     """Store what a caller accepted in the offer-callback dialplan (the daemon, from REQUEST_EVENT); return the row.
 
     ``position``: the caller's place when they left a queue with its exit key; the callback then
@@ -155,11 +156,26 @@ def request_from_engine(number, agent_number, position=""):
     try:
         spot = int(position) if position and str(position).isdigit() else 0
         source = "queue" if spot and agent_of(agent_number).startswith("queue:") else "ivr"
-        return request(CallbackInput(number, agent_number, retry_seconds=120), Actor.system("callback-offer"),
-                       source=source, position=spot if source == "queue" else 0)
+        row = request(CallbackInput(number, agent_number, retry_seconds=120), Actor.system("callback-offer"),
+                      source=source, position=spot if source == "queue" else 0)
     except ValidationError as error:
         log.warning("callback offer for %r to %r refused: %s", number, agent_number, error.fields)
         return None
+    if source == "queue" and unique_id:
+        _mark_in_queue_log(agent_number, unique_id, row.id)
+    return row
+
+
+def _mark_in_queue_log(queue_number, unique_id, callback_id):
+    """Tell queue reports the caller who left with the exit key is a callback, not an abandon."""
+    queue = Queue.get_or_none(Queue.number == queue_number)
+    engine = control.current()
+    if queue is None or engine is None or not re.fullmatch(r"[0-9.]{1,40}", unique_id):
+        return
+    try:
+        engine.mark_queue_callback(queue_name(queue.id), unique_id, callback_id)
+    except AmiError as error:
+        log.warning("callback %s: queue_log mark not written: %s", callback_id, error)
 
 
 def cancel(callback_id, actor):

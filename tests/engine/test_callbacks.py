@@ -185,3 +185,10 @@ def test_a_queue_callback_keeps_the_callers_place_ahead_of_a_later_caller(site, 
                 assert any("PJSIP/791" in c for c in _callers(engine, queue))  # 791 still waits
                 _hang_up_all(engine)
     assert wait_for(lambda: Callback.get_by_id(row.id).status == "done")
+    # queue_log: 790 left with the key and is marked a callback (reports count it so, not as abandoned).
+    log = engine.host_path(engine.instance_dir / "log" / "queue_log")
+    rows = lambda: [line.split("|") for line in log.read_text().splitlines()]  # noqa: E731
+    assert wait_for(lambda: any(line[4] == "CALLBACK" for line in rows()), timeout=5)
+    left = next(line for line in rows() if line[4] == "EXITWITHKEY")
+    assert [(line[2], line[4]) for line in rows() if line[1] == left[1] and line[4] in ("CALLBACK", "ABANDON")] == [
+        (queue_name(queue.id), "CALLBACK")]
