@@ -14,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from appliance import call_events, events
 from appliance.asterisk import cdr, control, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.confgen.callbacks import DISA_PIN_EVENT, DISA_REQUEST_EVENT
 from appliance.asterisk.confgen.callbacks import REQUEST_EVENT as CALLBACK_REQUEST_EVENT
 from appliance.asterisk.confgen.callbacks import RESULT_EVENT as CALLBACK_RESULT_EVENT
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
@@ -24,6 +25,7 @@ from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
     callbacks,
+    disa,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -97,6 +99,10 @@ def on_engine_event(event):
     elif name == "UserEvent" and event.get("UserEvent") == CALLBACK_REQUEST_EVENT:
         callbacks.request_from_engine(event.get("Number", ""), event.get("Agent", ""), event.get("Position", ""),
                                       event.get("Uniqueid", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == DISA_REQUEST_EVENT:
+        disa.call_in(event.get("Number", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == DISA_PIN_EVENT:
+        disa.check_pin(event.get("Id", ""), event.get("Pin", ""), event.get("Channel", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))

@@ -81,6 +81,10 @@ class RecordingControl:
         self._record("call_back", agent_kind, agent_number, number, caller_id, dict(variables))
         return f"action-{len(self.calls)}"
 
+    def set_channel_variable(self, channel, name, value):
+        """Record the variable set on a live channel."""
+        self._record("set_channel_variable", channel, name, value)
+
     def mark_queue_callback(self, queue, unique_id, callback_id):
         """Record the queue_log mark."""
         self._record("mark_queue_callback", queue, unique_id, callback_id)

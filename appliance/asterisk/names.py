@@ -102,3 +102,7 @@ CALLBACK_OFFER_CONTEXT = "cn-callback-offer"
 CALLBACK_QUEUE_CONTEXT = "cn-callback-queue"
 CALLBACK_DIAL_CONTEXT = "cn-callback-dial"
 CALLBACK_REPORT_CONTEXT = "cn-callback-report"
+#: The cost-saving DISA callback: the DID's refusal, the leg that calls the authorised number, its PIN and dial tone.
+DISA_IN_CONTEXT = "cn-disa-in"
+DISA_OUT_CONTEXT = "cn-disa-out"
+DISA_PIN_CONTEXT = "cn-disa-pin"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from appliance.destinations.base import Choice, Kind
 from appliance.destinations.callback import CallbackKind
+from appliance.destinations.disa import DisaKind
 from appliance.destinations.extension import ExtensionKind
 from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
@@ -25,6 +26,7 @@ KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), QueueKin
                                       ExternalKind(), ScheduleKind(), HangupKind())}
 KINDS["ivr"] = IvrKind()
 KINDS["callback"] = CallbackKind()
+KINDS["disa"] = DisaKind()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import peewee
 
 
 def up(db, migrator):
-    """Create callbacks as of version 27."""
+    """Create callbacks and disa_numbers as of version 27."""
 
     class Callbacks(peewee.Model):
         number = peewee.CharField(max_length=32)
@@ -16,6 +16,7 @@ def up(db, migrator):
         due_at = peewee.DateTimeField(default=datetime.datetime.utcnow, index=True)
         schedule_id = peewee.IntegerField(null=True)
         position = peewee.IntegerField(default=0)
+        pin_failures = peewee.IntegerField(default=0)
         attempts = peewee.IntegerField(default=0)
         max_attempts = peewee.IntegerField(default=3)
         retry_seconds = peewee.IntegerField(default=300)
@@ -31,4 +32,22 @@ def up(db, migrator):
             database = db
             table_name = "callbacks"
 
-    db.create_tables([Callbacks])
+    class Extensions(peewee.Model):
+        class Meta:
+            database = db
+            table_name = "extensions"
+
+    class DisaNumbers(peewee.Model):
+        number = peewee.CharField(max_length=20, unique=True)
+        dial = peewee.CharField(max_length=32)
+        extension = peewee.ForeignKeyField(Extensions, backref="+", on_delete="CASCADE")
+        pin_hash = peewee.CharField(max_length=255)
+        enabled = peewee.BooleanField(default=True)
+        max_per_day = peewee.IntegerField(default=5)
+        created_at = peewee.DateTimeField(default=datetime.datetime.utcnow)
+
+        class Meta:
+            database = db
+            table_name = "disa_numbers"
+
+    db.create_tables([Callbacks, DisaNumbers])

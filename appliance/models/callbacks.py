@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.extensions import Extension
 from appliance.models.users import utcnow
 
 #: A callback's life: waiting for its time, ringing now, connected, or given up (``failure`` says why).
@@ -25,6 +26,8 @@ class Callback(BaseModel):
     schedule_id = peewee.IntegerField(null=True)
     #: A queue callback's place (1 = first) where its caller left the queue; 0: join at the end.
     position = peewee.IntegerField(default=0)
+    #: DISA callbacks: wrong PINs typed in this attempt (three end it).
+    pin_failures = peewee.IntegerField(default=0)
     attempts = peewee.IntegerField(default=0)
     max_attempts = peewee.IntegerField(default=3)
     #: Seconds between a busy / unanswered attempt and the next.
@@ -42,3 +45,25 @@ class Callback(BaseModel):
 
     class Meta:
         table_name = "callbacks"
+
+
+class DisaNumber(BaseModel):
+    """An authorised number for the cost-saving callback: it calls the DISA DID, is called back, types a PIN.
+
+    The dial tone it then gets places calls as ``extension`` would (its call profile, its caller ID).
+    """
+
+    #: The caller ID it arrives with (digits, as the carrier sends it).
+    number = peewee.CharField(max_length=20, unique=True)
+    #: How the PBX dials it back (through the extension's profile); usually the number with 0 + area code.
+    dial = peewee.CharField(max_length=32)
+    extension = peewee.ForeignKeyField(Extension, backref="+", on_delete="CASCADE")
+    #: The PIN, hashed like a password (appliance/passwords.py); never stored or shown in clear.
+    pin_hash = peewee.CharField(max_length=255)
+    enabled = peewee.BooleanField(default=True)
+    #: Callbacks it may get per day (UTC); more are refused and logged.
+    max_per_day = peewee.IntegerField(default=5)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "disa_numbers"

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 #: Seconds an extension's phones ring for one attempt; a queue callback waits for an agent up to QUEUE_WAIT_SECONDS.
 ANSWER_SECONDS = 30
 QUEUE_WAIT_SECONDS = 3600
+#: Seconds a DISA callback rings the authorised phone.
+DISA_ANSWER_SECONDS = 40
 #: Attempts started per run of the job: a burst of due rows is spread over seconds, not one AMI storm.
 PER_RUN = 5
 #: When the engine does not answer, an attempt is tried again after this many seconds (not counted).
@@ -56,6 +58,8 @@ RESULTS = {
     "agent_failed": N_("The agent's phone could not be called"), "agent_answered": N_("Agent answered, dialling"),
     "lost": N_("The attempt's outcome was lost"), "engine_down": N_("The phone system was not running"),
     "cancelled": N_("Cancelled"), "failed": N_("Failed"),
+    "pin_ok": N_("PIN accepted: dial tone given"), "wrong_pin": N_("Three wrong PINs"),
+    "over_limit": N_("Over the number's callbacks for today"),
 }
 STATUS_LABELS = {"pending": N_("Pending"), "calling": N_("Calling"), "done": N_("Done"), "failed": N_("Failed")}
 #: One attempt starts or concludes at a time: an OriginateResponse may arrive before its ActionID is saved.
@@ -141,7 +145,7 @@ def request(data, actor, source="web", position=0):
                               retry_seconds=data.retry_seconds, position=max(0, int(position)),
                               created_by=actor.username)
         audit.record(actor, "callback.request", "callback", row.id, number, after=_public(row))
-    _publish(row)
+    publish(row)
     log.info("callback %s requested by %s: %s for %s (%s)", row.id, actor.username, number, agent, source)
     return row
 
@@ -186,7 +190,7 @@ def cancel(callback_id, actor):
             raise ValidationError.one("status", N_("Only a pending callback can be cancelled."))
         _finish(row, "failed", "cancelled")
         audit.record(actor, "callback.cancel", "callback", row.id, row.number)
-    _publish(row)
+    publish(row)
     return row
 
 
@@ -195,7 +199,8 @@ def _public(row):
             "schedule_id": row.schedule_id, "max_attempts": row.max_attempts, "retry_seconds": row.retry_seconds}
 
 
-def _publish(row):
+def publish(row):
+    """Tell live pages and webhooks that callback ``row`` changed (event "callback.updated")."""
     events.publish("callback.updated", {"id": row.id, "status": row.status, "attempts": row.attempts,
                                         "last_result": row.last_result})
 
@@ -225,6 +230,13 @@ def _next_open(schedule_id, now):
     return None
 
 
+def conclude(row, status, result):
+    """End ``row`` as "done" or "failed" with ``result`` (the DISA PIN check); publish it."""
+    with _lock:
+        _finish(row, status, result)
+    publish(row)
+
+
 def _retry_or_fail(row, result, now):
     if row.attempts >= row.max_attempts:
         _finish(row, "failed", result)
@@ -236,7 +248,7 @@ def _retry_or_fail(row, result, now):
         row.updated_at = now
         row.save()
         log.info("callback %s: %s, next attempt at %s", row.id, result, row.due_at)
-    _publish(row)
+    publish(row)
 
 
 def _attempt_plan(row):
@@ -276,9 +288,11 @@ def _start(row, now):
     if engine is None:
         return 0
     kind, agent_number, caller_id, variables, wait = _attempt_plan(row)
+    if row.source == "disa":  # the authorised number first, as its extension; then a PIN
+        kind, wait = "disa", DISA_ANSWER_SECONDS
     if not destinations.find(row.agent) or not destinations.find(row.agent).exists():
         _finish(row, "failed", "agent_unreachable")
-        _publish(row)
+        publish(row)
         return 0
     row.status, row.attempts, row.last_result = "calling", row.attempts + 1, ""
     row.started_at = row.updated_at = now
@@ -294,7 +308,7 @@ def _start(row, now):
     row.save(only=[Callback.action_id])
     log.info("callback %s: attempt %d of %d, %s -> %s", row.id, row.attempts, row.max_attempts, row.agent,
              row.number)
-    _publish(row)
+    publish(row)
     return 1
 
 
@@ -309,7 +323,7 @@ def on_originate_response(action_id, response, reason):
         if response == "Success":
             row.last_result, row.updated_at = "agent_answered", utcnow()
             row.save()
-            _publish(row)
+            publish(row)
         else:
             _retry_or_fail(row, AGENT_RESULTS.get(reason, "agent_failed"), utcnow())
 
@@ -325,7 +339,7 @@ def on_result(callback_id, dial_status):
         result = DIAL_RESULTS.get(dial_status, "failed")
         if result == "answered":
             _finish(row, "done", result)
-            _publish(row)
+            publish(row)
             log.info("callback %s done: %s answered", row.id, row.number)
         else:
             _retry_or_fail(row, result, utcnow())

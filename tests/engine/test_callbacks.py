@@ -15,7 +15,17 @@ from appliance.asterisk import ami as ami_module
 from appliance.asterisk.names import queue_name
 from appliance.models.callbacks import Callback
 from appliance.models.users import utcnow
-from appliance.services import Actor, callbacks, outbound_presets, queues, trunks
+from appliance.services import (
+    Actor,
+    callbacks,
+    disa,
+    engine_sync,
+    extensions,
+    inbound_routes,
+    outbound_presets,
+    queues,
+    trunks,
+)
 from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port
 from tests.pbx import extension_with_password
 from tests.pbx import installation as pbx_installation
@@ -192,3 +202,108 @@ def test_a_queue_callback_keeps_the_callers_place_ahead_of_a_later_caller(site, 
     left = next(line for line in rows() if line[4] == "EXITWITHKEY")
     assert [(line[2], line[4]) for line in rows() if line[1] == left[1] and line[4] in ("CALLBACK", "ABANDON")] == [
         (queue_name(queue.id), "CALLBACK")]
+
+
+#: One key as SIP INFO (application/dtmf-relay) inside the answered call, then its 200.
+_INFO = """  <send retrans="500"><![CDATA[
+INFO [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$local_to];tag=[pid]SIPpTag01[call_number]
+To:[$remote_from]
+Call-ID: [call_id]
+CSeq: ${cseq} INFO
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal=${key}
+Duration=160
+]]></send>
+  <recv response="200"/>
+  <pause milliseconds="300"/>"""
+
+
+@contextmanager
+def subscriber(site, workdir, steps):
+    """The authorised mobile behind CARRIER: answers every call, then types ``steps`` (keys, pauses in s)."""
+    lines, cseq = [], 10
+    for step in steps:
+        if isinstance(step, (int, float)):
+            lines.append(f'  <pause milliseconds="{int(step * 1000)}"/>')
+            continue
+        for key in step:
+            cseq += 1
+            lines.append(_INFO.replace("${key}", key).replace("${cseq}", str(cseq)))
+    sipp = Sipp(5060, server_host=LOOPBACK, local_host=CARRIER, workdir=workdir / "subscriber")
+    scenario = sipp._scenario("carrier_answer_keys.xml", steps="\n".join(lines))
+    cmd, run_dir = sipp._command(scenario, port=site["port"], calls=1000, timeout=90, extra=["-aa"])
+    process = SippProcess(cmd, run_dir, 90)
+    try:
+        assert process.wait_listening(CARRIER, [site["port"]]), process.wait()
+        yield process
+    finally:
+        process.__exit__(None, None, None)
+
+
+def _new_calls(process):
+    """Return the INVITEs that start calls (to a number), not re-INVITEs inside one (to a contact)."""
+    return [invite for invite in process.received_so_far("INVITE") if re.match(r"INVITE sip:\+?[0-9]+@", invite)]
+
+
+@pytest.fixture(scope="module")
+def disa_did(site):
+    """DID +551130009999 refuses unanswered and calls back 11987650000, extension 250's, PIN 246789."""
+    extension, _ = extension_with_password("250", "Viajante")
+    extensions.update(extension.id, extensions.ExtensionChanges("Viajante", True, external_callerid="+551140000250"),
+                      ADMIN)
+    inbound_routes.save_route(inbound_routes.InboundRouteInput(did="+551130009999", destination="disa"), ADMIN)
+    disa.save_disa_number(disa.DisaNumberInput("11987650000", "250", dial="011987650000", pin="246789"), ADMIN)
+    # A busy machine can refuse one apply (AMI login timed out): apply again until the DID is in the dialplan.
+    engine = site["engine"]
+    assert wait_for(lambda: "cn-disa-in" in engine.cli("dialplan show cn-from-trunk")
+                    or engine_sync.sync(engine) and False, timeout=30)
+    return "+551130009999"
+
+
+def test_disa_callback_with_the_right_pin_reaches_the_carrier_with_the_employees_caller_id(
+        site, disa_did, tmp_path):
+    engine = site["engine"]
+    caller = Sipp(engine.settings.sip_port, local_host=CARRIER, workdir=tmp_path / "caller")
+    with subscriber(site, tmp_path, [3, "246789#", 2, "23456789#"]) as mobile:
+        # Refused without an answer: the mobile pays nothing for the call in.
+        refused = caller.carrier_call(disa_did, "11987650000", expect_status=486)
+        assert refused.ok, refused
+        invites = wait_for(lambda: len(_new_calls(mobile)) >= 2 and _new_calls(mobile), timeout=30)
+        assert invites, mobile.received_so_far("INVITE")
+        _hang_up_all(engine)
+    callback_leg, outgoing = invites[:2]
+    assert re.match(r"INVITE sip:([^@]+)@", callback_leg).group(1) == "+5511987650000"
+    # The call typed after the dial tone leaves on the trunk with the employee's caller ID.
+    assert re.match(r"INVITE sip:([^@]+)@", outgoing).group(1) == "+551123456789"
+    assert "<sip:+551140000250@" in re.search(r"^From:.*$", outgoing, re.M).group(0)
+    row = Callback.select().where(Callback.source == "disa").order_by(Callback.id.desc()).first()
+    assert (row.status, row.last_result) == ("done", "pin_ok")
+
+
+def test_disa_callback_with_a_wrong_pin_never_dials_out_and_hangs_up_after_three(site, disa_did, tmp_path):
+    engine = site["engine"]
+    caller = Sipp(engine.settings.sip_port, local_host=CARRIER, workdir=tmp_path / "caller")
+    with subscriber(site, tmp_path, [3, "246788#", 3, "345679#", 3, "256789#", 2, "23456789#"]) as mobile:
+        assert caller.carrier_call(disa_did, "11987650000", expect_status=486).ok
+        rows = lambda: list(Callback.select().where(Callback.source == "disa").order_by(Callback.id.desc()))  # noqa
+        assert wait_for(lambda: rows()[0].status == "failed", timeout=40), rows()[0].__data__
+        assert wait_for(lambda: mobile.received_so_far("BYE"), timeout=10)
+        invites = _new_calls(mobile)
+    assert len(invites) == 1  # only the callback itself; nothing was dialled out
+    assert (rows()[0].failure, rows()[0].pin_failures) == ("wrong_pin", 3)
+
+
+def test_an_unknown_number_calling_the_disa_did_gets_nothing(site, disa_did, tmp_path):
+    engine = site["engine"]
+    before = Callback.select().count()
+    caller = Sipp(engine.settings.sip_port, local_host=CARRIER, workdir=tmp_path / "caller")
+    with carrier(site, tmp_path) as mobile:
+        assert caller.carrier_call(disa_did, "11900001111", expect_status=486).ok
+        assert not wait_for(lambda: mobile.received_so_far("INVITE"), timeout=3)
+    assert Callback.select().count() == before
