@@ -64,6 +64,7 @@ SECTIONS = (
         Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
         Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
         Page("telephony.callbacks_list", _l("Callbacks"), ADMINS, ("telephony.callback",)),
+        Page("telephony.disa_list", _l("Callback with dial tone"), ADMINS, ("telephony.disa",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

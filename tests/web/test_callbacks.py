@@ -58,3 +58,20 @@ def test_a_pending_callback_can_be_cancelled(auth, client, staff):
     path = f"{PATH}/{row.id}/cancel"
     assert client.post(path, data={"csrf_token": auth.token(PATH)}).status_code == 302
     assert (Callback.get_by_id(row.id).status, Callback.get_by_id(row.id).failure) == ("failed", "cancelled")
+
+
+def test_admin_authorises_a_disa_number_and_its_pin_never_comes_back(auth, client, staff):
+    from appliance.models.callbacks import DisaNumber
+
+    auth.login()
+    path = "/telephony/disa"
+    data = {"number": "(11) 98765-0000", "dial": "011987650000", "extension": "201", "pin": "246789",
+            "max_per_day": "3", "enabled": "y", "csrf_token": auth.token(path)}
+    assert client.post(path, data=data).status_code == 302
+    row = DisaNumber.get()
+    assert (row.number, row.dial, row.extension.number, row.max_per_day) == ("11987650000", "011987650000", "201", 3)
+    page = client.get(f"{path}/{row.id}").get_data(as_text=True)
+    assert "11987650000" in page and "246789" not in page
+    bad = client.post(path, data={**data, "number": "21987650000", "pin": "123456",
+                                  "csrf_token": auth.token(path)})
+    assert bad.status_code == 422 and "not one repeated digit" in bad.get_data(as_text=True)

@@ -6,6 +6,7 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 from web.telephony import (  # noqa: E402,F401  (views register on bp)
     blocklist,
     callbacks,
+    disa,
     extension_import,
     extensions,
     groups,
