@@ -124,6 +124,10 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/webhooks/{endpoint_id}"),
     ("DELETE", "/api/v1/calls/live/{call_id}"),
     ("DELETE", "/api/v1/schedules/{schedule_id}"),
+    # Callbacks: an extension or queue that exists, a number that can be dialled, business hours that
+    # exist; only a pending callback can be cancelled.
+    ("POST", "/api/v1/callbacks"),
+    ("POST", "/api/v1/callbacks/{callback_id}/cancel"),
 }
 
 

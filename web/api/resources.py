@@ -2,6 +2,7 @@
 from web.api import (
     blocklist,
     call_profiles,
+    callbacks,
     calls,
     extensions,
     groups,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     ivrs.blp,
     me.blp,
     calls.blp,
+    callbacks.blp,
     live.blp,
     webhooks.blp,
     sms.blp,
