@@ -42,6 +42,8 @@ ENGINE_DOWN_SECONDS = 30
 CONNECTED_LOST_SECONDS = 4 * 3600
 ATTEMPTS_RANGE = (1, 10)
 RETRY_RANGE = (5, 86400)
+#: Numbers a caller may not type in the offer: international (00…) and premium-rate (0300, 0500, 0900).
+OFFER_REFUSED_PREFIXES = ("00", "0300", "0500", "0900")
 #: What the agent's phone shows as the caller's name: letters, digits, spaces and . - / only (no quotes).
 REASON = re.compile(r"[\w .\-/]{0,40}")
 #: Dial's DIALSTATUS of the customer's leg in the app's words.
@@ -157,6 +159,17 @@ def request_from_engine(number, agent_number, position="", unique_id=""):
     waits in that queue at that place. Bad values (which only a broken dialplan sends) are logged.
     """
     from appliance.services import Actor  # the package imports its services: import here, not at load
+    digits = re.sub(r"[^0-9]", "", number or "")
+    # A caller types any number here: never one abroad or premium-rate (toll fraud, notes/routing-br.md §4),
+    # and one open request per number and agent (repeated calls do not pile up attempts).
+    if digits.startswith(OFFER_REFUSED_PREFIXES):
+        log.warning("callback offer refused: %s is international or premium-rate", digits[:32])
+        return None
+    agent = agent_of(agent_number)
+    if Callback.select().where((Callback.number == digits) & (Callback.agent == agent)
+                               & Callback.status.in_(("pending", "calling"))).exists():
+        log.info("callback offer for %s to %s: one is open already", digits, agent)
+        return None
     try:
         spot = int(position) if position and str(position).isdigit() else 0
         source = "queue" if spot and agent_of(agent_number).startswith("queue:") else "ivr"

@@ -122,3 +122,11 @@ def test_callback_contexts_compile():
     files = render_all(EngineInput(engine_settings()))
     text = files["extensions.conf"]
     assert "[cn-callback-dial]" in text and "UserEvent(CentralinaCallback,Id: ${CB_ID},Status: ${DIALSTATUS})" in text
+
+
+def test_the_offer_refuses_numbers_abroad_premium_and_repeated_requests(ana):
+    assert callbacks.request_from_engine("0014155550100", "201") is None
+    assert callbacks.request_from_engine("09001234567", "201") is None
+    assert callbacks.request_from_engine("11987650000", "201") is not None
+    assert callbacks.request_from_engine("11987650000", "201") is None  # one open already
+    assert Callback.select().count() == 1
