@@ -14,6 +14,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from appliance import call_events, events
 from appliance.asterisk import cdr, control, voicemail_spool
 from appliance.asterisk.ami import AmiError
+from appliance.asterisk.confgen.callbacks import DISA_PIN_EVENT, DISA_REQUEST_EVENT
+from appliance.asterisk.confgen.callbacks import REQUEST_EVENT as CALLBACK_REQUEST_EVENT
+from appliance.asterisk.confgen.callbacks import RESULT_EVENT as CALLBACK_RESULT_EVENT
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
 from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
@@ -21,7 +24,9 @@ from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
+    callbacks,
     conference_board,
+    disa,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -88,6 +93,17 @@ def on_engine_event(event):
         sms.receive_internal_event(event.get("From", ""), event.get("To", ""), event.get("Body", ""))
     elif name == "UserEvent" and event.get("UserEvent") == OVERRIDE_EVENT:
         schedule_override.mirror_from_engine(event.get("Schedule", ""), event.get("Mode", ""), event.get("By", ""))
+    elif name == "OriginateResponse":
+        callbacks.on_originate_response(event.get("ActionID", ""), event.get("Response", ""), event.get("Reason", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == CALLBACK_RESULT_EVENT:
+        callbacks.on_result(event.get("Id", ""), event.get("Status", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == CALLBACK_REQUEST_EVENT:
+        callbacks.request_from_engine(event.get("Number", ""), event.get("Agent", ""), event.get("Position", ""),
+                                      event.get("Uniqueid", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == DISA_REQUEST_EVENT:
+        disa.call_in(event.get("Number", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == DISA_PIN_EVENT:
+        disa.check_pin(event.get("Id", ""), event.get("Pin", ""), event.get("Channel", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
@@ -145,6 +161,9 @@ def run(conf, stop_event=None):
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
                                               scheduler.add_job(overrides), scheduler.add_job(agents),
                                               scheduler.add_job(rooms_resync))).start()
+        # Callbacks (services/callbacks.py): due rows start here; attempts whose outcome was lost are retried.
+        _every(scheduler, "callbacks", callbacks.run_due, seconds=1)
+        _every(scheduler, "callbacks-recover", callbacks.recover, seconds=60)
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

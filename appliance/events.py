@@ -26,6 +26,7 @@ TYPES = {
     "voicemail.left": N_("Voicemail left"),
     "sms.received": N_("SMS received"),
     "sms.delivered": N_("SMS delivered"),
+    "callback.updated": N_("Callback requested, attempted or ended"),
 }
 #: A webhook test event: sent only by the "send a test event" button, never published.
 TEST_TYPE = "webhook.test"

@@ -76,6 +76,19 @@ class RecordingControl:
         self._record("ring_then_dial", extension_number, number, caller_id)
         return f"action-{len(self.calls)}"
 
+    def call_back(self, agent_kind, agent_number, number, caller_id, variables, answer_seconds):
+        """Record the callback attempt; return an ActionID."""
+        self._record("call_back", agent_kind, agent_number, number, caller_id, dict(variables))
+        return f"action-{len(self.calls)}"
+
+    def set_channel_variable(self, channel, name, value):
+        """Record the variable set on a live channel."""
+        self._record("set_channel_variable", channel, name, value)
+
+    def mark_queue_callback(self, queue, unique_id, callback_id):
+        """Record the queue_log mark."""
+        self._record("mark_queue_callback", queue, unique_id, callback_id)
+
     def hang_up(self, channels):
         """Record the hang-up; every channel was up."""
         self._record("hang_up", list(channels))

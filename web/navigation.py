@@ -65,6 +65,8 @@ SECTIONS = (
         Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
         Page("telephony.conferences_list", _l("Conference rooms"), ADMINS, ("telephony.conference",)),
         Page("telephony.meetings_list", _l("Meetings"), ADMINS, ("telephony.meeting",)),
+        Page("telephony.callbacks_list", _l("Callbacks"), ADMINS, ("telephony.callback",)),
+        Page("telephony.disa_list", _l("Callback with dial tone"), ADMINS, ("telephony.disa",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

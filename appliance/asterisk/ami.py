@@ -254,6 +254,11 @@ class Ami:
         self._send(Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,
                            Penalty=penalty, Paused="true" if paused else "false", StateInterface=state_interface))
 
+    def queue_log(self, queue, unique_id, event, message=""):
+        """Write one row to app_queue's queue_log (QueueLog action): ``event`` of call ``unique_id`` in ``queue``."""
+        self._send(Action("QueueLog", Queue=queue, UniqueID=unique_id, Interface="NONE", Event=event,
+                          Message=message or None))
+
     def queue_remove(self, queue, interface):
         """Remove ``interface`` from ``queue``."""
         self._send(Action("QueueRemove", Queue=queue, Interface=interface))

@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiError, AmiSettings
 from appliance.asterisk.names import (
     ASTDB_FAMILY,
+    CALLBACK_DIAL_CONTEXT,
+    CALLBACK_QUEUE_CONTEXT,
+    DISA_OUT_CONTEXT,
+    DISA_PIN_CONTEXT,
     INTERNAL_CONTEXT,
     MESSAGE_DOMAIN,
     RING_DEVICES_CONTEXT,
@@ -153,6 +157,29 @@ class EngineControl:
             return ami.originate(f"Local/{extension_number}@{RING_DEVICES_CONTEXT}", number, context,
                                  caller_id=caller_id, timeout=answer_seconds)
 
+    def call_back(self, agent_kind, agent_number, number, caller_id, variables, answer_seconds):
+        """Ring the agent (an "extension"'s devices, or a "queue"); once answered, dial ``number``. Return the ActionID.
+
+        ``agent_kind`` "disa": call ``number`` itself as the extension, then ask its PIN (confgen/callbacks.py).
+
+        The agent sees ``caller_id``; the customer's leg runs ``cn-callback-dial`` with ``variables``
+        (CB_ID, CB_CONTEXT, CB_EXT, CB_TAG, CB_POS: confgen/callbacks.py) and reports how it ended.
+        """
+        if agent_kind == "disa":  # the authorised number itself, out through its extension's profile
+            channel, number, context = f"Local/{number}@{DISA_OUT_CONTEXT}", "s", DISA_PIN_CONTEXT
+            with self._session(calls=True) as ami:
+                return ami.originate(channel, number, context, caller_id=caller_id, variables=variables,
+                                     timeout=answer_seconds)
+        if agent_kind == "extension":
+            channel = f"Local/{agent_number}@{RING_DEVICES_CONTEXT}"
+        elif agent_kind == "queue":
+            channel = f"Local/{agent_number}@{CALLBACK_QUEUE_CONTEXT}"
+        else:
+            raise ValueError(f"a callback rings an extension or a queue, not {agent_kind!r}")
+        with self._session(calls=True) as ami:
+            return ami.originate(channel, number, CALLBACK_DIAL_CONTEXT, caller_id=caller_id, variables=variables,
+                                 timeout=answer_seconds)
+
     def hang_up(self, channels):
         """Hang up each of ``channels`` (names from the live state); return those Asterisk still had."""
         ended = []
@@ -237,6 +264,16 @@ class EngineControl:
         with self._session() as ami:
             ami.queue_pause(agent_interface(number), paused, reason=reason or None)
             ami.set_variable(f"DEVICE_STATE({agent_lamp(number)})", "ONHOLD" if paused else "INUSE")
+
+    def set_channel_variable(self, channel, name, value):
+        """Set variable ``name`` on the live ``channel`` (a name from an event): the dialplan reads it next."""
+        with self._session() as ami:
+            ami.set_variable(name, value, channel=channel)
+
+    def mark_queue_callback(self, queue, unique_id, callback_id):
+        """Log in queue_log that call ``unique_id`` left ``queue`` for a callback (counted so, not abandoned)."""
+        with self._session() as ami:
+            ami.queue_log(queue, unique_id, "CALLBACK", str(callback_id))
 
     def queue_members(self):
         """Return app_queue's members of every queue now: ``QueueMember`` dicts (Queue, Name, Paused, …)."""

@@ -111,3 +111,13 @@ def conference_name(room_id):
     The id, not the number: renumbering a room does not rename a conference in progress.
     """
     return f"c{int(room_id)}"
+#: Callbacks (confgen/callbacks.py): the offer a caller accepts, the queue leg that waits for an agent,
+#: the leg that dials the customer once the agent answered, and the report of how it went.
+CALLBACK_OFFER_CONTEXT = "cn-callback-offer"
+CALLBACK_QUEUE_CONTEXT = "cn-callback-queue"
+CALLBACK_DIAL_CONTEXT = "cn-callback-dial"
+CALLBACK_REPORT_CONTEXT = "cn-callback-report"
+#: The cost-saving DISA callback: the DID's refusal, the leg that calls the authorised number, its PIN and dial tone.
+DISA_IN_CONTEXT = "cn-disa-in"
+DISA_OUT_CONTEXT = "cn-disa-out"
+DISA_PIN_CONTEXT = "cn-disa-pin"

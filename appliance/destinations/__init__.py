@@ -10,7 +10,9 @@ Adding a kind is one module beside these (a ``Kind`` subclass) and one line in `
 from dataclasses import dataclass
 
 from appliance.destinations.base import Choice, Kind
+from appliance.destinations.callback import CallbackKind
 from appliance.destinations.conference import ConferenceKind
+from appliance.destinations.disa import DisaKind
 from appliance.destinations.extension import ExtensionKind
 from appliance.destinations.external import ExternalKind
 from appliance.destinations.hangup import HangupKind
@@ -25,6 +27,8 @@ KINDS = {kind.name: kind for kind in (ExtensionKind(), RingGroupKind(), QueueKin
                                       ExternalKind(), ScheduleKind(), HangupKind())}
 KINDS["ivr"] = IvrKind()
 KINDS["conference"] = ConferenceKind()
+KINDS["callback"] = CallbackKind()
+KINDS["disa"] = DisaKind()
 
 
 @dataclass(frozen=True)

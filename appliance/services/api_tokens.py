@@ -75,6 +75,8 @@ SCOPES = {
     "calls:originate": N_("Place calls (click-to-call)"),
     "calls:read": N_("See live calls and their event stream"),
     "calls:hangup": N_("Hang up live calls"),
+    "callbacks:read": N_("Read callback requests and their state"),
+    "callbacks:write": N_("Ask for and cancel callbacks"),
     "webhooks:read": N_("Read webhooks and their delivery log"),
     "webhooks:write": N_("Create, change, test and delete webhooks; send deliveries again"),
     "phonebook:read": N_("Read the phonebook"),

@@ -135,6 +135,10 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/conference-rooms/{room_id}/participants/kick"),
     ("POST", "/api/v1/conference-rooms/{room_id}/lock"),
     ("POST", "/api/v1/meetings"),
+    # Callbacks: an extension or queue that exists, a number that can be dialled, business hours that
+    # exist; only a pending callback can be cancelled.
+    ("POST", "/api/v1/callbacks"),
+    ("POST", "/api/v1/callbacks/{callback_id}/cancel"),
 }
 
 

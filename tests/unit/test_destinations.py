@@ -32,7 +32,7 @@ def test_text_that_is_no_destination_is_refused(text):
 
 def test_a_number_is_the_target_of_its_extension_mailbox_and_group_kinds():
     assert {str(d) for d in destinations.of_number("201")} == {"extension:201", "voicemail:201", "ring_group:201",
-                                                                      "queue:201", "conference:201"}
+                                                                      "queue:201", "conference:201", "callback:201"}
 
 
 def test_labels_name_the_target(database):

@@ -2,6 +2,7 @@
 from web.api import (
     blocklist,
     call_profiles,
+    callbacks,
     calls,
     conferences,
     extensions,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     ivrs.blp,
     me.blp,
     calls.blp,
+    callbacks.blp,
     live.blp,
     webhooks.blp,
     sms.blp,

@@ -5,7 +5,9 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
 from web.telephony import (  # noqa: E402,F401  (views register on bp)
     blocklist,
+    callbacks,
     conferences,
+    disa,
     extension_import,
     extensions,
     groups,

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, conferences, inbound, ivr, messages, outbound, queues, schedules
+from . import blocklist, callbacks, conferences, inbound, ivr, messages, outbound, queues, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -109,7 +109,7 @@ FILES = (
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
                  *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source),
-                 *conferences.contexts(source)),
+                 *conferences.contexts(source), *callbacks.contexts(source)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
         numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
                  *conferences.internal_numbers(source.conferences)),
