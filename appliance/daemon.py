@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import call_events, events
 from appliance.asterisk import cdr, control, voicemail_spool
+from appliance.asterisk import recordings as asterisk_recordings
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
@@ -26,6 +27,7 @@ from appliance.services import (
     outbound_caps,
     phones,
     prompts,
+    recordings,
     schedule_override,
     schedules,
     sms,
@@ -152,6 +154,10 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
                conf["TIMEZONE"], seconds=5)
+        # Recordings (decision 031): Asterisk's finished file is the durable copy until it is stored compressed.
+        _every(scheduler, "recordings-ingest", asterisk_recordings.ingest, engine, recordings.store_dir(conf),
+               conf["RECORDINGS_FORMAT"], conf["RECORDINGS_KEEP_DAYS"], seconds=2)
+    _every(scheduler, "recordings-retention", recordings.purge_expired, recordings.store_dir(conf), minutes=10)
     # SMS (decision 019): queued rows go out from here; SMPP holds one bind per provider in its own thread.
     smpp_sessions = sms_senders.SmppSessions()
     _every(scheduler, "sms-smpp-sessions", smpp_sessions.reconcile, seconds=10)

@@ -24,6 +24,7 @@ from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
 from .ivr import PROMPT_RECORD_CONTEXT
+from .recording import CALLER_POLICY, policy_is, start_if
 
 #: Feature codes, included by the internal context.
 FEATURES_CONTEXT = "cn-features"
@@ -53,7 +54,9 @@ def _dial_extension(context):
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
-        at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),
+        Note("Recorded when the called or the calling extension records all its calls (confgen/recording.py)."),
+        start_if(policy_is(f"${{{row.format('record')}}}"), policy_is(CALLER_POLICY), label="dial"),
+        f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
         "Goto(${DIALSTATUS})",
         at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),

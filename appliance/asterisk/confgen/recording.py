@@ -1,0 +1,54 @@
+"""Call recording in the dialplan: one stereo MixMonitor per call, handed to the daemon when closed.
+
+MixMonitor's ``D`` option interleaves what comes from the channel (left) and what goes to it
+(right) into a 2-channel 8 kHz signed-linear stream, which must be written to a ``.raw`` file
+(apps/app_mixmonitor.c, Asterisk 22: "You must use the .raw file extension"). Recording runs on
+the channel that entered the dialplan (the caller's), so the file is named by its ``UNIQUEID``,
+which is also the ``uniqueid`` of its call records: the daemon links the two by that name.
+
+The file is written under ``<spool>/recordings/`` while the call lasts; MixMonitor's
+post-process command (run by Asterisk after it closed the file) moves it into ``ready/``.
+So the daemon only ever converts complete files, and a daemon killed at any time finds them
+there again (appliance/asterisk/recordings.py). No Python runs in the call path.
+"""
+from .dialplan import Step
+
+#: never: not recorded; always: from the start; on_demand: a person starts/stops it mid-call (features.conf).
+POLICIES = ("never", "always", "on_demand")
+#: Where Asterisk writes recordings (below its spool: ``${ASTSPOOLDIR}`` is a built-in dialplan variable).
+SPOOL_SUBDIR = "recordings"
+#: Completed recordings, moved here by MixMonitor's post-process command.
+READY_SUBDIR = "ready"
+#: The caller's extension (calls from devices): its row says whether all its calls are recorded.
+CALLER_POLICY = "${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)}"
+
+
+def file_name():
+    """Return the dialplan expression of the recording file being written (channel's uniqueid)."""
+    return f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/${{UNIQUEID}}.raw"
+
+
+def mixmonitor():
+    """Return the MixMonitor application call: stereo (D), moved into ready/ once closed."""
+    # The post-process command runs through /bin/sh: its only variable parts are Asterisk's own
+    # spool path and the channel's uniqueid (digits, a dot, the systemname), never caller input.
+    ready = f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/{READY_SUBDIR}/"
+    return f"MixMonitor({file_name()},D,mv {file_name()} {ready})"
+
+
+def start_if(*conditions, label=""):
+    """Return the step that starts recording when any expression of ``conditions`` holds (empty: always).
+
+    A channel already recorded (``MIXMONITOR_FILENAME`` set) is never recorded twice: an inbound
+    route and the extension it reaches may both ask for it.
+    """
+    fresh = "${LEN(${MIXMONITOR_FILENAME})} = 0"
+    test = fresh if not conditions else f"{fresh} & ({' | '.join(conditions)})"
+    return Step(f"ExecIf($[{test}]?{mixmonitor()})", label)
+
+
+def policy_is(expression, policy="always"):
+    """Return the expression testing that the policy in ``expression`` is ``policy``."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown recording policy {policy!r}")
+    return f'"{expression}" = "{policy}"'

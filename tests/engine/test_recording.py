@@ -1,0 +1,91 @@
+"""Call recording with a real Asterisk and real SIP: a stereo file, each party on its channel, stored once."""
+import pytest
+
+from appliance.asterisk import cdr
+from appliance.asterisk import recordings as asterisk_recordings
+from appliance.models.call_history import CallRecord
+from appliance.models.extensions import Extension
+from appliance.models.recordings import Recording
+from appliance.models.users import AuditEntry
+from appliance.services import Actor, extensions, recordings
+from tests.engine.audio import channels, decode_stereo, energy, tone_share, write_tone_pcap
+from tests.engine.sipp import Sipp
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.engine
+ADMIN = Actor.system("test")
+#: The called phone sends this tone; the caller sends SIPp's recorded speech (g711a.pcap).
+TONE_HZ = 1000
+
+
+@pytest.fixture
+def sipp(pbx, tmp_path):
+    return Sipp(pbx.settings.sip_port, workdir=tmp_path)
+
+
+def _ext(number, **fields):
+    """Return (extension, its first device's SIP password), creating it once; apply ``fields``."""
+    extension = extensions.find_extension(number)
+    if extension is None:
+        extension, _ = extensions.create(extensions.ExtensionInput(number, f"Ramal {number}"), ADMIN)
+    if fields:
+        extensions.update(extension.id, extensions.ExtensionChanges(extension.name, True, **fields), ADMIN)
+    extension = Extension.get_by_id(extension.id)
+    return extension, extension.devices[0].sip_password
+
+
+def _call_with_tone(sipp, tmp_path, caller, caller_pw, callee, callee_pw, sipp_log=lambda: ""):
+    tone = write_tone_pcap(tmp_path / "tone.pcap", hz=TONE_HZ, seconds=4.0)
+    with sipp.uas(callee, callee_pw, play=tone) as uas:
+        call = sipp.call_with_audio(caller, caller_pw, callee, wait_seconds=0.3, after_seconds=3.0)
+        assert call.ok, (call, sipp_log())
+        assert uas.wait().received_requests("INVITE")
+
+
+def test_an_extension_recording_always_leaves_a_stereo_file_with_each_party_on_its_own_channel(
+        pbx, sipp, tmp_path):
+    _, alice = _ext("431")
+    bob, bob_pw = _ext("432", recording="always", voicemail_enabled=False)
+    ready = asterisk_recordings.ready_dir(pbx)
+
+    _call_with_tone(sipp, tmp_path, "431", alice, "432", bob_pw, sipp_log=lambda: pbx.log_tail())
+
+    # Asterisk moved the closed file into ready/ (MixMonitor's post-process command).
+    raw = wait_for(lambda: list(ready.glob("*.raw")), timeout=10)
+    uniqueid = raw[0].stem
+    wait_for(lambda: cdr.ingest(pbx) or CallRecord.select().where(CallRecord.uniqueid == uniqueid).exists(),
+             timeout=10)
+    store = tmp_path / "store"
+    assert asterisk_recordings.ingest(pbx, store, "opus", keep_days=30) == 1
+    assert not list(ready.glob("*.raw"))  # taken: only the compressed copy remains
+
+    recording = Recording.get(Recording.uniqueid == uniqueid)
+    record = CallRecord.get((CallRecord.uniqueid == uniqueid) & (CallRecord.dst == "432"))
+    assert recording.linkedid == record.linkedid and recording.path.endswith(".opus")
+    assert recording.delete_after is not None and recording.seconds >= 2
+    stored = store / recording.path
+    assert channels(stored) == 2
+    left, right = decode_stereo(stored)
+    # Left: what the caller sent (speech); right: what reached the caller (the called phone's tone).
+    assert energy(left) > 10_000 and energy(right) > 10_000
+    assert tone_share(right, TONE_HZ) > 0.5, "the called party's channel carries its tone"
+    assert tone_share(left, TONE_HZ) < 0.1, "the caller's channel carries speech, not the tone"
+
+    # Who may hear it: the call's extensions (their owners) and admins; every listen is audited.
+    assert recordings.involves(recording, "432") and recordings.involves(recording, "431")
+    assert not recordings.involves(recording, "433")
+    path = recordings.open_for(ADMIN, recording, "played", store)
+    assert path == stored
+    assert AuditEntry.select().where(AuditEntry.action == "recording.played",
+                                     AuditEntry.target_id == str(recording.id)).count() == 1
+
+
+def test_a_call_nobody_records_leaves_no_file(pbx, sipp, tmp_path):
+    _, alice = _ext("441")
+    _, carol_pw = _ext("442", voicemail_enabled=False)
+    ready = asterisk_recordings.ready_dir(pbx)
+    before = set(ready.glob("*.raw"))
+    _call_with_tone(sipp, tmp_path, "441", alice, "442", carol_pw)
+    wait_for(lambda: cdr.ingest(pbx) or CallRecord.select().where(CallRecord.dst == "442").exists(), timeout=10)
+    assert set(ready.glob("*.raw")) == before
+    assert not list(ready.parent.glob("*.raw"))  # nothing being written either
