@@ -1,10 +1,10 @@
 """Take the recordings Asterisk finished into the recordings folder, compressed, idempotently.
 
-Asterisk's MixMonitor writes ``<spool>/recordings/<uniqueid>.raw`` (stereo, 8 kHz signed linear)
+Asterisk's MixMonitor writes ``<spool>/recordings/<linkedid>+<uniqueid>+<epoch>.raw`` (stereo, 8 kHz signed linear)
 and moves it into ``ready/`` once closed (confgen/recording.py): a file in ``ready/`` is complete
 and is the durable copy until this module has stored it. For each one: compress it with ffmpeg into
 the recordings folder (a temporary name, then a rename), insert its row (ON CONFLICT DO NOTHING on
-the uniqueid), and only then delete the raw file. A daemon killed at any instant finds the raw file
+its name), and only then delete the raw file. A daemon killed at any instant finds the raw file
 again and the second pass stores nothing twice: the row is there (delete the raw file) or it is
 not (convert again, over the same name).
 """
@@ -32,8 +32,8 @@ FORMATS = {
 RAW_BYTES_PER_SECOND = 8000 * 2 * 2
 #: Seconds a finished recording waits for its call record before it is stored without one.
 WAIT_FOR_RECORD_SECONDS = 120
-# Asterisk's uniqueid: [systemname-]epoch.sequence; nothing else is a recording of ours.
-_UNIQUEID = re.compile(r"[A-Za-z0-9_-]{0,64}[0-9]+\.[0-9]+")
+# confgen/recording.py NAME: linkedid+uniqueid+epoch, each uniqueid [systemname-]epoch.sequence.
+_NAME = re.compile(r"(?P<linkedid>[A-Za-z0-9_-]{0,64}[0-9]+\.[0-9]+)\+[A-Za-z0-9_-]{0,64}[0-9]+\.[0-9]+\+[0-9]{1,12}")
 
 
 def ready_dir(engine):
@@ -58,31 +58,32 @@ def ingest_dir(ready, store, fmt="opus", keep_days=0, now=None):
             stored += ingest_file(raw, Path(store), fmt, keep_days, now)
         except AudioError:
             log.exception("recording %s could not be compressed: left in place", raw.name)
-    _link_calls()
     return stored
 
 
 def ingest_file(raw, store, fmt="opus", keep_days=0, now=None):
     """Store one finished recording; return 1 when stored now, 0 when not (yet, or already)."""
     now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    uniqueid = raw.stem
-    if not _UNIQUEID.fullmatch(uniqueid):
+    name = raw.stem
+    parsed = _NAME.fullmatch(name)
+    if parsed is None:
         log.warning("not a recording of ours: %s (left in place)", raw.name)
         return 0
-    if Recording.select().where(Recording.uniqueid == uniqueid).exists():
+    if Recording.select().where(Recording.name == name).exists():
         raw.unlink(missing_ok=True)  # stored before a kill took the daemon
         return 0
-    record = _first_record(uniqueid)
+    linkedid = parsed["linkedid"]
+    record = _first_record(linkedid)
     finished = datetime.datetime.fromtimestamp(raw.stat().st_mtime, datetime.UTC).replace(tzinfo=None)
     if record is None and (now - finished).total_seconds() < WAIT_FOR_RECORD_SECONDS:
         return 0  # Asterisk writes the call record at hangup: it is ingested within seconds
     seconds = raw.stat().st_size // RAW_BYTES_PER_SECOND
     started = record.calldate if record else finished - datetime.timedelta(seconds=seconds)
-    relative = f"{started:%Y/%m/%d}/{uniqueid}.{fmt}"
+    relative = f"{started:%Y/%m/%d}/{name}.{fmt}"
     size = compress(raw, store / relative, fmt)
     with database.atomic():
         Recording.insert(
-            uniqueid=uniqueid, linkedid=record.linkedid if record else "", started_at=started, path=relative,
+            name=name, linkedid=linkedid, call_found=record is not None, started_at=started, path=relative,
             size=size, seconds=seconds, created_at=now,
             delete_after=started + datetime.timedelta(days=keep_days) if keep_days else None,
         ).on_conflict_ignore().execute()
@@ -110,14 +111,6 @@ def compress(raw, target, fmt="opus"):
     return target.stat().st_size
 
 
-def _first_record(uniqueid):
-    return (CallRecord.select(CallRecord.calldate, CallRecord.linkedid)
-            .where(CallRecord.uniqueid == uniqueid).order_by(CallRecord.sequence).first())
-
-
-def _link_calls():
-    """Give recordings stored before their call record arrived the call's linkedid."""
-    for recording in Recording.select().where(Recording.linkedid == "").limit(100):
-        record = _first_record(recording.uniqueid)
-        if record is not None:
-            Recording.update(linkedid=record.linkedid).where(Recording.id == recording.id).execute()
+def _first_record(linkedid):
+    return (CallRecord.select(CallRecord.calldate).where(CallRecord.linkedid == linkedid)
+            .order_by(CallRecord.calldate, CallRecord.id).first())

@@ -7,8 +7,9 @@ def up(db, migrator):
     """Add recording policies and create recordings."""
 
     class Recording(peewee.Model):
-        uniqueid = peewee.CharField(max_length=150, unique=True)
-        linkedid = peewee.CharField(max_length=150, default="", index=True)
+        name = peewee.CharField(max_length=255, unique=True)
+        linkedid = peewee.CharField(max_length=150, index=True)
+        call_found = peewee.BooleanField(default=True)
         started_at = peewee.DateTimeField(index=True)
         path = peewee.CharField(max_length=255)
         size = peewee.IntegerField(default=0)

@@ -6,16 +6,19 @@ from appliance.models.users import utcnow
 
 
 class Recording(BaseModel):
-    """One recorded call: a stereo file (caller left, the other party right) named by the recorded channel.
+    """One recorded stretch of a call: a stereo file, the recorded channel's party left, the other right.
 
-    ``uniqueid`` is the recorded channel's (the call records' ``uniqueid``); ingesting the same
-    file twice stores one row (docs/decisions/031).
+    ``name`` is the file's (confgen/recording.py NAME: linkedid+uniqueid+epoch): ingesting the
+    same file twice stores one row (docs/decisions/031). ``linkedid`` is the call's, as in its
+    call records.
     """
 
-    uniqueid = peewee.CharField(max_length=150, unique=True)
-    #: The call's linkedid (its call records'), "" until the call record is ingested.
-    linkedid = peewee.CharField(max_length=150, default="", index=True)
-    #: When the recording started (UTC), from its call record or the file.
+    name = peewee.CharField(max_length=255, unique=True)
+    #: The call's linkedid (its call records').
+    linkedid = peewee.CharField(max_length=150, index=True)
+    #: False when it was stored before (without) its call record: started_at is then the file's.
+    call_found = peewee.BooleanField(default=True)
+    #: When the call (or, without its record, the recording) started, UTC.
     started_at = peewee.DateTimeField(index=True)
     #: The compressed file, relative to the recordings folder.
     path = peewee.CharField(max_length=255)

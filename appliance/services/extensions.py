@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 
 from appliance import destinations, passwords, phone_numbers
-from appliance.asterisk.confgen.recording import POLICIES as RECORDING_POLICIES
+from appliance.asterisk.confgen.recording import CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
@@ -44,7 +44,7 @@ class ExtensionChanges:
     profile_id: int | None = None
     #: Its own caller ID for outside calls ("" for none; None leaves it).
     external_callerid: str | None = None
-    #: Recording of its calls: "never", "always", "on_demand" (None leaves it).
+    #: Recording of its calls: "never" or "always" (None leaves it).
     recording: str | None = None
 
 

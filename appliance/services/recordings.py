@@ -65,7 +65,7 @@ def open_for(actor, recording, action, store):
     if not path.is_file():
         raise NotFound(N_("Recording not found."))
     with database.atomic():
-        audit.record(actor, f"recording.{action}", "recording", recording.id, recording.uniqueid,
+        audit.record(actor, f"recording.{action}", "recording", recording.id, recording.name,
                      after={"linkedid": recording.linkedid, "started_at": recording.started_at})
     return path
 

@@ -52,16 +52,19 @@ def test_an_extension_recording_always_leaves_a_stereo_file_with_each_party_on_i
 
     # Asterisk moved the closed file into ready/ (MixMonitor's post-process command).
     raw = wait_for(lambda: list(ready.glob("*.raw")), timeout=10)
-    uniqueid = raw[0].stem
+    name = raw[0].stem
+    linkedid, uniqueid, _ = name.split("+")
+    assert linkedid == uniqueid  # the caller's channel: the call's first
     wait_for(lambda: cdr.ingest(pbx) or CallRecord.select().where(CallRecord.uniqueid == uniqueid).exists(),
              timeout=10)
     store = tmp_path / "store"
     assert asterisk_recordings.ingest(pbx, store, "opus", keep_days=30) == 1
     assert not list(ready.glob("*.raw"))  # taken: only the compressed copy remains
 
-    recording = Recording.get(Recording.uniqueid == uniqueid)
+    recording = Recording.get(Recording.name == name)
     record = CallRecord.get((CallRecord.uniqueid == uniqueid) & (CallRecord.dst == "432"))
-    assert recording.linkedid == record.linkedid and recording.path.endswith(".opus")
+    assert recording.linkedid == record.linkedid and recording.call_found and recording.path.endswith(".opus")
+    assert recording.started_at == record.calldate
     assert recording.delete_after is not None and recording.seconds >= 2
     stored = store / recording.path
     assert channels(stored) == 2

@@ -14,7 +14,8 @@ from appliance.asterisk.confgen.types import ExtensionRow
 from appliance.models.recordings import Recording
 
 TRUNK = TrunkRow(1, "A", "192.0.2.1", kind="ip", max_channels=4)
-MIX = "MixMonitor(${ASTSPOOLDIR}/recordings/${UNIQUEID}.raw,D,mv ${ASTSPOOLDIR}/recordings/${UNIQUEID}.raw"
+NAME = "${CHANNEL(linkedid)}+${UNIQUEID}+${EPOCH}"
+MIX = f"MixMonitor(${{ASTSPOOLDIR}}/recordings/{NAME}.raw,D,mv ${{ASTSPOOLDIR}}/recordings/{NAME}.raw"
 
 
 def _outbound(recording):
@@ -61,16 +62,18 @@ def _raw(ready, name, seconds=2, age=0):
 
 def test_ingest_waits_for_the_call_record_then_stores_once_across_a_kill(database, tmp_path):
     ready, store = tmp_path / "ready", tmp_path / "store"
-    raw = _raw(ready, "1764000000.7")
+    name = "1764000000.7+1764000000.8+1764000001"
+    raw = _raw(ready, name)
     assert asterisk_recordings.ingest_dir(ready, store) == 0 and raw.exists()  # its call record may come
-    _raw(ready, "1764000000.7", age=600)
+    _raw(ready, name, age=600)
     assert asterisk_recordings.ingest_dir(ready, store, "mp3", keep_days=7) == 1
     recording = Recording.get()
+    assert recording.linkedid == "1764000000.7" and not recording.call_found
     assert (store / recording.path).stat().st_size == recording.size > 0 and recording.seconds == 2
     assert recording.delete_after - recording.started_at == datetime.timedelta(days=7)
     assert not raw.exists()
     # Killed after the row was written but before the raw file went: the next pass only deletes it.
-    _raw(ready, "1764000000.7", age=600)
+    _raw(ready, name, age=600)
     assert asterisk_recordings.ingest_dir(ready, store) == 0
     assert not raw.exists() and Recording.select().count() == 1
 

@@ -23,7 +23,7 @@ def recorded(app):
     store = recordings.store_dir(app.config)
     (store / "2026/11/20").mkdir(parents=True)
     (store / "2026/11/20/call-1.opus").write_bytes(OGG)
-    return Recording.create(uniqueid="1764000000.1", linkedid="call-1", started_at=T0,
+    return Recording.create(name="call-1+1764000000.1+1764000000", linkedid="call-1", started_at=T0,
                             path="2026/11/20/call-1.opus", size=len(OGG), seconds=30,
                             delete_after=T0 + datetime.timedelta(days=30))
 

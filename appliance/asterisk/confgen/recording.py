@@ -3,8 +3,8 @@
 MixMonitor's ``D`` option interleaves what comes from the channel (left) and what goes to it
 (right) into a 2-channel 8 kHz signed-linear stream, which must be written to a ``.raw`` file
 (apps/app_mixmonitor.c, Asterisk 22: "You must use the .raw file extension"). Recording runs on
-the channel that entered the dialplan (the caller's), so the file is named by its ``UNIQUEID``,
-which is also the ``uniqueid`` of its call records: the daemon links the two by that name.
+the channel that entered the dialplan (the caller's); the file is named by the call's ``linkedid``
+(its call records') and the channel's ``uniqueid`` (NAME): the daemon links the two by it.
 
 The file is written under ``<spool>/recordings/`` while the call lasts; MixMonitor's
 post-process command (run by Asterisk after it closed the file) moves it into ``ready/``.
@@ -15,6 +15,8 @@ from .dialplan import Step
 
 #: never: not recorded; always: from the start; on_demand: a person starts/stops it mid-call (features.conf).
 POLICIES = ("never", "always", "on_demand")
+#: What an admin may choose today: "on_demand" (automixmon in features.conf) is not compiled yet.
+CHOOSABLE = ("never", "always")
 #: Where Asterisk writes recordings (below its spool: ``${ASTSPOOLDIR}`` is a built-in dialplan variable).
 SPOOL_SUBDIR = "recordings"
 #: Completed recordings, moved here by MixMonitor's post-process command.
@@ -23,15 +25,20 @@ READY_SUBDIR = "ready"
 CALLER_POLICY = "${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)}"
 
 
+#: A recording's name: the call's linkedid, the recorded channel's uniqueid and the start (epoch seconds),
+#: joined by "+" (uniqueids hold "." and "-", never "+"); one channel may record several stretches (on demand).
+NAME = "${CHANNEL(linkedid)}+${UNIQUEID}+${EPOCH}"
+
+
 def file_name():
-    """Return the dialplan expression of the recording file being written (channel's uniqueid)."""
-    return f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/${{UNIQUEID}}.raw"
+    """Return the dialplan expression of the recording file being written."""
+    return f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/{NAME}.raw"
 
 
 def mixmonitor():
     """Return the MixMonitor application call: stereo (D), moved into ready/ once closed."""
     # The post-process command runs through /bin/sh: its only variable parts are Asterisk's own
-    # spool path and the channel's uniqueid (digits, a dot, the systemname), never caller input.
+    # spool path, the call's ids (digits, dots, the systemname) and the time, never caller input.
     ready = f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/{READY_SUBDIR}/"
     return f"MixMonitor({file_name()},D,mv {file_name()} {ready})"
 
