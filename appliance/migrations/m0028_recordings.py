@@ -1,6 +1,5 @@
 """Call recording (issue 13): policies per extension and route, and the recordings table."""
 import peewee
-from playhouse.migrate import migrate
 
 
 def up(db, migrator):
@@ -21,9 +20,8 @@ def up(db, migrator):
             database = db
             table_name = "recordings"
 
-    migrate(
-        migrator.add_column("extensions", "recording", peewee.CharField(max_length=10, default="never")),
-        migrator.add_column("inbound_routes", "recording", peewee.CharField(max_length=10, default="never")),
-        migrator.add_column("outbound_routes", "recording", peewee.CharField(max_length=10, default="never")),
-    )
+    # A plain ADD COLUMN with its default: playhouse's add_column makes a NOT NULL column by rebuilding the
+    # table on SQLite, which drops its triggers (m0023's provisioning generation on extensions).
+    for table in ("extensions", "inbound_routes", "outbound_routes"):
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN recording VARCHAR(10) NOT NULL DEFAULT 'never'")
     db.create_tables([Recording])

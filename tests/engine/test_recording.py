@@ -92,3 +92,26 @@ def test_a_call_nobody_records_leaves_no_file(pbx, sipp, tmp_path):
     wait_for(lambda: cdr.ingest(pbx) or CallRecord.select().where(CallRecord.dst == "442").exists(), timeout=10)
     assert set(ready.glob("*.raw")) == before
     assert not list(ready.parent.glob("*.raw"))  # nothing being written either
+
+
+def test_on_demand_records_only_from_when_a_party_presses_the_in_call_code(pbx, sipp, tmp_path):
+    _, dora = _ext("451", recording="on_demand")
+    _, eva_pw = _ext("452", voicemail_enabled=False)
+    ready = asterisk_recordings.ready_dir(pbx)
+    before = set(ready.glob("*.raw"))
+    tone = write_tone_pcap(tmp_path / "tone.pcap", hz=TONE_HZ, seconds=4.0)
+
+    with sipp.uas("452", eva_pw, play=tone) as uas:  # nobody presses anything: nothing is recorded
+        assert sipp.call("451", dora, "452", hold_seconds=1.0).ok
+        uas.wait()
+    wait_for(lambda: cdr.ingest(pbx) or CallRecord.select().where(CallRecord.dst == "452").exists(), timeout=10)
+    assert set(ready.glob("*.raw")) == before
+
+    with sipp.uas("452", eva_pw, play=tone) as uas:
+        # SIPp's play_dtmf: RFC 4733 events with their own sequence numbers (the one-digit pcaps repeat theirs).
+        call = sipp.call_and_type("451", dora, "452", "*1", hang_up_after=3.0)
+        assert call.ok, (call, pbx.log_tail())
+        uas.wait()
+    new = wait_for(lambda: set(ready.glob("*.raw")) - before, timeout=10)
+    assert len(new) == 1, pbx.log_tail()
+    assert next(iter(new)).stat().st_size > 8000 * 4  # at least a second of stereo sound

@@ -29,7 +29,8 @@ def test_a_recorded_route_records_every_call_right_before_the_trunk_is_dialled()
     assert f"(d0),ExecIf($[${{LEN(${{MIXMONITOR_FILENAME}})}} = 0]?{MIX}" in dial
     # Other routes record when the calling extension does (its realtime row).
     other = _outbound("never").split("[cn-route-1-dial]")[1]
-    assert '"${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)}" = "always"' in other
+    assert "(d0),Set(CN_RECP=${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)})" in other
+    assert '"${CN_RECP}" = "always"' in other and '"${CN_RECP}" = "on_demand"]?cn-record)' in other
 
 
 def test_a_recorded_inbound_route_records_before_its_destination_and_is_never_a_direct_jump():

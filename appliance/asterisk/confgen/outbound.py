@@ -245,11 +245,13 @@ def _dial(route, trunk, intl):
 
 
 def _record(route, label):
-    """Return the step before a trunk's Dial that starts recording: always when the route says so, else when
-    the calling extension records all its calls (a refused call never gets this far)."""
+    """Return the steps before a trunk's Dial that start recording (or allow the in-call code): always when the
+    route says so, else as the calling extension's policy says (a refused call never gets this far)."""
     if route.recording == "always":
-        return recording.start_if(label=label)
-    return recording.start_if(recording.policy_is(recording.CALLER_POLICY), label=label)
+        return [recording.start_if(label=label)]
+    return [at(label, f"Set(CN_RECP={recording.CALLER_POLICY})"),
+            recording.on_demand_if(recording.policy_is("${CN_RECP}", "on_demand")),
+            recording.start_if(recording.policy_is("${CN_RECP}"))]
 
 
 def _failover(following):
@@ -271,7 +273,7 @@ def _dial_steps(route, available, intl):
                 steps += [at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"), group]
             if _fallback(route, trunk) != _fallback(route, available[0]):
                 steps.append(f'Set(CN_C=${{IF($["${{CN_TAG}}" = ""]?{_fallback(route, trunk)}:${{CN_TAG}})}})')
-        steps += [_record(route, f"d{index}"), _dial(route, trunk, intl)]
+        steps += [*_record(route, f"d{index}"), _dial(route, trunk, intl)]
         steps += [_failover(following), "Hangup(${HANGUPCAUSE})"]
     steps += [
         Note("No trunk could take it: 503 to the phone."),

@@ -11,18 +11,23 @@ post-process command (run by Asterisk after it closed the file) moves it into ``
 So the daemon only ever converts complete files, and a daemon killed at any time finds them
 there again (appliance/asterisk/recordings.py). No Python runs in the call path.
 """
-from .dialplan import Step
+from .asterisk import HEADER
+from .dialplan import Context, Step, at
 
 #: never: not recorded; always: from the start; on_demand: a person starts/stops it mid-call (features.conf).
 POLICIES = ("never", "always", "on_demand")
-#: What an admin may choose today: "on_demand" (automixmon in features.conf) is not compiled yet.
-CHOOSABLE = ("never", "always")
+#: What an admin may choose.
+CHOOSABLE = POLICIES
 #: Where Asterisk writes recordings (below its spool: ``${ASTSPOOLDIR}`` is a built-in dialplan variable).
 SPOOL_SUBDIR = "recordings"
 #: Completed recordings, moved here by MixMonitor's post-process command.
 READY_SUBDIR = "ready"
-#: The caller's extension (calls from devices): its row says whether all its calls are recorded.
+#: The caller's extension (calls from devices): its row says whether its calls are recorded.
 CALLER_POLICY = "${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)}"
+#: The in-call feature (features.conf applicationmap) a channel may use when DYNAMIC_FEATURES names it.
+TOGGLE_FEATURE = "cn-record"
+#: The routine the feature runs on the channel whose party pressed the code.
+TOGGLE_CONTEXT = "cn-record-toggle"
 
 
 #: A recording's name: the call's linkedid, the recorded channel's uniqueid and the start (epoch seconds),
@@ -59,3 +64,41 @@ def policy_is(expression, policy="always"):
     if policy not in POLICIES:
         raise ValueError(f"unknown recording policy {policy!r}")
     return f'"{expression}" = "{policy}"'
+
+
+def on_demand_if(*conditions, label=""):
+    """Return the step that lets both parties start/stop recording (the in-call code) when any of
+    ``conditions`` holds. ``__``: the called channels inherit it, so either party may press the code."""
+    test = " | ".join(conditions)
+    return Step(f"Set(__DYNAMIC_FEATURES=${{IF($[{test}]?{TOGGLE_FEATURE})}})", label)
+
+
+def toggle_context():
+    """Return the routine the in-call code runs: start a stereo recording of this channel, or stop it.
+
+    It runs as a Gosub on the channel of the party who pressed the code (res_features runs applicationmap
+    Gosubs to completion): that party is the file's left channel.
+    """
+    context = Context(TOGGLE_CONTEXT, "The in-call recording code: start, or stop what this code started.")
+    context.exten(
+        "s",
+        'GotoIf($["${CN_REC_ON}" = "1"]?stop)',
+        "Set(CN_REC_ON=1)",
+        mixmonitor(),
+        "Return()",
+        at("stop", "Set(CN_REC_ON=)"),
+        "StopMixMonitor()",
+        "Return()",
+    )
+    return context
+
+
+def render_features_conf(codes):
+    """Return features.conf: Asterisk's defaults and the in-call recording code of ``codes``."""
+    return HEADER + f"""
+[general]
+
+[applicationmap]
+; The channel that pressed the code records itself and its peer (Gosub, confgen/recording.py).
+{TOGGLE_FEATURE} => {codes.record_toggle},self,Gosub({TOGGLE_CONTEXT},s,1)
+"""
