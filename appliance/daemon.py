@@ -27,6 +27,7 @@ from appliance.services import (
     outbound_caps,
     phones,
     prompts,
+    rates,
     recordings,
     schedule_override,
     schedules,
@@ -158,6 +159,8 @@ def run(conf, stop_event=None):
         _every(scheduler, "recordings-ingest", asterisk_recordings.ingest, engine, recordings.store_dir(conf),
                conf["RECORDINGS_FORMAT"], conf["RECORDINGS_KEEP_DAYS"], seconds=2)
     _every(scheduler, "recordings-retention", recordings.purge_expired, recordings.store_dir(conf), minutes=10)
+    # Rates (decision 031): outside calls are priced from the call records, after a cursor, seconds after ingest.
+    _every(scheduler, "call-pricing", rates.price_new, seconds=5)
     # SMS (decision 019): queued rows go out from here; SMPP holds one bind per provider in its own thread.
     smpp_sessions = sms_senders.SmppSessions()
     _every(scheduler, "sms-smpp-sessions", smpp_sessions.reconcile, seconds=10)
