@@ -22,6 +22,7 @@ from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
+    cost_centers,
     engine_sync,
     extension_settings,
     outbound_caps,
@@ -161,6 +162,8 @@ def run(conf, stop_event=None):
     _every(scheduler, "recordings-retention", recordings.purge_expired, recordings.store_dir(conf), minutes=10)
     # Rates (decision 031): outside calls are priced from the call records, after a cursor, seconds after ingest.
     _every(scheduler, "call-pricing", rates.price_new, seconds=5)
+    # Cost centers' budgets: each center's 80 % and 100 % alert, once per month (after the costs they count).
+    _every(scheduler, "budget-alerts", cost_centers.check_budgets, minutes=5)
     # SMS (decision 019): queued rows go out from here; SMPP holds one bind per provider in its own thread.
     smpp_sessions = sms_senders.SmppSessions()
     _every(scheduler, "sms-smpp-sessions", smpp_sessions.reconcile, seconds=10)

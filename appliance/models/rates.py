@@ -38,6 +38,8 @@ class CallCost(BaseModel):
     rate = peewee.ForeignKeyField(Rate, null=True, on_delete="SET NULL")
     #: The calling extension, the route's permission class, the number called (E.164 when the route gives it).
     extension = peewee.CharField(max_length=20, default="")
+    #: The cost center charged (0: none), as it was when the call was priced.
+    cost_center_id = peewee.IntegerField(default=0)
     destination_class = peewee.CharField(max_length=16, default="")
     number = peewee.CharField(max_length=40, default="")
     billed_seconds = peewee.IntegerField(default=0)

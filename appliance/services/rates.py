@@ -27,7 +27,7 @@ from appliance.models.outbound import OutboundRoute, RoutePattern
 from appliance.models.rates import CallCost, Rate
 from appliance.models.trunks import Trunk
 from appliance.models.users import utcnow
-from appliance.services import audit
+from appliance.services import audit, cost_centers
 from appliance.services.outbound_caps import USERFIELD
 
 #: Rates are integers in ten-thousandths of the currency unit.
@@ -202,6 +202,7 @@ class _Catalog:
             self.rates.setdefault(rate.trunk_id, []).append(rate)
         for rates in self.rates.values():
             rates.sort(key=lambda r: -len(r.prefix))
+        self.center_of_extension, self.center_of_trunk = cost_centers.attribution()
 
     def number(self, route_id, dialled):
         """Return (class, the number as the route sent it, E.164 when its pattern gives one)."""
@@ -222,11 +223,14 @@ def cost_of(record, catalog):
         return None
     route = _ROUTE_CONTEXT.fullmatch(record.dcontext or "")
     permission_class, number = catalog.number(int(route.group(1)), record.dst) if route else ("", record.dst)
-    marked = USERFIELD.fullmatch(record.userfield or "")
+    marked = USERFIELD.fullmatch(record.userfield or "")  # out:<extension>:<class> (international calls)
+    extension = marked.group(1) if marked else record.src[:20]
     rate = catalog.rate(int(trunk.group(1)), number)
     billed, cents = price(rate, record.billsec if record.disposition == "ANSWERED" else 0) if rate else (0, 0)
     return {"record": record.id, "calldate": record.calldate, "trunk_id": int(trunk.group(1)),
-            "rate": rate.id if rate else None, "extension": marked.group(1) if marked else record.src[:20],
+            "rate": rate.id if rate else None, "extension": extension,
+            "cost_center_id": catalog.center_of_extension.get(extension) or catalog.center_of_trunk.get(
+                int(trunk.group(1)), 0),
             "destination_class": permission_class, "number": number[:40], "billed_seconds": billed,
             "cost_cents": cents, "priced_at": utcnow()}
 
@@ -240,8 +244,10 @@ def price_new(batch=2000):
         records = list(CallRecord.select().where(CallRecord.id > position).order_by(CallRecord.id).limit(batch))
         if not records:
             return total
-        _store_costs(records, _Catalog(), replace=False)
+        # Costs, their roll-ups and the cursor in one transaction: a kill repeats the batch or none of it.
         with database.atomic():
+            costs = _store_costs(records, _Catalog(), replace=False)
+            cost_centers.add_to_rollups(costs)
             IngestCursor.insert(source=CURSOR, position=records[-1].id, marker="", updated_at=utcnow()).on_conflict(
                 conflict_target=[IngestCursor.source], preserve=[IngestCursor.position, IngestCursor.updated_at],
             ).execute()
@@ -251,7 +257,12 @@ def price_new(batch=2000):
 
 
 def _store_costs(records, catalog, replace):
+    """Write the costs of ``records``' outside calls; return the rows written (new ones only unless ``replace``)."""
     costs = [cost for cost in (cost_of(record, catalog) for record in records) if cost is not None]
+    if costs and not replace:  # a record priced already (re-pricing ran first) keeps its cost and roll-up
+        known = {row.record_id for row in CallCost.select(CallCost.record).where(
+            CallCost.record.in_([cost["record"] for cost in costs]))}
+        costs = [cost for cost in costs if cost["record"] not in known]
     with database.atomic():
         for start in range(0, len(costs), 500):
             query = CallCost.insert_many(costs[start:start + 500])
@@ -259,7 +270,7 @@ def _store_costs(records, catalog, replace):
                 CallCost.rate, CallCost.billed_seconds, CallCost.cost_cents, CallCost.number,
                 CallCost.destination_class, CallCost.priced_at]) if replace else query.on_conflict_ignore()
             query.execute()
-    return len(costs)
+    return costs
 
 
 def reprice(since, until, actor, batch=2000):
@@ -271,9 +282,10 @@ def reprice(since, until, actor, batch=2000):
             & CallRecord.dstchannel.startswith("PJSIP/trunk_")).order_by(CallRecord.id).limit(batch))
         if not records:
             break
-        total += _store_costs(records, catalog, replace=True)
+        total += len(_store_costs(records, catalog, replace=True))
         after = records[-1].id
     with database.atomic():
+        cost_centers.rebuild_rollups(since, until)
         audit.record(actor, "rates.reprice", "call_costs", "", "", after={"since": since, "until": until,
                                                                          "calls": total})
     return total

@@ -1,4 +1,5 @@
-"""Call recording and rates (issue 13): recording policies, recordings, rates per trunk, call costs."""
+"""Call recording, rates and cost centers (issue 13): recording policies, recordings, rates, call costs,
+cost centers, their monthly roll-ups and budget alerts."""
 import peewee
 
 
@@ -55,6 +56,7 @@ def up(db, migrator):
         trunk_id = peewee.IntegerField(null=True)
         rate = peewee.ForeignKeyField(Rate, null=True, on_delete="SET NULL")
         extension = peewee.CharField(max_length=20, default="")
+        cost_center_id = peewee.IntegerField(default=0)
         destination_class = peewee.CharField(max_length=16, default="")
         number = peewee.CharField(max_length=40, default="")
         billed_seconds = peewee.IntegerField(default=0)
@@ -66,4 +68,49 @@ def up(db, migrator):
             table_name = "call_costs"
             indexes = ((("calldate", "extension"), False),)
 
-    db.create_tables([Recording, Rate, CallCost])
+    class CostCenter(peewee.Model):
+        name = peewee.CharField(max_length=64, unique=True)
+        monthly_budget_cents = peewee.IntegerField(default=0)
+        alert_email = peewee.CharField(max_length=254, default="")
+        created_at = peewee.DateTimeField()
+
+        class Meta:
+            database = db
+            table_name = "cost_centers"
+
+    class CostCenterMember(peewee.Model):
+        center = peewee.ForeignKeyField(CostCenter, on_delete="CASCADE")
+        kind = peewee.CharField(max_length=10)
+        ref_id = peewee.IntegerField()
+
+        class Meta:
+            database = db
+            table_name = "cost_center_members"
+            indexes = ((("kind", "ref_id"), True),)
+
+    class CostRollup(peewee.Model):
+        month = peewee.CharField(max_length=7)
+        cost_center_id = peewee.IntegerField(default=0)
+        extension = peewee.CharField(max_length=20, default="")
+        destination_class = peewee.CharField(max_length=16, default="")
+        calls = peewee.IntegerField(default=0)
+        billed_seconds = peewee.BigIntegerField(default=0)
+        cost_cents = peewee.BigIntegerField(default=0)
+
+        class Meta:
+            database = db
+            table_name = "cost_rollups"
+            indexes = ((("month", "cost_center_id", "extension", "destination_class"), True),)
+
+    class BudgetAlert(peewee.Model):
+        center = peewee.ForeignKeyField(CostCenter, on_delete="CASCADE")
+        month = peewee.CharField(max_length=7)
+        level = peewee.IntegerField()
+        sent_at = peewee.DateTimeField()
+
+        class Meta:
+            database = db
+            table_name = "budget_alerts"
+            indexes = ((("center", "month", "level"), True),)
+
+    db.create_tables([Recording, Rate, CallCost, CostCenter, CostCenterMember, CostRollup, BudgetAlert])
