@@ -130,13 +130,19 @@ def report(month, group="center", center_id=None):
 
     ``group``: "center" (key: center id, 0 for none), "extension" or "class"; ``center_id`` narrows to one center.
     """
+    query = report_query(month, group, center_id)
+    return [(key, int(calls), int(seconds), int(cents)) for key, calls, seconds, cents in query.tuples()]
+
+
+def report_query(month, group="center", center_id=None):
+    """Return the SELECT behind ``report`` (the bench prints its query plan)."""
     column = GROUPINGS[group]
     query = (CostRollup.select(column, fn.SUM(CostRollup.calls), fn.SUM(CostRollup.billed_seconds),
                                fn.SUM(CostRollup.cost_cents))
              .where(CostRollup.month == month).group_by(column).order_by(fn.SUM(CostRollup.cost_cents).desc()))
     if center_id is not None:
         query = query.where(CostRollup.cost_center_id == center_id)
-    return [(key, int(calls), int(seconds), int(cents)) for key, calls, seconds, cents in query.tuples()]
+    return query
 
 
 def spent_cents(center_id, month):

@@ -40,6 +40,22 @@ MAX_ROWS = 20_000
 MAX_PRICE = Decimal("10000")
 #: The pricing cursor's name (IngestCursor.source).
 CURSOR = "pricing"
+#: What pricing reads of a call record.
+_PRICED_FIELDS = (CallRecord.id, CallRecord.calldate, CallRecord.src, CallRecord.dst, CallRecord.dcontext,
+                  CallRecord.dstchannel, CallRecord.billsec, CallRecord.disposition, CallRecord.userfield)
+_COST_FIELDS = ("record", "calldate", "trunk_id", "rate", "extension", "cost_center_id", "destination_class",
+                "number", "billed_seconds", "cost_cents", "priced_at")
+_COST_COLUMNS = ", ".join(f"{f}_id" if f in ("record", "rate") else f for f in _COST_FIELDS)
+
+
+def _insert_cost_sql():
+    """Return the INSERT of one call cost: column names from the constants above, values bound."""
+    return f"INSERT INTO call_costs ({_COST_COLUMNS}) VALUES ({', '.join([database.param] * len(_COST_FIELDS))})"
+
+
+def _bound(value):
+    # As peewee's DateTimeField writes it ("YYYY-MM-DD HH:MM:SS[.ffffff]"), on SQLite and PostgreSQL alike.
+    return str(value) if isinstance(value, datetime.datetime) else value
 _TRUNK_CHANNEL = re.compile(r"PJSIP/trunk_([0-9]+)-")
 _ROUTE_CONTEXT = re.compile(r"cn-route-([0-9]+)-dial")
 _PREFIX = re.compile(r"\+?[0-9]{1,18}")
@@ -195,25 +211,32 @@ class _Catalog:
     def __init__(self):
         self.routes = {route.id: (route.permission_class, []) for route in OutboundRoute.select()}
         for pattern in RoutePattern.select().order_by(RoutePattern.position):
-            if pattern.route_id in self.routes:
-                self.routes[pattern.route_id][1].append(pattern)
+            if pattern.route_id in self.routes:  # compiled once per batch, not per record
+                self.routes[pattern.route_id][1].append((dial_patterns.regex(pattern.pattern), pattern))
         self.rates = {}
         for rate in Rate.select():
-            self.rates.setdefault(rate.trunk_id, []).append(rate)
-        for rates in self.rates.values():
-            rates.sort(key=lambda r: -len(r.prefix))
+            self.rates.setdefault(rate.trunk_id, {})[rate.prefix] = rate
+        self.longest = max((len(prefix) for table in self.rates.values() for prefix in table), default=0)
         self.center_of_extension, self.center_of_trunk = cost_centers.attribution()
 
     def number(self, route_id, dialled):
         """Return (class, the number as the route sent it, E.164 when its pattern gives one)."""
         permission_class, patterns = self.routes.get(route_id, ("", []))
-        for pattern in patterns:
-            if dial_patterns.matches(pattern.pattern, dialled):
+        for regex, pattern in patterns:
+            if regex.fullmatch(dialled):
                 return permission_class, dial_patterns.rewrite(dialled, pattern.strip, pattern.prepend)
         return permission_class, dialled
 
     def rate(self, trunk_id, number):
-        return next((rate for rate in self.rates.get(trunk_id, ()) if number.startswith(rate.prefix)), None)
+        """Return the trunk's rate with the longest prefix of ``number`` (one dict lookup per length)."""
+        table = self.rates.get(trunk_id)
+        if not table:
+            return None
+        for length in range(min(len(number), self.longest), 0, -1):
+            rate = table.get(number[:length])
+            if rate is not None:
+                return rate
+        return None
 
 
 def cost_of(record, catalog):
@@ -241,7 +264,8 @@ def price_new(batch=2000):
     while True:
         cursor = IngestCursor.get_or_none(IngestCursor.source == CURSOR)
         position = cursor.position if cursor else 0
-        records = list(CallRecord.select().where(CallRecord.id > position).order_by(CallRecord.id).limit(batch))
+        records = list(CallRecord.select(*_PRICED_FIELDS).where(CallRecord.id > position).order_by(CallRecord.id)
+                       .limit(batch).namedtuples())
         if not records:
             return total
         # Costs, their roll-ups and the cursor in one transaction: a kill repeats the batch or none of it.
@@ -264,12 +288,15 @@ def _store_costs(records, catalog, replace):
             CallCost.record.in_([cost["record"] for cost in costs]))}
         costs = [cost for cost in costs if cost["record"] not in known]
     with database.atomic():
-        for start in range(0, len(costs), 500):
-            query = CallCost.insert_many(costs[start:start + 500])
-            query = query.on_conflict(conflict_target=[CallCost.record], preserve=[
-                CallCost.rate, CallCost.billed_seconds, CallCost.cost_cents, CallCost.number,
-                CallCost.destination_class, CallCost.priced_at]) if replace else query.on_conflict_ignore()
-            query.execute()
+        if replace:
+            for start in range(0, len(costs), 500):
+                CallCost.insert_many(costs[start:start + 500]).on_conflict(conflict_target=[CallCost.record], preserve=[
+                    CallCost.rate, CallCost.billed_seconds, CallCost.cost_cents, CallCost.number,
+                    CallCost.cost_center_id, CallCost.destination_class, CallCost.priced_at]).execute()
+        elif costs:
+            # One prepared statement for the batch: peewee building an INSERT per 500 rows cost more than pricing.
+            database.cursor().executemany(_insert_cost_sql(),
+                                          [tuple(_bound(cost[f]) for f in _COST_FIELDS) for cost in costs])
     return costs
 
 
@@ -277,9 +304,9 @@ def reprice(since, until, actor, batch=2000):
     """Price again every outside call from ``since`` to ``until`` (naive UTC) with today's rates; return how many."""
     catalog, total, after = _Catalog(), 0, 0
     while True:
-        records = list(CallRecord.select().where(
+        records = list(CallRecord.select(*_PRICED_FIELDS).where(
             (CallRecord.calldate >= since) & (CallRecord.calldate < until) & (CallRecord.id > after)
-            & CallRecord.dstchannel.startswith("PJSIP/trunk_")).order_by(CallRecord.id).limit(batch))
+            & CallRecord.dstchannel.startswith("PJSIP/trunk_")).order_by(CallRecord.id).limit(batch).namedtuples())
         if not records:
             break
         total += len(_store_costs(records, catalog, replace=True))
