@@ -1,8 +1,9 @@
 """Cost report latency on N priced calls: the monthly report per center, extension and destination class.
 
-Set-up (not measured): a fresh database with N call costs over 12 months (50 cost centers, 2,000
-extensions each in one center or none, 6 destination classes), written straight into call_costs (foreign keys off for the
-set-up: no call records behind them), then the roll-ups rebuilt from them as re-pricing does.
+Set-up (not measured): a fresh database with N call costs over 12 months (50 cost centers,
+2,000 extensions each in one center or none, 6 destination classes), written straight into
+call_costs (foreign keys off for the set-up: no call records behind them), then the roll-ups
+rebuilt from them as re-pricing does.
 Measured: cost_centers.report() for a random month and grouping, ``--queries`` times; p50/p95/max,
 and the query plan. For comparison, the same report straight from call_costs (one month's rows).
 

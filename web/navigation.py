@@ -63,6 +63,8 @@ SECTIONS = (
         Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
         Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
         Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
+        Page("telephony.costs_report", _l("Call costs"), ADMINS, ("telephony.costs", "telephony.cost_center",
+                                                                  "telephony.trunk_rates")),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (
