@@ -18,7 +18,6 @@ from appliance.services import blocklist
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -31,6 +30,7 @@ from web.api.common import (
     pattern,
     respond,
 )
+from web.api.crud import written
 
 blp = Blueprint("blocklist", __name__, url_prefix="/api/v1/blocklist",
                 description="Blacklists: callers refused on the way in, numbers nobody may dial on the way out.")
@@ -139,10 +139,7 @@ class BlocklistItem(MethodView):
         return _respond(blocklist.get_entry(entry_id))
 
     @requires(blp, "blocklist:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, entry_id):
         """Remove an entry; live once saved."""
         check_if_match(BlockEntrySchema, _data(blocklist.get_entry(entry_id)))

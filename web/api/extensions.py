@@ -2,6 +2,7 @@
 
 The pattern every resource follows: schemas (types only), ``@blp.route`` then
 ``@requires(blp, scope)``, arguments and responses documented, the service does the rest.
+A plain collection (list, create, read, replace, delete) is one ``crud.register`` call.
 """
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -13,7 +14,6 @@ from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -27,6 +27,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.crud import written
 from web.api.me import SettingsChangeSchema, SettingsSchema, change_settings
 
 blp = Blueprint("extensions", __name__, url_prefix="/api/v1/extensions",
@@ -163,10 +164,7 @@ class ExtensionItem(MethodView):
 
     @requires(blp, "extensions:write")
     @blp.arguments(ExtensionChangeSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, ExtensionSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, ExtensionSchema)
     def patch(self, data, extension_id):
         """Change an extension's settings; fields left out keep their value."""
         extension = extensions.get_extension(extension_id)
@@ -179,10 +177,7 @@ class ExtensionItem(MethodView):
         return respond(ExtensionSchema, extensions.update(extension_id, changes, actor()))
 
     @requires(blp, "extensions:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, extension_id):
         """Delete an extension and its devices; what sent calls to it hangs up instead."""
         check_if_match(ExtensionSchema, extensions.get_extension(extension_id))
@@ -226,10 +221,7 @@ class ExtensionSettings(MethodView):
 
     @requires(blp, "extensions:write")
     @blp.arguments(SettingsChangeSchema(partial=True))
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, SettingsSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, SettingsSchema)
     def patch(self, data, extension_id):
         """Change an extension's call settings; live on its next call."""
         return change_settings(extensions.get_extension(extension_id), data)
@@ -250,10 +242,7 @@ class DeviceItem(MethodView):
         return respond(DeviceSchema, extensions.get_device(device_id))
 
     @requires(devices, "extensions:write")
-    @devices.doc(parameters=[IF_MATCH])
-    @devices.response(204)
-    @devices.alt_response(404, response="NOT_FOUND")
-    @devices.alt_response(412, response="PRECONDITION_FAILED")
+    @written(devices, 204)
     @devices.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def delete(self, device_id):
         """Remove a device; an extension keeps at least one."""

@@ -18,7 +18,6 @@ from appliance.services import call_history, extension_settings, phonebook, voic
 from web.api.auth import actor, principal, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     ONE_LINE,
     PAGE_LIMIT,
     PageArgs,
@@ -34,6 +33,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.crud import written
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me",
                 description="The token owner's extension: settings, call history, phonebook.")
@@ -93,10 +93,7 @@ class MySettings(MethodView):
 
     @requires(blp, "settings:write")
     @blp.arguments(SettingsChangeSchema(partial=True))
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, SettingsSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, SettingsSchema)
     def patch(self, data):
         """Change my call settings; fields left out keep their value."""
         return change_settings(my_extension(), data)
@@ -253,10 +250,7 @@ class MyContact(MethodView):
 
     @requires(blp, "phonebook:write")
     @blp.arguments(ContactSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, ContactSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, ContactSchema)
     def put(self, data, contact_id):
         """Replace a contact of mine (admins: a shared one too)."""
         extension = my_extension()
@@ -265,10 +259,7 @@ class MyContact(MethodView):
         return respond(ContactSchema, Contact.get_by_id(contact.id))
 
     @requires(blp, "phonebook:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, contact_id):
         """Delete a contact of mine (admins: a shared one too)."""
         extension = my_extension()

@@ -30,6 +30,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.crud import written
 
 blp = Blueprint("outbound_routes", __name__, url_prefix="/api/v1/outbound-routes",
                 description="Outbound routes: which dialled numbers go out, rewritten how, through which trunks.")
@@ -166,10 +167,7 @@ class OutboundRouteItem(MethodView):
 
     @requires(blp, "routes:write")
     @blp.arguments(OutboundRouteSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, OutboundRouteSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, OutboundRouteSchema)
     def put(self, data, route_id):
         """Replace a route (its place in the order stays)."""
         check_if_match(OutboundRouteSchema, outbound_routes.get_route(route_id))
@@ -178,10 +176,7 @@ class OutboundRouteItem(MethodView):
         return respond(OutboundRouteSchema, route)
 
     @requires(blp, "routes:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, route_id):
         """Delete a route."""
         check_if_match(OutboundRouteSchema, outbound_routes.get_route(route_id))

@@ -10,7 +10,6 @@ from appliance.services import phones
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -21,6 +20,7 @@ from web.api.common import (
     pattern,
     respond,
 )
+from web.api.crud import written
 
 blp = Blueprint("phones", __name__, url_prefix="/api/v1",
                 description="Desk phones provisioned by the appliance, and phones waiting for an extension.")
@@ -100,10 +100,7 @@ class PhoneItem(MethodView):
         return respond(PhoneSchema, phones.get_phone(device_id))
 
     @requires(blp, "phones:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, device_id):
         """Detach a phone: its SIP account and provisioning secrets are deleted."""
         check_if_match(PhoneSchema, phones.get_phone(device_id))

@@ -11,7 +11,6 @@ from appliance.services import schedule_override, schedules
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     ONE_LINE,
     PageArgs,
     UtcDateTime,
@@ -25,6 +24,7 @@ from web.api.common import (
     pattern,
     respond,
 )
+from web.api.crud import written
 from web.api.extensions import NAME
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules",
@@ -163,10 +163,7 @@ class ScheduleItem(MethodView):
 
     @requires(blp, "schedules:write")
     @blp.arguments(ScheduleSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, ScheduleStateSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, ScheduleStateSchema)
     def put(self, data, schedule_id):
         """Replace a schedule (its events and override stay)."""
         check_if_match(ScheduleSchema, schedules.get_schedule(schedule_id))
@@ -174,10 +171,7 @@ class ScheduleItem(MethodView):
         return respond(ScheduleStateSchema, schedule, version=ScheduleSchema)
 
     @requires(blp, "schedules:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, schedule_id):
         """Delete a schedule; refused (422) while a route or another feature sends calls to it."""
         check_if_match(ScheduleSchema, schedules.get_schedule(schedule_id))

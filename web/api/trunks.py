@@ -13,7 +13,6 @@ from appliance.services import trunks
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     JsonBoolean,
     JsonInteger,
     PageArgs,
@@ -29,6 +28,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.crud import written
 
 blp = Blueprint("trunks", __name__, url_prefix="/api/v1/trunks",
                 description="SIP trunks (the carriers), registered and reachable as Asterisk last reported.")
@@ -181,10 +181,7 @@ class TrunkItem(MethodView):
 
     @requires(blp, "trunks:write")
     @blp.arguments(TrunkChangeSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, TrunkWithHealthSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, TrunkWithHealthSchema)
     def patch(self, data, trunk_id):
         """Change a trunk; fields left out keep their value, the password included."""
         trunk = trunks.get_trunk(trunk_id)
@@ -195,10 +192,7 @@ class TrunkItem(MethodView):
         return _respond(trunk_id)
 
     @requires(blp, "trunks:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def delete(self, trunk_id):
         """Delete a trunk; refused (422) while an outbound route sends calls to it."""

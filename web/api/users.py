@@ -9,7 +9,6 @@ from appliance.settings import LANGUAGES
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     PageArgs,
     UtcDateTime,
     check_if_match,
@@ -22,6 +21,7 @@ from web.api.common import (
     pattern,
     respond,
 )
+from web.api.crud import written
 
 #: The users service refuses every control character (Unicode category Cc: C0, DEL and C1).
 NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
@@ -115,10 +115,7 @@ class UserItem(MethodView):
 
     @requires(blp, "users:write")
     @blp.arguments(UserChangeSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, UserSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 200, UserSchema)
     def patch(self, data, user_id):
         """Change a user; the last active administrator cannot lose the role."""
         user = users.get_user(user_id)

@@ -29,6 +29,7 @@ from web.api.common import (
     paginate,
     respond,
 )
+from web.api.crud import written
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                 description="Webhooks: signed HTTP posts of call events to your systems, retried until taken.")
@@ -172,10 +173,7 @@ class WebhookItem(MethodView):
         return respond(WebhookSchema, _data(webhooks.update(endpoint_id, _input(data), actor(), _allow_private())))
 
     @requires(blp, "webhooks:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @written(blp, 204)
     def delete(self, endpoint_id):
         """Delete an endpoint and its delivery log."""
         _admin_only()
