@@ -80,6 +80,8 @@ SCOPES = {
     "voicemail:write": N_("Delete voicemail messages"),
     "sms:send": N_("Send text messages (SMS and between extensions)"),
     "sms:read": N_("Read text messages and their delivery status"),
+    "costs:read": N_("Read rates, cost centers and the cost report"),
+    "costs:write": N_("Change rates and cost centers; price calls again"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

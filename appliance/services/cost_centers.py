@@ -70,6 +70,25 @@ def save_center(name, monthly_budget_cents, alert_email, members, actor, center_
     return center
 
 
+def delete_center(center_id, actor):
+    """Delete a cost center; calls priced already keep it in the report (roll-ups), new ones go elsewhere."""
+    with database.atomic():
+        center = get_center(center_id)
+        audit.record(actor, "cost_center.delete", "cost_center", center.id, center.name, before=_public(center))
+        center.delete_instance(recursive=True)
+
+
+def list_centers():
+    """Return every cost center by name."""
+    return CostCenter.select().order_by(CostCenter.name)
+
+
+def members_of(center):
+    """Return ``[(kind, id)]`` of a cost center's members."""
+    return [(m.kind, m.ref_id) for m in CostCenterMember.select().where(CostCenterMember.center == center.id)
+            .order_by(CostCenterMember.kind, CostCenterMember.ref_id)]
+
+
 def _public(center):
     return {"name": center.name, "monthly_budget_cents": center.monthly_budget_cents,
             "alert_email": center.alert_email,

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from appliance import destinations, phone_numbers
 from appliance.asterisk.confgen import inbound as rules
-from appliance.asterisk.confgen.recording import CHOOSABLE as RECORDING_POLICIES
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_

@@ -5,7 +5,7 @@ import phonenumbers
 
 from appliance import dial_patterns, phone_numbers
 from appliance.asterisk.confgen.outbound import PatternRow
-from appliance.asterisk.confgen.recording import CHOOSABLE as RECORDING_POLICIES
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from appliance import csvsafe, dial_patterns
 from appliance.db import database
-from appliance.errors import ImportRejected, RowError
+from appliance.errors import ImportRejected, NotFound, RowError, ValidationError
 from appliance.i18n import N_
 from appliance.models.call_history import CallRecord, IngestCursor
 from appliance.models.outbound import OutboundRoute, RoutePattern
@@ -166,12 +166,40 @@ def import_csv(trunk_id, data, actor):
         rows.append(values)
     if errors:
         raise ImportRejected(errors)
+    return _replace(trunk, rows, actor, "rates.import")
+
+
+def get_trunk(trunk_id):
+    """Return trunk ``trunk_id``; raise NotFound."""
+    trunk = Trunk.get_or_none(Trunk.id == trunk_id)
+    if trunk is None:
+        raise NotFound(N_("Trunk not found."))
+    return trunk
+
+
+def replace_rates(trunk_id, inputs, actor):
+    """Replace a trunk's rates with ``inputs`` (RateInput); ValidationError names ``items.<n>.<field>``."""
+    trunk = get_trunk(trunk_id)
+    errors, rows, seen = {}, [], set()
+    for index, data in enumerate(inputs):
+        values, fields = _validate(data)
+        if values["prefix"] in seen:
+            fields.setdefault("prefix", (N_("This prefix is listed twice."), {}))
+        seen.add(values["prefix"])
+        errors.update({f"items.{index}.{field}": reason for field, reason in fields.items()})
+        rows.append(values)
+    if errors:
+        raise ValidationError(errors)
+    return _replace(trunk, rows, actor, "rates.replace")
+
+
+def _replace(trunk, rows, actor, action):
     with database.atomic():
         before = Rate.select().where(Rate.trunk == trunk).count()
         Rate.delete().where(Rate.trunk == trunk).execute()
         for start in range(0, len(rows), 500):
             Rate.insert_many([{**row, "trunk": trunk.id} for row in rows[start:start + 500]]).execute()
-        audit.record(actor, "rates.import", "trunk", trunk.id, trunk.name, before={"rates": before},
+        audit.record(actor, action, "trunk", trunk.id, trunk.name, before={"rates": before},
                      after={"rates": len(rows)})
     return len(rows)
 

@@ -36,7 +36,8 @@ class ExtensionEditForm(Form):
     user_id = SelectField(_l("User who opens this extension's panel"), coerce=int)
     profile_id = SelectField(_l("Call profile (what it may call outside)"), coerce=int)
     recording = SelectField(_l("Call recording"), choices=[("never", _l("Never")),
-                                                           ("always", _l("Always (calls made and received)"))],
+                                                           ("always", _l("Always (calls made and received)")),
+                                                           ("on_demand", _l("On demand (the in-call recording code)"))],
                             default="never")
     external_callerid = StringField(_l("Caller ID on outside calls (empty: the route's or the trunk's)"),
                                     validators=[Optional(), Length(max=25)])

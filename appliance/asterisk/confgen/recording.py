@@ -16,8 +16,9 @@ from .dialplan import Context, Step, at
 
 #: never: not recorded; always: from the start; on_demand: a person starts/stops it mid-call (features.conf).
 POLICIES = ("never", "always", "on_demand")
-#: What an admin may choose.
+#: What an admin may choose: for an extension, and for a route (whose calls have no one "on demand" to ask).
 CHOOSABLE = POLICIES
+ROUTE_CHOOSABLE = ("never", "always")
 #: Where Asterisk writes recordings (below its spool: ``${ASTSPOOLDIR}`` is a built-in dialplan variable).
 SPOOL_SUBDIR = "recordings"
 #: Completed recordings, moved here by MixMonitor's post-process command.
