@@ -1,11 +1,11 @@
 """Call costs (admins): cost centers, a trunk's rates and the monthly cost report; the pages' services."""
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_dump
 
 from appliance.models.cost_centers import MEMBER_KINDS, CostCenter
 from appliance.services import cost_centers, rates
 from web.api.auth import actor, requires
-from web.api.common import ID, json_response, length, one_of, pattern, value_range
+from web.api.common import ID, JsonInteger, json_response, length, one_of, pattern, value_range
 from web.api.crud import Resource, register
 
 blp = Blueprint("costs", __name__, url_prefix="/api/v1/costs",
@@ -13,11 +13,11 @@ blp = Blueprint("costs", __name__, url_prefix="/api/v1/costs",
 MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
-class MemberSchema(Schema):
+class CostCenterMemberSchema(Schema):
     """An extension, user or trunk by id."""
 
     kind = fields.String(required=True, validate=one_of(MEMBER_KINDS))
-    id = fields.Integer(required=True, validate=value_range(min=1, max=2**31 - 1))
+    id = JsonInteger(required=True, validate=value_range(min=1, max=2**31 - 1))
 
 
 class CostCenterSchema(Schema):
@@ -25,23 +25,25 @@ class CostCenterSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=length(min=1, max=64))
-    monthly_budget_cents = fields.Integer(load_default=0, validate=value_range(min=0, max=10**12),
+    monthly_budget_cents = JsonInteger(load_default=0, validate=value_range(min=0, max=10**12),
                                           metadata={"description": "Monthly budget in cents (0: none)"})
     alert_email = fields.String(load_default="", validate=length(max=254),
                                 metadata={"description": "Who is told at 80 % and 100 % of the budget"})
-    members = fields.Method("_members", deserialize="_load_members",
-                            metadata={"description": "[{kind: extension|user|trunk, id}]"})
+    members = fields.List(fields.Nested(CostCenterMemberSchema), load_default=list,
+                          metadata={"description": "Its extensions, users and trunks"})
 
-    def _members(self, center):
-        return [{"kind": kind, "id": ref} for kind, ref in cost_centers.members_of(center)]
-
-    def _load_members(self, value):
-        return [(item["kind"], item["id"]) for item in MemberSchema(many=True).load(value or [])]
+    @pre_dump
+    def _with_members(self, center, **_):
+        if isinstance(center, dict):
+            return center
+        return {"id": center.id, "name": center.name, "monthly_budget_cents": center.monthly_budget_cents,
+                "alert_email": center.alert_email,
+                "members": [{"kind": kind, "id": ref} for kind, ref in cost_centers.members_of(center)]}
 
 
 def _save(data, actor, center_id=None):
     return cost_centers.save_center(data["name"], data["monthly_budget_cents"], data["alert_email"],
-                                    data.get("members", []), actor, center_id)
+                                    [(item["kind"], item["id"]) for item in data["members"]], actor, center_id)
 
 
 register(blp, Resource(
@@ -92,8 +94,8 @@ class RateSchema(Schema):
     description = fields.String(load_default="", validate=length(max=64))
     price_per_minute = fields.String(required=True, validate=pattern(r"^[0-9]{1,5}([.,][0-9]{1,4})?$"))
     connection_fee = fields.String(load_default="0", validate=pattern(r"^[0-9]{1,5}([.,][0-9]{1,4})?$"))
-    minimum_seconds = fields.Integer(load_default=30, validate=value_range(min=0, max=3600))
-    increment_seconds = fields.Integer(load_default=6, validate=value_range(min=1, max=3600))
+    minimum_seconds = JsonInteger(load_default=30, validate=value_range(min=0, max=3600))
+    increment_seconds = JsonInteger(load_default=6, validate=value_range(min=1, max=3600))
 
 
 class RateListSchema(Schema):
