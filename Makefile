@@ -60,6 +60,7 @@ $(VENDOR)/.stamp: package.json package-lock.json | $(STAMP)/apt-run
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/
 	@# The browser phone's SIP stack (3.12.0: the last release that ships dist/, notes/webrtc.md pitfall 1).
 	cp node_modules/jssip/dist/jssip.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	@touch $@

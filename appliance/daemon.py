@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import call_events, events
 from appliance.asterisk import cdr, control, voicemail_spool
+from appliance.asterisk import recordings as asterisk_recordings
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.callbacks import DISA_PIN_EVENT, DISA_REQUEST_EVENT
 from appliance.asterisk.confgen.callbacks import REQUEST_EVENT as CALLBACK_REQUEST_EVENT
@@ -26,12 +27,15 @@ from appliance.services import (
     agent_board,
     callbacks,
     conference_board,
+    cost_centers,
     disa,
     engine_sync,
     extension_settings,
     outbound_caps,
     phones,
     prompts,
+    rates,
+    recordings,
     schedule_override,
     schedules,
     sms,
@@ -177,6 +181,14 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
                conf["TIMEZONE"], seconds=5)
+        # Recordings (decision 031): Asterisk's finished file is the durable copy until it is stored compressed.
+        _every(scheduler, "recordings-ingest", asterisk_recordings.ingest, engine, recordings.store_dir(conf),
+               conf["RECORDINGS_FORMAT"], conf["RECORDINGS_KEEP_DAYS"], seconds=2)
+    _every(scheduler, "recordings-retention", recordings.purge_expired, recordings.store_dir(conf), minutes=10)
+    # Rates (decision 031): outside calls are priced from the call records, after a cursor, seconds after ingest.
+    _every(scheduler, "call-pricing", rates.price_new, seconds=5)
+    # Cost centers' budgets: each center's 80 % and 100 % alert, once per month (after the costs they count).
+    _every(scheduler, "budget-alerts", cost_centers.check_budgets, minutes=5)
     # SMS (decision 019): queued rows go out from here; SMPP holds one bind per provider in its own thread.
     smpp_sessions = sms_senders.SmppSessions()
     _every(scheduler, "sms-smpp-sessions", smpp_sessions.reconcile, seconds=10)

@@ -162,6 +162,11 @@ DEFAULTS = {
     "WEBHOOK_DISABLE_AFTER_DAYS": 5.0,
     # Days the delivery log keeps finished deliveries.
     "WEBHOOK_LOG_KEEP_DAYS": 30,
+    # Call recordings (decision 031): where the compressed files live ("": VAR_DIR/recordings), their format
+    # ("opus" or "mp3"), and days each is kept before the daemon deletes it (0: kept until deleted by hand).
+    "RECORDINGS_DIR": "",
+    "RECORDINGS_FORMAT": "opus",
+    "RECORDINGS_KEEP_DAYS": 0,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}

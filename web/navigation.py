@@ -67,6 +67,8 @@ SECTIONS = (
         Page("telephony.meetings_list", _l("Meetings"), ADMINS, ("telephony.meeting",)),
         Page("telephony.callbacks_list", _l("Callbacks"), ADMINS, ("telephony.callback",)),
         Page("telephony.disa_list", _l("Callback with dial tone"), ADMINS, ("telephony.disa",)),
+        Page("telephony.costs_report", _l("Call costs"), ADMINS, ("telephony.costs", "telephony.cost_center",
+                                                                  "telephony.trunk_rates")),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -28,7 +28,8 @@ from appliance.asterisk import engine_root
 #: Parent of every instance folder, as Asterisk sees it (inside the engine root).
 INSTANCES_DIR = PurePosixPath("/srv/centralina")
 #: The instance's own folders; asterisk.conf maps Asterisk's directories onto them.
-INSTANCE_SUBDIRS = ("etc", "run", "spool", "lib", "lib/keys", "lib/cache", "log", "cdr")
+INSTANCE_SUBDIRS = ("etc", "run", "spool", "spool/recordings", "spool/recordings/ready", "lib", "lib/keys",
+                    "lib/cache", "log", "cdr")
 
 # The host reaches the control socket at <root>/srv/centralina/<instance>/run/asterisk.ctl,
 # and AF_UNIX paths are limited to 107 bytes: keep instance names short.

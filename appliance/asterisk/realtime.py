@@ -76,6 +76,8 @@ SCHEMA = {
         "language": "VARCHAR(8)",
         "context": "VARCHAR(40)",
         "callerid": "VARCHAR(20)",
+        # "always": its calls are recorded (confgen/recording.py).
+        "record": "VARCHAR(10)",
     },
     # Caller names by number (E.164 or extension): the phonebook's shared contacts and the
     # extensions, read with REALTIME_FIELD before an inbound call rings.

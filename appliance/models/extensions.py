@@ -40,6 +40,8 @@ class Extension(BaseModel):
     profile = peewee.ForeignKeyField(CallProfile, null=True, on_delete="RESTRICT", backref="extensions")
     #: Caller ID (E.164) its outside calls carry, before the route's and the trunk's.
     external_callerid = peewee.CharField(max_length=20, default="")
+    #: Recording of its calls (made and received): "never", "always", "on_demand" (m0028).
+    recording = peewee.CharField(max_length=10, default="never")
 
     class Meta:
         table_name = "extensions"
@@ -51,6 +53,7 @@ class Extension(BaseModel):
             "language": self.language, "voicemail": self.voicemail_enabled, "max_calls": self.max_calls,
             "ring_seconds": self.ring_seconds, "user": self.user.username if self.user_id else "",
             "profile": self.profile_id, "external_callerid": self.external_callerid,
+            "recording": self.recording,
         }
 
 

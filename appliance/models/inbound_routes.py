@@ -16,6 +16,8 @@ class InboundRoute(BaseModel):
     #: A destination's text (appliance.destinations), e.g. "extension:201".
     destination = peewee.CharField(max_length=40, default="hangup")
     created_at = peewee.DateTimeField(default=utcnow)
+    #: "never" or "always": calls it takes are recorded from the start (m0028).
+    recording = peewee.CharField(max_length=10, default="never")
 
     class Meta:
         table_name = "inbound_routes"

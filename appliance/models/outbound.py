@@ -20,6 +20,8 @@ class OutboundRoute(BaseModel):
     callerid = peewee.CharField(max_length=20, default="")
     enabled = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
+    #: "never" or "always": calls it takes are recorded from the start (m0028).
+    recording = peewee.CharField(max_length=10, default="never")
 
     class Meta:
         table_name = "outbound_routes"

@@ -86,6 +86,8 @@ SCOPES = {
     "sms:send": N_("Send text messages (SMS and between extensions)"),
     "sms:read": N_("Read text messages and their delivery status"),
     "phone:register": N_("Sign in my browser phone (hands out its SIP password)"),
+    "costs:read": N_("Read rates, cost centers and the cost report"),
+    "costs:write": N_("Change rates and cost centers; price calls again"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

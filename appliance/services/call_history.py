@@ -14,6 +14,7 @@ from peewee import SQL, Case, fn
 
 from appliance import phone_numbers
 from appliance.models.call_history import CallRecord
+from appliance.services import recordings
 
 DIRECTIONS = ("out", "in")
 #: The outcomes a call can have for the extension, best first: a call that reached voicemail was
@@ -47,6 +48,8 @@ class CallRow:
     other_name: str
     talk_seconds: int
     total_seconds: int
+    #: The call's recording (appliance/models/recordings.py), None when it was not recorded.
+    recording_id: int | None = None
 
 
 def cursor_of(row):
@@ -103,6 +106,7 @@ def _query(number, history_filter, time_zone):
     first_leg = ~fn.EXISTS(leg.select(SQL("1")).where(legs_mine & (leg.id < CallRecord.id)))
     query = (CallRecord
              .select(CallRecord.id, CallRecord.calldate, CallRecord.src, CallRecord.dst, CallRecord.clid,
+                     CallRecord.linkedid,
                      status.alias("status"), talk.alias("talk"), total.alias("total"))
              .where(mine & first_leg)
              .order_by(CallRecord.calldate.desc(), CallRecord.id.desc()))
@@ -126,8 +130,9 @@ def _query(number, history_filter, time_zone):
     return query
 
 
-def _row(record, number):
+def _row(record, number, recorded=None):
     outgoing = record.src == number
+    recording = (recorded or {}).get(record.linkedid)
     name, clid_number = _split_clid(record.clid)
     return CallRow(
         id=record.id,
@@ -138,6 +143,7 @@ def _row(record, number):
         other_name="" if outgoing else name,
         talk_seconds=int(record.talk or 0),
         total_seconds=int(record.total or 0),
+        recording_id=recording.id if recording else None,
     )
 
 
@@ -159,7 +165,8 @@ def list_calls(number, history_filter=HistoryFilter(), time_zone="America/Sao_Pa
         query = query.where((CallRecord.calldate < calldate)
                             | ((CallRecord.calldate == calldate) & (CallRecord.id < ident)))
     records = list(query.limit(limit + 1))
-    return [_row(record, number) for record in records[:limit]], len(records) > limit
+    recorded = recordings.by_call(record.linkedid for record in records[:limit])
+    return [_row(record, number, recorded) for record in records[:limit]], len(records) > limit
 
 
 def iter_calls(number, history_filter=HistoryFilter(), time_zone="America/Sao_Paulo", batch=500):

@@ -106,7 +106,7 @@ def engine_extensions(numbers=None):
     """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``), read as plain tuples."""
     query = (Extension.select(Extension.number, Extension.profile, Extension.external_callerid, Extension.name,
                               Extension.voicemail_enabled, Extension.voicemail_pin, Extension.max_calls,
-                              Extension.ring_seconds, Extension.language)
+                              Extension.ring_seconds, Extension.language, Extension.recording)
              .where(Extension.enabled).order_by(Extension.number))
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
@@ -124,8 +124,9 @@ def engine_extensions(numbers=None):
             max_calls=max_calls,
             ring_seconds=ring_seconds,
             language=language,
+            recording=recording,
         )
-        for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language
+        for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording
         in _raw(query)
     ]
 
@@ -168,7 +169,8 @@ def engine_trunks():
 def engine_inbound_routes():
     """Return every inbound route as an InboundRouteRow (a destination gone: hang up)."""
     return [InboundRouteRow(did=route.did, caller=route.caller, caller_kind=route.caller_kind, name="",
-                            destination=destinations.find(route.destination) or destinations.HANGUP)
+                            destination=destinations.find(route.destination) or destinations.HANGUP,
+                            recording=route.recording)
             for route in InboundRoute.select().order_by(InboundRoute.id)]
 
 
@@ -199,7 +201,7 @@ def engine_routes():
         trunks.setdefault(row.route_id, []).append(row.trunk_id)
     return [RouteRow(id=route.id, name=route.name, permission_class=route.permission_class,
                      patterns=tuple(patterns.get(route.id, ())), trunks=tuple(trunks.get(route.id, ())),
-                     callerid=route.callerid, enabled=route.enabled)
+                     callerid=route.callerid, enabled=route.enabled, recording=route.recording)
             for route in OutboundRoute.select().order_by(OutboundRoute.position, OutboundRoute.id)]
 
 

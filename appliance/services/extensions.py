@@ -3,6 +3,7 @@ import re
 from dataclasses import dataclass
 
 from appliance import destinations, passwords, phone_numbers
+from appliance.asterisk.confgen.recording import CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
@@ -43,6 +44,8 @@ class ExtensionChanges:
     profile_id: int | None = None
     #: Its own caller ID for outside calls ("" for none; None leaves it).
     external_callerid: str | None = None
+    #: Recording of its calls: "never" or "always" (None leaves it).
+    recording: str | None = None
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -180,6 +183,11 @@ def _validate_changes(changes, extension, errors):
         values["profile"] = profile_id
     if changes.external_callerid is not None:
         values["external_callerid"] = clean_callerid(changes.external_callerid, errors)
+    if changes.recording is not None:
+        if changes.recording in RECORDING_POLICIES:
+            values["recording"] = changes.recording
+        else:
+            errors["recording"] = (N_("Choose a recording option from the list."), {})
     return values
 
 

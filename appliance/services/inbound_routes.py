@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from appliance import destinations, phone_numbers
 from appliance.asterisk.confgen import inbound as rules
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
@@ -22,6 +23,8 @@ class InboundRouteInput:
     caller_kind: str = ""  # "", "exact", "prefix"
     caller: str = ""
     name: str = ""
+    #: "never" or "always": every call the route takes is recorded (decision 031).
+    recording: str = "never"
 
 
 def get_route(route_id):
@@ -84,6 +87,9 @@ def _validate(data, route_id, errors):
     if destination is None or not destination.exists():
         errors["destination"] = (N_("Choose where these calls go from the list."), {})
     clean["destination"] = str(destination) if destination else ""
+    if data.recording not in RECORDING_POLICIES:
+        errors["recording"] = (N_("Choose a recording option from the list."), {})
+    clean["recording"] = data.recording
     if "did" not in errors and "caller" not in errors:
         clash = InboundRoute.select().where(InboundRoute.did == clean["did"],
                                             InboundRoute.caller_kind == clean["caller_kind"],
@@ -96,7 +102,7 @@ def _validate(data, route_id, errors):
 
 def _public(route):
     return {"name": route.name, "did": route.did, "caller_kind": route.caller_kind, "caller": route.caller,
-            "destination": route.destination}
+            "destination": route.destination, "recording": route.recording}
 
 
 def save_route(data, actor, route_id=None):

@@ -5,6 +5,7 @@ import phonenumbers
 
 from appliance import dial_patterns, phone_numbers
 from appliance.asterisk.confgen.outbound import PatternRow
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
@@ -40,6 +41,8 @@ class RouteInput:
     trunk_ids: list = field(default_factory=list)
     callerid: str = ""
     enabled: bool = True
+    #: "never" or "always": every call the route takes is recorded (decision 031).
+    recording: str = "never"
 
 
 def get_route(route_id):
@@ -149,6 +152,9 @@ def _validate(data, route, errors):
             callerid = normal
     clean["callerid"] = callerid
     clean["enabled"] = bool(data.enabled)
+    if data.recording not in RECORDING_POLICIES:
+        errors["recording"] = (N_("Choose a recording option from the list."), {})
+    clean["recording"] = data.recording
     patterns = [p for p in data.patterns if (p.pattern or "").strip()]
     if not patterns:
         errors["patterns"] = (N_("Add at least one dial pattern."), {})
@@ -179,7 +185,7 @@ def _validate(data, route, errors):
 
 def _public(route):
     return {"name": route.name, "position": route.position, "permission_class": route.permission_class,
-            "callerid": route.callerid, "enabled": route.enabled,
+            "callerid": route.callerid, "enabled": route.enabled, "recording": route.recording,
             "patterns": [f"{p.pattern}/{p.strip}/{p.prepend}/{p.result}" for p in patterns_of(route)],
             "trunks": [t.id for t in trunks_of(route)]}
 

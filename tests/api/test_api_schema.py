@@ -94,6 +94,11 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/inbound-routes/{route_id}"),
     ("POST", "/api/v1/blocklist"),
     ("POST", "/api/v1/blocklist/csv"),
+    # A cost center's name taken, an e-mail address that is not one, members that do not exist; a rate table
+    # with a prefix twice.
+    ("POST", "/api/v1/costs/centers"),
+    ("PUT", "/api/v1/costs/centers/{center_id}"),
+    ("PUT", "/api/v1/costs/trunks/{trunk_id}/rates"),
     # A phone number that is not one, a text too long once encoded (GSM-7 or UCS-2 parts), control characters.
     ("POST", "/api/v1/sms"),
     # Prompts are kept only beside a configured phone system (none here: 422); menus' destinations and

@@ -251,8 +251,9 @@ class Sipp:
         """REGISTER with a password the server must refuse (401 after the digest retry)."""
         return self.register(username, password, final=401, **kwargs)
 
-    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True):
-        """Register ``username`` and answer ``calls`` calls in the background (``answer=False``: ring only).
+    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True, play=None):
+        """Register ``username`` and answer ``calls`` calls in the background (``answer=False``: ring only;
+        ``play``: a pcap of PCMU audio the phone sends once the call is answered).
 
         Use as a context manager: on exit the UAS is stopped (by its PID) and
         its contact is removed, so later tests don't ring a dead address.
@@ -261,7 +262,10 @@ class Sipp:
         # answers it, but SIPp counts it as a call; so a one-call UAS stops itself after
         # its call instead of after -m calls.
         stop = '  <nop><action><exec int_cmd="stop_now"/></action></nop>' if calls == 1 else ""
-        scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
+        if play is not None:
+            scenario = self._scenario("uas_audio.xml", stop=stop, pcap=play)
+        else:
+            scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
         for _ in range(3):
             port = free_port()
             registered = self.register(username, password, port=port)

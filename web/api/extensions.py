@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from appliance.asterisk.confgen.recording import CHOOSABLE as RECORDING_POLICIES
 from appliance.models.extensions import DEVICE_KINDS, Device, Extension
 from appliance.services import extension_settings, extensions
 from appliance.settings import LANGUAGES
@@ -68,6 +69,7 @@ class ExtensionSchema(Schema):
     max_calls = fields.Integer(dump_only=True)
     ring_seconds = fields.Integer(dump_only=True)
     user_id = fields.Integer(dump_only=True, allow_none=True)
+    recording = fields.String(dump_only=True, metadata={"description": "never, always or on_demand"})
     created_at = UtcDateTime(dump_only=True)
 
 
@@ -99,6 +101,9 @@ class ExtensionChangeSchema(Schema):
     voicemail_enabled = fields.Boolean()
     max_calls = fields.Integer(validate=value_range(min=1, max=500))
     ring_seconds = fields.Integer(validate=value_range(min=5, max=120))
+    recording = fields.String(validate=one_of(RECORDING_POLICIES),
+                              metadata={"description": "Recording of its calls: never, always or on_demand (*1 "
+                                                       "during a call)"})
     user_id = fields.Integer(allow_none=True, validate=value_range(min=0, max=2**31 - 1),
                              metadata={"description": "The user who opens the panel; null or 0 for nobody"})
 
@@ -176,7 +181,7 @@ class ExtensionItem(MethodView):
             name=data.get("name", extension.name), enabled=data.get("enabled", extension.enabled),
             email=data.get("email"), language=data.get("language"), voicemail_enabled=data.get("voicemail_enabled"),
             max_calls=data.get("max_calls"), ring_seconds=data.get("ring_seconds"),
-            user_id=(data["user_id"] or 0) if "user_id" in data else None)
+            user_id=(data["user_id"] or 0) if "user_id" in data else None, recording=data.get("recording"))
         return respond(ExtensionSchema, extensions.update(extension_id, changes, actor()))
 
     @requires(blp, "extensions:write")

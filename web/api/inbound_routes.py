@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from appliance.asterisk.confgen.inbound import CALLER_KINDS
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.models.inbound_routes import InboundRoute
 from appliance.services import inbound_routes
 from web.api.common import (
@@ -35,12 +36,15 @@ class InboundRouteSchema(Schema):
     destination = fields.String(required=True, validate=length(min=1, max=40),
                                 metadata={"description": "Where the calls go, e.g. extension:201, ring_group:600, "
                                                          "voicemail:201, external:+551133334444, hangup"})
+    recording = fields.String(load_default="never", validate=one_of(RECORDING_POLICIES),
+                              metadata={"description": "never or always: every call it takes is recorded"})
     created_at = UtcDateTime(dump_only=True)
 
 
 def _input(data):
     return inbound_routes.InboundRouteInput(did=data["did"], destination=data["destination"],
-                                            caller_kind=data["caller_kind"], caller=data["caller"], name=data["name"])
+                                            caller_kind=data["caller_kind"], caller=data["caller"], name=data["name"],
+                                            recording=data["recording"])
 
 
 register(blp, Resource(

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_dump
 
+from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.errors import ValidationError
 from appliance.models.outbound import RESULTS
 from appliance.models.profiles import PERMISSION_CLASSES
@@ -69,6 +70,9 @@ class OutboundRouteSchema(Schema):
     callerid = fields.String(load_default="", validate=length(max=25),
                              metadata={"description": "Caller ID sent unless the extension has its own (E.164)"})
     enabled = JsonBoolean(load_default=True)
+    recording = fields.String(load_default="never", validate=one_of(RECORDING_POLICIES),
+                              metadata={"description": "never: the calling extension's policy; always: every call "
+                                                       "it takes is recorded"})
     patterns = fields.List(fields.Nested(DialPatternSchema), required=True,
                            validate=length(min=1, max=outbound_routes.MAX_PATTERNS))
     trunks = fields.List(JsonInteger(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
@@ -125,7 +129,7 @@ def _input(data):
     return outbound_routes.RouteInput(
         data["name"], data["permission_class"],
         [outbound_routes.PatternInput(p["pattern"], p["strip"], p["prepend"], p["result"]) for p in data["patterns"]],
-        list(data["trunks"]), data["callerid"], data["enabled"])
+        list(data["trunks"]), data["callerid"], data["enabled"], data["recording"])
 
 
 def _order():

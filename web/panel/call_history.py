@@ -2,14 +2,14 @@
 import datetime
 import io
 
-from flask import Response, current_app, flash, redirect, request, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from appliance import csvsafe, phone_numbers
-from appliance.errors import ValidationError
-from appliance.services import blocklist, call_history
+from appliance.errors import NotFound, ValidationError
+from appliance.services import blocklist, call_history, recordings
 from web.access import current_actor
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
@@ -144,3 +144,50 @@ def call_history_block():
 def blockable(call):
     """Tell whether the history row ``call`` came from outside (a public number the person may block)."""
     return call.direction == "in" and call.other_number.startswith("+")
+
+
+def _recording_of(extension, recording_id):
+    """Return the recording of one of ``extension``'s calls; 404 for any other (its id says nothing)."""
+    try:
+        recording = recordings.get_recording(recording_id)
+    except NotFound:
+        abort(404)
+    if not recordings.involves(recording, extension.number):
+        abort(404)
+    return recording
+
+
+def _serve_recording(action, as_attachment):
+    extension = panel_extension()
+    recording = _recording_of(extension, request.view_args["recording_id"])
+    store = recordings.store_dir(current_app.config)
+    # A player asks for the file in ranges as it plays: one audit entry per listen (its first request).
+    ranged = request.headers.get("Range", "")
+    if as_attachment or not ranged or ranged.startswith("bytes=0-"):
+        try:
+            path = recordings.open_for(current_actor(), recording, action, store)
+        except NotFound:
+            abort(404)
+    else:
+        path = store / recording.path
+        if not path.is_file():
+            abort(404)
+    name = f"call-{recording.started_at:%Y%m%d-%H%M%S}-{extension.number}.{path.suffix.lstrip('.')}"
+    response = send_file(path, mimetype=recordings.content_type(recording), as_attachment=as_attachment,
+                         download_name=name, conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/history/recordings/<int:recording_id>", endpoint="call_recording")
+@login_required
+def call_recording(recording_id):
+    """Play a call's recording in the browser (the extension's owner or an admin); audited."""
+    return _serve_recording("played", as_attachment=False)
+
+
+@bp.route("/history/recordings/<int:recording_id>/download", endpoint="call_recording_download")
+@login_required
+def call_recording_download(recording_id):
+    """Download a call's recording (the extension's owner or an admin); audited."""
+    return _serve_recording("downloaded", as_attachment=True)

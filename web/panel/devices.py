@@ -32,6 +32,7 @@ FEATURE_LABELS = {
     "agent_logout": _l("Agent: log out of my queues"),
     "agent_pause": _l("Agent: pause (add a pause reason's code: *471)"),
     "agent_unpause": _l("Agent: resume after a pause"),
+    "record_toggle": _l("During a call: start or stop recording it (where recording is on demand)"),
 }
 
 

@@ -7,6 +7,7 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     blocklist,
     callbacks,
     conferences,
+    costs,
     disa,
     extension_import,
     extensions,

@@ -35,6 +35,10 @@ class ExtensionEditForm(Form):
     ring_seconds = IntegerField(_l("Ring time (seconds) before voicemail or forwarding"), validators=[DataRequired()])
     user_id = SelectField(_l("User who opens this extension's panel"), coerce=int)
     profile_id = SelectField(_l("Call profile (what it may call outside)"), coerce=int)
+    recording = SelectField(_l("Call recording"), choices=[("never", _l("Never")),
+                                                           ("always", _l("Always (calls made and received)")),
+                                                           ("on_demand", _l("On demand (the in-call recording code)"))],
+                            default="never")
     external_callerid = StringField(_l("Caller ID on outside calls (empty: the route's or the trunk's)"),
                                     validators=[Optional(), Length(max=25)])
 
@@ -117,7 +121,7 @@ def extension_detail(extension_id):
             form.name.data, form.enabled.data, email=form.email.data or "", language=form.language.data,
             voicemail_enabled=form.voicemail_enabled.data, max_calls=form.max_calls.data,
             ring_seconds=form.ring_seconds.data, user_id=form.user_id.data, profile_id=form.profile_id.data,
-            external_callerid=form.external_callerid.data or "")
+            external_callerid=form.external_callerid.data or "", recording=form.recording.data)
         try:
             extensions.update(extension_id, changes, current_actor())
         except ValidationError as error:

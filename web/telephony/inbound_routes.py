@@ -26,6 +26,8 @@ class InboundRouteForm(Form):
     caller_kind = SelectField(_l("Caller"), choices=choices(CALLER_KINDS.items()))
     caller = StringField(_l("Caller's number or its first digits"), validators=[Length(max=20)])
     destination = DestinationField(_l("Destination"))
+    recording = SelectField(_l("Call recording"), choices=[("never", _l("Never")), ("always", _l("Always"))],
+                            default="never")
 
 
 def _label(route):
@@ -55,7 +57,7 @@ def inbound_route_edit(route_id=None):
     if form.validate_on_submit():
         data = inbound_routes.InboundRouteInput(did=form.did.data, destination=form.destination.data,
                                                 caller_kind=form.caller_kind.data, caller=form.caller.data,
-                                                name=form.name.data)
+                                                name=form.name.data, recording=form.recording.data)
         try:
             saved = inbound_routes.save_route(data, current_actor(), route_id)
         except ValidationError as error:

@@ -46,6 +46,8 @@ class RouteForm(Form):
     callerid = StringField(_l("Caller ID sent (unless the extension has its own)"),
                            validators=[Optional(), Length(max=25)])
     enabled = BooleanField(_l("Route enabled"), default=True)
+    recording = SelectField(_l("Call recording"), choices=[("never", _l("Never (unless the extension records)")),
+                                                           ("always", _l("Always"))], default="never")
     patterns = FieldList(FormField(PatternForm), min_entries=1)
     trunks = FieldList(SelectField(_l("Trunk"), coerce=int), min_entries=TRUNK_SLOTS, max_entries=TRUNK_SLOTS)
 
@@ -102,7 +104,7 @@ def _fill(form, route):
         return
     form.name.data, form.permission_class.data = route.name, route.permission_class
     form.callerid.data = phone_numbers.display(route.callerid) if route.callerid else ""
-    form.enabled.data = route.enabled
+    form.enabled.data, form.recording.data = route.enabled, route.recording
     patterns = outbound_routes.patterns_of(route)
     while len(form.patterns) < len(patterns):
         form.patterns.append_entry()
@@ -132,7 +134,8 @@ def outbound_route(route_id=None):
             form.name.data, form.permission_class.data,
             [outbound_routes.PatternInput(row.pattern.data, row.strip.data or 0, row.prepend.data or "",
                                           row.result.data) for row in rows],
-            [entry.data for entry in form.trunks if entry.data], form.callerid.data or "", form.enabled.data)
+            [entry.data for entry in form.trunks if entry.data], form.callerid.data or "", form.enabled.data,
+            form.recording.data)
         try:
             saved = outbound_routes.save_route(data, current_actor(), route_id)
         except ValidationError as error:

@@ -8,7 +8,7 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, callbacks, conferences, inbound, ivr, messages, outbound, queues, schedules
+from . import blocklist, callbacks, conferences, inbound, ivr, messages, outbound, queues, recording, schedules
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -98,7 +98,7 @@ FILES = (
                "cdr_sqlite3_custom.so"),
     ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
     ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
-    ConfigFile("features.conf", _defaults, "features"),
+    ConfigFile("features.conf", lambda source: recording.render_features_conf(source.codes), "features"),
     ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(), "res_musiconhold.so"),
     # Before the dialplan: a new queue exists when its number starts sending calls to it.
     ConfigFile("queues.conf", lambda source: queues.render_queues_conf(source.queues), "app_queue.so"),

@@ -24,6 +24,7 @@ from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
 from .ivr import PROMPT_RECORD_CONTEXT
+from .recording import CALLER_POLICY, on_demand_if, policy_is, start_if, toggle_context
 
 #: Feature codes, included by the internal context.
 FEATURES_CONTEXT = "cn-features"
@@ -53,7 +54,11 @@ def _dial_extension(context):
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
-        at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),
+        Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
+        at("dial", f"Set(CN_RECP={CALLER_POLICY})"),
+        on_demand_if(policy_is(f"${{{row.format('record')}}}", "on_demand"), policy_is("${CN_RECP}", "on_demand")),
+        start_if(policy_is(f"${{{row.format('record')}}}"), policy_is("${CN_RECP}")),
+        f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
         "Goto(${DIALSTATUS})",
         at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
@@ -315,5 +320,5 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
         _ring_group(internal, group)
     for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
         internal.exten(number, app)
-    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts),
+    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts), toggle_context(),
                   _hints(by_number, hint_includes), *routing)

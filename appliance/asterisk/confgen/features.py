@@ -32,6 +32,9 @@ class FeatureCodes:
     agent_logout: str = "*46"
     agent_pause: str = "*47"
     agent_unpause: str = "*48"
+    #: Pressed during a call (not dialled): starts or stops recording it, where the policy is "on demand"
+    #: (features.conf applicationmap, confgen/recording.py). FreePBX users know *1.
+    record_toggle: str = "*1"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]

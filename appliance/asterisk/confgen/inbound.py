@@ -20,8 +20,8 @@ from appliance.asterisk.names import FROM_TRUNK_CONTEXT, TRUNK_GROUP, trunk_obje
 from appliance.destinations import HANGUP, Destination, parse
 from appliance.phone_numbers import AREA_CODES
 
-from . import blocklist
-from .dialplan import Context, Note, at
+from . import blocklist, recording
+from .dialplan import Context, Note, Step, at
 from .trunks import TRUNK_PREFIX
 
 TRUNK_STEPS_CONTEXT = "cn-trunk-in"
@@ -67,8 +67,12 @@ class InboundRouteRow:
     caller: str = ""
     caller_kind: str = ""  # "", "exact" or "prefix"
     name: str = ""
+    #: "always": the call is recorded from the route on (confgen/recording.py).
+    recording: str = "never"
 
     def __post_init__(self):
+        if self.recording not in recording.POLICIES:
+            raise ValueError(f"invalid recording policy {self.recording!r}")
         if self.did and not valid_did(self.did):
             raise ValueError(f"invalid DID {self.did!r}")
         if self.caller_kind not in CALLER_KINDS or bool(self.caller) != bool(self.caller_kind):
@@ -153,7 +157,8 @@ def _direct_targets(source):
             by_did.setdefault(route.did, []).append(route)
     targets = {}
     for did, group in by_did.items():
-        if len(group) == 1 and not group[0].caller:
+        # A recorded route starts its recording in cn-did first.
+        if len(group) == 1 and not group[0].caller and group[0].recording != "always":
             found = re.fullmatch(r"Goto\(([A-Za-z0-9_-]+),([0-9A-Za-z+*#_-]+),([0-9]+)\)",
                                  group[0].destination.dialplan())
             if found:
@@ -312,6 +317,13 @@ def _caller_test(route, label):
     return f'GotoIf($["${{CALLERID(num):0:{len(route.caller)}}}" = "{route.caller}"]?{label})'
 
 
+def _route_steps(route):
+    """Return a route's steps: recording first when it records its calls, then its destination."""
+    if route.recording == "always":
+        return [recording.start_if(), route.destination.dialplan()]
+    return [route.destination.dialplan()]
+
+
 def _dids(routes, catch_all):
     context = Context(DID_CONTEXT, "One extension per route DID (E.164 or a pattern on E.164).")
     by_did = {}
@@ -325,9 +337,10 @@ def _dids(routes, catch_all):
                              key=lambda r: (r.caller_kind != "exact", -len(r.caller), r.caller))
         anyone = next((r for r in group if not r.caller), None)
         steps = [_caller_test(route, f"r{index}") for index, route in enumerate(with_caller)]
-        steps += [anyone.destination.dialplan()] if anyone else _unknown_steps(catch_all)
+        steps += _route_steps(anyone) if anyone else _unknown_steps(catch_all)
         for index, route in enumerate(with_caller):
-            steps.append(at(f"r{index}", route.destination.dialplan()))
+            first, *rest = _route_steps(route)
+            steps += [at(f"r{index}", first.app if isinstance(first, Step) else first), *rest]
         context.exten(did, *steps)
     return context
 

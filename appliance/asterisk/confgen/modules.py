@@ -88,6 +88,7 @@ MODULES = (
     ("format_wav.so", "voicemail recorded as WAV"),
     ("app_queue.so", "Queue(), agents' Add/Remove/PauseQueueMember; writes queue_log"),
     ("res_musiconhold.so", "music while callers wait in a queue"),
+    ("app_mixmonitor.so", "MixMonitor(): call recording, each party on its own channel (decision 031)"),
     ("bridge_simple.so", "two-party bridges"),
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
     ("bridge_softmix.so", "conference rooms: mixes audio, relays video (SFU)"),

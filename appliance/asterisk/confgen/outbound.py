@@ -32,6 +32,7 @@ from appliance.asterisk.names import (
     trunk_object,
 )
 
+from . import recording
 from .dialplan import Context, Note, at
 
 PERMISSION_CLASSES = ("local", "national", "mobile", "international", "premium", "collect")
@@ -113,8 +114,12 @@ class RouteRow:
     trunks: tuple = ()
     callerid: str = ""
     enabled: bool = True
+    #: "always": every call it takes is recorded; otherwise the calling extension's policy decides.
+    recording: str = "never"
 
     def __post_init__(self):
+        if self.recording not in recording.POLICIES:
+            raise ValueError(f"route {self.id}: invalid recording policy {self.recording!r}")
         if not _LABEL.fullmatch(self.name) or self.permission_class not in PERMISSION_CLASSES:
             raise ValueError(f"route {self.id}: invalid name or class")
         if not _CALLERID.fullmatch(self.callerid):
@@ -239,6 +244,16 @@ def _dial(route, trunk, intl):
     return f"Dial(PJSIP/{_number_for(trunk)}@{trunk_object(trunk.id)},,{options})"
 
 
+def _record(route, label):
+    """Return the steps before a trunk's Dial that start recording (or allow the in-call code): always when the
+    route says so, else as the calling extension's policy says (a refused call never gets this far)."""
+    if route.recording == "always":
+        return [recording.start_if(label=label)]
+    return [at(label, f"Set(CN_RECP={recording.CALLER_POLICY})"),
+            recording.on_demand_if(recording.policy_is("${CN_RECP}", "on_demand")),
+            recording.start_if(recording.policy_is("${CN_RECP}"))]
+
+
 def _failover(following):
     stop = " & ".join(f"0${{HANGUPCAUSE}} != {cause}" for cause in _STOP_CAUSES)
     return f'GotoIf($["${{DIALSTATUS}}" = "CONGESTION" | ("${{DIALSTATUS}}" = "CHANUNAVAIL" & {stop})]?{following})'
@@ -258,7 +273,7 @@ def _dial_steps(route, available, intl):
                 steps += [at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"), group]
             if _fallback(route, trunk) != _fallback(route, available[0]):
                 steps.append(f'Set(CN_C=${{IF($["${{CN_TAG}}" = ""]?{_fallback(route, trunk)}:${{CN_TAG}})}})')
-        steps.append(at(f"d{index}", _dial(route, trunk, intl)))
+        steps += [*_record(route, f"d{index}"), _dial(route, trunk, intl)]
         steps += [_failover(following), "Hangup(${HANGUPCAUSE})"]
     steps += [
         Note("No trunk could take it: 503 to the phone."),

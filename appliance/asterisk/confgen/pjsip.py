@@ -246,6 +246,7 @@ def extension_rows(extensions, devices):
             # A forward to an outside number leaves through this context, with this caller ID.
             "context": extension.context,
             "callerid": extension.external_callerid or None,
+            "record": extension.recording,
         })
         if extension.voicemail:
             rows["cn_voicemail"].append({

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from appliance.destinations import HANGUP, Destination
 from appliance.destinations import parse as parse_destination
 
+from .recording import POLICIES as RECORDING_POLICIES
+
 # Names become sorcery object ids, dialplan tokens and realtime keys: keep them
 # to characters that mean nothing to Asterisk's config parser or dialplan
 # (';' starts a comment, ',' and '&' split Dial() arguments, '_' starts a pattern).
@@ -85,8 +87,12 @@ class ExtensionRow:
     context: str = "internal"
     #: Its own caller ID for outside calls (E.164) or "".
     external_callerid: str = ""
+    #: Recording of its calls: "never", "always" or "on_demand" (confgen/recording.py).
+    recording: str = "never"
 
     def __post_init__(self):
+        if self.recording not in RECORDING_POLICIES:
+            raise ValueError(f"invalid recording policy: {self.recording!r}")
         if not _EXTENSION.fullmatch(self.number):
             raise ValueError(f"extension numbers are 1-20 digits: {self.number!r}")
         if not _CONTEXT.fullmatch(self.context) or not _CALLERID.fullmatch(self.external_callerid):

@@ -1,0 +1,88 @@
+"""Call recordings: which call has one, who may hear it, every listen audited, old ones deleted.
+
+Who may play or download a recording: an admin, and the owner of an extension the call
+involved (the extension was the caller or the called party of one of the call's records).
+Every playback and download writes an audit entry before the file is served.
+"""
+import datetime
+from pathlib import Path
+
+from appliance.db import database
+from appliance.errors import NotFound
+from appliance.i18n import N_
+from appliance.models.call_history import CallRecord
+from appliance.models.recordings import Recording
+from appliance.services import audit
+
+#: What a listener did: the audit entry's action is "recording.<action>".
+ACTIONS = ("played", "downloaded")
+#: Content types of the stored formats (appliance/asterisk/recordings.py FORMATS).
+CONTENT_TYPES = {"opus": "audio/ogg", "mp3": "audio/mpeg"}
+
+
+def store_dir(conf):
+    """Return the folder the compressed recordings live in (RECORDINGS_DIR, else VAR_DIR/recordings)."""
+    return Path(conf.get("RECORDINGS_DIR") or Path(conf["VAR_DIR"]) / "recordings")
+
+
+def by_call(linkedids):
+    """Return ``{linkedid: Recording}`` for the calls ``linkedids`` that have one (the first made)."""
+    found = {}
+    linkedids = sorted({linkedid for linkedid in linkedids if linkedid})
+    for start in range(0, len(linkedids), 500):  # SQLite caps the variables of one statement
+        for recording in (Recording.select().where(Recording.linkedid.in_(linkedids[start:start + 500]))
+                          .order_by(Recording.id)):
+            found.setdefault(recording.linkedid, recording)
+    return found
+
+
+def get_recording(recording_id):
+    """Return the recording ``recording_id``; raise NotFound."""
+    recording = Recording.get_or_none(Recording.id == recording_id)
+    if recording is None:
+        raise NotFound(N_("Recording not found."))
+    return recording
+
+
+def involves(recording, number):
+    """Return whether extension ``number`` made or received the recorded call."""
+    if not recording.linkedid or not number:
+        return False
+    return CallRecord.select().where(
+        (CallRecord.linkedid == recording.linkedid)
+        & ((CallRecord.src == number) | (CallRecord.dst == number))).exists()
+
+
+def open_for(actor, recording, action, store):
+    """Audit that ``actor`` ``action``-ed (played, downloaded) ``recording``; return its file's path.
+
+    The caller has checked the permission (``involves`` or an admin); a file gone (deleted by
+    retention meanwhile) raises NotFound, and nothing is audited.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    path = Path(store) / recording.path
+    if not path.is_file():
+        raise NotFound(N_("Recording not found."))
+    with database.atomic():
+        audit.record(actor, f"recording.{action}", "recording", recording.id, recording.name,
+                     after={"linkedid": recording.linkedid, "started_at": recording.started_at})
+    return path
+
+
+def content_type(recording):
+    """Return the MIME type of the recording's file."""
+    return CONTENT_TYPES.get(recording.path.rsplit(".", 1)[-1], "application/octet-stream")
+
+
+def purge_expired(store, now=None):
+    """Delete recordings whose retention ended (files first, then rows); return how many went."""
+    now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    gone = 0
+    for recording in Recording.select().where(Recording.delete_after <= now).limit(1000):
+        # The file first: a kill between the two leaves a row whose file is missing (NotFound when
+        # opened, deleted on the next pass), never a file nobody can find.
+        (Path(store) / recording.path).unlink(missing_ok=True)
+        Recording.delete().where(Recording.id == recording.id).execute()
+        gone += 1
+    return gone
