@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,9 +27,11 @@ from appliance.services import (
     outbound_caps,
     phones,
     prompts,
+    queue_board,
     schedule_override,
     schedules,
     sms,
+    supervision,
     trunk_health,
     voicemail,
     voicemail_mail,
@@ -92,6 +95,22 @@ def on_engine_event(event):
                                          event.get("NewPassword", ""))
 
 
+def _queue_log(engine):
+    """Return the path of the queue_log file Asterisk writes (confgen/logger.py)."""
+    return engine.host_path(engine.instance_dir / "log" / "queue_log")
+
+
+def _cached(function, seconds):
+    """Return ``function`` remembering its answer for ``seconds`` (a setting read on every AMI event)."""
+    memo = {"at": -seconds, "value": None}
+
+    def cached():
+        if time.monotonic() - memo["at"] >= seconds:
+            memo["value"], memo["at"] = function(), time.monotonic()
+        return memo["value"]
+    return cached
+
+
 def _safely(name, function):
     """Return ``function`` logging instead of raising: a failed run is retried by the next, the scheduler lives on.
 
@@ -135,10 +154,16 @@ def run(conf, stop_event=None):
         # Queue agents' live state: events as they come, the whole board again after every (re)connect.
         board = agent_board.AgentBoard(conf["VAR_DIR"], fetch=lambda: control.current().queue_members())
         agents = _safely("agent-board", board.resync)
+        # Queues' callers and today's figures (issue 14 dashboard): events, then queue_log + QueueStatus on connect.
+        queues = queue_board.QueueBoard(conf["VAR_DIR"], conf["TIMEZONE"], queue_log=lambda: _queue_log(engine),
+                                        thresholds=_cached(supervision.sl_thresholds, 10))
+        callers = _safely("queue-board", lambda: (queues.seed(), queues.resync(control.current().queue_callers())))
         watcher = Watcher(engine, conf["VAR_DIR"],
-                          on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event),
+                          on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event,
+                                    queues.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
-                                              scheduler.add_job(overrides), scheduler.add_job(agents))).start()
+                                              scheduler.add_job(overrides), scheduler.add_job(agents),
+                                              scheduler.add_job(callers))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

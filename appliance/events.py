@@ -26,6 +26,8 @@ TYPES = {
     "voicemail.left": N_("Voicemail left"),
     "sms.received": N_("SMS received"),
     "sms.delivered": N_("SMS delivered"),
+    "agent.state": N_("Queue agent's state changed"),
+    "queue.updated": N_("Queue callers or figures changed"),
 }
 #: A webhook test event: sent only by the "send a test event" button, never published.
 TEST_TYPE = "webhook.test"

@@ -47,6 +47,7 @@ SECTIONS = (
         Page("panel.account", _l("My account"), EVERYONE, ("panel.account",)),
     )),
     Section("callcenter", _l("Call center"), (
+        Page("callcenter.dashboard_page", _l("Live dashboard"), ("admin", "supervisor"), ("callcenter.dashboard_",)),
         Page("callcenter.agents_page", _l("Agents"), ("admin", "supervisor"), ("callcenter.agent_",)),
         Page("callcenter.queues_list", _l("Queues"), ADMINS, ("callcenter.queue_",)),
         Page("callcenter.pause_reasons_list", _l("Pause reasons"), ADMINS, ("callcenter.pause_reason_",)),

@@ -1,0 +1,129 @@
+"""The supervisors' live dashboard: queues and agents, pushed by Server-Sent Events; pause, log out, spy.
+
+The stream tails the events table (appliance/events.py) for ``agent.state`` and ``queue.updated``
+and answers each burst with the whole state of the supervisor's queues (services/supervision.py),
+read from the daemon's snapshots: no AMI connection per browser. Streams share the per-worker cap
+of the API's event streams (decision 018) and end after EVENT_STREAM_MAX_SECONDS; EventSource
+reconnects by itself.
+"""
+import json
+import threading
+import time
+
+from flask import Response, current_app, jsonify, render_template, request, stream_with_context
+from flask_login import current_user
+
+from appliance import db, events
+from appliance.errors import DomainError, NotFound, PermissionDenied, Unavailable
+from appliance.services import agents, pause_reasons, supervision
+from web.access import current_actor, role_required
+from web.api.live import SLOTS, StreamsFull
+from web.callcenter import bp
+from web.plugins import translate_error
+
+#: Events after which a dashboard's state may have changed.
+WAKE_TYPES = ("agent.state", "queue.updated")
+#: Seconds between two looks at the events table; a state is sent at least this often anyway.
+POLL = 0.1
+TICK = 10.0
+
+
+def _status(error):
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 503 if isinstance(error, Unavailable) else 400
+
+
+def state_stream(build, config):
+    """Return a text/event-stream Response sending ``build()`` (a dict) at start, after events, and every TICK s."""
+    if not SLOTS.take(config["EVENT_STREAMS_PER_WORKER"]):
+        raise StreamsFull("streams full")
+    released = threading.Event()
+
+    def give_back():
+        if not released.is_set():
+            released.set()
+            SLOTS.give_back()
+
+    lifetime = float(config["EVENT_STREAM_MAX_SECONDS"])
+
+    def frame(state):
+        return f"event: state\ndata: {json.dumps(state, separators=(',', ':'), ensure_ascii=False)}\n\n"
+
+    def stream():
+        try:
+            last = events.latest_id()
+            yield "retry: 2000\n\n"
+            yield frame(build())
+            started = sent = time.monotonic()
+            while time.monotonic() - started < lifetime:
+                found = events.read_since(last, WAKE_TYPES, limit=1000)
+                if found:
+                    last = found[-1].id
+                if found or time.monotonic() - sent >= TICK:
+                    sent = time.monotonic()
+                    yield frame(build())
+                else:
+                    time.sleep(POLL)
+        finally:
+            give_back()
+            db.close()
+
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.call_on_close(give_back)
+    return response
+
+
+def _busy():
+    return Response("", status=503, headers={"Retry-After": "5"})
+
+
+@bp.route("/dashboard")
+@role_required("admin", "supervisor")
+def dashboard_page():
+    """Show the live dashboard of the queues the user supervises."""
+    queues = supervision.visible_queues(current_user)
+    state = supervision.dashboard_state(current_app.config["VAR_DIR"], queues)
+    return render_template("callcenter/dashboard/page.html", state=state,
+                           reasons=list(pause_reasons.list_pause_reasons()))
+
+
+@bp.route("/dashboard/stream")
+@role_required("admin", "supervisor")
+def dashboard_stream():
+    """Stream the dashboard's state (Server-Sent Events ``state``) as it changes."""
+    user = current_user._get_current_object()
+    var_dir = current_app.config["VAR_DIR"]
+    try:
+        return state_stream(lambda: supervision.dashboard_state(var_dir, supervision.visible_queues(user)),
+                            current_app.config)
+    except StreamsFull:
+        return _busy()
+
+
+@bp.route("/dashboard/agents/<number>/<action>", methods=["POST"])
+@role_required("admin", "supervisor")
+def dashboard_action(number, action):
+    """Pause (with a reason), unpause, log in or out an agent of the user's queues, or listen/whisper/barge."""
+    actor = current_actor()
+    user = current_user._get_current_object()
+    try:
+        supervision.check_agent(user, number)
+        if action == "pause":
+            agents.pause(number, request.form.get("reason", type=int), actor)
+        elif action == "unpause":
+            agents.unpause(number, actor)
+        elif action == "logout":
+            agents.logout(number, actor)
+        elif action == "login":
+            agents.login(number, actor)
+        elif action in supervision.SPY_MODES:
+            supervision.spy(current_app.config["VAR_DIR"], user, number, action, actor)
+        else:
+            raise NotFound("unknown action")
+    except DomainError as error:
+        return jsonify(ok=False, error=translate_error(error)), _status(error)
+    return jsonify(ok=True)
