@@ -87,6 +87,7 @@ MODULES = (
     ("format_wav.so", "voicemail recorded as WAV"),
     ("app_queue.so", "Queue(), agents' Add/Remove/PauseQueueMember; writes queue_log"),
     ("res_musiconhold.so", "music while callers wait in a queue"),
+    ("app_chanspy.so", "ChanSpy(): supervisors listen to, whisper to, barge into agents' calls"),
     ("bridge_simple.so", "two-party bridges"),
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
     # --- call records
