@@ -51,6 +51,7 @@ SECTIONS = (
         Page("callcenter.agents_page", _l("Agents"), ("admin", "supervisor"), ("callcenter.agent_",)),
         Page("callcenter.queues_list", _l("Queues"), ADMINS, ("callcenter.queue_",)),
         Page("callcenter.pause_reasons_list", _l("Pause reasons"), ADMINS, ("callcenter.pause_reason_",)),
+        Page("callcenter.wallboards_list", _l("Wallboards"), ADMINS, ("callcenter.wallboard",)),
     )),
     Section("telephony", _l("Telephony"), (
         Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),

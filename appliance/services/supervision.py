@@ -124,6 +124,7 @@ def dashboard_state(var_dir, queues, with_agents=True, now=None):
     """Return what a dashboard of ``queues`` shows now (JSON-able): queues, agents, the server's clock.
 
     Built from the daemon's snapshots only; ``engine_running`` false when the daemon or Asterisk is down.
+    ``with_agents`` False (a wallboard): no agent and no caller is named, only the queues' figures.
     """
     now = now or time.time()
     snapshot = queue_board.read(var_dir)
@@ -149,11 +150,14 @@ def dashboard_state(var_dir, queues, with_agents=True, now=None):
         limit = reasons.get(row["reason"]) if row["state"] == "paused" else None
         row["over_limit"] = bool(limit and row["since"] and now - row["since"] > limit * 60)
     goals = targets([queue.id for queue in queues])
+    tiles = [_queue_state(queue, goals[queue.id], snapshot, agents_by_queue, today) for queue in names.values()]
+    if not with_agents:
+        for tile in tiles:
+            tile["callers"], tile["paused_by_reason"] = [], {}
     return {
         "now": now,
         "engine_running": engine.running and not engine.stale,
-        "queues": [_queue_state(queue, goals[queue.id], snapshot, agents_by_queue, today)
-                   for queue in names.values()],
+        "queues": tiles,
         "agents": list(agents.values()) if with_agents else [],
     }
 

@@ -37,7 +37,10 @@ def _status(error):
 
 
 def state_stream(build, config):
-    """Return a text/event-stream Response sending ``build()`` (a dict) at start, after events, and every TICK s."""
+    """Return a text/event-stream Response sending ``build()`` (a dict) at start, after events, and every TICK s.
+
+    ``build`` returning None ends the stream (a revoked wallboard link).
+    """
     if not SLOTS.take(config["EVENT_STREAMS_PER_WORKER"]):
         raise StreamsFull("streams full")
     released = threading.Event()
@@ -56,7 +59,10 @@ def state_stream(build, config):
         try:
             last = events.latest_id()
             yield "retry: 2000\n\n"
-            yield frame(build())
+            state = build()
+            if state is None:
+                return
+            yield frame(state)
             started = sent = time.monotonic()
             while time.monotonic() - started < lifetime:
                 found = events.read_since(last, WAKE_TYPES, limit=1000)
@@ -64,7 +70,10 @@ def state_stream(build, config):
                     last = found[-1].id
                 if found or time.monotonic() - sent >= TICK:
                     sent = time.monotonic()
-                    yield frame(build())
+                    state = build()
+                    if state is None:
+                        return
+                    yield frame(state)
                 else:
                     time.sleep(POLL)
         finally:

@@ -10,7 +10,8 @@
   var wallboard = root.id === "wallboard";
   var skew = 0;            // server clock − browser clock, seconds
   var lastMessage = Date.now();
-  var STALE_AFTER = 30;    // seconds without a message before the page says it is out of date
+  // Seconds without a message before the page says it is out of date (WALLBOARD_STALE_SECONDS).
+  var STALE_AFTER = parseInt(root.getAttribute("data-stale-after") || "30", 10);
   var source = null;
 
   function el(tag, attrs, text) {
