@@ -30,6 +30,7 @@ from appliance.services import (
     queue_board,
     schedule_override,
     schedules,
+    sla_alerts,
     sms,
     supervision,
     trunk_health,
@@ -166,6 +167,8 @@ def run(conf, stop_event=None):
                                               scheduler.add_job(callers))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
+        # SLA and pause-limit alerts: once per episode (rows), within seconds of the crossing (issue 14).
+        _every(scheduler, "sla-alerts", sla_alerts.check, conf["VAR_DIR"], seconds=5)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
         # The international minutes cap reads these counters at call time (confgen/outbound.py).
         _every(scheduler, "international-minutes", outbound_caps.publish_international_minutes, conf["TIMEZONE"],

@@ -3,7 +3,7 @@ import peewee
 
 
 def up(db, migrator):
-    """Create queue_supervisors, queue_targets and wallboard_tokens as of version 26."""
+    """Create queue_supervisors, queue_targets, wallboard_tokens and callcenter_alerts as of version 26."""
 
     class Users(peewee.Model):
         class Meta:
@@ -47,4 +47,16 @@ def up(db, migrator):
             database = db
             table_name = "wallboard_tokens"
 
-    db.create_tables([QueueSupervisors, QueueTargets, WallboardTokens])
+    class CallcenterAlerts(peewee.Model):
+        kind = peewee.CharField(max_length=16)
+        subject = peewee.CharField(max_length=16)
+        started_at = peewee.DateTimeField()
+        ended_at = peewee.DateTimeField(null=True)
+        detail = peewee.CharField(max_length=200, default="")
+
+        class Meta:
+            database = db
+            table_name = "callcenter_alerts"
+            indexes = ((("kind", "subject", "ended_at"), False),)
+
+    db.create_tables([QueueSupervisors, QueueTargets, WallboardTokens, CallcenterAlerts])

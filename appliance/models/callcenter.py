@@ -51,3 +51,19 @@ class WallboardToken(BaseModel):
     def queue_ids(self):
         """Return the ids of the queues this wallboard shows."""
         return [int(part) for part in self.queues.split(",") if part.isdigit()]
+
+
+class CallcenterAlert(BaseModel):
+    """One alert episode: a queue over a threshold, or an agent's pause over its limit, until it recovers."""
+
+    #: service_level, waiting, wait_time (subject: the queue's id) or pause (subject: the agent's number).
+    kind = peewee.CharField(max_length=16)
+    subject = peewee.CharField(max_length=16)
+    started_at = peewee.DateTimeField()
+    #: None while the episode lasts.
+    ended_at = peewee.DateTimeField(null=True)
+    detail = peewee.CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "callcenter_alerts"
+        indexes = ((("kind", "subject", "ended_at"), False),)

@@ -19,7 +19,7 @@ from appliance.models.callcenter import QueueSupervisor, QueueTarget
 from appliance.models.extensions import Extension
 from appliance.models.queues import PauseReason, Queue, QueueMember
 from appliance.models.users import User
-from appliance.services import agent_board, audit, queue_board
+from appliance.services import agent_board, audit, mail, queue_board
 
 SPY_MODES = ("listen", "whisper", "barge")
 #: A live channel of a phone, as Asterisk names it: only such a name reaches ChanSpy.
@@ -57,6 +57,37 @@ def set_supervisors(queue_id, user_ids, actor):
             QueueSupervisor.create(queue=queue_id, user=user_id)
         audit.record(actor, "queue.supervisors", "queue", queue.id, queue.number, before={"users": before},
                      after={"users": wanted})
+
+
+def save_targets(queue_id, sl_seconds, sl_percent, max_waiting, max_wait_seconds, alert_emails, actor):
+    """Save queue ``queue_id``'s service-level target and alert thresholds (0: no alert); return the row."""
+    queue = Queue.get_or_none(Queue.id == queue_id)
+    if queue is None:
+        raise NotFound(N_("Queue not found."))
+    errors = {}
+    numbers = {"sl_seconds": (sl_seconds, 1, 3600), "sl_percent": (sl_percent, 1, 100),
+               "max_waiting": (max_waiting, 0, 1000), "max_wait_seconds": (max_wait_seconds, 0, 86400)}
+    for field, (value, low, high) in numbers.items():
+        if not isinstance(value, int) or not low <= value <= high:
+            errors[field] = (N_("Enter a whole number from %(min)d to %(max)d."), {"min": low, "max": high})
+    addresses = [line.strip() for line in (alert_emails or "").replace(",", "\n").splitlines() if line.strip()]
+    bad = [address for address in addresses if not mail.valid_address(address)]
+    if bad or len(addresses) > 20:
+        errors["alert_emails"] = (N_("Enter up to 20 valid e-mail addresses, one a line."), {})
+    if errors:
+        raise ValidationError(errors)
+    row = QueueTarget.get_or_none(QueueTarget.queue == queue_id) or QueueTarget(queue=queue_id)
+    before = {"sl_seconds": row.sl_seconds, "sl_percent": row.sl_percent, "max_waiting": row.max_waiting,
+              "max_wait_seconds": row.max_wait_seconds, "alert_emails": row.alert_emails}
+    row.sl_seconds, row.sl_percent, row.max_waiting, row.max_wait_seconds = (sl_seconds, sl_percent, max_waiting,
+                                                                             max_wait_seconds)
+    row.alert_emails = "\n".join(addresses)
+    with database.atomic():
+        row.save()
+        audit.record(actor, "queue.targets", "queue", queue.id, queue.number, before=before,
+                     after={"sl_seconds": sl_seconds, "sl_percent": sl_percent, "max_waiting": max_waiting,
+                            "max_wait_seconds": max_wait_seconds, "alert_emails": row.alert_emails})
+    return row
 
 
 def agent_numbers(queues):

@@ -10,16 +10,30 @@ import json
 import threading
 import time
 
-from flask import Response, current_app, jsonify, render_template, request, stream_with_context
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext
 from flask_login import current_user
 
 from appliance import db, events
-from appliance.errors import DomainError, NotFound, PermissionDenied, Unavailable
+from appliance.errors import DomainError, NotFound, PermissionDenied, Unavailable, ValidationError
+from appliance.models.queues import Queue
+from appliance.models.users import User
 from appliance.services import agents, pause_reasons, supervision
 from web.access import current_actor, role_required
 from web.api.live import SLOTS, StreamsFull
 from web.callcenter import bp
-from web.plugins import translate_error
+from web.plugins import translate, translate_error
 
 #: Events after which a dashboard's state may have changed.
 WAKE_TYPES = ("agent.state", "queue.updated")
@@ -136,3 +150,30 @@ def dashboard_action(number, action):
     except DomainError as error:
         return jsonify(ok=False, error=translate_error(error)), _status(error)
     return jsonify(ok=True)
+
+
+@bp.route("/queues/<int:queue_id>/supervision", methods=["GET", "POST"])
+@role_required("admin")
+def queue_supervision(queue_id):
+    """A queue's supervisors, service-level target and alert thresholds."""
+    queue = Queue.get_or_none(Queue.id == queue_id)
+    if queue is None:
+        abort(404)
+    errors = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            supervision.save_targets(queue_id, form.get("sl_seconds", type=int), form.get("sl_percent", type=int),
+                                     form.get("max_waiting", type=int), form.get("max_wait_seconds", type=int),
+                                     form.get("alert_emails", ""), current_actor())
+            supervision.set_supervisors(queue_id, form.getlist("supervisors", type=int), current_actor())
+        except ValidationError as error:
+            errors = {field: translate(message, params) for field, (message, params) in error.fields.items()}
+        else:
+            flash(gettext("Queue %(number)s: supervision saved.", number=queue.number), "success")
+            return redirect(url_for("callcenter.queue_supervision", queue_id=queue_id))
+    target = supervision.targets([queue_id])[queue_id]
+    people = list(User.select().where(User.role == "supervisor").order_by(User.username))
+    return render_template("callcenter/dashboard/supervision.html", queue=queue, target=target, people=people,
+                           chosen=set(supervision.supervisors_of(queue_id)), errors=errors,
+                           form=request.form if errors else None), 422 if errors else 200
