@@ -28,6 +28,7 @@ from appliance.services import (
     phones,
     prompts,
     queue_board,
+    queue_log,
     schedule_override,
     schedules,
     sla_alerts,
@@ -167,6 +168,9 @@ def run(conf, stop_event=None):
                                               scheduler.add_job(callers))).start()
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
+        # queue_log lines into the reports' table, exactly once (a cursor committed with the rows).
+        _every(scheduler, "queue-log-ingest", queue_log.ingest, _queue_log(engine),
+               queue_log.source_key(engine.settings.instance), seconds=5)
         # SLA and pause-limit alerts: once per episode (rows), within seconds of the crossing (issue 14).
         _every(scheduler, "sla-alerts", sla_alerts.check, conf["VAR_DIR"], seconds=5)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)

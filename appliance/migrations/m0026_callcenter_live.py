@@ -3,7 +3,7 @@ import peewee
 
 
 def up(db, migrator):
-    """Create queue_supervisors, queue_targets, wallboard_tokens and callcenter_alerts as of version 26."""
+    """Create queue_supervisors, queue_targets, wallboard_tokens, callcenter_alerts and queue_log (version 26)."""
 
     class Users(peewee.Model):
         class Meta:
@@ -59,4 +59,21 @@ def up(db, migrator):
             table_name = "callcenter_alerts"
             indexes = ((("kind", "subject", "ended_at"), False),)
 
-    db.create_tables([QueueSupervisors, QueueTargets, WallboardTokens, CallcenterAlerts])
+    class QueueLogRows(peewee.Model):
+        time = peewee.BigIntegerField()
+        callid = peewee.CharField(max_length=80)
+        queue = peewee.CharField(max_length=40)
+        agent = peewee.CharField(max_length=40)
+        event = peewee.CharField(max_length=32)
+        data1 = peewee.CharField(max_length=100, default="")
+        data2 = peewee.CharField(max_length=100, default="")
+        data3 = peewee.CharField(max_length=100, default="")
+        data4 = peewee.CharField(max_length=100, default="")
+        data5 = peewee.CharField(max_length=100, default="")
+
+        class Meta:
+            database = db
+            table_name = "queue_log"
+            indexes = ((("time",), False), (("queue", "time"), False), (("agent", "time"), False))
+
+    db.create_tables([QueueSupervisors, QueueTargets, WallboardTokens, CallcenterAlerts, QueueLogRows])

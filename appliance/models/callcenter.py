@@ -67,3 +67,24 @@ class CallcenterAlert(BaseModel):
     class Meta:
         table_name = "callcenter_alerts"
         indexes = ((("kind", "subject", "ended_at"), False),)
+
+
+class QueueLogRow(BaseModel):
+    """One line of app_queue's queue_log, copied from the file Asterisk writes (services/queue_log.py)."""
+
+    #: Epoch seconds (the file's resolution).
+    time = peewee.BigIntegerField()
+    callid = peewee.CharField(max_length=80)
+    #: app_queue's name (``q<id>``) and the agent's extension number (log_membername_as_agent).
+    queue = peewee.CharField(max_length=40)
+    agent = peewee.CharField(max_length=40)
+    event = peewee.CharField(max_length=32)
+    data1 = peewee.CharField(max_length=100, default="")
+    data2 = peewee.CharField(max_length=100, default="")
+    data3 = peewee.CharField(max_length=100, default="")
+    data4 = peewee.CharField(max_length=100, default="")
+    data5 = peewee.CharField(max_length=100, default="")
+
+    class Meta:
+        table_name = "queue_log"
+        indexes = ((("time",), False), (("queue", "time"), False), (("agent", "time"), False))
