@@ -299,8 +299,16 @@ def note_bad_token(address, free):
     return throttles.note_failure(f"api-auth:{address}", backoff)
 
 
-def spend(principal, per_minute):
-    """Count one request against the token's budget; return 0.0, or the seconds until it refills."""
+def spend(principal, per_minute, counter=None):
+    """Count one request against the token's budget; return 0.0, or the seconds until it refills.
+
+    ``counter``: the host's shared counters (appliance/shared_counters.py), which cost no database
+    write; the database counts when there is none or it has no room.
+    """
+    if counter is not None:
+        wait = counter.hit(principal.token.id, per_minute, 60)
+        if wait is not None:
+            return wait
     return throttles.hit(f"api:{principal.token.id}", per_minute, 60)
 
 

@@ -6,6 +6,7 @@ from appliance.models.users import AuditEntry
 from appliance.services import api_tokens
 from tests.api.conftest import SYSTEM, bearer, personal_token, service_token
 from tests.conftest import make_person
+from web import create_app
 
 PROBLEM = "application/problem+json"
 
@@ -183,3 +184,14 @@ def test_unknown_methods_get_405_with_allow(client, admin_token):
 def test_the_pages_keep_their_html_errors(client):
     assert client.get("/no-such-page").content_type.startswith("text/html")
     assert client.get("/api/v1/no-such-thing").content_type == PROBLEM
+
+
+def test_every_web_worker_spends_from_the_same_budget(client, app):
+    """Two app instances on one VAR_DIR stand for two gunicorn workers: the token's limit is one."""
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
+    other = create_app({**{key: app.config[key] for key in ("VAR_DIR", "DATABASE_URL", "SECRET_KEY")},
+                        "TESTING": True, "ENGINE_ENABLED": False, "API_RATE_LIMIT_PER_MINUTE": 3})
+    _, secret = service_token()
+    clients = [client, other.test_client()]
+    statuses = [clients[i % 2].get("/api/v1/extensions", headers=bearer(secret)).status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]

@@ -101,8 +101,8 @@ class SippResult:
         return [int(m.split()[1]) for m in self.received if m.startswith("SIP/2.0 ")]
 
     def received_requests(self, method):
-        """Return the received requests of ``method`` (e.g. "NOTIFY")."""
-        return [m for m in self.received if m.startswith(method + " ")]
+        """Return the received requests of ``method`` (e.g. "NOTIFY"), each transaction once."""
+        return _distinct(m for m in self.received if m.startswith(method + " "))
 
     def __str__(self):
         return (f"sipp exit {self.returncode}: statuses {self.statuses}\n{' '.join(self.command)}\n"
@@ -141,7 +141,7 @@ class SippProcess:
     def received_so_far(self, method):
         """Return the ``method`` requests received until now (read from the live message trace)."""
         _, received = _messages(self.workdir / "messages.log")
-        return [m for m in received if m.startswith(f"{method} ")]
+        return _distinct(m for m in received if m.startswith(f"{method} "))
 
     def responses_so_far(self):
         """Return how many responses have arrived until now (read from the live message trace)."""
@@ -500,6 +500,22 @@ def _result(cmd, returncode, output, run_dir, stops_itself=False):
 
 
 _BLOCK = re.compile(r"^-{20,} .*$", re.MULTILINE)
+
+
+_TRANSACTION = re.compile(r"^(?:Via|v):.*?;branch=([^;\s]+).*?^(?:CSeq):\s*(\d+)", re.I | re.M | re.S)
+
+
+def _distinct(requests):
+    """Keep the first of each request transaction: a slow answer makes the sender retransmit, and the
+    trace logs every copy (same top Via branch and CSeq), which is still one request."""
+    seen, kept = set(), []
+    for message in requests:
+        match = _TRANSACTION.search(message)
+        key = match.groups() if match else message
+        if key not in seen:
+            seen.add(key)
+            kept.append(message)
+    return kept
 
 
 def _messages(path):

@@ -6,6 +6,8 @@ a page a person has open cannot be made to call the API for them (no CSRF exposu
 import functools
 import http
 import math
+import threading
+from pathlib import Path
 
 from flask import current_app, g, request
 from werkzeug.exceptions import TooManyRequests, Unauthorized
@@ -13,7 +15,9 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 from appliance.errors import PermissionDenied
 from appliance.i18n import N_
 from appliance.services import api_tokens
+from appliance.shared_counters import SharedWindowCounter
 
+_OPENING = threading.Lock()
 #: Statuses every operation behind a token may answer, documented as problem+json.
 AUTH_ERRORS = (401, 403, 429)
 
@@ -60,10 +64,22 @@ def authenticate():
             api_tokens.note_bad_token(address, current_app.config["API_FREE_BAD_TOKENS"])
         raise TokenRequired(N_("Send a valid token: Authorization: Bearer <token>."))
     g.api_principal = principal
-    wait = api_tokens.spend(principal, current_app.config["API_RATE_LIMIT_PER_MINUTE"])
+    wait = api_tokens.spend(principal, current_app.config["API_RATE_LIMIT_PER_MINUTE"], _counter())
     if wait:
         raise RateLimited(N_("This token made too many requests: wait before trying again."), wait)
     return principal
+
+
+def _counter():
+    """Return this process's map of the host's API request counters (opened once per app)."""
+    counter = current_app.extensions.get("api_counter")
+    if counter is None:
+        with _OPENING:
+            counter = current_app.extensions.get("api_counter")
+            if counter is None:
+                path = Path(current_app.config["VAR_DIR"]) / "run" / "api-requests.counters"
+                counter = current_app.extensions["api_counter"] = SharedWindowCounter(path)
+    return counter
 
 
 def principal():

@@ -9,20 +9,17 @@ from appliance.services import call_profiles
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
-    IF_MATCH,
     JsonInteger,
     PageArgs,
-    check_if_match,
     json_response,
     length,
-    linked,
     one_of,
     page,
     page_schema,
     pattern,
-    respond,
     value_range,
 )
+from web.api.crud import Resource, register
 from web.api.outbound_routes import ROUTE_NAME
 
 blp = Blueprint("call_profiles", __name__, url_prefix="/api/v1/call-profiles",
@@ -83,61 +80,14 @@ def _input(data):
                                       data["max_external_total"], data["international_minutes_per_day"])
 
 
-@blp.route("")
-class CallProfiles(MethodView):
-    """The profiles, and new ones."""
-
-    @requires(blp, "routes:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(CallProfileSchema))
-    def get(self, args):
-        """List profiles by id, each with how many extensions have it."""
-        return page(CallProfileSchema, call_profiles.list_profiles().order_by(), CallProfile.id, args)
-
-    @requires(blp, "routes:write")
-    @blp.arguments(CallProfileSchema)
-    @blp.response(201, CallProfileSchema)
-    @linked(blp, 201, "profile_id", "/id", ("GET", ONE), ("PUT", ONE), ("DELETE", ONE),
-            ("GET", ONE + "/extensions"), ("POST", ONE + "/extensions"))
-    def post(self, data):
-        """Create a profile."""
-        profile = call_profiles.save_profile(_input(data), actor())
-        return respond(CallProfileSchema, profile, 201, {"Location": f"{blp.url_prefix}/{profile.id}"})
-
-
-@blp.route(f"/<{ID}:profile_id>")
-class CallProfileItem(MethodView):
-    """One profile."""
-
-    @requires(blp, "routes:read")
-    @blp.response(200, CallProfileSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, profile_id):
-        """Read a profile (with its ETag)."""
-        return respond(CallProfileSchema, call_profiles.get_profile(profile_id))
-
-    @requires(blp, "routes:write")
-    @blp.arguments(CallProfileSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, CallProfileSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, profile_id):
-        """Replace a profile; its extensions' next calls follow it."""
-        check_if_match(CallProfileSchema, call_profiles.get_profile(profile_id))
-        return respond(CallProfileSchema, call_profiles.save_profile(_input(data), actor(), profile_id))
-
-    @requires(blp, "routes:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    def delete(self, profile_id):
-        """Delete a profile; refused (422) for the default one and while extensions have it."""
-        check_if_match(CallProfileSchema, call_profiles.get_profile(profile_id))
-        call_profiles.delete_profile(profile_id, actor())
-        return json_response(None, 204)
+register(blp, Resource(
+    "CallProfile", "", "profile_id", CallProfileSchema, ("routes:read", "routes:write"),
+    lambda: call_profiles.list_profiles().order_by(), CallProfile.id, call_profiles.get_profile,
+    call_profiles.save_profile, call_profiles.delete_profile, to_input=_input, noun="profile",
+    links=(("GET", "/extensions"), ("POST", "/extensions")),
+    docs={"list": "List profiles by id, each with how many extensions have it.",
+          "put": "Replace a profile; its extensions' next calls follow it.",
+          "delete": "Delete a profile; refused (422) for the default one and while extensions have it."}))
 
 
 @blp.route(f"/<{ID}:profile_id>/extensions")

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
 from appliance.i18n import N_
+from web.api.dumping import flat_dumper, plain_model_query
 
 #: Messages of type checks, each one a msgid in the catalogs (web.problems.FIELD_MESSAGES).
 LENGTH = "Length or size out of range."
@@ -116,20 +117,38 @@ def paginate(query, key, args, newest_first=False):
     A cursor is the last key seen, so rows added or deleted meanwhile never make a page skip or
     repeat one; ``newest_first`` walks the key downwards.
     """
+    rows = list(_page_query(query, key, args, newest_first))
+    return _cut(rows, args["limit"], lambda row: getattr(row, key.name))
+
+
+def _page_query(query, key, args, newest_first):
     if args.get("cursor"):
         last = int(args["cursor"])
         query = query.where(key < last if newest_first else key > last)
-    limit = args["limit"]
-    rows = list(query.order_by(key.desc() if newest_first else key.asc()).limit(limit + 1))
+    return query.order_by(key.desc() if newest_first else key.asc()).limit(args["limit"] + 1)
+
+
+def _cut(rows, limit, key_of):
+    """Return the page's rows and the next cursor (None on the last page) from ``limit`` + 1 rows."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (str(getattr(rows[-1], key.name)) if more else None)
+    return rows, (str(key_of(rows[-1])) if more else None)
 
 
 def page(schema, query, key, args, newest_first=False):
-    """Return the JSON response of one page of ``query`` dumped with ``schema``."""
-    rows, cursor = paginate(query, key, args, newest_first)
-    return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
+    """Return the JSON response of one page of ``query`` dumped with ``schema``.
+
+    A flat schema over whole rows of one model reads only its columns, as tuples (web/api/dumping.py).
+    """
+    model = plain_model_query(query)
+    fast = flat_dumper(schema, model) if model is not None else None
+    if fast is None:
+        rows, cursor = paginate(query, key, args, newest_first)
+        return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
+    columns, dump = fast
+    query = _page_query(query.select(*columns, key), key, args, newest_first)
+    rows, cursor = _cut(list(query.tuples()), args["limit"], lambda row: row[-1])
+    return json_response({"items": dump(rows), "next_cursor": cursor})
 
 
 def naive_utc(moment):

@@ -1,27 +1,17 @@
 """Ring groups and pickup groups (admins): the same services as the Groups pages."""
-from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_dump
 
 from appliance.asterisk.confgen.types import RING_STRATEGIES
 from appliance.models.groups import PickupGroup, RingGroup
 from appliance.services import groups
-from web.api.auth import actor, requires
 from web.api.common import (
-    ID,
-    IF_MATCH,
-    PageArgs,
-    check_if_match,
-    json_response,
     length,
-    linked,
     one_of,
-    page,
-    page_schema,
     pattern,
-    respond,
     value_range,
 )
+from web.api.crud import Resource, register
 from web.api.extensions import NAME
 
 blp = Blueprint("groups", __name__, url_prefix="/api/v1",
@@ -65,111 +55,12 @@ def _ring_input(data):
                                  data["member_seconds"], data["destination"], list(data["members"]))
 
 
-@blp.route("/ring-groups")
-class RingGroups(MethodView):
-    """Ring groups."""
-
-    @requires(blp, "groups:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(RingGroupSchema))
-    def get(self, args):
-        """List ring groups by id."""
-        return page(RingGroupSchema, RingGroup.select(), RingGroup.id, args)
-
-    @requires(blp, "groups:write")
-    @blp.arguments(RingGroupSchema)
-    @blp.response(201, RingGroupSchema)
-    @linked(blp, 201, "group_id", "/id", ("GET", RING), ("PUT", RING), ("DELETE", RING))
-    def post(self, data):
-        """Create a ring group."""
-        group = groups.save_ring_group(_ring_input(data), actor())
-        return respond(RingGroupSchema, group, 201, {"Location": f"{blp.url_prefix}/ring-groups/{group.id}"})
-
-
-@blp.route(f"/ring-groups/<{ID}:group_id>")
-class RingGroupItem(MethodView):
-    """One ring group."""
-
-    @requires(blp, "groups:read")
-    @blp.response(200, RingGroupSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, group_id):
-        """Read a ring group (with its ETag)."""
-        return respond(RingGroupSchema, groups.get_ring_group(group_id))
-
-    @requires(blp, "groups:write")
-    @blp.arguments(RingGroupSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, RingGroupSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, group_id):
-        """Replace a ring group."""
-        check_if_match(RingGroupSchema, groups.get_ring_group(group_id))
-        return respond(RingGroupSchema, groups.save_ring_group(_ring_input(data), actor(), group_id))
-
-    @requires(blp, "groups:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, group_id):
-        """Delete a ring group; refused (422) while something still sends calls to it."""
-        check_if_match(RingGroupSchema, groups.get_ring_group(group_id))
-        groups.delete_ring_group(group_id, actor())
-        return json_response(None, 204)
-
-
-@blp.route("/pickup-groups")
-class PickupGroups(MethodView):
-    """Pickup groups."""
-
-    @requires(blp, "groups:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(PickupGroupSchema))
-    def get(self, args):
-        """List pickup groups by id."""
-        return page(PickupGroupSchema, PickupGroup.select(), PickupGroup.id, args)
-
-    @requires(blp, "groups:write")
-    @blp.arguments(PickupGroupSchema)
-    @blp.response(201, PickupGroupSchema)
-    @linked(blp, 201, "group_id", "/id", ("GET", PICKUP), ("PUT", PICKUP), ("DELETE", PICKUP))
-    def post(self, data):
-        """Create a pickup group."""
-        group = groups.save_pickup_group(data["name"], data["members"], actor())
-        return respond(PickupGroupSchema, group, 201, {"Location": f"{blp.url_prefix}/pickup-groups/{group.id}"})
-
-
-@blp.route(f"/pickup-groups/<{ID}:group_id>")
-class PickupGroupItem(MethodView):
-    """One pickup group."""
-
-    @requires(blp, "groups:read")
-    @blp.response(200, PickupGroupSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, group_id):
-        """Read a pickup group (with its ETag)."""
-        return respond(PickupGroupSchema, groups.get_pickup_group(group_id))
-
-    @requires(blp, "groups:write")
-    @blp.arguments(PickupGroupSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, PickupGroupSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, group_id):
-        """Replace a pickup group."""
-        check_if_match(PickupGroupSchema, groups.get_pickup_group(group_id))
-        return respond(PickupGroupSchema, groups.save_pickup_group(data["name"], data["members"], actor(), group_id))
-
-    @requires(blp, "groups:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, group_id):
-        """Delete a pickup group."""
-        check_if_match(PickupGroupSchema, groups.get_pickup_group(group_id))
-        groups.delete_pickup_group(group_id, actor())
-        return json_response(None, 204)
+register(blp, Resource(
+    "RingGroup", "/ring-groups", "group_id", RingGroupSchema, ("groups:read", "groups:write"), RingGroup.select,
+    RingGroup.id, groups.get_ring_group, groups.save_ring_group, groups.delete_ring_group, to_input=_ring_input,
+    noun="ring group", docs={"delete": "Delete a ring group; refused (422) while something still sends calls to it."}))
+register(blp, Resource(
+    "PickupGroup", "/pickup-groups", "group_id", PickupGroupSchema, ("groups:read", "groups:write"),
+    PickupGroup.select, PickupGroup.id, groups.get_pickup_group,
+    lambda data, who, group_id=None: groups.save_pickup_group(data["name"], data["members"], who, group_id),
+    groups.delete_pickup_group, noun="pickup group"))

@@ -1,27 +1,17 @@
 """Inbound routes (admins): which destination a carrier's call reaches, by DID and caller; the pages' services."""
-from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from appliance.asterisk.confgen.inbound import CALLER_KINDS
 from appliance.models.inbound_routes import InboundRoute
 from appliance.services import inbound_routes
-from web.api.auth import actor, requires
 from web.api.common import (
-    ID,
-    IF_MATCH,
-    PageArgs,
     UtcDateTime,
-    check_if_match,
-    json_response,
     length,
-    linked,
     one_of,
-    page,
-    page_schema,
     pattern,
-    respond,
 )
+from web.api.crud import Resource, register
 from web.api.extensions import NAME
 
 blp = Blueprint("inbound_routes", __name__, url_prefix="/api/v1/inbound-routes",
@@ -53,56 +43,9 @@ def _input(data):
                                             caller_kind=data["caller_kind"], caller=data["caller"], name=data["name"])
 
 
-@blp.route("")
-class InboundRoutes(MethodView):
-    """The inbound routes, and new ones."""
-
-    @requires(blp, "routes:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(InboundRouteSchema))
-    def get(self, args):
-        """List inbound routes by id."""
-        return page(InboundRouteSchema, inbound_routes.list_routes().order_by(), InboundRoute.id, args)
-
-    @requires(blp, "routes:write")
-    @blp.arguments(InboundRouteSchema)
-    @blp.response(201, InboundRouteSchema)
-    @linked(blp, 201, "route_id", "/id", ("GET", ONE), ("PUT", ONE), ("DELETE", ONE))
-    def post(self, data):
-        """Create an inbound route; live once saved."""
-        route = inbound_routes.save_route(_input(data), actor())
-        return respond(InboundRouteSchema, route, 201, {"Location": f"{blp.url_prefix}/{route.id}"})
-
-
-@blp.route(f"/<{ID}:route_id>")
-class InboundRouteItem(MethodView):
-    """One inbound route."""
-
-    @requires(blp, "routes:read")
-    @blp.response(200, InboundRouteSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, route_id):
-        """Read an inbound route (with its ETag)."""
-        return respond(InboundRouteSchema, inbound_routes.get_route(route_id))
-
-    @requires(blp, "routes:write")
-    @blp.arguments(InboundRouteSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, InboundRouteSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, route_id):
-        """Replace an inbound route."""
-        check_if_match(InboundRouteSchema, inbound_routes.get_route(route_id))
-        return respond(InboundRouteSchema, inbound_routes.save_route(_input(data), actor(), route_id))
-
-    @requires(blp, "routes:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, route_id):
-        """Delete an inbound route; its number then gets the catch-all's destination."""
-        check_if_match(InboundRouteSchema, inbound_routes.get_route(route_id))
-        inbound_routes.delete_route(route_id, actor())
-        return json_response(None, 204)
+register(blp, Resource(
+    "InboundRoute", "", "route_id", InboundRouteSchema, ("routes:read", "routes:write"),
+    lambda: inbound_routes.list_routes().order_by(), InboundRoute.id, inbound_routes.get_route,
+    inbound_routes.save_route, inbound_routes.delete_route, to_input=_input, noun="inbound route",
+    docs={"post": "Create an inbound route; live once saved.",
+          "delete": "Delete an inbound route; its number then gets the catch-all's destination."}))

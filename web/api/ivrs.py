@@ -27,6 +27,7 @@ from web.api.common import (
     respond,
     value_range,
 )
+from web.api.crud import Resource, register
 from web.api.extensions import NAME
 
 blp = Blueprint("ivrs", __name__, url_prefix="/api/v1",
@@ -174,56 +175,7 @@ class PromptAudio(MethodView):
         return Response(data, mimetype="audio/wav")
 
 
-@blp.route("/ivrs")
-class Ivrs(MethodView):
-    """IVR menus."""
-
-    @requires(blp, "ivr:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(IvrSchema))
-    def get(self, args):
-        """List menus by id."""
-        return page(IvrSchema, Ivr.select(), Ivr.id, args)
-
-    @requires(blp, "ivr:write")
-    @blp.arguments(IvrSchema)
-    @blp.response(201, IvrSchema)
-    @linked(blp, 201, "ivr_id", "/id", ("GET", MENU), ("PUT", MENU), ("DELETE", MENU))
-    def post(self, data):
-        """Create a menu."""
-        ivr = ivrs.save_ivr(_ivr_input(data), actor())
-        return respond(IvrSchema, ivr, 201, {"Location": f"{blp.url_prefix}/ivrs/{ivr.id}"})
-
-
-@blp.route(f"/ivrs/<{ID}:ivr_id>")
-class IvrItem(MethodView):
-    """One menu."""
-
-    @requires(blp, "ivr:read")
-    @blp.response(200, IvrSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, ivr_id):
-        """Read a menu (with its ETag)."""
-        return respond(IvrSchema, ivrs.get_ivr(ivr_id))
-
-    @requires(blp, "ivr:write")
-    @blp.arguments(IvrSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, IvrSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, ivr_id):
-        """Replace a menu."""
-        check_if_match(IvrSchema, ivrs.get_ivr(ivr_id))
-        return respond(IvrSchema, ivrs.save_ivr(_ivr_input(data), actor(), ivr_id))
-
-    @requires(blp, "ivr:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, ivr_id):
-        """Delete a menu; refused (422) while something still sends calls to it."""
-        check_if_match(IvrSchema, ivrs.get_ivr(ivr_id))
-        ivrs.delete_ivr(ivr_id, actor())
-        return json_response(None, 204)
+register(blp, Resource(
+    "Ivr", "/ivrs", "ivr_id", IvrSchema, ("ivr:read", "ivr:write"), Ivr.select, Ivr.id, ivrs.get_ivr, ivrs.save_ivr,
+    ivrs.delete_ivr, to_input=_ivr_input, noun="menu",
+    docs={"delete": "Delete a menu; refused (422) while something still sends calls to it."}))

@@ -1,6 +1,5 @@
 """Queues, pause reasons and agents (admins): the same services as the Call center pages."""
 from flask import current_app
-from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_dump
 
@@ -9,22 +8,15 @@ from appliance.models.queues import PauseReason, Queue
 from appliance.services import agent_board, agents, pause_reasons, queues
 from web.api.auth import actor, requires
 from web.api.common import (
-    ID,
-    IF_MATCH,
     JsonBoolean,
     JsonInteger,
-    PageArgs,
-    check_if_match,
     json_response,
     length,
-    linked,
     one_of,
-    page,
-    page_schema,
     pattern,
-    respond,
     value_range,
 )
+from web.api.crud import Resource, register
 from web.api.extensions import NAME
 
 blp = Blueprint("queues", __name__, url_prefix="/api/v1",
@@ -119,114 +111,15 @@ def _reason_input(data):
     return pause_reasons.PauseReasonInput(data["code"], data["name"], data["max_minutes"], data["productive"])
 
 
-@blp.route("/queues")
-class Queues(MethodView):
-    """Queues."""
-
-    @requires(blp, "queues:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(QueueSchema))
-    def get(self, args):
-        """List queues by id."""
-        return page(QueueSchema, Queue.select(), Queue.id, args)
-
-    @requires(blp, "queues:write")
-    @blp.arguments(QueueSchema)
-    @blp.response(201, QueueSchema)
-    @linked(blp, 201, "queue_id", "/id", ("GET", QUEUE), ("PUT", QUEUE), ("DELETE", QUEUE))
-    def post(self, data):
-        """Create a queue."""
-        queue = queues.save_queue(_queue_input(data), actor())
-        return respond(QueueSchema, queue, 201, {"Location": f"{blp.url_prefix}/queues/{queue.id}"})
-
-
-@blp.route(f"/queues/<{ID}:queue_id>")
-class QueueItem(MethodView):
-    """One queue."""
-
-    @requires(blp, "queues:read")
-    @blp.response(200, QueueSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, queue_id):
-        """Read a queue (with its ETag)."""
-        return respond(QueueSchema, queues.get_queue(queue_id))
-
-    @requires(blp, "queues:write")
-    @blp.arguments(QueueSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, QueueSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, queue_id):
-        """Replace a queue; callers waiting stay in it."""
-        check_if_match(QueueSchema, queues.get_queue(queue_id))
-        return respond(QueueSchema, queues.save_queue(_queue_input(data), actor(), queue_id))
-
-    @requires(blp, "queues:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, queue_id):
-        """Delete a queue; refused (422) while something still sends calls to it."""
-        check_if_match(QueueSchema, queues.get_queue(queue_id))
-        queues.delete_queue(queue_id, actor())
-        return json_response(None, 204)
-
-
-@blp.route("/pause-reasons")
-class PauseReasons(MethodView):
-    """Pause reasons."""
-
-    @requires(blp, "queues:read")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page_schema(PauseReasonSchema))
-    def get(self, args):
-        """List pause reasons by id."""
-        return page(PauseReasonSchema, PauseReason.select(), PauseReason.id, args)
-
-    @requires(blp, "queues:write")
-    @blp.arguments(PauseReasonSchema)
-    @blp.response(201, PauseReasonSchema)
-    @linked(blp, 201, "reason_id", "/id", ("GET", REASON), ("PUT", REASON), ("DELETE", REASON))
-    def post(self, data):
-        """Create a pause reason."""
-        reason = pause_reasons.save_pause_reason(_reason_input(data), actor())
-        return respond(PauseReasonSchema, reason, 201, {"Location": f"{blp.url_prefix}/pause-reasons/{reason.id}"})
-
-
-@blp.route(f"/pause-reasons/<{ID}:reason_id>")
-class PauseReasonItem(MethodView):
-    """One pause reason."""
-
-    @requires(blp, "queues:read")
-    @blp.response(200, PauseReasonSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, reason_id):
-        """Read a pause reason (with its ETag)."""
-        return respond(PauseReasonSchema, pause_reasons.get_pause_reason(reason_id))
-
-    @requires(blp, "queues:write")
-    @blp.arguments(PauseReasonSchema)
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(200, PauseReasonSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, data, reason_id):
-        """Replace a pause reason."""
-        check_if_match(PauseReasonSchema, pause_reasons.get_pause_reason(reason_id))
-        return respond(PauseReasonSchema, pause_reasons.save_pause_reason(_reason_input(data), actor(), reason_id))
-
-    @requires(blp, "queues:write")
-    @blp.doc(parameters=[IF_MATCH])
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, reason_id):
-        """Delete a pause reason."""
-        check_if_match(PauseReasonSchema, pause_reasons.get_pause_reason(reason_id))
-        pause_reasons.delete_pause_reason(reason_id, actor())
-        return json_response(None, 204)
+register(blp, Resource(
+    "Queue", "/queues", "queue_id", QueueSchema, ("queues:read", "queues:write"), Queue.select, Queue.id,
+    queues.get_queue, queues.save_queue, queues.delete_queue, to_input=_queue_input,
+    docs={"put": "Replace a queue; callers waiting stay in it.",
+          "delete": "Delete a queue; refused (422) while something still sends calls to it."}))
+register(blp, Resource(
+    "PauseReason", "/pause-reasons", "reason_id", PauseReasonSchema, ("queues:read", "queues:write"),
+    PauseReason.select, PauseReason.id, pause_reasons.get_pause_reason, pause_reasons.save_pause_reason,
+    pause_reasons.delete_pause_reason, to_input=_reason_input, noun="pause reason"))
 
 
 @blp.route("/agents")

@@ -1,0 +1,86 @@
+"""The fast list dump (web/api/dumping.py) writes exactly what marshmallow writes, or steps aside."""
+import datetime
+
+from marshmallow import Schema, fields, pre_dump
+
+from appliance.models.call_history import CallRecord
+from appliance.models.extensions import Device, Extension
+from appliance.models.users import User
+from appliance.services import Actor, extensions, users
+from web.api.calls import CallRecordSchema
+from web.api.common import UtcDateTime
+from web.api.dumping import flat_dumper, plain_model_query
+from web.api.extensions import DeviceSchema, ExtensionSchema
+from web.api.phones import PhoneSchema
+from web.api.users import UserSchema
+
+SYSTEM = Actor.system("test")
+
+
+def _record(n, answered):
+    when = datetime.datetime(2026, 3, 1, 12, 0, n)
+    return CallRecord.create(calldate=when, answer=when if answered else None, end=when, src="201", dst=f"+5511{n:08d}",
+                             dcontext="internal", clid='"Ana" <201>', channel="PJSIP/a", dstchannel="", lastapp="Dial",
+                             lastdata="", duration=n, billsec=n if answered else 0,
+                             disposition="ANSWERED" if answered else "NO ANSWER", accountcode="", uniqueid=f"1.{n}",
+                             linkedid=f"1.{n}", sequence=n, userfield="")
+
+
+def _same(schema, model):
+    fast = flat_dumper(schema, model)
+    assert fast is not None, f"{schema.__name__} should take the fast path"
+    columns, dump = fast
+    rows = list(model.select().order_by(model.id))
+    assert rows, "seed rows first"
+    tuples = list(model.select(*columns).order_by(model.id).tuples())
+    assert dump(tuples) == schema(many=True).dump(rows)
+
+
+def test_lists_of_plain_schemas_dump_as_marshmallow_does(database):
+    user = users.create(users.UserInput("ana", "Correct-Horse-42", "Ana Souza", role="admin"), SYSTEM)
+    extension, _ = extensions.create(extensions.ExtensionInput("201", "Ana"), SYSTEM)
+    extensions.create(extensions.ExtensionInput("202", "Bia"), SYSTEM)
+    Extension.update(user=user.id).where(Extension.id == extension.id).execute()  # one with an owner, one without
+    _record(1, answered=True)
+    _record(2, answered=False)  # a None time
+    for schema, model in ((ExtensionSchema, Extension), (DeviceSchema, Device), (UserSchema, User),
+                          (CallRecordSchema, CallRecord)):
+        _same(schema, model)
+
+
+def test_schemas_with_hooks_or_computed_fields_step_aside():
+    class WithHook(Schema):
+        id = fields.Integer()
+
+        @pre_dump
+        def _shape(self, row, **kwargs):
+            return row
+
+    class Computed(Schema):
+        id = fields.Integer()
+        label = fields.Method("_label")
+
+        def _label(self, row):
+            return f"#{row.id}"
+
+    class Elsewhere(Schema):
+        nowhere = fields.String()  # no column of that name
+
+    assert flat_dumper(PhoneSchema, Device) is None  # PhoneSchema shapes rows in a hook
+    for schema in (WithHook, Computed, Elsewhere):
+        assert flat_dumper(schema, Extension) is None
+
+
+def test_utc_times_carry_their_offset():
+    class Stamp(Schema):
+        created_at = UtcDateTime()
+
+    _, dump = flat_dumper(Stamp, Extension)
+    assert dump([(datetime.datetime(2026, 1, 2, 3, 4, 5),), (None,)]) == [
+        {"created_at": "2026-01-02T03:04:05+00:00"}, {"created_at": None}]
+
+
+def test_only_whole_rows_of_one_model_take_the_fast_path():
+    assert plain_model_query(Extension.select().where(Extension.number == "201")) is Extension
+    assert plain_model_query(Extension.select(Extension.id)) is None
+    assert plain_model_query(Extension.select().join(Device, on=(Device.extension == Extension.id))) is None

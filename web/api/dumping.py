@@ -1,0 +1,108 @@
+"""Lists dumped without building a model object and a marshmallow pass per row.
+
+A page of 100 call records spent most of its time creating peewee objects and walking
+marshmallow's per-field machinery. For a schema of plain fields (numbers, text, booleans,
+times) over one model's columns, ``flat_dumper`` reads just those columns as tuples and
+turns each value the way the marshmallow field would (tests/unit/test_api_dumping.py holds
+the two to the same output). Any other schema (hooks, nested or computed fields) answers None
+and is dumped by marshmallow as before: the schema stays the one description of a row.
+"""
+import datetime
+import functools
+
+from marshmallow import fields
+from peewee import ForeignKeyField
+
+
+def _integer(value):
+    return None if value is None else int(value)
+
+
+def _string(value):
+    return None if value is None else str(value)
+
+
+def _boolean(field):
+    truthy, falsy = field.truthy, field.falsy
+
+    def convert(value):
+        if value is None:
+            return None
+        if truthy and value in truthy:
+            return True
+        if falsy and value in falsy:
+            return False
+        return bool(value)
+
+    return convert
+
+
+def _utc(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value.isoformat()
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def _converter(field):
+    """Return the function that dumps a value as ``field`` would, or None for a field this module leaves alone."""
+    kind = type(field)
+    if kind is fields.Integer or kind.__name__ == "JsonInteger":
+        return None if field.as_string else _integer
+    if kind is fields.String:
+        return _string
+    if kind is fields.Boolean or kind.__name__ == "JsonBoolean":
+        return _boolean(field)
+    if kind.__name__ == "UtcDateTime" and field.format in (None, "iso"):  # web.api.common's, naive = UTC
+        return _utc
+    if kind is fields.DateTime and field.format in (None, "iso"):
+        return _iso
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def flat_dumper(schema_class, model):
+    """Return ``(columns, dump)`` for ``schema_class`` over ``model``'s columns, or None when it is not flat.
+
+    ``columns`` are the model fields to select; ``dump(tuples)`` turns rows of them into the
+    list marshmallow would have made.
+    """
+    schema = schema_class()
+    if any(schema._hooks.values()):
+        return None
+    by_attribute = {}
+    for model_field in model._meta.sorted_fields:
+        by_attribute[model_field.name] = model_field
+        if isinstance(model_field, ForeignKeyField):
+            by_attribute[model_field.object_id_name] = model_field
+    columns, plan = [], []
+    for name, field in schema.dump_fields.items():
+        convert = _converter(field)
+        attribute = field.attribute or name
+        model_field = by_attribute.get(attribute)
+        if convert is None or model_field is None:
+            return None
+        if isinstance(model_field, ForeignKeyField) and attribute == model_field.name:
+            return None  # the related object itself, not its id: marshmallow's business
+        plan.append((field.data_key or name, len(columns), convert))
+        columns.append(model_field)
+
+    def dump(rows):
+        return [{key: convert(row[index]) for key, index, convert in plan} for row in rows]
+
+    return tuple(columns), dump
+
+
+def plain_model_query(query):
+    """Return the model ``query`` selects whole rows of (``Model.select()`` with filters), else None."""
+    model = getattr(query, "model", None)
+    if model is None or getattr(query, "_returning", None) != model._meta.sorted_fields:
+        return None
+    if getattr(query, "_from_list", None) != [model] or getattr(query, "_joins", None):
+        return None
+    return model
