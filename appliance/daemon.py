@@ -18,6 +18,7 @@ from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
 from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
+from appliance.asterisk.confgen.supervision import SPY_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
@@ -92,6 +93,8 @@ def on_engine_event(event):
         sms.receive_internal_event(event.get("From", ""), event.get("To", ""), event.get("Body", ""))
     elif name == "UserEvent" and event.get("UserEvent") == OVERRIDE_EVENT:
         schedule_override.mirror_from_engine(event.get("Schedule", ""), event.get("Mode", ""), event.get("By", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == SPY_EVENT:
+        supervision.spied_by_code(event.get("Supervisor", ""), event.get("Agent", ""), event.get("Mode", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))

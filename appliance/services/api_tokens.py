@@ -80,12 +80,15 @@ SCOPES = {
     "voicemail:write": N_("Delete voicemail messages"),
     "sms:send": N_("Send text messages (SMS and between extensions)"),
     "sms:read": N_("Read text messages and their delivery status"),
+    "supervision:read": N_("See the live dashboard and reports of my queues (a supervisor's own, an admin's all)"),
+    "supervision:write": N_("Pause, log in and out, listen to, whisper to and barge into agents of my queues"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
                              "voicemail:write", "sms:send", "sms:read"})
 #: What each role may grant its own tokens.
-ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}
+ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES | {"supervision:read", "supervision:write"},
+               "user": PERSONAL_SCOPES}
 #: Service tokens have no extension of their own, so the "my ..." scopes mean nothing for them.
 SERVICE_SCOPES = frozenset(SCOPES) - {"settings:read", "settings:write", "voicemail:read", "voicemail:write"}
 #: Failed token checks from one address, past the free ones: waits that double (the login throttle's shape).

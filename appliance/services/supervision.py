@@ -19,7 +19,7 @@ from appliance.models.callcenter import QueueSupervisor, QueueTarget
 from appliance.models.extensions import Extension
 from appliance.models.queues import PauseReason, Queue, QueueMember
 from appliance.models.users import User
-from appliance.services import agent_board, audit, mail, queue_board
+from appliance.services import Actor, agent_board, audit, engine_sync, mail, queue_board
 
 SPY_MODES = ("listen", "whisper", "barge")
 #: A live channel of a phone, as Asterisk names it: only such a name reaches ChanSpy.
@@ -57,6 +57,8 @@ def set_supervisors(queue_id, user_ids, actor):
             QueueSupervisor.create(queue=queue_id, user=user_id)
         audit.record(actor, "queue.supervisors", "queue", queue.id, queue.number, before={"users": before},
                      after={"users": wanted})
+        # Who may spy by feature code is compiled into the dialplan (confgen/supervision.py).
+        engine_sync.request(usernames=[], files=True)
 
 
 def save_targets(queue_id, sl_seconds, sl_percent, max_waiting, max_wait_seconds, alert_emails, actor):
@@ -210,6 +212,17 @@ def _agent_channel(var_dir, number):
         if call_events.extension_of(name) == number and channel.get("state") == "Up" and CHANNEL.match(name):
             return name
     raise ValidationError.one("agent", N_("Agent %(number)s is not on a call."), number=number)
+
+
+def spied_by_code(supervisor, agent, mode):
+    """Audit a spy started from a phone by feature code (the dialplan checked the right; UserEvent from the daemon)."""
+    if mode not in SPY_MODES or not supervisor.isdigit() or not agent.isdigit():
+        return
+    extension = Extension.get_or_none(Extension.number == supervisor)
+    user = User.get_or_none(User.id == extension.user_id) if extension and extension.user_id else None
+    who = Actor(user_id=user.id, username=user.username) if user else Actor.system(f"extension {supervisor}")
+    audit.record(who, f"agent.spy.{mode}", "extension", agent, agent,
+                 after={"supervisor_extension": supervisor, "via": "feature code"})
 
 
 def spy(var_dir, user, number, mode, actor):

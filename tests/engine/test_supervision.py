@@ -33,8 +33,8 @@ def floor(tmp_path):
         queue = queues.save_queue(queues.QueueInput(number="650", name="Vendas", members=[
             queues.MemberInput("701")]), SYSTEM)
         sup = users.create(users.UserInput("sup", PERSON_PASSWORD, "Sup", role="supervisor"), SYSTEM)
-        supervision.set_supervisors(queue.id, [sup.id], SYSTEM)
         Extension.update(user=sup.id).where(Extension.number == "709").execute()
+        supervision.set_supervisors(queue.id, [sup.id], SYSTEM)  # compiles who may spy by feature code
         # Devices made after start are linked to their AORs' state only by a res_pjsip reload (decision 021).
         assert "reloaded successfully" in engine.cli("module reload res_pjsip.so")
         stop = threading.Event()
@@ -60,7 +60,7 @@ def test_listen_whisper_and_barge_ring_the_supervisors_phone_and_spy_on_the_agen
     with sipp.uas("701", people["701"].sip_password, timeout=40) as agent:
         assert wait_for(lambda: any(row.get("Status") == "1" for row in control.current().queue_members()
                                     if row.get("Queue") == queue_name(queue.id)), 10), engine.cli("queue show")
-        with sipp.call_menu("790", people["790"].sip_password, "650", [], hang_up_after=15) as call:
+        with sipp.call_menu("790", people["790"].sip_password, "650", [], hang_up_after=25) as call:
             assert agent.wait_for_request("INVITE", 10)
             device = people["701"].sip_username
             assert wait_for(lambda: any(channel.get("channel", "").startswith(f"PJSIP/{device}-")
@@ -79,6 +79,17 @@ def test_listen_whisper_and_barge_ring_the_supervisors_phone_and_spy_on_the_agen
                     seen.add(channel)
                     assert channel.startswith(f"PJSIP/{people['709'].sip_username}-")
                     assert data.startswith(f"PJSIP/{device}-") and data.endswith(f",{options}"), data
+            # By feature code from the supervisor's desk phone: whisper to 701. The caller's phone may not.
+            with sipp.call_menu("790", people["790"].sip_password, "*222701", [], hang_up_after=2) as refused:
+                assert refused.wait().ok
+            assert not new_spies(), "a non-supervisor could spy"
+            with sipp.call_menu("709", people["709"].sip_password, "*223701", [], hang_up_after=8):
+                assert wait_for(new_spies, 10), engine.cli("core show channels concise")
+                (channel, data), = new_spies()
+                seen.add(channel)
+                assert data == f"PJSIP/{device}-,qEw", data
+            assert wait_for(lambda: AuditEntry.select().where(AuditEntry.action == "agent.spy.whisper",
+                                                              AuditEntry.after.contains("feature code")).count(), 10)
             # E: every spy ends with the agent's call.
             assert call.wait().ok
             assert wait_for(lambda: not _spies(engine), 10), engine.cli("core show channels concise")

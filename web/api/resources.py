@@ -2,6 +2,7 @@
 from web.api import (
     blocklist,
     call_profiles,
+    callcenter,
     calls,
     extensions,
     groups,
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     extensions.devices,
     groups.blp,
     queues.blp,
+    callcenter.blp,
     phones.blp,
     trunks.blp,
     outbound_routes.blp,

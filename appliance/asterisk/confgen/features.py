@@ -32,6 +32,11 @@ class FeatureCodes:
     agent_logout: str = "*46"
     agent_pause: str = "*47"
     agent_unpause: str = "*48"
+    #: Supervisors: followed by an agent's number, listen to / whisper to / barge into their call
+    #: (confgen/supervision.py).
+    spy_listen: str = "*222"
+    spy_whisper: str = "*223"
+    spy_barge: str = "*224"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]
