@@ -50,10 +50,35 @@ def _status(error):
     return 503 if isinstance(error, Unavailable) else 400
 
 
-def state_stream(build, config):
+class _Frames:
+    """The last frame built per view in this process: twenty dashboards of the same queues build it once per event."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._frames = {}
+
+    def get(self, key, version, build):
+        """Return ``build()`` for view ``key`` at events ``version`` (the newest event id seen), built once."""
+        with self._lock:
+            found = self._frames.get(key)
+            if found is not None and found[0] == version and time.monotonic() - found[1] < TICK:
+                return found[2]
+        state = build()
+        with self._lock:
+            self._frames[key] = (version, time.monotonic(), state)
+            if len(self._frames) > 256:  # views come and go: keep the map small
+                self._frames.pop(next(iter(self._frames)))
+        return state
+
+
+FRAMES = _Frames()
+
+
+def state_stream(build, config, key=None):
     """Return a text/event-stream Response sending ``build()`` (a dict) at start, after events, and every TICK s.
 
-    ``build`` returning None ends the stream (a revoked wallboard link).
+    ``build`` returning None ends the stream (a revoked wallboard link). ``key``: what the frame depends on
+    besides the events (the queues shown); streams with the same key share each built frame.
     """
     if not SLOTS.take(config["EVENT_STREAMS_PER_WORKER"]):
         raise StreamsFull("streams full")
@@ -69,11 +94,14 @@ def state_stream(build, config):
     def frame(state):
         return f"event: state\ndata: {json.dumps(state, separators=(',', ':'), ensure_ascii=False)}\n\n"
 
+    def current(version):
+        return build() if key is None else FRAMES.get(key, version, build)
+
     def stream():
         try:
             last = events.latest_id()
             yield "retry: 2000\n\n"
-            state = build()
+            state = current(last)
             if state is None:
                 return
             yield frame(state)
@@ -84,7 +112,7 @@ def state_stream(build, config):
                     last = found[-1].id
                 if found or time.monotonic() - sent >= TICK:
                     sent = time.monotonic()
-                    state = build()
+                    state = current(last)
                     if state is None:
                         return
                     yield frame(state)
@@ -121,8 +149,9 @@ def dashboard_stream():
     user = current_user._get_current_object()
     var_dir = current_app.config["VAR_DIR"]
     try:
+        key = ("dashboard", tuple(queue.id for queue in supervision.visible_queues(user)))
         return state_stream(lambda: supervision.dashboard_state(var_dir, supervision.visible_queues(user)),
-                            current_app.config)
+                            current_app.config, key)
     except StreamsFull:
         return _busy()
 
