@@ -74,6 +74,7 @@ def up(db, migrator):
         class Meta:
             database = db
             table_name = "queue_log"
-            indexes = ((("time",), False), (("queue", "time"), False), (("agent", "time"), False))
+            indexes = ((("time",), False), (("queue", "time", "event", "agent", "data1", "data2", "data3"), False),
+                       (("agent", "time"), False))
 
     db.create_tables([QueueSupervisors, QueueTargets, WallboardTokens, CallcenterAlerts, QueueLogRows])

@@ -87,4 +87,7 @@ class QueueLogRow(BaseModel):
 
     class Meta:
         table_name = "queue_log"
-        indexes = ((("time",), False), (("queue", "time"), False), (("agent", "time"), False))
+        # (queue, time, …) covers every report query filtered by queues and a range: no table reads
+        # (bench/queue_reports.py: 2-5x faster at 10,000,000 rows than (queue, time) alone).
+        indexes = ((("time",), False), (("queue", "time", "event", "agent", "data1", "data2", "data3"), False),
+                   (("agent", "time"), False))
