@@ -30,6 +30,9 @@ FEATURE_LABELS = {
     "agent_logout": _l("Agent: log out of my queues"),
     "agent_pause": _l("Agent: pause (add a pause reason's code: *471)"),
     "agent_unpause": _l("Agent: resume after a pause"),
+    "spy_listen": _l("Supervisor: listen to an agent's call (code + agent's extension)"),
+    "spy_whisper": _l("Supervisor: whisper to an agent, unheard by the caller (code + agent's extension)"),
+    "spy_barge": _l("Supervisor: barge into an agent's call (code + agent's extension)"),
 }
 
 
