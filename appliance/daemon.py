@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,6 +22,7 @@ from appliance.asterisk.confgen.callbacks import RESULT_EVENT as CALLBACK_RESULT
 from appliance.asterisk.confgen.ivr import PROMPT_RECORDED_EVENT
 from appliance.asterisk.confgen.messages import SMS_EVENT
 from appliance.asterisk.confgen.schedules import OVERRIDE_EVENT
+from appliance.asterisk.confgen.supervision import SPY_EVENT
 from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
@@ -34,11 +36,15 @@ from appliance.services import (
     outbound_caps,
     phones,
     prompts,
+    queue_board,
+    queue_log,
     rates,
     recordings,
     schedule_override,
     schedules,
+    sla_alerts,
     sms,
+    supervision,
     trunk_health,
     voicemail,
     voicemail_mail,
@@ -108,9 +114,27 @@ def on_engine_event(event):
         disa.call_in(event.get("Number", ""))
     elif name == "UserEvent" and event.get("UserEvent") == DISA_PIN_EVENT:
         disa.check_pin(event.get("Id", ""), event.get("Pin", ""), event.get("Channel", ""))
+    elif name == "UserEvent" and event.get("UserEvent") == SPY_EVENT:
+        supervision.spied_by_code(event.get("Supervisor", ""), event.get("Agent", ""), event.get("Mode", ""))
     elif name == "VoicemailPasswordChange":
         voicemail.mirror_pin_from_engine(event.get("Context", ""), event.get("Mailbox", ""),
                                          event.get("NewPassword", ""))
+
+
+def _queue_log(engine):
+    """Return the path of the queue_log file Asterisk writes (confgen/logger.py)."""
+    return engine.host_path(engine.instance_dir / "log" / "queue_log")
+
+
+def _cached(function, seconds):
+    """Return ``function`` remembering its answer for ``seconds`` (a setting read on every AMI event)."""
+    memo = {"at": -seconds, "value": None}
+
+    def cached():
+        if time.monotonic() - memo["at"] >= seconds:
+            memo["value"], memo["at"] = function(), time.monotonic()
+        return memo["value"]
+    return cached
 
 
 def _safely(name, function):
@@ -159,17 +183,26 @@ def run(conf, stop_event=None):
         # Conference rooms' participants, the same way (services/conference_board.py).
         rooms = conference_board.ConferenceBoard(conf["VAR_DIR"], fetch=lambda: control.current().conferences())
         rooms_resync = _safely("conference-board", rooms.resync)
+        # Queues' callers and today's figures (issue 14 dashboard): events, then queue_log + QueueStatus on connect.
+        queues = queue_board.QueueBoard(conf["VAR_DIR"], conf["TIMEZONE"], queue_log=lambda: _queue_log(engine),
+                                        thresholds=_cached(supervision.sl_thresholds, 10))
+        callers = _safely("queue-board", lambda: (queues.seed(), queues.resync(control.current().queue_callers())))
         watcher = Watcher(engine, conf["VAR_DIR"],
                           on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event,
-                                    rooms.on_event),
+                                    rooms.on_event, queues.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
                                               scheduler.add_job(overrides), scheduler.add_job(agents),
-                                              scheduler.add_job(rooms_resync))).start()
+                                              scheduler.add_job(rooms_resync), scheduler.add_job(callers))).start()
         # Callbacks (services/callbacks.py): due rows start here; attempts whose outcome was lost are retried.
         _every(scheduler, "callbacks", callbacks.run_due, seconds=1)
         _every(scheduler, "callbacks-recover", callbacks.recover, seconds=60)
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
+        # queue_log lines into the reports' table, exactly once (a cursor committed with the rows).
+        _every(scheduler, "queue-log-ingest", queue_log.ingest, _queue_log(engine),
+               queue_log.source_key(engine.settings.instance), seconds=5)
+        # SLA and pause-limit alerts: once per episode (rows), within seconds of the crossing (issue 14).
+        _every(scheduler, "sla-alerts", sla_alerts.check, conf["VAR_DIR"], seconds=5)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
         # The international minutes cap reads these counters at call time (confgen/outbound.py).
         _every(scheduler, "international-minutes", outbound_caps.publish_international_minutes, conf["TIMEZONE"],

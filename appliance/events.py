@@ -27,6 +27,10 @@ TYPES = {
     "sms.received": N_("SMS received"),
     "sms.delivered": N_("SMS delivered"),
     "callback.updated": N_("Callback requested, attempted or ended"),
+    "agent.state": N_("Queue agent's state changed"),
+    "queue.updated": N_("Queue callers or figures changed"),
+    "queue.alert": N_("Queue or pause alert (a target crossed)"),
+    "queue.recovered": N_("Queue or pause alert recovered"),
 }
 #: A webhook test event: sent only by the "send a test event" button, never published.
 TEST_TYPE = "webhook.test"

@@ -149,6 +149,8 @@ DEFAULTS = {
     "EVENT_STREAMS_PER_WORKER": 4,
     "EVENT_STREAM_MAX_SECONDS": 300,
     "EVENT_STREAM_HEARTBEAT": 15,
+    # TV wallboards (issue 14): seconds without news after which the board says "desatualizado há N s".
+    "WALLBOARD_STALE_SECONDS": 30,
     # Hours the daemon's published events (SSE resume, webhook fan-out) are kept.
     "EVENTS_KEEP_HOURS": 24,
     # Webhooks may reach loopback and private addresses (a CRM on the office network; tests).

@@ -66,6 +66,15 @@ class RecordingControl:
         """Record the pause."""
         self._record("agent_pause", number, paused, reason)
 
+    def spy(self, device, channel, mode, caller_id):
+        """Record the supervisor's spy call; return an ActionID."""
+        self._record("spy", device, channel, mode)
+        return "spy-1"
+
+    def queue_callers(self):
+        """No caller waiting."""
+        return []
+
     def queue_members(self):
         """No queue member: nothing runs."""
         self._record("queue_members")

@@ -47,9 +47,12 @@ SECTIONS = (
         Page("panel.account", _l("My account"), EVERYONE, ("panel.account",)),
     )),
     Section("callcenter", _l("Call center"), (
+        Page("callcenter.dashboard_page", _l("Live dashboard"), ("admin", "supervisor"), ("callcenter.dashboard_",)),
         Page("callcenter.agents_page", _l("Agents"), ("admin", "supervisor"), ("callcenter.agent_",)),
+        Page("callcenter.reports_page", _l("Call-center reports"), ("admin", "supervisor"), ("callcenter.report",)),
         Page("callcenter.queues_list", _l("Queues"), ADMINS, ("callcenter.queue_",)),
         Page("callcenter.pause_reasons_list", _l("Pause reasons"), ADMINS, ("callcenter.pause_reason_",)),
+        Page("callcenter.wallboards_list", _l("Wallboards"), ADMINS, ("callcenter.wallboard",)),
     )),
     Section("telephony", _l("Telephony"), (
         Page("telephony.extensions_list", _l("Extensions"), ADMINS, ("telephony.extension", "telephony.device")),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pystrix.ami import ManagerError, core
 from pystrix.ami import ami as _pystrix
 
-from appliance.asterisk.ami_protocol import EVENT_LISTS, Action, Manager
+from appliance.asterisk.ami_protocol import EVENT_LISTS, EXTRA_ITEMS, Action, Manager
 from appliance.asterisk.confgen.manager import AMI_ADDRESS
 from appliance.errors import DomainError
 from appliance.i18n import N_
@@ -202,6 +202,11 @@ class Ami:
         if action not in ("DialplanExtensionAdd", "DialplanExtensionRemove"):
             raise ValueError(f"not a dialplan action: {action}")
         self._send(Action(action, **fields))
+    def originate_application(self, channel, application, data, caller_id=None, timeout=30):
+        """Call ``channel`` and, once answered, run ``application(data)`` on it; return the ActionID (async)."""
+        request = Action("Originate", Channel=channel, Application=application, Data=data, CallerID=caller_id,
+                         Timeout=int(timeout * 1000), Async="true")
+        return self._send(request).action_id
 
     def hangup(self, channel):
         """Hang up ``channel``; raise AmiActionFailed (``No such channel``) when it is gone."""
@@ -368,6 +373,11 @@ class Ami:
     def queue_members(self):
         """Return every member of every queue as a dict of its ``QueueMember`` event (QueueStatus)."""
         return self._list("QueueStatus")
+
+    def queue_callers(self):
+        """Return every caller waiting in every queue as a dict of its ``QueueEntry`` event (QueueStatus)."""
+        events = self._send(Action("QueueStatus")).events
+        return [dict(event) for event in events.get(EXTRA_ITEMS["QueueStatus"][0], ())]
 
     def core_show_channels(self):
         """Return every active channel as a dict of its ``CoreShowChannel`` event."""

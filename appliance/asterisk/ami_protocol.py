@@ -130,6 +130,8 @@ EVENT_LISTS = {
         "ConfbridgeList": ("ConfbridgeList", "ConfbridgeListComplete"),
     }.items()
 }
+#: Further item events of a list action, filed under their own class (a QueueStatus's callers).
+EXTRA_ITEMS = {"QueueStatus": (_event_class("QueueEntry"),)}
 
 
 class Action(_pystrix._Request):
@@ -143,5 +145,5 @@ class Action(_pystrix._Request):
         if name in EVENT_LISTS:
             # pystrix then waits for the closing event and files the items under their class.
             self.synchronous = True
-            self._synchronous_events_list = (EVENT_LISTS[name][0],)
+            self._synchronous_events_list = (EVENT_LISTS[name][0], *EXTRA_ITEMS.get(name, ()))
             self._synchronous_events_finalising = (EVENT_LISTS[name][1],)

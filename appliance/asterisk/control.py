@@ -304,6 +304,21 @@ class EngineControl:
         with self._session() as ami:
             ami.confbridge_lock(conference, locked)
             ami.user_event(CONFERENCE_LOCK_EVENT, Conference=conference, Locked="Yes" if locked else "No")
+    def queue_callers(self):
+        """Return the callers waiting in every queue now: ``QueueEntry`` dicts (Queue, Uniqueid, Wait, …)."""
+        with self._session() as ami:
+            return ami.queue_callers()
+
+    def spy(self, device, channel, mode, caller_id):
+        """Ring the supervisor's ``device``; once answered, ChanSpy on ``channel`` (a live channel's full name).
+
+        ``mode``: ``listen`` (q: silent), ``whisper`` (w: heard by the agent only) or ``barge`` (B: by both).
+        ``E`` ends the spy when the spied channel hangs up. Return the ActionID.
+        """
+        options = {"listen": "qE", "whisper": "qEw", "barge": "qEB"}[mode]
+        with self._session(calls=True) as ami:
+            return ami.originate_application(f"PJSIP/{device}", "ChanSpy", f"{channel},{options}",
+                                             caller_id=caller_id)
 
     # -- trunks ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 
-from appliance import live
+from appliance import events, live
 from appliance.asterisk.names import queue_name
 from appliance.models.queues import Queue
 
@@ -22,6 +22,8 @@ ON_CALL_STATES = {"2", "3", "8"}
 UNREACHABLE_STATES = {"4", "5"}
 #: Agent states, in the words the pages use.
 STATES = ("logged_out", "unavailable", "idle", "ringing", "on_call", "wrapup", "paused")
+#: The event announcing an agent's new state (dashboards wake on it; webhooks may subscribe).
+EVENT_TYPE = "agent.state"
 
 
 def _number(value, default=0):
@@ -43,6 +45,8 @@ class AgentBoard:
         self._members = {}
         #: Counts applied events: a member changed by an event after a snapshot was asked for keeps the event's word.
         self._seq = 0
+        #: Each agent's state as last announced: only a change is published as an event.
+        self._announced = {}
 
     def _key(self, event):
         return event.get("Queue", ""), event.get("MemberName") or event.get("Name", "")
@@ -124,7 +128,21 @@ class AgentBoard:
             log.exception("agent board refresh failed")
 
     def _publish(self):
-        live.publish(self.var_dir, {"members": list(self._members.values())}, name=SNAPSHOT)
+        snapshot = {"members": list(self._members.values())}
+        live.publish(self.var_dir, snapshot, name=SNAPSHOT)
+        # Wrap-up has no event: the pages derive it; announced here are the states events change.
+        states = agent_states(snapshot, self.clock())
+        changed = [(agent, state) for agent, state in states.items()
+                   if self._announced.get(agent) != (state["state"], state["reason"])]
+        changed += [(agent, {"state": "logged_out", "reason": "", "since": None, "queues": []})
+                    for agent in self._announced if agent not in states]
+        self._announced = {agent: (state["state"], state["reason"]) for agent, state in states.items()}
+        try:
+            events.publish_many([(EVENT_TYPE, {"agent": agent, "state": state["state"], "reason": state["reason"],
+                                               "since": state["since"], "queues": state["queues"]}, (agent,))
+                                 for agent, state in changed])
+        except Exception:  # the database away: the snapshot is written, the next change announces it
+            log.exception("agent events not published")
 
 
 def member_state(member, now, wrapup=0):

@@ -88,12 +88,15 @@ SCOPES = {
     "phone:register": N_("Sign in my browser phone (hands out its SIP password)"),
     "costs:read": N_("Read rates, cost centers and the cost report"),
     "costs:write": N_("Change rates and cost centers; price calls again"),
+    "supervision:read": N_("See the live dashboard and reports of my queues (a supervisor's own, an admin's all)"),
+    "supervision:write": N_("Pause, log in and out, listen to, whisper to and barge into agents of my queues"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
                              "voicemail:write", "sms:send", "sms:read", "phone:register"})
 #: What each role may grant its own tokens.
-ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES, "user": PERSONAL_SCOPES}
+ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES | {"supervision:read", "supervision:write"},
+               "user": PERSONAL_SCOPES}
 #: Service tokens have no extension of their own, so the "my ..." scopes mean nothing for them.
 SERVICE_SCOPES = frozenset(SCOPES) - {"settings:read", "settings:write", "voicemail:read", "voicemail:write",
                                       "phone:register"}

@@ -11,6 +11,7 @@ from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
+from appliance.asterisk.confgen.supervision import SpyRight
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
@@ -261,6 +262,24 @@ def engine_queues():
     ]
 
 
+def engine_spy_rights():
+    """Return a SpyRight per supervisor's (or admin's) extension: the agents of the queues they may watch."""
+    from appliance.services import supervision  # it reads the live snapshots too; only its queue rules here
+
+    devices = {}
+    for username, number in (Device.select(Device.sip_username, Extension.number).join(Extension)
+                             .order_by(Device.id).tuples()):
+        devices.setdefault(number, username)  # the main device: the one app_queue follows
+    rights = []
+    watchers = (Extension.select(Extension, User).join(User, on=(Extension.user == User.id))
+                .where(User.role.in_(["admin", "supervisor"]), User.active).order_by(Extension.number))
+    for extension in watchers:
+        agents = supervision.agent_numbers(supervision.visible_queues(extension.user))
+        rights.append(SpyRight(extension.number, tuple((number, devices[number]) for number in sorted(agents)
+                                                       if number in devices)))
+    return rights
+
+
 def engine_pause_reasons():
     """Return every pause reason as a PauseReasonRow, by code."""
     return [PauseReasonRow(reason.code, reason.name) for reason in PauseReason.select().order_by(PauseReason.code)]
@@ -308,4 +327,4 @@ def collect(settings, codes):
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
                        prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
-                       conferences=tuple(engine_conferences()))
+                       conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()))

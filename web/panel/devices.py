@@ -33,6 +33,9 @@ FEATURE_LABELS = {
     "agent_pause": _l("Agent: pause (add a pause reason's code: *471)"),
     "agent_unpause": _l("Agent: resume after a pause"),
     "record_toggle": _l("During a call: start or stop recording it (where recording is on demand)"),
+    "spy_listen": _l("Supervisor: listen to an agent's call (code + agent's extension)"),
+    "spy_whisper": _l("Supervisor: whisper to an agent, unheard by the caller (code + agent's extension)"),
+    "spy_barge": _l("Supervisor: barge into an agent's call (code + agent's extension)"),
 }
 
 

@@ -8,7 +8,19 @@ that ``pjsip.endpoint_rows`` returns.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import blocklist, callbacks, conferences, inbound, ivr, messages, outbound, queues, recording, schedules
+from . import (
+    blocklist,
+    callbacks,
+    conferences,
+    inbound,
+    ivr,
+    messages,
+    outbound,
+    queues,
+    recording,
+    schedules,
+    supervision,
+)
 from .asterisk import render_asterisk_conf
 from .cdr import render_cdr_conf, render_cdr_sqlite3_custom_conf
 from .cel import render_cel_conf
@@ -60,6 +72,7 @@ class EngineInput:
     queues: tuple = ()  # queues.QueueRow
     pause_reasons: tuple = ()  # queues.PauseReasonRow
     conferences: tuple = ()  # conferences.ConferenceRow
+    spy_rights: tuple = ()  # supervision.SpyRight: who may spy on whom by feature code
 
 
 @dataclass(frozen=True)
@@ -109,11 +122,13 @@ FILES = (
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
                  *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source),
-                 *conferences.contexts(source), *callbacks.contexts(source)),
+                 *conferences.contexts(source), *callbacks.contexts(source),
+                 *supervision.contexts(source.spy_rights, source.codes)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
         numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
                  *conferences.internal_numbers(source.conferences)),
-        includes=(queues.AGENT_CODES_CONTEXT,), hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
+        includes=(queues.AGENT_CODES_CONTEXT, supervision.SPY_CODES_CONTEXT),
+        hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -35,6 +35,11 @@ class FeatureCodes:
     #: Pressed during a call (not dialled): starts or stops recording it, where the policy is "on demand"
     #: (features.conf applicationmap, confgen/recording.py). FreePBX users know *1.
     record_toggle: str = "*1"
+    #: Supervisors: followed by an agent's number, listen to / whisper to / barge into their call
+    #: (confgen/supervision.py).
+    spy_listen: str = "*222"
+    spy_whisper: str = "*223"
+    spy_barge: str = "*224"
 
     def __post_init__(self):
         codes = [getattr(self, f.name) for f in fields(self)]

@@ -1,0 +1,59 @@
+"""Call-center reports pages: a supervisor's own queues only, filters, CSV (formula-safe)."""
+import csv
+import io
+
+from appliance.asterisk.names import queue_name
+from appliance.models.callcenter import QueueLogRow
+from appliance.services import Actor, queues, supervision, users
+from tests.conftest import PERSON_PASSWORD
+
+SYSTEM = Actor.system("test")
+DAY = 1796612400  # 2026-12-07 00:00 in São Paulo
+
+
+def _log(queue, offset, event, agent="NONE", *data):
+    values = dict(zip(("data1", "data2", "data3", "data4", "data5"), data, strict=False))
+    QueueLogRow.create(time=DAY + offset, callid=f"c{offset}", queue=queue_name(queue.id), agent=agent, event=event,
+                       **values)
+
+
+def test_a_supervisor_reports_on_their_queues_and_downloads_csv(auth, client, app, engine_control):
+    vendas = queues.save_queue(queues.QueueInput(number="650", name="Vendas", members=[]), SYSTEM)
+    suporte = queues.save_queue(queues.QueueInput(number="651", name="=HYPERLINK()", members=[]), SYSTEM)
+    sup = users.create(users.UserInput("sup", PERSON_PASSWORD, "Sup", role="supervisor", language="en"), SYSTEM)
+    supervision.set_supervisors(vendas.id, [sup.id], SYSTEM)
+    supervision.set_supervisors(suporte.id, [sup.id], SYSTEM)
+    _log(vendas, 36000, "ENTERQUEUE")
+    _log(vendas, 36005, "CONNECT", "701", "5", "x", "1")
+    _log(vendas, 36065, "COMPLETECALLER", "701", "5", "60", "1")
+    _log(suporte, 40000, "ENTERQUEUE")
+    _log(suporte, 40009, "ABANDON", "NONE", "1", "1", "9")
+    auth.login("sup", PERSON_PASSWORD)
+    page = client.get("/callcenter/reports?from=2026-12-07&to=2026-12-07")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "650 Vendas" in html and 'id="chart-hours"' in html and "chart.umd.min.js" in html
+    answer = client.get(f"/callcenter/reports?from=2026-12-07&queue={vendas.id}&csv=queues")
+    assert answer.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    assert [(row["queue"], row["offered"], row["answered"], row["service_level"]) for row in rows] == [
+        ("650", "1", "1", "100.0")]
+    both = list(csv.DictReader(io.StringIO(client.get(
+        "/callcenter/reports?from=2026-12-07&csv=queues").get_data(as_text=True))))
+    assert both[1]["name"] == "'=HYPERLINK()" and both[1]["abandoned"] == "1"  # no formula reaches a spreadsheet
+    hours = list(csv.DictReader(io.StringIO(client.get(
+        "/callcenter/reports?from=2026-12-07&csv=hours").get_data(as_text=True))))
+    assert hours[10]["offered"] == "1" and hours[11]["abandoned"] == "1"
+    assert client.get("/callcenter/reports?from=2026-12-07&to=2026-12-01").status_code == 422
+
+
+def test_an_unassigned_supervisor_gets_an_empty_report(auth, client, app, engine_control):
+    vendas = queues.save_queue(queues.QueueInput(number="650", name="Vendas", members=[]), SYSTEM)
+    users.create(users.UserInput("outra", PERSON_PASSWORD, "Outra", role="supervisor", language="en"), SYSTEM)
+    _log(vendas, 36000, "ENTERQUEUE")
+    auth.login("outra", PERSON_PASSWORD)
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/callcenter/reports?from=2026-12-07&csv=queues").get_data(as_text=True))))
+    assert rows == []
+    assert client.get(f"/callcenter/reports?from=2026-12-07&queue={vendas.id}&csv=queues").get_data(
+        as_text=True).count("\n") == 1

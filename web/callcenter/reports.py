@@ -1,0 +1,94 @@
+"""Call-center reports (from the ingested queue_log): per queue, per agent, by hour and weekday; CSV; charts.
+
+Supervisors see the reports of their own queues only (services/supervision.py), admins every queue.
+"""
+import csv
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, render_template, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from appliance.services import queue_reports, supervision
+from web.access import role_required
+from web.callcenter import bp
+
+#: Longest range a report covers, in days.
+MAX_DAYS = 366
+
+
+def _dates():
+    today = datetime.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    errors = {}
+    try:
+        first = datetime.date.fromisoformat(request.args.get("from") or today.isoformat())
+        last = datetime.date.fromisoformat(request.args.get("to") or first.isoformat())
+    except ValueError:
+        errors["from"] = gettext("Enter dates like 2026-12-07.")
+        first = last = today
+    if last < first or (last - first).days >= MAX_DAYS:
+        errors["to"] = gettext("The end must be on or after the start, at most %(days)d days later.", days=MAX_DAYS)
+        last = first
+    return first, last, errors
+
+
+def _filter():
+    visible = supervision.visible_queues(current_user)
+    ids = {queue.id for queue in visible}
+    chosen = [queue_id for queue_id in request.args.getlist("queue", type=int) if queue_id in ids] or sorted(ids)
+    agent = request.args.get("agent", "").strip()
+    agent = agent if agent.isdigit() and len(agent) <= 8 else ""
+    first, last, errors = _dates()
+    start, end = queue_reports.day_range(first, last, current_app.config["TIMEZONE"])
+    # No visible queue: an empty report, not every queue (an unassigned supervisor sees nothing).
+    report = queue_reports.ReportFilter(start, end, chosen or [-1], agent)
+    return report, visible, first, last, errors
+
+
+QUEUE_COLUMNS = ("queue", "name", "offered", "answered", "abandoned", "abandon_rate", "average_wait",
+                 "average_abandon_wait", "longest_wait", "service_level", "callbacks")
+AGENT_COLUMNS = ("agent", "answered", "talk", "wrapup", "handle_average", "login", "pause_total", "occupancy")
+PAUSE_COLUMNS = ("agent", "reason", "count", "total", "longest", "limit_minutes", "over")
+TIME_COLUMNS = ("slot", "offered", "answered", "abandoned")
+
+
+def _csv(name, columns, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        # A cell starting with =, +, - or @ would be a formula in a spreadsheet: quote it as text.
+        writer.writerow(["'" + value if isinstance(value, str) and value[:1] in "=+-@" else
+                         ("" if value is None else value) for value in (row.get(column) for column in columns)])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _pause_rows(agents):
+    return [{"agent": row["agent"], "reason": reason or "—", **item}
+            for row in agents for reason, item in sorted(row["pauses"].items())]
+
+
+@bp.route("/reports")
+@role_required("admin", "supervisor")
+def reports_page():
+    """Show the reports of a date range (filters: queues, agent); ``?csv=<table>`` downloads one table."""
+    report, visible, first, last, errors = _filter()
+    zone = current_app.config["TIMEZONE"]
+    table = request.args.get("csv", "")
+    if table == "queues":
+        return _csv("queues", QUEUE_COLUMNS, queue_reports.queue_summary(report))
+    if table == "agents":
+        return _csv("agents", AGENT_COLUMNS, queue_reports.agent_summary(report))
+    if table == "pauses":
+        return _csv("pauses", PAUSE_COLUMNS, _pause_rows(queue_reports.agent_summary(report)))
+    if table in ("hours", "weekdays"):
+        return _csv(table, TIME_COLUMNS, queue_reports.by_time(report, zone, "hour" if table == "hours" else "weekday"))
+    agents = queue_reports.agent_summary(report)
+    return render_template(
+        "callcenter/reports/page.html", queues=queue_reports.queue_summary(report), agents=agents,
+        pauses=_pause_rows(agents), hours=queue_reports.by_time(report, zone, "hour"),
+        weekdays=queue_reports.by_time(report, zone, "weekday"), visible=visible, first=first, last=last,
+        chosen=set(report.queue_ids), agent=report.agent, errors=errors), 422 if errors else 200
