@@ -137,7 +137,7 @@ DEFAULTS = {
     "PHONEBOOK_MAX_FILE_KB": 512,
     "PHONEBOOK_MAX_CONTACTS": 1000,
     "PHONEBOOK_MAX_SHARED_CONTACTS": 2000,
-    # API requests one token may make per minute (counted in the database, shared by every worker).
+    # API requests one token may make per minute (counted in a memory map every web worker shares, decision 032).
     "API_RATE_LIMIT_PER_MINUTE": 600,
     # Wrong tokens one address may present before each further one makes it wait (doubling, like logins).
     "API_FREE_BAD_TOKENS": 20,

@@ -9,13 +9,33 @@ Checked against Asterisk 22.10 (Debian sid):
   stores headers in a dict, so only the last line survived. ``Message`` keeps every header line.
 - pystrix's ``Hangup``/``QueueAdd``/``QueueRemove`` wait for events that never carry the
   ActionID, and its ``DBGet`` ignores the event list; ``Action`` sends plain actions instead.
-- pystrix polls for replies every 50 ms, so every action costs at least about 50 ms.
+- pystrix polls for replies every 50 ms (``time.sleep(0.05)`` in ``send_action``), so every action
+  cost at least about 50 ms: seven DialplanExtensionAdd for one route edit took 0.47 s. ``_Clock``
+  below gives that poll 5 ms; its other sleeps (the reader threads' idle 20 ms) stay as they are.
 """
 import contextlib
 import socket
+import time
 
 from pystrix.ami import Manager as _PystrixManager
 from pystrix.ami import ami as _pystrix
+
+#: How often a sent action looks for its reply (pystrix: 50 ms).
+REPLY_POLL = 0.005
+_PYSTRIX_REPLY_POLL = 0.05
+
+
+class _Clock:
+    """The ``time`` module as pystrix's ami.py sees it: the same clock, a shorter reply poll."""
+
+    time = staticmethod(time.time)
+
+    @staticmethod
+    def sleep(seconds):
+        time.sleep(REPLY_POLL if seconds == _PYSTRIX_REPLY_POLL else seconds)
+
+
+_pystrix.time = _Clock
 
 
 class Message(_pystrix._Message):

@@ -24,7 +24,14 @@ _HINT = "hint"
 
 def plan(old_text, new_text):
     """Return the AMI actions (dicts of headers) from ``old_text`` to ``new_text``, or None when only a reload can."""
-    old, new = _sections(old_text), _sections(new_text)
+    old_raw, new_raw = _raw_sections(old_text), _raw_sections(new_text)
+    if old_raw is None or new_raw is None:
+        return None
+    # Only the sections whose text differs are read line by line: at 200 routes reading all of
+    # both texts cost more than the AMI actions themselves.
+    changed = [name for name in set(old_raw) | set(new_raw) if old_raw.get(name) != new_raw.get(name)]
+    old = _sections("".join(old_raw.get(name, "") for name in changed))
+    new = _sections("".join(new_raw.get(name, "") for name in changed))
     if old is None or new is None:
         return None
     actions = []
@@ -69,6 +76,30 @@ def _extension_steps(context, before, after):
 
 def _order(priority):
     return -1 if priority == _HINT else priority
+
+
+_HEADER = re.compile(r"\[([^\]\n]+)\][ \t]*(;[^\n]*)?\n?")
+
+
+def _raw_sections(text):
+    """Return ``{section: its text}`` split at the header lines, or None for what ``plan`` leaves to a reload."""
+    text = text or ""
+    if re.search(r"(?m)^[ \t]*(#|;--)", text):
+        return None
+    parts = re.split(r"(?m)^(?=\[)", text)
+    if _uncomment_all(parts[0]).strip():
+        return None  # lines before the first section
+    sections = {}
+    for part in parts[1:]:
+        header = _HEADER.match(part)
+        if header is None:
+            return None  # "[x](+)" templates and the like
+        sections[header[1]] = sections.get(header[1], "") + (part if part.endswith("\n") else part + "\n")
+    return sections
+
+
+def _uncomment_all(text):
+    return "\n".join(_uncomment(line) for line in text.splitlines())
 
 
 def _sections(text):

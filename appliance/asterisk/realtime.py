@@ -137,6 +137,13 @@ def _text(value):
     return None if value is None else str(value)
 
 
+#: Number options every row gives a value, Asterisk's default where the row has none: a fetch of many
+#: rows (res_config_sqlite3 multi, as a res_pjsip reload's qualify pass does) hands NULL over as "",
+#: which a number option refuses ("Error parsing rtp_timeout="), losing the whole object (a desk
+#: phone's endpoint lost that way once browser phones added the column).
+NUMBER_DEFAULTS = {"ps_endpoints": {"rtp_timeout": 0}}
+
+
 def sync_rows(db_path, rows, only_ids=None):
     """Make the tables in ``rows`` ({table: [row dict, ...]}) hold exactly those rows.
 
@@ -175,7 +182,9 @@ def sync_rows(db_path, rows, only_ids=None):
                 ids = sorted(only_ids[table])
                 found = conn.execute(f"SELECT {texts} FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids)
             have = {r[0]: r for r in found}
-            want = {row["id"]: tuple(map(_text, map(row.get, columns))) for row in table_rows}
+            filled = NUMBER_DEFAULTS.get(table, {})
+            want = {row["id"]: tuple(_text(row.get(c) if row.get(c) is not None else filled.get(c)) for c in columns)
+                    for row in table_rows}
             upserts = [values for key, values in want.items() if have.get(key) != values]
             deletes = [key for key in have if key not in want]
             if upserts:
