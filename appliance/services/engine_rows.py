@@ -317,6 +317,11 @@ def hint_devices():
     return tuple(HintDevice(username, number) for username, number in query)
 
 
+def extension_recording():
+    """Tell whether any extension records its calls (always or on demand)."""
+    return Extension.select().where(Extension.recording != "never").exists()
+
+
 def collect(settings, codes):
     """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
     from appliance.services import schedules  # it validates names as extensions do, which sync the engine
@@ -327,4 +332,5 @@ def collect(settings, codes):
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
                        prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
-                       conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()))
+                       conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()),
+                       extension_recording=extension_recording())

@@ -219,8 +219,10 @@ def update(extension_id, changes, actor):
         extension.save()
         audit.record(actor, "extension.update", "extension", extension.id, extension.number,
                      before=before, after=extension.public_fields())
-        # Everything here lives in realtime rows (caller ID, mailbox, limits; none while disabled).
-        engine_sync.request(_usernames(extension), files=False, numbers=[extension.number])
+        # Everything here lives in realtime rows (caller ID, mailbox, limits; none while disabled), but
+        # the recording steps are in the dialplan only while some extension records.
+        recording_changed = before.get("recording") != extension.public_fields().get("recording")
+        engine_sync.request(_usernames(extension), files=recording_changed, numbers=[extension.number])
     return extension
 
 

@@ -73,6 +73,8 @@ class EngineInput:
     pause_reasons: tuple = ()  # queues.PauseReasonRow
     conferences: tuple = ()  # conferences.ConferenceRow
     spy_rights: tuple = ()  # supervision.SpyRight: who may spy on whom by feature code
+    #: Whether any extension records (always or on demand): the call to an extension reads policies only then.
+    extension_recording: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ FILES = (
         numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
                  *conferences.internal_numbers(source.conferences)),
         includes=(queues.AGENT_CODES_CONTEXT, supervision.SPY_CODES_CONTEXT),
-        hint_includes=(queues.AGENT_HINTS_CONTEXT,)),
+        hint_includes=(queues.AGENT_HINTS_CONTEXT,), recording=source.extension_recording),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
     # res_pjsip loads), and ccss.conf (no reload entry point).

@@ -39,7 +39,7 @@ MAX_FORWARD_HOPS = 5
 EXTENSION_PATTERN = "_[1-9]X!"
 
 
-def _dial_extension(context):
+def _dial_extension(context, recording=True):
     # One pattern extension with labels in [internal] itself, not a Gosub or a Goto
     # to another context: the CDR's dst stays the number dialled (a Gosub to "s"
     # would show "s"), and the common call (no toggle set, under the limit) runs four
@@ -54,11 +54,14 @@ def _dial_extension(context):
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
-        Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
-        at("dial", f"Set(CN_RECP={CALLER_POLICY})"),
-        on_demand_if(policy_is(f"${{{row.format('record')}}}", "on_demand"), policy_is("${CN_RECP}", "on_demand")),
-        start_if(policy_is(f"${{{row.format('record')}}}"), policy_is("${CN_RECP}")),
-        f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})",
+        *((Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
+           at("dial", f"Set(CN_RECP={CALLER_POLICY})"),
+           on_demand_if(policy_is(f"${{{row.format('record')}}}", "on_demand"), policy_is("${CN_RECP}", "on_demand")),
+           start_if(policy_is(f"${{{row.format('record')}}}"), policy_is("${CN_RECP}")),
+           f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})")
+          if recording else
+          # No extension records: the steps (and the caller's row read) cost the common call nothing.
+          (at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),)),
         "Goto(${DIALSTATUS})",
         at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
@@ -299,13 +302,14 @@ def _hints(devices_by_number, includes=()):
 
 
 def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), caller_contexts=(), numbers=(),
-                           includes=(), hint_includes=()):
+                           includes=(), hint_includes=(), recording=True):
     """Return extensions.conf for ``devices`` (BLF hints), ``ring_groups``, feature ``codes`` and the
     ``routing`` contexts (calls in and out, blacklists, IVR menus, queues: confgen/inbound.py, outbound.py,
     blocklist.py, ivr.py, queues.py); ``hint_includes``: contexts of more BLF hints; ``caller_contexts``: the
     contexts devices call from besides ``internal`` (call profiles'); ``numbers``: ``(number, step)`` of other
     features' numbers (an IVR menu's, a queue's), which must be in ``internal`` itself (an included context
-    comes after its extension pattern); ``includes``: more feature-code contexts."""
+    comes after its extension pattern); ``includes``: more feature-code contexts; ``recording``: whether
+    any extension records (else the call to an extension skips the recording steps)."""
     codes = codes or FeatureCodes()
     by_number = {}
     for device in devices:
@@ -315,7 +319,7 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     internal = Context(INTERNAL_CONTEXT, "Every call a device makes starts here.").include(FEATURES_CONTEXT)
     for name in includes:
         internal.include(name)
-    _dial_extension(internal)
+    _dial_extension(internal, recording)
     for group in sorted(ring_groups, key=lambda g: (len(g.number), g.number)):
         _ring_group(internal, group)
     for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
