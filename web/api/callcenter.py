@@ -67,7 +67,7 @@ class ReportArgs(Schema):
     agent = fields.String(load_default="", validate=[length(max=8), pattern(r"^[0-9]*$")])
 
 
-class ReportSchema(Schema):
+class QueueReportSchema(Schema):
     """Rows of one report table (the page's CSV columns)."""
 
     items = fields.List(fields.Dict(), required=True)
@@ -140,7 +140,7 @@ def agent_action(data, number, action):
 @blp.doc(parameters=[{"in": "path", "name": "table", "required": True, "schema": {"type": "string",
                                                                                     "enum": list(TABLES)}}])
 @blp.arguments(ReportArgs, location="query")
-@blp.response(200, ReportSchema)
+@blp.response(200, QueueReportSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def report(args, table):
@@ -176,7 +176,7 @@ def _wallboard(row, url=None):
 
 @blp.route("/wallboards")
 @requires(blp, "queues:read")
-@blp.response(200, ReportSchema)
+@blp.response(200, QueueReportSchema)
 def wallboard_list():
     """List the TV wallboard links (never their secrets)."""
     return json_response({"items": [_wallboard(row) for row in wallboards.list_wallboards()]})

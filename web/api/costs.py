@@ -70,7 +70,7 @@ class ReportRowSchema(Schema):
     cost_cents = fields.Integer(required=True)
 
 
-class ReportSchema(Schema):
+class CostReportSchema(Schema):
     """A month's costs, costliest first."""
 
     items = fields.List(fields.Nested(ReportRowSchema), required=True)
@@ -79,7 +79,7 @@ class ReportSchema(Schema):
 @blp.route("/report")
 @requires(blp, "costs:read")
 @blp.arguments(ReportArgs, location="query")
-@blp.response(200, ReportSchema)
+@blp.response(200, CostReportSchema)
 def cost_report(args):
     """The month's outside call costs per cost center, extension or destination class (from the roll-ups)."""
     rows = cost_centers.report(args["month"], args["group"])
