@@ -29,6 +29,7 @@ from appliance.services import (
     agent_board,
     callbacks,
     conference_board,
+    conference_guests,
     cost_centers,
     disa,
     engine_sync,
@@ -196,6 +197,8 @@ def run(conf, stop_event=None):
         # Callbacks (services/callbacks.py): due rows start here; attempts whose outcome was lost are retried.
         _every(scheduler, "callbacks", callbacks.run_due, seconds=1)
         _every(scheduler, "callbacks-recover", callbacks.recover, seconds=60)
+        # Conference guests' browser logins end with their pass: rows and engine logins go together.
+        _every(scheduler, "conference-guests-expiry", conference_guests.forget_expired, seconds=60)
         # Asterisk's own CDR file is the durable copy; this only moves rows into the app's table.
         _every(scheduler, "cdr-ingest", cdr.ingest, engine, seconds=1)
         # queue_log lines into the reports' table, exactly once (a cursor committed with the rows).

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from appliance.errors import ValidationError
 from appliance.services import conference_guests
+from web import phone_credential
 from web.forms import Form, apply_errors
 from web.plugins import translate_error
 
@@ -50,5 +51,6 @@ def guest_join(token):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            return _private(render_template("conference_join/room.html", room=room, guest=guest))
+            return _private(render_template("conference_join/room.html", room=room, guest=guest,
+                                            ws_url=phone_credential.ws_url(), sip_domain=phone_credential.sip_domain()))
     return _private(render_template("conference_join/name.html", form=form, room=room), form.status)

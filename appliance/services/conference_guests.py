@@ -15,11 +15,12 @@ import secrets
 
 import jwt
 
+from appliance.asterisk.confgen.conferences import GuestLoginRow
 from appliance.db import database
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
 from appliance.models.conferences import ConferenceGuest, ConferenceRoom
-from appliance.services import Actor, audit
+from appliance.services import Actor, audit, engine_sync
 from appliance.services.conferences import get_room
 
 ISSUER = "centralina"
@@ -111,10 +112,18 @@ def admit(token, name, secret, pass_minutes, now=None):
         guest = ConferenceGuest.create(room=room, name=name, sip_username=f"guest-{secrets.token_hex(6)}",
                                        sip_password=secrets.token_urlsafe(24), link_id=claims["jti"],
                                        created_at=_naive(now), expires_at=_naive(expires_at))
+        # The login works once its rows are in the engine's realtime tables (after the commit).
+        engine_sync.request([], files=False, guests=True)
         audit.record(Actor.system("guest link"), "conference.guest_join", "conference", room.id, room.number,
                      after={"guest": name, "link": claims["jti"], "login": guest.sip_username,
                             "expires_at": expires_at.isoformat(timespec="seconds")})
     return guest
+
+
+def engine_logins(now=None):
+    """Return the valid guests as GuestLoginRows: the browser logins the engine's realtime rows hold."""
+    return tuple(GuestLoginRow(guest.sip_username, guest.sip_password, guest.name, guest.room.number)
+                 for guest in valid_guests(now).join(ConferenceRoom))
 
 
 def valid_guests(now=None):
@@ -124,6 +133,10 @@ def valid_guests(now=None):
 
 
 def forget_expired(now=None):
-    """Delete guests whose login has expired; return how many."""
+    """Delete guests whose login has expired, and their logins from the engine; return how many."""
     now = _naive(now or _now())
-    return ConferenceGuest.delete().where(ConferenceGuest.expires_at <= now).execute()
+    with database.atomic():
+        gone = ConferenceGuest.delete().where(ConferenceGuest.expires_at <= now).execute()
+        if gone:
+            engine_sync.request([], files=False, guests=True)
+    return gone

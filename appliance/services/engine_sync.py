@@ -74,14 +74,15 @@ def configure_from_settings(conf):
     return engine
 
 
-def request(usernames=None, files=True, numbers=(), callers=False):
+def request(usernames=None, files=True, numbers=(), callers=False, guests=False):
     """Ask for one sync after the running transaction commits (at once outside a transaction).
 
     ``usernames``: the SIP devices whose rows may have changed (None: every device and
     extension); ``numbers``: extensions whose rows may have changed (their devices' too);
     ``files``: whether the config files may have changed (a new or removed number does;
     a password, name or enabled change is rows only, live with no reload); ``callers``: the
-    shared phonebook changed (the caller-name rows, services/caller_names.py). The requests
+    shared phonebook changed (the caller-name rows, services/caller_names.py); ``guests``: conference
+    guests' browser logins came or went (services/conference_guests.py). The requests
     of one transaction add up. The sync runs in the caller's thread after the commit; Asterisk
     refusing it does not fail the caller (see ``_sync_pending`` and ``behind``).
     """
@@ -90,7 +91,7 @@ def request(usernames=None, files=True, numbers=(), callers=False):
     wanted = getattr(_pending, "wanted", None)
     if wanted is None:
         wanted = _pending.wanted = {"usernames": set(), "numbers": set(), "all": False, "files": False,
-                                     "callers": False}
+                                     "callers": False, "guests": False}
     if usernames is None:
         wanted["all"] = True
     else:
@@ -98,6 +99,7 @@ def request(usernames=None, files=True, numbers=(), callers=False):
         wanted["numbers"].update(numbers)
     wanted["files"] |= files
     wanted["callers"] |= callers
+    wanted["guests"] |= guests
     # Registered on every call, run once: a rolled-back transaction drops its callbacks
     # but leaves the request behind, which then joins the next transaction's sync.
     database.after_commit(_sync_pending)
@@ -120,7 +122,7 @@ def _sync_pending():
             sync(_engine, files=wanted["files"])
         else:
             sync(_engine, usernames=wanted["usernames"], files=wanted["files"], numbers=wanted["numbers"],
-                 **({"callers": True} if wanted["callers"] else {}))
+                 **({"callers": True} if wanted["callers"] else {}), **({"guests": True} if wanted["guests"] else {}))
     except apply.ApplyBusy as error:
         log.warning("engine sync postponed: %s", error)
         _pending.wanted = wanted
@@ -157,6 +159,20 @@ def _trunk_rows(settings):
     return confgen.trunk_rows(engine_rows.engine_trunks(), settings.media_address)
 
 
+def _guest_rows(settings):
+    from appliance.services import conference_guests  # it requests syncs itself: imported when used
+    return confgen.conferences.guest_login_rows(conference_guests.engine_logins(), settings.media_address)
+
+
+def _sync_guest_rows(rows_path, settings):
+    """Write the valid conference guests' browser logins and drop the expired ones; return what changed."""
+    rows = _guest_rows(settings)
+    prefix = confgen.conferences.GUEST_PREFIX
+    ids = {row["id"] for row in rows["ps_endpoints"]}
+    ids |= set().union(*(realtime.ids_with_prefix(rows_path, table, prefix) for table in rows))
+    return realtime.sync_rows(rows_path, rows, only_ids={table: ids for table in rows})
+
+
 def _trunk_ids(rows_path):
     return set().union(*(realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX)
                          for table in confgen.trunks.TRUNK_TABLES))
@@ -187,7 +203,7 @@ def _drop_trunks(engine, rows_path, stale):
         realtime.sync_rows(rows_path, {table: [] for table in tables}, only_ids={table: stale for table in tables})
 
 
-def sync(engine, usernames=None, files=True, numbers=(), callers=False):
+def sync(engine, usernames=None, files=True, numbers=(), callers=False, guests=False):
     """Compile the database into realtime rows (of ``usernames`` and ``numbers``, or all) and, with ``files``, files.
 
     Caller names (services/caller_names.py) follow every change that may rename a number: all of
@@ -207,12 +223,15 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False):
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
             touched = None
-            # A full sync replaces every row: the trunks' are among them.
-            for table, table_rows in _trunk_rows(settings).items():
-                rows[table] += table_rows
+            # A full sync replaces every row: the trunks' and the conference guests' are among them.
+            for source in (_trunk_rows(settings), _guest_rows(settings)):
+                for table, table_rows in source.items():
+                    rows[table] += table_rows
         else:
             rows, only_ids, touched = _scoped_rows(usernames, numbers, settings.media_address)
         changed = realtime.sync_rows(rows_path, rows, only_ids=only_ids)
+        if guests and usernames is not None:
+            changed.update(_sync_guest_rows(rows_path, settings))
         if usernames is None or callers:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows()))
         elif touched:

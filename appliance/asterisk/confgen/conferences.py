@@ -19,6 +19,7 @@ from appliance.asterisk.names import (
 
 from .asterisk import HEADER
 from .dialplan import Context, at
+from .pjsip import webrtc_options
 from .types import _DISPLAY_NAME, _EXTENSION
 
 #: PINs are digits only: they are compared in the dialplan and typed on a keypad.
@@ -159,6 +160,10 @@ def guest_context(rooms):
     return context
 
 
+#: Every conference guest's login starts so (the realtime rows a guest sync may touch).
+GUEST_PREFIX = "guest-"
+
+
 @dataclass(frozen=True)
 class GuestLoginRow:
     """A conference guest's browser login (appliance/models/conferences.ConferenceGuest) and its room's number."""
@@ -169,7 +174,7 @@ class GuestLoginRow:
     room_number: str
 
     def __post_init__(self):
-        if not re.fullmatch(r"guest-[0-9a-f]{12}", self.username):
+        if not re.fullmatch(GUEST_PREFIX + r"[0-9a-f]{12}", self.username):
             raise ValueError(f"invalid guest login {self.username!r}")
         if not _EXTENSION.fullmatch(self.room_number):
             raise ValueError(f"invalid room number {self.room_number!r}")
@@ -187,9 +192,12 @@ def guest_login_rows(guests, media_address=None):
     for guest in sorted(guests, key=lambda g: g.username):
         name = guest.username
         rows["ps_endpoints"].append({
+            # A browser login like a browser phone's (WebSocket transport, DTLS, ICE, the RTP timeout)...
+            **webrtc_options(),
             "id": name, "aors": name, "auth": name, "context": CONFERENCE_GUEST_CONTEXT,
             "callerid": f'"{guest.display_name}" <{name}>', "disallow": "all", "allow": "opus,ulaw,alaw,vp8",
-            "webrtc": "yes", "identify_by": "username", "direct_media": "no",
+            "identify_by": "username", "direct_media": "no",
+            # ...that may enter one room only.
             "set_var": f"{GUEST_ROOM_VARIABLE}={guest.room_number}", **media})
         rows["ps_aors"].append({"id": name, "max_contacts": 1, "remove_existing": "yes"})
         rows["ps_auths"].append({"id": name, "auth_type": "userpass", "username": name, "password": guest.password})

@@ -6,6 +6,8 @@ among thousands is live on its next request with no reload
 (docs/decisions/002-endpoint-storage.md). This module renders the static
 files and, separately, the rows; realtime.sync_rows() writes the rows.
 """
+from types import SimpleNamespace
+
 from appliance.asterisk.names import CALLS_GROUP, HINTS_CONTEXT, MESSAGES_CONTEXT, VOICEMAIL_CONTEXT
 
 from .asterisk import HEADER
@@ -32,6 +34,11 @@ WEBRTC_CODECS = "opus,ulaw,alaw"
 #: Seconds without RTP before a browser phone's channel is hung up: a closed tab sends no BYE
 #: and closing the WebSocket does not end the call (notes/webrtc.md pitfall 7).
 WEBRTC_RTP_TIMEOUT = 30
+
+
+def webrtc_options():
+    """Return the endpoint columns of any browser login: a browser phone's, a conference guest's."""
+    return _transport_options(SimpleNamespace(webrtc=True))
 
 
 def _transport_options(device):
