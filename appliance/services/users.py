@@ -115,6 +115,9 @@ def create(data, actor):
             errors.update(error.fields)
     if errors:
         raise ValidationError(errors)
+    # Hashed before the transaction: argon2's ~0.1 s between the transaction's first read and its
+    # write let another process's commit in, and SQLite then refuses the write ("database is locked").
+    password_hash = passwords.hash_password(data.password)
     with database.atomic():
         if find_user(username) is not None:
             raise ValidationError.one("username", N_("The user name %(name)s is already taken."), name=username)
@@ -124,7 +127,7 @@ def create(data, actor):
             email=email,
             role=data.role,
             language=data.language,
-            password_hash=passwords.hash_password(data.password),
+            password_hash=password_hash,
         )
         audit.record(actor, "user.create", "user", user.id, user.username, after=user.public_fields())
     return user
@@ -163,9 +166,10 @@ def update(user_id, changes, actor):
 def reset_password(user_id, actor):
     """Give a user a new random password; return it (shown once, never stored in clear)."""
     new_password = passwords.generate(16)
+    password_hash = passwords.hash_password(new_password)  # outside the transaction, as in create()
     with database.atomic():
         user = get_user(user_id)
-        user.password_hash = passwords.hash_password(new_password)
+        user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.save()
         sessions.end_all(user.id)
@@ -175,10 +179,11 @@ def reset_password(user_id, actor):
 
 def set_password(user_id, new_password, actor):
     """Set a chosen password (the CLI's reset); audited without the password."""
+    validate_password(new_password, get_user(user_id).username)
+    password_hash = passwords.hash_password(new_password)  # outside the transaction, as in create()
     with database.atomic():
         user = get_user(user_id)
-        validate_password(new_password, user.username)
-        user.password_hash = passwords.hash_password(new_password)
+        user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.save()
         sessions.end_all(user.id)
@@ -192,8 +197,9 @@ def change_own_password(user_id, current_password, new_password):
     if not passwords.verify_password(user.password_hash, current_password or ""):
         raise ValidationError.one("current_password", N_("The current password is wrong."))
     validate_password(new_password, user.username, field="new_password")
+    password_hash = passwords.hash_password(new_password)  # outside the transaction, as in create()
     with database.atomic():
-        user.password_hash = passwords.hash_password(new_password)
+        user.password_hash = password_hash
         user.password_changed_at = utcnow()
         user.save()
         sessions.end_all(user.id)  # this one too: the next page asks for the new password
