@@ -32,7 +32,12 @@ def init(url):
         path = Path(url[len("sqlite:///"):])
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+        # BEGIN IMMEDIATE: a transaction takes the write lock when it starts, waiting busy_timeout for
+        # it. A deferred one that read first and wrote later failed at once ("database is locked")
+        # whenever another process had committed in between: WAL cannot move a reader's snapshot
+        # forward into a writer (seen with the daemon's frequent writes: saving a queue, a user).
+        db = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                   lock_type="IMMEDIATE")
     else:
         db = connect(url)
     database.initialize(db)

@@ -2,7 +2,6 @@
 
 Supervisors see the reports of their own queues only (services/supervision.py), admins every queue.
 """
-import csv
 import datetime
 import io
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from flask import Response, current_app, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from appliance import csvsafe
 from appliance.services import queue_reports, supervision
 from web.access import role_required
 from web.callcenter import bp
@@ -56,12 +56,10 @@ TIME_COLUMNS = ("slot", "offered", "answered", "abandoned")
 
 def _csv(name, columns, rows):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.writer(buffer)  # the shared writer defuses cells a spreadsheet would run as formulas
     writer.writerow(columns)
     for row in rows:
-        # A cell starting with =, +, - or @ would be a formula in a spreadsheet: quote it as text.
-        writer.writerow(["'" + value if isinstance(value, str) and value[:1] in "=+-@" else
-                         ("" if value is None else value) for value in (row.get(column) for column in columns)])
+        writer.writerow(["" if value is None else value for value in (row.get(column) for column in columns)])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
