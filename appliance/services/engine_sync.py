@@ -169,13 +169,17 @@ def _sync_guest_rows(rows_path, settings):
     rows = _guest_rows(settings)
     prefix = confgen.conferences.GUEST_PREFIX
     ids = {row["id"] for row in rows["ps_endpoints"]}
-    ids |= set().union(*(realtime.ids_with_prefix(rows_path, table, prefix) for table in rows))
+    ids |= _prefixed_ids(rows_path, rows, prefix)
     return realtime.sync_rows(rows_path, rows, only_ids={table: ids for table in rows})
 
 
+def _prefixed_ids(rows_path, tables, prefix):
+    """Return the ids starting with ``prefix`` in any of ``tables``: the rows one kind of login owns."""
+    return set().union(*(realtime.ids_with_prefix(rows_path, table, prefix) for table in tables))
+
+
 def _trunk_ids(rows_path):
-    return set().union(*(realtime.ids_with_prefix(rows_path, table, confgen.trunks.TRUNK_PREFIX)
-                         for table in confgen.trunks.TRUNK_TABLES))
+    return _prefixed_ids(rows_path, confgen.trunks.TRUNK_TABLES, confgen.trunks.TRUNK_PREFIX)
 
 
 def _sync_trunk_rows(rows_path, settings):

@@ -1,7 +1,7 @@
 // A conference guest's page: the browser phone module (phone.js) with the room's one-room login the
 // server put on #conference-guest, dialling the room once the WebSocket is up. No registration: the
 // login may only call its room (its endpoint's context), and calls still authenticate.
-import { createPhone, playRemote } from './phone.js';
+import { createPhone, loopbackOnly, playRemote } from './phone.js';
 
 const root = document.getElementById('conference-guest');
 const status = document.getElementById('guest-status');
@@ -17,11 +17,7 @@ function setState(name, cause) {
   hangup.hidden = !['calling', 'in-room'].includes(name);
 }
 
-// ?loopback=1 (tests): offer only 127.0.0.1 ICE candidates (notes/webrtc.md section 6).
-const loopback = new URLSearchParams(location.search).get('loopback');
-const sdpFilter = loopback
-  ? (sdp) => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / 127\.0\.0\.1 /.test(l)).join('\r\n')
-  : null;
+const sdpFilter = new URLSearchParams(location.search).get('loopback') ? loopbackOnly : null;
 const phone = window.guestPhone = createPhone({
   uri: `sip:${data.sipUsername}@${data.sipDomain}`, username: data.sipUsername, password: data.sipPassword,
   ws_url: data.wsUrl, display_name: data.displayName, ice_servers: [],

@@ -1,6 +1,6 @@
 // The panel's phone window: wires web/static/phone/phone.js to the buttons of panel/phone.html.
 // It lives in its own window (decision 026), so panel navigation never tears the call down.
-import { createPhone, playRemote } from './phone.js';
+import { createPhone, loopbackOnly, playRemote } from './phone.js';
 
 const root = document.getElementById('phone');
 const text = JSON.parse(document.getElementById('phone-text').textContent);
@@ -181,10 +181,7 @@ async function start() {
   const credential = await response.json();
   $('phone-me').textContent = `${credential.display_name} · ${credential.extension}`;
   const params = new URLSearchParams(location.search);
-  // ?loopback=1 (tests): offer only 127.0.0.1 ICE candidates (notes/webrtc.md section 6).
-  const sdpFilter = params.get('loopback')
-    ? (sdp) => sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / 127\.0\.0\.1 /.test(l)).join('\r\n')
-    : null;
+  const sdpFilter = params.get('loopback') ? loopbackOnly : null;
   phone = window.centralinaPhone = createPhone(credential, { sdpFilter });
   wire();
   phone.start();

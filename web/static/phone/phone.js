@@ -20,6 +20,11 @@
 
 const CALL_MEDIA = { audio: true, video: false };
 
+// An sdpFilter for ?loopback=1 pages (tests): offer only 127.0.0.1 ICE candidates (notes/webrtc.md section 6).
+export function loopbackOnly(sdp) {
+  return sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || / 127\.0\.0\.1 /.test(l)).join('\r\n');
+}
+
 export function createPhone(credential, options = {}) {
   if (typeof JsSIP === 'undefined') throw new Error('JsSIP is not loaded');
   const listeners = {};
