@@ -5,6 +5,7 @@ Real chromium (fake microphone), real Asterisk, SIPp as the desk phone on the ot
 import threading
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from appliance.models.extensions import Device
 from appliance.watcher import Watcher
@@ -113,6 +114,18 @@ def _caller(sipp, number, password, to):
     return thread, result
 
 
+def _answer_caller(ana, engine, thread, result):
+    """Wait for the SIPp caller to ring Ana's browser and answer; say what each side saw if it never rings."""
+    try:
+        call = ana.call_in_state("incoming")
+    except PlaywrightTimeoutError:
+        thread.join(timeout=1)
+        raise AssertionError((result.get("call"), ana.page.evaluate("window.phoneState"), engine.log_tail())) from None
+    ana.page.locator("#phone-answer").click()
+    ana.call_in_state("confirmed")
+    return call
+
+
 def test_hold_mute_dtmf_and_blind_then_attended_transfer(app, live_server, engine, phone_browser, tmp_path):  # noqa: F811
     make_person("ana", "301")
     _, caller_password = extension_with_password("302", "Caller")
@@ -151,9 +164,7 @@ def test_hold_mute_dtmf_and_blind_then_attended_transfer(app, live_server, engin
     # -- blind transfer: a SIPp phone calls Ana, she sends it on to 303
     with sipp.uas("303", target_password, rtp_echo=True) as target:
         thread, result = _caller(sipp, "302", caller_password, "301")
-        call = ana.call_in_state("incoming")
-        ana.page.locator("#phone-answer").click()
-        ana.call_in_state("confirmed")
+        call = _answer_caller(ana, engine, thread, result)
         ana.page.locator("#phone-number").fill("303")
         ana.page.locator("#phone-transfer").click()
         # Asterisk accepted the REFER, reached 303, and Ana's leg ended: the two SIPp phones talk.
@@ -169,9 +180,7 @@ def test_hold_mute_dtmf_and_blind_then_attended_transfer(app, live_server, engin
     # -- attended transfer: Ana holds the caller, consults 303, then joins them
     with sipp.uas("303", target_password, rtp_echo=True) as target:
         thread, result = _caller(sipp, "302", caller_password, "301")
-        first = ana.call_in_state("incoming")
-        ana.page.locator("#phone-answer").click()
-        ana.call_in_state("confirmed")
+        first = _answer_caller(ana, engine, thread, result)
         ana.dial("303")  # the phone holds the first call before dialling the second
         ana.wait(f"window.phoneState.calls[{first}].held")
         ana.wait("Object.values(window.phoneState.calls).filter((c) => c.state === 'confirmed').length === 2")

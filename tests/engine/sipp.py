@@ -51,6 +51,10 @@ def free_rtp_range(span=100):
     return free_port(span, *RTP_BAND)
 
 
+#: What SIPp says when a port chosen free was bound by someone else before it started.
+_BIND_FAILURES = ("Unable to bind audio RTP socket", "Unable to bind main socket")
+
+
 def free_port(span=1, low=20000, high=RTP_BAND[0], tries=200):
     """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP.
 
@@ -219,7 +223,9 @@ class Sipp:
         cmd += ["-mi", self.local_host, "-mp", str(free_port(span=4))]
         return [*cmd, *extra], run_dir
 
-    def _run(self, cmd, run_dir, timeout=None):
+    def _run(self, cmd, run_dir, timeout=None, *, fixed_port=False):
+        """Run SIPp to its end; a port someone bound first is replaced (unless ``fixed_port``: the caller
+        registered that address) and the run started again."""
         timeout = (timeout or self.timeout) + 5
         for _ in range(3):
             try:
@@ -229,14 +235,19 @@ class Sipp:
                 out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
                 return _result(cmd, -1, f"killed after {timeout} s\n{out}", run_dir)
             errors = run_dir / "errors.log"
-            # The media ports were free when chosen, but another process (an RTP range, a
-            # SIPp just starting) may bind them first: nothing was sent yet, so try others.
-            if done.returncode == 0 or not errors.exists() or "Unable to bind audio RTP socket" not in \
-                    errors.read_text(errors="replace"):
+            said = done.stdout + done.stderr + (errors.read_text(errors="replace") if errors.exists() else "")
+            # The ports were free when chosen, but another process (an RTP range, a SIPp just
+            # starting) may bind one first: nothing was sent yet, so try others.
+            if done.returncode == 0 or not any(reason in said for reason in _BIND_FAILURES):
                 break
-            errors.unlink()
+            errors.unlink(missing_ok=True)
             cmd = list(cmd)
-            cmd[cmd.index("-mp") + 1] = str(free_port(span=4))
+            if "Unable to bind main socket" in said:
+                if fixed_port:
+                    break
+                cmd[cmd.index("-p") + 1] = str(free_port())
+            if "-mp" in cmd:
+                cmd[cmd.index("-mp") + 1] = str(free_port(span=4))
         return _result(cmd, done.returncode, done.stdout + done.stderr, run_dir)
 
     def register(self, username, password, *, expires=300, port=None, transport="udp", final=200):
@@ -245,7 +256,7 @@ class Sipp:
         cmd, run_dir = self._command(scenario, port=port or free_port(), service=username,
                                      auth=(username, password), keys={"expires": expires},
                                      transport=transport)
-        return self._run(cmd, run_dir)
+        return self._run(cmd, run_dir, fixed_port=port is not None)
 
     def register_expect_401(self, username, password, **kwargs):
         """REGISTER with a password the server must refuse (401 after the digest retry)."""
@@ -266,9 +277,12 @@ class Sipp:
             scenario = self._scenario("uas_audio.xml", stop=stop, pcap=play)
         else:
             scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)
+        process = registered = None
         for _ in range(3):
             port = free_port()
             registered = self.register(username, password, port=port)
+            if not registered.ok and "Unable to bind main socket" in registered.output:
+                continue  # someone bound the chosen port first: choose another
             if not registered.ok:
                 raise AssertionError(f"UAS {username} could not register: {registered}")
             cmd, run_dir = self._command(scenario, port=port, calls=calls if calls > 1 else 100, timeout=timeout,
@@ -282,14 +296,18 @@ class Sipp:
             if process.wait_listening(self.local_host, [port, int(cmd[cmd.index("-mp") + 1])]):
                 return process
             process.__exit__(None, None, None)
-        raise AssertionError(f"UAS {username} could not bind its ports three times: {process.result}")
+        last = process.result if process else registered
+        raise AssertionError(f"UAS {username} could not bind its ports three times: {last}")
 
     def message_phone(self, username, password, timeout=None):
         """Register ``username`` and wait in the background for one SIP MESSAGE (answered 200); a context manager."""
         scenario = self._scenario("message_uas.xml")
+        process = registered = None
         for _ in range(3):
             port = free_port()
             registered = self.register(username, password, port=port)
+            if not registered.ok and "Unable to bind main socket" in registered.output:
+                continue  # someone bound the chosen port first: choose another
             if not registered.ok:
                 raise AssertionError(f"{username} could not register: {registered}")
             cmd, run_dir = self._command(scenario, port=port, calls=100, timeout=timeout, extra=["-aa"])
@@ -298,7 +316,8 @@ class Sipp:
             if process.wait_listening(self.local_host, [port]):
                 return process
             process.__exit__(None, None, None)
-        raise AssertionError(f"{username} could not bind its port three times: {process.result}")
+        last = process.result if process else registered
+        raise AssertionError(f"{username} could not bind its port three times: {last}")
 
     def send_message(self, from_user, password, to, body, *, final=202):
         """Send one SIP MESSAGE ``body`` to ``to`` as ``from_user`` (digest auth); expect ``final``."""
