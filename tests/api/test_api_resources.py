@@ -64,6 +64,31 @@ def test_every_call_record_is_for_admins_and_service_tokens_only(client, app):
     assert mine.status_code == 200 and mine.json["items"][0]["direction"] == "out"
 
 
+def test_call_records_of_a_number_page_through_either_side_once_each(client, app):
+    """``number`` finds records whose source or destination it is, each once, in id order across pages."""
+    pairs = [("201", "202"), ("203", "201"), ("201", "201"), ("204", "205"), ("201", "0800"), ("206", "201"),
+             ("207", "208"), ("201", "209")]
+    for index, (src, dst) in enumerate(pairs):
+        CallRecord.create(calldate=datetime.datetime(2026, 1, 2 + index, 10), src=src, dst=dst,
+                          uniqueid=f"{index}.1", linkedid=f"{index}.1", sequence=index, disposition="ANSWERED")
+    _, service = service_token(["cdr:read"])
+    seen, cursor = [], None
+    for _ in range(len(pairs)):
+        query = "number=201&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/call-records?{query}", headers=bearer(service)).json
+        seen += [(row["src"], row["dst"], row["calldate"]) for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    expected = [(src, dst) for src, dst in pairs if "201" in (src, dst)]
+    assert [(src, dst) for src, dst, _ in seen] == expected  # the record from 201 to 201 once
+    assert all(calldate.endswith("T10:00:00+00:00") for _, _, calldate in seen)
+    # With a time window as well: only the records inside it.
+    window = client.get("/api/v1/call-records?number=201&since=2026-01-04T00:00:00Z&until=2026-01-07T00:00:00Z",
+                        headers=bearer(service)).json["items"]
+    assert [(row["src"], row["dst"]) for row in window] == [("201", "201"), ("201", "0800")]
+
+
 def test_voicemail_lists_an_empty_mailbox_without_the_phone_system(client, app):
     make_person("ana", "201")
     _, secret = personal_token("ana")

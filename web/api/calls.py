@@ -9,7 +9,17 @@ from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.services import click_to_call
 from web.api.auth import actor, principal, requires
-from web.api.common import PageArgs, UtcDateTime, json_response, length, naive_utc, page, page_schema, pattern
+from web.api.common import (
+    PageArgs,
+    UtcDateTime,
+    json_response,
+    length,
+    naive_utc,
+    page,
+    page_of_either,
+    page_schema,
+    pattern,
+)
 from web.api.me import my_extension
 
 blp = Blueprint("calls", __name__, url_prefix="/api/v1",
@@ -93,5 +103,6 @@ def call_records(args):
     if args["until"]:
         query = query.where(CallRecord.calldate < naive_utc(args["until"]))
     if args["number"]:
-        query = query.where((CallRecord.src == args["number"]) | (CallRecord.dst == args["number"]))
+        return page_of_either(CallRecordSchema, [query.where(CallRecord.src == args["number"]),
+                                                 query.where(CallRecord.dst == args["number"])], CallRecord.id, args)
     return page(CallRecordSchema, query, CallRecord.id, args)
