@@ -9,6 +9,8 @@ Checked against Asterisk 22.10 (Debian sid):
   stores headers in a dict, so only the last line survived. ``Message`` keeps every header line.
 - pystrix's ``Hangup``/``QueueAdd``/``QueueRemove`` wait for events that never carry the
   ActionID, and its ``DBGet`` ignores the event list; ``Action`` sends plain actions instead.
+- pystrix's dispatcher sleeps 20 ms after every event it files under a waiting list action, as
+  if idle; ``Manager`` below counts that as work done.
 - pystrix polls for replies every 50 ms (``time.sleep(0.05)`` in ``send_action``), so every action
   cost at least about 50 ms: seven DialplanExtensionAdd for one route edit took 0.47 s. ``_Clock``
   below gives that poll 1 ms (a loopback reply takes well under that; 5 ms still cost a route edit
@@ -110,7 +112,14 @@ class Socket(_pystrix._SynchronisedSocket):
 
 
 class Manager(_PystrixManager):
-    """pystrix's manager, connecting through ``Socket``."""
+    """pystrix's manager, connecting through ``Socket``, dispatching a list's events without a pause each."""
+
+    def _event_dispatcher_events(self, message_reader, event_aggregates_complete):
+        # pystrix answers None (not True) after filing an event under the list action waiting for it,
+        # and its dispatcher takes that for an idle cycle and sleeps 20 ms: a list of N items took
+        # N x 20 ms (DBGetTree of 1,000 keys: 20 s; CoreShowChannels of 100 calls: 2 s). Only an
+        # empty queue (False) is idle.
+        return super()._event_dispatcher_events(message_reader, event_aggregates_complete) is not False
 
     def connect(self, host, port=5038, timeout=5):
         """Open the TCP connection and start the reader thread."""

@@ -51,6 +51,19 @@ def test_astdb_values_round_trip(ami):
     ami.db_del("CFWD", "201")  # deleting what is gone is fine
 
 
+def test_a_long_list_is_read_whole(ami):
+    """A list action's items come as events; pystrix used to pause 20 ms after each, so 300 keys
+    outlasted the list's 5 s timeout ("the list did not end in time")."""
+    keys = {str(7000 + i): f"value {i}" for i in range(300)}
+    try:
+        for key, value in keys.items():
+            ami.db_put("CNLONG", key, value)
+        assert ami.db_tree("CNLONG") == keys
+    finally:
+        for key in keys:
+            ami.db_del("CNLONG", key)
+
+
 def test_reload_reports_asterisk_refusals(ami):
     ami.reload_module("pbx_config.so")
     with pytest.raises(ReloadFailed, match="No such module"):
