@@ -49,6 +49,8 @@ SCHEMA = {
         "webrtc": "VARCHAR(3)",
         "dtls_auto_generate_cert": "VARCHAR(3)",
         "rtp_timeout": "INTEGER",
+        # Video streams a browser login may carry: its camera and, in an SFU room, one per other participant.
+        "max_video_streams": "INTEGER",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",

@@ -7,6 +7,7 @@ and not its own (ConfBridge never returns a participant's voice): the phones mea
 the G.711 they receive, the browser with the same filter on its remote track's samples (Web Audio).
 """
 import math
+import re
 import struct
 import time
 import wave
@@ -205,3 +206,60 @@ def test_the_browser_phone_types_the_room_pin_on_its_keypad_and_is_let_in(
     ana.page.locator("#phone-hangup").click()
     ana.no_calls()
     ana.close()
+
+
+#: Frames of remote video this page decoded so far, per inbound video stream (getStats).
+FRAMES_JS = """async () => {
+  const pc = window.guestPhone.calls.get(window.guestState.callId)?.connection;
+  if (!pc) return [];
+  const frames = [];
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') frames.push(r.framesDecoded || 0);
+  });
+  return frames;
+}"""
+
+
+def _guest(browser, base, token, name):
+    context = browser.new_context(locale="pt-BR")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.on("pageerror", lambda error: print("page error:", error))
+    page.goto(f"{base}/join/{token}?loopback=1")
+    page.get_by_label("Seu nome").fill(name)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("#guest-status")).to_have_attribute("data-state", "in-room")
+    return context, page
+
+
+def _decoded(page):
+    return sum(page.evaluate(FRAMES_JS))
+
+
+def test_two_guests_see_each_others_camera_in_an_sfu_room_and_the_camera_turns_off(
+        app, live_server, engine, speaking_browser):
+    room = conferences.save_room(conferences.RoomInput("888", "Sala de vídeo", announce=False), ADMIN)
+    assert re.search(r"Video Mode:\s+sfu", engine.cli(f"confbridge show profile bridge c{room.id}-bridge"))
+    token, _ = conference_guests.issue_link(room.id, 2, ADMIN, app.config["SECRET_KEY"])
+    first_context, first = _guest(speaking_browser, live_server, token, "Ana")
+    second_context, second = _guest(speaking_browser, live_server, token, "Bia")
+    # ConfBridge re-INVITEs each browser with the other's camera: a tile each, frames decoded each.
+    for page in (first, second):
+        page.wait_for_function("window.guestState.videos >= 1", polling=200)
+        page.wait_for_function(f"({FRAMES_JS})().then((f) => f.reduce((a, b) => a + b, 0) > 10)", polling=250)
+    expect(first.locator("#guest-videos video")).to_have_count(1)
+
+    # Ana's camera off: Bia decodes no more of it; on again: frames flow again.
+    first.locator("#guest-camera").click()
+    first.wait_for_function("window.guestState.camera === false")
+    expect(first.locator("#guest-camera")).to_have_attribute("aria-pressed", "false")
+    second.wait_for_timeout(500)  # frames already in flight
+    stopped = _decoded(second)
+    second.wait_for_timeout(1000)  # 1 s of the fake camera's 30 frames a second, were any sent
+    assert _decoded(second) - stopped < 3
+    first.locator("#guest-camera").click()
+    first.wait_for_function("window.guestState.camera === true")
+    second.wait_for_function(f"({FRAMES_JS})().then((f) => f.reduce((a, b) => a + b, 0) > {stopped + 10})",
+                             polling=250)
+    for context in (first_context, second_context):
+        context.close()
