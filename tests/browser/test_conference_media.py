@@ -263,3 +263,47 @@ def test_two_guests_see_each_others_camera_in_an_sfu_room_and_the_camera_turns_o
                              polling=250)
     for context in (first_context, second_context):
         context.close()
+
+
+#: Frames of remote video the phone window decoded so far (every call, every inbound video stream).
+PHONE_FRAMES_JS = """async () => {
+  let frames = 0;
+  for (const session of window.centralinaPhone.calls.values()) {
+    if (!session.connection) continue;
+    (await session.connection.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0;
+    });
+  }
+  return frames;
+}"""
+
+
+def test_the_browser_phone_makes_a_video_call_into_an_sfu_room_with_a_guest(
+        app, live_server, engine, speaking_browser):
+    room = conferences.save_room(conferences.RoomInput("889", "Sala de vídeo 2", announce=False), ADMIN)
+    make_person("ana", "301")
+    ana = BrowserPhone(speaking_browser, live_server, "ana").registered()
+    ana.page.locator("#phone-video").check()
+    ana.dial("889")
+    call = ana.call_in_state("confirmed")
+    expect(ana.page.locator("#phone-camera")).to_be_visible()
+    token, _ = conference_guests.issue_link(room.id, 1, ADMIN, app.config["SECRET_KEY"])
+    guest_context, guest = _guest(speaking_browser, live_server, token, "Bia")
+
+    # Each browser decodes the other's camera: the phone window shows the guest's tile.
+    guest.wait_for_function(f"({FRAMES_JS})().then((f) => f.reduce((a, b) => a + b, 0) > 10)", polling=250)
+    ana.page.wait_for_function(f"({PHONE_FRAMES_JS})().then((f) => f > 10)", polling=250)
+    expect(ana.page.locator("#phone-videos video")).to_have_count(1)
+
+    # Ana's camera off: the guest decodes no more of it.
+    ana.page.locator("#phone-camera").click()
+    ana.wait(f"window.phoneState.calls[{call}].camera === false")
+    guest.wait_for_timeout(500)  # frames already in flight
+    stopped = _decoded(guest)
+    guest.wait_for_timeout(1000)
+    assert _decoded(guest) - stopped < 3
+    guest_context.close()
+    ana.page.locator("#phone-hangup").click()
+    ana.no_calls()
+    expect(ana.page.locator("#phone-videos video")).to_have_count(0)
+    ana.close()

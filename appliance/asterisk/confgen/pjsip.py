@@ -30,7 +30,7 @@ OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail",
 #: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
 DEVICE_CODECS = "ulaw,alaw"
 #: Codecs offered to browser phones: opus first (no transcoding between two browsers), G.711 as the fallback.
-WEBRTC_CODECS = "opus,ulaw,alaw"
+WEBRTC_CODECS = "opus,ulaw,alaw,vp8"
 #: A browser login's video streams: its camera plus up to 15 others' in an SFU room (the doc's example,
 #: notes/provisioning-webrtc-jitsi.md B.3.1).
 WEBRTC_VIDEO_STREAMS = 16

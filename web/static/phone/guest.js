@@ -35,7 +35,6 @@ function addTile(track, stream) {
   tile.autoplay = true;
   tile.muted = true;             // the room's audio plays once, through the call's <audio>
   tile.playsInline = true;
-  tile.className = 'guest-video';
   tile.srcObject = stream;
   tile.dataset.track = track.id;
   videos.append(tile);

@@ -61,9 +61,9 @@ export function createPhone(credential, options = {}) {
     return { audio: audioInput ? { deviceId: { exact: audioInput } } : true, video };
   }
 
-  function callOptions() {
-    return { mediaConstraints: media(), pcConfig,
-      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: video } };
+  function callOptions(withVideo = video) {
+    return { mediaConstraints: { ...media(), video: withVideo }, pcConfig,
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: withVideo } };
   }
 
   // Remote audio is `track` (one per call, played by one <audio>); remote videos are `video` (many).
@@ -117,6 +117,8 @@ export function createPhone(credential, options = {}) {
   ua.on('newRTCSession', (e) => {
     if (e.originator !== 'remote') return;
     const id = track(e.session);
+    // Answer with the camera only when the caller offered video (an answer cannot add an m-line).
+    e.session.centralinaOffersVideo = /\r?\nm=video /.test(e.request.body || '');
     const from = e.request.from;
     emit('incoming', { id, from: from.uri.user, name: from.display_name || '' });
   });
@@ -147,7 +149,7 @@ export function createPhone(credential, options = {}) {
     hasVideo() { return video; },
     // Dial a number; returns the call's id.
     call(number) { return track(ua.call(target(number), callOptions())); },
-    answer(id) { session(id).answer(callOptions()); },
+    answer(id) { const s = session(id); s.answer(callOptions(video && Boolean(s.centralinaOffersVideo))); },
     // Ringing: 486 Busy Here (reject); up: BYE.
     hangup(id) {
       const s = session(id);
