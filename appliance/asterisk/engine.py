@@ -11,6 +11,7 @@ Started by root, Asterisk drops to the engine root's own ``asterisk`` account
 (``-U asterisk -G asterisk``). The instance folder belongs to that account and
 its group; the app's processes reach it as members of the group (decision 011).
 """
+import ipaddress
 import os
 import re
 import secrets
@@ -69,6 +70,9 @@ class EngineSettings:
     #: JITSI_JIGASI_PASSWORD; confgen/jitsi.py.
     jitsi_dialin_number: str = ""
     jigasi_password: str = field(default="", repr=False)
+    #: ICE host candidates Asterisk advertises under another address: ((local, advertised), ...)
+    #: (rtp.conf [ice_host_candidates]; a private test network maps its one address to 127.0.0.1).
+    ice_host_candidates: tuple = ()
 
     def __post_init__(self):
         if not _INSTANCE_NAME.fullmatch(self.instance):
@@ -81,6 +85,9 @@ class EngineSettings:
             raise ValueError(f"invalid Jitsi dial-in number: {self.jitsi_dialin_number!r}")
         if not _JIGASI_PASSWORD.fullmatch(self.jigasi_password):
             raise ValueError("jigasi's password must be up to 128 printable ASCII characters, no spaces")
+        for pair in self.ice_host_candidates:
+            for address in pair:
+                ipaddress.ip_address(address)  # ValueError on anything else
         if not 0 < self.rtp_start < self.rtp_end <= 65535:
             raise ValueError("RTP range must satisfy 0 < rtp_start < rtp_end <= 65535")
         object.__setattr__(self, "engine_root", Path(self.engine_root))
