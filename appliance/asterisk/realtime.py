@@ -143,7 +143,7 @@ def _text(value):
 #: rows (res_config_sqlite3 multi, as a res_pjsip reload's qualify pass does) hands NULL over as "",
 #: which a number option refuses ("Error parsing rtp_timeout="), losing the whole object (a desk
 #: phone's endpoint lost that way once browser phones added the column).
-NUMBER_DEFAULTS = {"ps_endpoints": {"rtp_timeout": 0}}
+NUMBER_DEFAULTS = {"ps_endpoints": {"rtp_timeout": 0, "max_video_streams": 1}}
 
 
 def sync_rows(db_path, rows, only_ids=None):
