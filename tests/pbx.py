@@ -1,4 +1,5 @@
 """A real Asterisk instance driven by the app's database, for engine, browser tests and benchmarks."""
+import dataclasses
 import secrets
 import shutil
 from contextlib import contextmanager
@@ -26,12 +27,12 @@ def engine_settings(prefix="test"):
 
 
 @contextmanager
-def driven_engine(prefix="test", start_empty=False):
+def driven_engine(prefix="test", start_empty=False, **settings):
     """Start Asterisk from the current database (or empty), route service changes to it, clean up after.
 
-    The database must already be initialised and migrated.
+    The database must already be initialised and migrated. ``settings`` replace EngineSettings fields.
     """
-    engine = Engine(engine_settings(prefix))
+    engine = Engine(dataclasses.replace(engine_settings(prefix), **settings))
     try:
         if start_empty:
             engine.create_dirs()

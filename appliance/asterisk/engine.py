@@ -11,6 +11,7 @@ Started by root, Asterisk drops to the engine root's own ``asterisk`` account
 (``-U asterisk -G asterisk``). The instance folder belongs to that account and
 its group; the app's processes reach it as members of the group (decision 011).
 """
+import ipaddress
 import os
 import re
 import secrets
@@ -36,6 +37,9 @@ INSTANCE_SUBDIRS = ("etc", "run", "spool", "spool/recordings", "spool/recordings
 _INSTANCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 # Asterisk config values end at ';' (a comment) and at a newline.
 _SECRET = re.compile(r"[A-Za-z0-9_.-]{16,128}")
+#: An internal number (services/numbering.py NUMBER_RE) or nothing.
+_DIALIN = re.compile(r"([1-9][0-9]{1,7})?")
+_JIGASI_PASSWORD = re.compile(r"[\x21-\x7e]{0,128}")
 
 
 class EngineError(RuntimeError):
@@ -61,6 +65,14 @@ class EngineSettings:
     rtp_end: int = 20000
     #: The engine root's account Asterisk runs as when started by root; empty: as its starter.
     run_user: str = "asterisk"
+    #: The internal number phone callers dial to join a Jitsi meeting by PIN (empty: no dial-in), and
+    #: the password jigasi registers with (empty: no jigasi login). Settings JITSI_DIALIN_NUMBER and
+    #: JITSI_JIGASI_PASSWORD; confgen/jitsi.py.
+    jitsi_dialin_number: str = ""
+    jigasi_password: str = field(default="", repr=False)
+    #: ICE host candidates Asterisk advertises under another address: ((local, advertised), ...)
+    #: (rtp.conf [ice_host_candidates]; a private test network maps its one address to 127.0.0.1).
+    ice_host_candidates: tuple = ()
 
     def __post_init__(self):
         if not _INSTANCE_NAME.fullmatch(self.instance):
@@ -69,6 +81,13 @@ class EngineSettings:
             raise ValueError("AMI secrets must be 16-128 characters of [A-Za-z0-9_.-]")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,26}", self.ami_username):
             raise ValueError(f"invalid AMI username: {self.ami_username!r}")
+        if not _DIALIN.fullmatch(self.jitsi_dialin_number):
+            raise ValueError(f"invalid Jitsi dial-in number: {self.jitsi_dialin_number!r}")
+        if not _JIGASI_PASSWORD.fullmatch(self.jigasi_password):
+            raise ValueError("jigasi's password must be up to 128 printable ASCII characters, no spaces")
+        for pair in self.ice_host_candidates:
+            for address in pair:
+                ipaddress.ip_address(address)  # ValueError on anything else
         if not 0 < self.rtp_start < self.rtp_end <= 65535:
             raise ValueError("RTP range must satisfy 0 < rtp_start < rtp_end <= 65535")
         object.__setattr__(self, "engine_root", Path(self.engine_root))

@@ -49,6 +49,8 @@ SCHEMA = {
         "webrtc": "VARCHAR(3)",
         "dtls_auto_generate_cert": "VARCHAR(3)",
         "rtp_timeout": "INTEGER",
+        # Video streams a browser login may carry: its camera and, in an SFU room, one per other participant.
+        "max_video_streams": "INTEGER",
     },
     "ps_aors": {
         "id": "VARCHAR(40) NOT NULL PRIMARY KEY",
@@ -159,7 +161,7 @@ def _texts(rows, columns, filled):
 #: rows (res_config_sqlite3 multi, as a res_pjsip reload's qualify pass does) hands NULL over as "",
 #: which a number option refuses ("Error parsing rtp_timeout="), losing the whole object (a desk
 #: phone's endpoint lost that way once browser phones added the column).
-NUMBER_DEFAULTS = {"ps_endpoints": {"rtp_timeout": 0}}
+NUMBER_DEFAULTS = {"ps_endpoints": {"rtp_timeout": 0, "max_video_streams": 1}}
 
 
 def sync_rows(db_path, rows, only_ids=None):

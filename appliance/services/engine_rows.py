@@ -9,6 +9,7 @@ from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.conferences import ConferenceRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
+from appliance.asterisk.confgen.jitsi import MeetingRow
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
 from appliance.asterisk.confgen.supervision import SpyRight
@@ -21,6 +22,7 @@ from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption, Prompt
+from appliance.models.meetings import JitsiMeeting
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
 from appliance.models.queues import PauseReason, Queue, QueueMember
@@ -294,6 +296,13 @@ def engine_conferences():
             for room in ConferenceRoom.select().order_by(ConferenceRoom.id)]
 
 
+def engine_meetings():
+    """Return every Jitsi meeting's dial-in PIN and room as a MeetingRow (a deleted meeting's PIN goes with it)."""
+    return [MeetingRow(pin=meeting.dialin_pin, room_name=meeting.room_name)
+            for meeting in JitsiMeeting.select(JitsiMeeting.dialin_pin, JitsiMeeting.room_name)
+            .order_by(JitsiMeeting.dialin_pin)]
+
+
 @dataclass(frozen=True)
 class HintDevice:
     """A device as the dialplan's BLF hints see it: its user name and its extension's number."""
@@ -334,4 +343,5 @@ def collect(settings, codes):
                        prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
                        conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()),
+                       meetings=tuple(engine_meetings()),
                        extension_recording=extension_recording())

@@ -39,6 +39,8 @@ def engine_settings(conf):
         rtp_start=int(conf["RTP_START"]),
         rtp_end=int(conf["RTP_END"]),
         run_user=conf.get("ENGINE_USER", "asterisk"),
+        jitsi_dialin_number=str(conf.get("JITSI_DIALIN_NUMBER") or ""),
+        jigasi_password=conf.get("JITSI_JIGASI_PASSWORD") or "",
     )
 
 
@@ -227,8 +229,9 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False, guests=F
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None
             touched = None
-            # A full sync replaces every row: the trunks' and the conference guests' are among them.
-            for source in (_trunk_rows(settings), _guest_rows(settings)):
+            # A full sync replaces every row: the trunks', the conference guests' and jigasi's are among them.
+            jigasi = confgen.jitsi.jigasi_rows(settings.jigasi_password, settings.media_address)
+            for source in (_trunk_rows(settings), _guest_rows(settings), jigasi):
                 for table, table_rows in source.items():
                     rows[table] += table_rows
         else:

@@ -86,8 +86,15 @@ def _route_patterns(numbers):
     return found
 
 
+def _jitsi_dialin(numbers):
+    """The Jitsi dial-in number (setting JITSI_DIALIN_NUMBER, in the engine's settings) holds itself."""
+    engine = engine_sync.configured_engine()
+    dialin = engine.settings.jitsi_dialin_number if engine is not None else ""
+    return {dialin: NumberOwner("jitsi_dialin", None, "Jitsi dial-in")} if dialin and dialin in numbers else {}
+
+
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
-_SOURCES = (_feature_codes, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
+_SOURCES = (_feature_codes, _jitsi_dialin, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
             _route_patterns, _rows(Ivr, "ivr"), _rows(Queue, "queue"), _rows(ConferenceRoom, "conference"))
 
 

@@ -24,3 +24,31 @@ def test_jigasi_is_an_authenticated_endpoint_only_when_it_has_a_password():
 def test_rows_that_would_break_the_dialplan_are_refused(pin, room):
     with pytest.raises(ValueError):
         MeetingRow(pin, room)
+
+
+def test_the_dialin_number_from_the_engine_settings_is_an_internal_number_of_the_dialplan():
+    from pathlib import Path
+
+    from appliance.asterisk.confgen import EngineInput, render_all
+    from appliance.asterisk.engine import EngineSettings
+
+    settings = EngineSettings(engine_root=Path("/"), instance="unit", ami_secret="unit-secret-0123456789",
+                              jitsi_dialin_number="8700", jigasi_password="p")
+    text = render_all(EngineInput(settings, meetings=(MeetingRow("482913", "cnabc123"),)))["extensions.conf"]
+    assert "exten => 8700,1,Goto(cn-jitsi-dialin,8700,1)" in text
+    assert "[cn-jitsi-pins]" in text and "exten => 482913,1," in text
+    assert "jigasi_password" not in repr(settings) and "'p'" not in repr(settings)
+    off = render_all(EngineInput(EngineSettings(engine_root=Path("/"), instance="unit",
+                                                ami_secret="unit-secret-0123456789")))["extensions.conf"]
+    assert "cn-jitsi" not in off
+
+
+@pytest.mark.parametrize("fields", [{"jitsi_dialin_number": "0870"}, {"jitsi_dialin_number": "87;00"},
+                                    {"jigasi_password": "has space"}, {"jigasi_password": "x\ny"}])
+def test_engine_settings_refuse_a_dialin_number_or_jigasi_password_that_would_break_a_config(fields):
+    from pathlib import Path
+
+    from appliance.asterisk.engine import EngineSettings
+
+    with pytest.raises(ValueError):
+        EngineSettings(engine_root=Path("/"), instance="unit", ami_secret="unit-secret-0123456789", **fields)

@@ -14,6 +14,7 @@ from . import (
     conferences,
     inbound,
     ivr,
+    jitsi,
     messages,
     outbound,
     queues,
@@ -73,6 +74,7 @@ class EngineInput:
     pause_reasons: tuple = ()  # queues.PauseReasonRow
     conferences: tuple = ()  # conferences.ConferenceRow
     spy_rights: tuple = ()  # supervision.SpyRight: who may spy on whom by feature code
+    meetings: tuple = ()  # jitsi.MeetingRow: the dial-in PINs (settings.jitsi_dialin_number)
     #: Whether any extension records (always or on demand): the call to an extension reads policies only then.
     extension_recording: bool = True
 
@@ -125,10 +127,12 @@ FILES = (
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
                  *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source),
                  *conferences.contexts(source), *callbacks.contexts(source),
+                 *jitsi.contexts(source.settings.jitsi_dialin_number, source.meetings),
                  *supervision.contexts(source.spy_rights, source.codes)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
         numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
-                 *conferences.internal_numbers(source.conferences)),
+                 *conferences.internal_numbers(source.conferences),
+                 *jitsi.internal_numbers(source.settings.jitsi_dialin_number)),
         includes=(queues.AGENT_CODES_CONTEXT, supervision.SPY_CODES_CONTEXT),
         hint_includes=(queues.AGENT_HINTS_CONTEXT,), recording=source.extension_recording),
         "pbx_config.so"),

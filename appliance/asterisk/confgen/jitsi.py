@@ -51,6 +51,11 @@ def jigasi_rows(password, media_address=None):
     }
 
 
+def internal_numbers(dialin_number):
+    """Return ``[(number, step)]``: the dial-in number in the internal context, sent to the PIN prompt."""
+    return [(dialin_number, f"Goto({DIALIN_CONTEXT},{dialin_number},1)")] if dialin_number else []
+
+
 def contexts(dialin_number, meetings):
     """Return the dial-in contexts: the number asks a PIN; each meeting's PIN dials jigasi with its room."""
     if not dialin_number:

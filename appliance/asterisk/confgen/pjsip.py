@@ -30,7 +30,10 @@ OTHER_REALTIME = {"cn_extensions": "cn_extensions", "voicemail": "cn_voicemail",
 #: Codecs offered to devices; G.711 everywhere, transcoding needs no licence.
 DEVICE_CODECS = "ulaw,alaw"
 #: Codecs offered to browser phones: opus first (no transcoding between two browsers), G.711 as the fallback.
-WEBRTC_CODECS = "opus,ulaw,alaw"
+WEBRTC_CODECS = "opus,ulaw,alaw,vp8"
+#: A browser login's video streams: its camera plus up to 15 others' in an SFU room (the doc's example,
+#: notes/provisioning-webrtc-jitsi.md B.3.1).
+WEBRTC_VIDEO_STREAMS = 16
 #: Seconds without RTP before a browser phone's channel is hung up: a closed tab sends no BYE
 #: and closing the WebSocket does not end the call (notes/webrtc.md pitfall 7).
 WEBRTC_RTP_TIMEOUT = 30
@@ -56,9 +59,13 @@ def _transport_options(device):
             # The WebSocket transport already rewrites the browser's "*.invalid" contact to the
             # connection's address (notes/webrtc.md pitfall 8); ICE replaces the symmetric-RTP guess.
             "rtp_symmetric": None, "force_rport": None, "rewrite_contact": None,
+            # ConfBridge in SFU mode adds one video stream per other participant (re-INVITE); Asterisk's
+            # default of 1 would decline them all but the browser's own camera.
+            "max_video_streams": WEBRTC_VIDEO_STREAMS,
         }
     return {"transport": None, "allow": DEVICE_CODECS, "webrtc": None, "dtls_auto_generate_cert": None,
-            "rtp_timeout": None, "rtp_symmetric": "yes", "force_rport": "yes", "rewrite_contact": "yes"}
+            "rtp_timeout": None, "rtp_symmetric": "yes", "force_rport": "yes", "rewrite_contact": "yes",
+            "max_video_streams": None}
 
 
 def _hostport(address, port=None):

@@ -10,4 +10,12 @@ rtpstart = {settings.rtp_start}
 rtpend = {settings.rtp_end}
 ; Lock each stream to the first source it hears from (anti-hijack).
 strictrtp = yes
-"""
+""" + _ice_host_candidates(settings)
+
+
+def _ice_host_candidates(settings):
+    if not settings.ice_host_candidates:
+        return ""
+    # Addresses checked by EngineSettings (ipaddress): nothing else reaches this section.
+    lines = "".join(f"{local} => {advertised}\n" for local, advertised in settings.ice_host_candidates)
+    return "\n; ICE host candidates advertised under another address.\n[ice_host_candidates]\n" + lines

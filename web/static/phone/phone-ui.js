@@ -42,6 +42,9 @@ function render() {
   for (const id of ['phone-hold', 'phone-mute', 'phone-transfer', 'phone-attended']) {
     $(id).disabled = !call || call.state !== 'confirmed';
   }
+  $('phone-camera').hidden = !call || call.camera === undefined;
+  $('phone-camera').textContent = call && call.camera === false ? text.camera_on : text.camera_off;
+  $('phone-camera').setAttribute('aria-pressed', call && call.camera ? 'true' : 'false');
   $('phone-hold').textContent = call && call.held ? text.resume : text.hold;
   $('phone-mute').textContent = call && call.muted ? text.unmute : text.mute;
 }
@@ -93,6 +96,8 @@ function wire() {
       // JsSIP reports "progress" for a ringing incoming call too (it sent 180): still ringing here.
       if (!call || (name === 'progress' && call.direction === 'in')) return;
       call.state = name;
+      // A video call: the camera button shows (phone.js found our camera's sender).
+      if (name === 'confirmed' && phone.cameraTrack(e.id)) call.camera = true;
       if (call.notification) call.notification.close();
       ring(false);
       render();
@@ -103,6 +108,7 @@ function wire() {
     const call = state.calls[e.id];
     if (call && call.notification) call.notification.close();
     delete state.calls[e.id];
+    $('phone-videos').querySelectorAll(`video[data-call="${e.id}"]`).forEach((tile) => tile.remove());
     const audio = audios.get(e.id);
     if (audio) { audio.srcObject = null; audios.delete(e.id); }
     if (current === e.id) current = Number(Object.keys(state.calls)[0]) || null;
@@ -113,6 +119,15 @@ function wire() {
   phone.on('hold', (e) => { log(`hold ${e.id} ${e.held} ${e.originator}`); if (state.calls[e.id] && e.originator === 'local') state.calls[e.id].held = e.held; render(); });
   phone.on('mute', (e) => { log(`mute ${e.id} ${e.muted}`); if (state.calls[e.id]) state.calls[e.id].muted = e.muted; render(); });
   phone.on('refer', (e) => { log(`refer ${e.id} ${e.state}`); if (e.state === 'done' && state.calls[e.id]) phone.hangup(e.id); });
+  phone.on('camera', (e) => { log(`camera ${e.id} ${e.on}`); if (state.calls[e.id]) state.calls[e.id].camera = e.on; render(); });
+  // One muted tile per remote camera (an SFU room); it goes when that participant's track ends.
+  phone.on('video', (e) => {
+    const tile = document.createElement('video');
+    Object.assign(tile, { autoplay: true, muted: true, playsInline: true, srcObject: e.stream });
+    tile.dataset.call = e.id;
+    $('phone-videos').append(tile);
+    e.track.addEventListener('ended', () => tile.remove());
+  });
   phone.on('track', (e) => {
     if (audios.has(e.id)) { audios.get(e.id).srcObject = e.stream; return; }
     audios.set(e.id, playRemote(e.stream, speaker));
@@ -182,7 +197,7 @@ async function start() {
   $('phone-me').textContent = `${credential.display_name} · ${credential.extension}`;
   const params = new URLSearchParams(location.search);
   const sdpFilter = params.get('loopback') ? loopbackOnly : null;
-  phone = window.centralinaPhone = createPhone(credential, { sdpFilter });
+  phone = window.centralinaPhone = createPhone(credential, { sdpFilter, video: $('phone-video').checked });
   wire();
   phone.start();
   render();
@@ -213,6 +228,11 @@ document.querySelectorAll('#phone-keypad button').forEach((button) => button.add
 }));
 $('phone-notify').addEventListener('click', () => Notification.requestPermission().then(() => { $('phone-notify').hidden = Notification.permission === 'granted'; }));
 $('phone-notify').hidden = !('Notification' in window) || Notification.permission === 'granted';
+$('phone-video').addEventListener('change', (e) => phone && phone.setVideo(e.target.checked));
+$('phone-camera').addEventListener('click', () => {
+  const call = state.calls[current];
+  if (call && call.camera !== undefined) phone.camera(current, !call.camera);
+});
 $('phone-mic').addEventListener('change', (e) => phone && phone.setAudioInput(e.target.value));
 $('phone-speaker').addEventListener('change', (e) => {
   speaker = e.target.value;

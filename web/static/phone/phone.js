@@ -7,7 +7,9 @@
 // (phone-ui.js) and any other page (a conference guest) wire their own buttons.
 //
 // Options: {register: false} to only dial (a guest), {registerExpires: s}, {audioInput: deviceId},
-// {sdpFilter: (sdp) => sdp} to rewrite the local SDP (tests keep only 127.0.0.1 ICE candidates).
+// {sdpFilter: (sdp) => sdp} to rewrite the local SDP (tests keep only 127.0.0.1 ICE candidates),
+// {video: true} to send the camera and receive video (a conference room in SFU mode: Asterisk adds one
+// video stream per other participant by re-INVITE; each arrives as a `video` event).
 //
 // Events (phone.on(name, fn); fn gets one detail object):
 //   registered, unregistered, registrationFailed {cause}, connected, disconnected
@@ -17,8 +19,9 @@
 //   hold {id, held, originator}, mute {id, muted}
 //   refer {id, target, state}            a transfer's progress: 'accepted' | 'failed' | 'done'
 //   track {id, stream}                   the remote audio
-
-const CALL_MEDIA = { audio: true, video: false };
+//   video {id, stream, track}            a remote video (one per other participant in an SFU room);
+//                                        its track ends (track.onended / 'mute') when the participant leaves
+//   camera {id, on}                      our camera was turned off or on in a call
 
 // An sdpFilter for ?loopback=1 pages (tests): offer only 127.0.0.1 ICE candidates (notes/webrtc.md section 6).
 export function loopbackOnly(sdp) {
@@ -52,12 +55,26 @@ export function createPhone(credential, options = {}) {
     user_agent: 'Centralina browser phone',
   });
 
+  let video = Boolean(options.video);
+
   function media() {
-    return { audio: audioInput ? { deviceId: { exact: audioInput } } : true, video: false };
+    return { audio: audioInput ? { deviceId: { exact: audioInput } } : true, video };
   }
 
-  function callOptions() {
-    return { mediaConstraints: media(), pcConfig, rtcOfferConstraints: { offerToReceiveAudio: true } };
+  function callOptions(withVideo = video) {
+    return { mediaConstraints: { ...media(), video: withVideo }, pcConfig,
+      rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: withVideo } };
+  }
+
+  // Remote audio is `track` (one per call, played by one <audio>); remote videos are `video` (many).
+  function remoteTrack(id, event) {
+    const stream = event.streams[0] || new MediaStream([event.track]);
+    if (event.track.kind === 'video') {
+      // Our camera's own m-line has a receiving side too, on which the SFU never sends: no tile for it.
+      const own = event.transceiver && event.transceiver.sender.track && event.transceiver.sender.track.kind === 'video';
+      if (!own) emit('video', { id, stream, track: event.track });
+    }
+    else emit('track', { id, stream });
   }
 
   function track(session) {
@@ -70,11 +87,11 @@ export function createPhone(credential, options = {}) {
       });
     }
     session.on('peerconnection', (event) => {
-      event.peerconnection.addEventListener('track', (t) => emit('track', { id, stream: t.streams[0] }));
+      event.peerconnection.addEventListener('track', (t) => remoteTrack(id, t));
     });
     // An answered call (we called): the peerconnection already exists.
     if (session.connection) {
-      session.connection.addEventListener('track', (t) => emit('track', { id, stream: t.streams[0] }));
+      session.connection.addEventListener('track', (t) => remoteTrack(id, t));
     }
     session.on('progress', () => emit('progress', { id }));
     session.on('accepted', () => emit('accepted', { id }));
@@ -100,6 +117,8 @@ export function createPhone(credential, options = {}) {
   ua.on('newRTCSession', (e) => {
     if (e.originator !== 'remote') return;
     const id = track(e.session);
+    // Answer with the camera only when the caller offered video (an answer cannot add an m-line).
+    e.session.centralinaOffersVideo = /\r?\nm=video /.test(e.request.body || '');
     const from = e.request.from;
     emit('incoming', { id, from: from.uri.user, name: from.display_name || '' });
   });
@@ -125,9 +144,12 @@ export function createPhone(credential, options = {}) {
     stop() { ua.stop(); },
     isRegistered() { return ua.isRegistered(); },
     setAudioInput(deviceId) { audioInput = deviceId || null; },
+    // Calls placed or answered from now on send the camera and receive video (or not).
+    setVideo(on) { video = Boolean(on); },
+    hasVideo() { return video; },
     // Dial a number; returns the call's id.
     call(number) { return track(ua.call(target(number), callOptions())); },
-    answer(id) { session(id).answer(callOptions()); },
+    answer(id) { const s = session(id); s.answer(callOptions(video && Boolean(s.centralinaOffersVideo))); },
     // Ringing: 486 Busy Here (reject); up: BYE.
     hangup(id) {
       const s = session(id);
@@ -152,7 +174,34 @@ export function createPhone(credential, options = {}) {
       refer(id, consult.remote_identity.uri, { replaces: consult });
     },
     localStream(id) { const pc = session(id).connection; return pc && pc.getSenders(); },
+    // Our camera's track in a call (for a self view), or null.
+    cameraTrack(id) {
+      const s = session(id);
+      return s.centralinaCamera || videoSender(s)?.track || null;
+    },
+    // Camera off: the video sender sends nothing (the others' tile freezes, no black frames cost
+    // bandwidth); on: the same camera track again. No renegotiation either way.
+    async camera(id, on) {
+      const s = session(id);
+      const sender = videoSender(s);
+      if (!sender) throw new Error('this call has no video');
+      if (!on && sender.track) s.centralinaCamera = sender.track;
+      const track = on ? s.centralinaCamera : null;
+      if (track) track.enabled = true;
+      await sender.replaceTrack(track || null);
+      if (!on && s.centralinaCamera) s.centralinaCamera.enabled = false;
+      emit('camera', { id, on: Boolean(on) });
+    },
   };
+
+  function videoSender(s) {
+    // Our one sending video transceiver, remembered: with the camera off its sender has no track.
+    if (!s.centralinaVideoTransceiver && s.connection) {
+      s.centralinaVideoTransceiver = s.connection.getTransceivers()
+        .find((t) => t.sender.track && t.sender.track.kind === 'video') || null;
+    }
+    return s.centralinaVideoTransceiver ? s.centralinaVideoTransceiver.sender : null;
+  }
 
   function refer(id, to, extra = {}) {
     session(id).refer(to, {
