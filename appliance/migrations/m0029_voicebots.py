@@ -5,7 +5,7 @@ import peewee
 
 
 def up(db, migrator):
-    """Create bots, bot_intents and bot_calls as of version 29."""
+    """Create bots, bot_intents, bot_calls and voicemail_transcripts as of version 29."""
 
     class Prompts(peewee.Model):
         class Meta:
@@ -59,4 +59,15 @@ def up(db, migrator):
             database = db
             table_name = "bot_calls"
 
-    db.create_tables([Bots, BotIntents, BotCalls])
+    class VoicemailTranscripts(peewee.Model):
+        msg_id = peewee.CharField(max_length=64, primary_key=True)
+        mailbox = peewee.CharField(max_length=20, default="")
+        language = peewee.CharField(max_length=8, default="")
+        text = peewee.TextField(default="")
+        created_at = peewee.DateTimeField(default=datetime.datetime.utcnow)
+
+        class Meta:
+            database = db
+            table_name = "voicemail_transcripts"
+
+    db.create_tables([Bots, BotIntents, BotCalls, VoicemailTranscripts])

@@ -49,6 +49,19 @@ class BotIntent(BaseModel):
         indexes = ((("bot", "position"), True),)
 
 
+class VoicemailTranscript(BaseModel):
+    """The automatic transcript of a voicemail (same recogniser as the bots), by Asterisk's msg_id; "" = none."""
+
+    msg_id = peewee.CharField(max_length=64, primary_key=True)
+    mailbox = peewee.CharField(max_length=20, default="")
+    language = peewee.CharField(max_length=8, default="")
+    text = peewee.TextField(default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "voicemail_transcripts"
+
+
 class BotCall(BaseModel):
     """What happened in one call to a bot: what the caller said, the intent matched, where the call went."""
 

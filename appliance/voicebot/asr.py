@@ -131,6 +131,42 @@ class Vosk(Recogniser):
         return json.loads(recogniser.FinalResult()).get("text", "")
 
 
+class Dictation(Recogniser):
+    """pocketsphinx with its generic en-us language model (free speech: voicemail), loaded once."""
+
+    def __init__(self):
+        from pocketsphinx import Decoder
+
+        self._decoder = Decoder(samprate=RATE, logfn="/dev/null")
+        self._lock = threading.Lock()
+
+    def transcribe(self, pcm16):
+        """Decode the whole recording at once."""
+        with self._lock:
+            self._decoder.start_utt()
+            self._decoder.process_raw(pcm16, no_search=False, full_utt=True)
+            self._decoder.end_utt()
+            hyp = self._decoder.hyp()
+        return " ".join(w for w in (hyp.hypstr if hyp else "").split() if not w.startswith(("<", "["))) if hyp else ""
+
+
+_DICTATION = {}
+
+
+def dictation(instance_dir, language):
+    """Return a Recogniser for free speech in ``language`` (a Vosk model first), or raise AsrUnavailable."""
+    folder = model_dir(instance_dir, language)
+    key = (str(folder), language)
+    if key not in _DICTATION:
+        if folder.is_dir():
+            _DICTATION[key] = Vosk(folder)
+        elif language == "en":
+            _DICTATION[key] = Dictation()
+        else:
+            raise AsrUnavailable(f"no speech model for {language}")
+    return _DICTATION[key]
+
+
 def model_dir(instance_dir, language):
     """Return where a Vosk model for ``language`` is installed (it may not exist)."""
     return Path(instance_dir) / "lib" / "asr" / language
