@@ -80,18 +80,37 @@ def _transcribe(key, instance_dir, language, sentences, pcm16):
     return recogniser.transcribe(pcm16)
 
 
-class Recognition:
-    """A pool of recogniser processes (one per core by default), or in-process for tests (``workers=0``)."""
+def _warm(instance_dir, configs):
+    """Run in each pool process as it starts: build the recognisers of the bots there are now."""
+    for key, language, sentences in configs:
+        try:
+            _RECOGNISERS[key] = asr.recogniser(instance_dir, language, sentences)
+        except Exception:  # noqa: BLE001 - a bot without a model just takes its fallback
+            log.info("no recogniser for bot %s (%s)", key[0], language)
 
-    def __init__(self, instance_dir, workers=None):
+
+def _key(config, sentences):
+    return (config.id, config.language, hash(tuple(sentences)))
+
+
+class Recognition:
+    """A pool of recogniser processes (one per core by default), or in-process for tests (``workers=0``).
+
+    ``configs`` (BotConfig) are built in every process as it starts: the first call to each bot does not
+    wait for its language model (100-400 ms).
+    """
+
+    def __init__(self, instance_dir, workers=None, configs=()):
         self.instance_dir = instance_dir
         count = (os.cpu_count() or 1) if workers is None else workers
-        self.pool = concurrent.futures.ProcessPoolExecutor(count) if count else None
+        warm = [(_key(config, config.sentences()), config.language, config.sentences()) for config in configs]
+        self.pool = (concurrent.futures.ProcessPoolExecutor(count, initializer=_warm, initargs=(instance_dir, warm))
+                     if count else None)
 
     async def transcribe(self, config, pcm16):
         """Return the words heard in ``pcm16`` for ``config``'s bot."""
         sentences = config.sentences()
-        key = (config.id, config.language, hash(tuple(sentences)))
+        key = _key(config, sentences)
         args = (key, self.instance_dir, config.language, sentences, pcm16)
         if self.pool is None:
             return await asyncio.to_thread(_transcribe, *args)
@@ -277,11 +296,11 @@ class Call:
 class Server:
     """The listening socket, the AMI session that hands results to the dialplan, the recognisers."""
 
-    def __init__(self, engine_settings, prompts_dir, workers=None, ami_factory=None):
+    def __init__(self, engine_settings, prompts_dir, workers=None, ami_factory=None, configs=()):
         self.engine_settings = engine_settings
         self.prompts_dir = prompts_dir
         instance = engine_settings.engine_root / str(engine_settings.instance_dir).lstrip("/")
-        self.recognition = Recognition(str(instance), workers)
+        self.recognition = Recognition(str(instance), workers, configs)
         self._ami_factory = ami_factory
         self._ami = None
         import threading
@@ -365,7 +384,10 @@ def run(conf):
     engine = Engine(settings)
     prompts_dir = engine.host_path(settings.instance_dir / "lib" / "prompts")
     host, _, port = conf["VOICEBOT_ADDRESS"].rpartition(":")
-    server = Server(settings, prompts_dir)
+    from appliance.models.bots import Bot
+
+    configs = [config for config in (load_bot(row.id, prompts_dir) for row in Bot.select(Bot.id)) if config]
+    server = Server(settings, prompts_dir, configs=configs)
 
     async def main():
         stop = asyncio.Event()

@@ -59,7 +59,7 @@ class Endpointer:
 
     START_FRAMES = 3
     PREROLL_FRAMES = 15
-    END_SILENCE_MS = 600
+    END_SILENCE_MS = 500
     MAX_SPEECH_MS = 10000
     FLOOR = 300.0
     FACTOR = 3.0

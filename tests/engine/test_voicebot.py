@@ -5,19 +5,14 @@ The bot server runs as the appliance runs it: ``centralina voicebot``, its own p
 database and handing results to the dialplan through AMI (decision 035).
 """
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from appliance.asterisk.ami import Ami, AmiSettings
-from appliance.asterisk.ami_protocol import Action
 from appliance.models.bots import BotCall
 from appliance.services import Actor, bots, prompts
-from appliance.voicebot import speech
 from tests.engine.sipp import Sipp, free_port
+from tests.engine.voicebot_site import BotProcess, call_bot, utterance
 from tests.pbx import extension_with_password, installation
 from tests.waiting import wait_for
 
@@ -49,53 +44,6 @@ def site(tmp_path_factory):
         yield {"conf": conf, "engine": engine, "bot": bot, "var_dir": var_dir, "address": address}
 
 
-def _env(conf):
-    keys = ("VAR_DIR", "DATABASE_URL", "ENGINE_ROOT", "ENGINE_INSTANCE", "SIP_PORT", "AMI_PORT", "ENGINE_HTTP_PORT",
-            "RTP_START", "RTP_END", "VOICEBOT_ADDRESS")
-    env = {**os.environ, **{f"CENTRALINA_{key}": str(conf[key]) for key in keys}}
-    env["CENTRALINA_CONFIG_DIR"] = str(Path(conf["VAR_DIR"]) / "etc")
-    return env
-
-
-class BotProcess:
-    """``centralina voicebot`` for the test installation, stopped by its PID."""
-
-    def __init__(self, site):
-        self.site = site
-        log = Path(site["var_dir"]) / "voicebot.log"
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "centralina"), "voicebot"],
-                                     env=_env(site["conf"]), stdout=self.log, stderr=subprocess.STDOUT)
-        host, port = site["address"].split(":")
-        assert wait_for(lambda: _listening(host, int(port)) or self.proc.poll() is not None, timeout=30)
-        assert self.proc.poll() is None, self.tail()
-
-    def tail(self):
-        return (Path(self.site["var_dir"]) / "voicebot.log").read_text(errors="replace")[-3000:]
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-
-def _listening(host, port):
-    import socket
-
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
 @pytest.fixture
 def bot_process(site):
     process = BotProcess(site)
@@ -108,29 +56,10 @@ def sipp(site, tmp_path):
     return Sipp(site["engine"].settings.sip_port, workdir=tmp_path)
 
 
-def utterance(folder, name, text, lead=0.5, trail=4.0):
-    """Write ``text`` spoken by espeak-ng (16 kHz, with silence around it) as ``folder/name.sln16``."""
-    voice = speech.speak(text, "en")
-    silence = b"\0" * int(32000 * lead)
-    path = Path(folder) / f"{name}.sln16"
-    path.write_bytes(silence + voice + b"\0" * int(32000 * trail))
-    os.chmod(path, 0o644)  # Asterisk reads it as its own account
-    return str(Path(folder) / name)
-
-
-def call_bot(site, sound):
-    """Call the bot's number from a Local channel (16 kHz) whose other end plays ``sound`` (a path, no suffix)."""
-    engine = site["engine"]
-    as_seen = str(engine.settings.instance_dir / "lib" / "prompts" / Path(sound).name)
-    with Ami(AmiSettings.for_calls(engine.settings)) as ami:
-        ami._send(Action("Originate", Channel=f"Local/{BOT_NUMBER}@internal/n", Application="Playback",
-                         Data=as_seen, Codecs="slin16", CallerID='"Test" <5551234>', Timeout=10000, Async="true"))
-
-
 def _rings(site, sipp, callee, sound, during=None, timeout=25):
     _, password = extension_with_password(callee, f"Ramal {callee}")
     with sipp.uas(callee, password, answer=False) as phone:
-        call_bot(site, sound)
+        call_bot(site, sound, BOT_NUMBER)
         if during is not None:
             during()
         return phone.wait_for_request("INVITE", timeout=timeout)
