@@ -39,10 +39,15 @@ class BotConfig:
         self.intents = intents  # [(position, matching.Intent, answer)]
         self.greeting_path = greeting_path
 
-    def sentences(self):
-        """Return what the recogniser's language model is built from: phrases and keywords."""
+    def sentences(self, slot=""):
+        """Return what the recogniser's language model is built from: phrases and keywords, and with ``slot``
+        the words of its values too.
+
+        Intents are recognised without the slot words (with the digits in, "I need support" was heard as
+        "i need four"); an intent with a slot has the same audio decoded again with them for its value.
+        """
         sentences = [text for _, intent, _ in self.intents for text in (*intent.phrases, *intent.keywords)]
-        for slot in sorted({intent.slot for _, intent, _ in self.intents if intent.slot}):
+        if slot:
             sentences += asr.SLOT_WORDS.get((self.language, slot), "").split()
         return sentences
 
@@ -107,9 +112,9 @@ class Recognition:
         self.pool = (concurrent.futures.ProcessPoolExecutor(count, initializer=_warm, initargs=(instance_dir, warm))
                      if count else None)
 
-    async def transcribe(self, config, pcm16):
-        """Return the words heard in ``pcm16`` for ``config``'s bot."""
-        sentences = config.sentences()
+    async def transcribe(self, config, pcm16, slot=""):
+        """Return the words heard in ``pcm16`` for ``config``'s bot (with ``slot``: listening for its values)."""
+        sentences = config.sentences(slot)
         key = _key(config, sentences)
         args = (key, self.instance_dir, config.language, sentences, pcm16)
         if self.pool is None:
@@ -274,6 +279,10 @@ class Call:
                 heard.append(text)
                 result = matching.match(text, intents, config.threshold)
                 winner, value = result.winner, result.slot_value
+                slot = next((intent.slot for intent in intents if intent.name == winner), "")
+                if slot and not value:
+                    heard_slot = await server.recognition.transcribe(config, payload, slot)
+                    value = matching.slot_value(heard_slot, slot)
                 record["score"] = result.scores[0].score if result.scores else 0
                 record["latency_ms"] = int((time.monotonic() - ended) * 1000)
                 log.info("bot %s call %s heard %r: %s", config.id, uuid, text, winner)
