@@ -275,7 +275,13 @@ class Call:
                     winner = chosen[0][1].name
                     heard.append(f"[{payload}]")
             elif kind == "speech":
-                text = await server.recognition.transcribe(config, payload)
+                try:
+                    text = await server.recognition.transcribe(config, payload)
+                except asr.AsrUnavailable:
+                    # No model for the bot's language (pt-BR without an installed Vosk model): the fallback.
+                    log.warning("bot %s: no speech model for %s", config.id, config.language)
+                    record["outcome"] = "error"
+                    break
                 heard.append(text)
                 result = matching.match(text, intents, config.threshold)
                 winner, value = result.winner, result.slot_value

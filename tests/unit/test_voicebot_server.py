@@ -66,13 +66,16 @@ async def _converse(bot, utterances, digits=()):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(speech.message(speech.KIND_UUID, uuid_module.UUID(call_uuid).bytes))
     frame = speech.FRAME_BYTES
-    for pcm in utterances:
-        audio = b"\0" * 16000 + pcm + b"\0" * 32000  # 0.5 s, the phrase, 1 s of silence
-        for start in range(0, len(audio), frame):
-            writer.write(speech.message(speech.KIND_SLIN16, audio[start:start + frame].ljust(frame, b"\0")))
-            await asyncio.sleep(0.004)  # faster than real time; the endpointer counts frames, not the clock
-    for digit in digits:
-        writer.write(speech.message(speech.KIND_DTMF, digit.encode()))
+    try:
+        for pcm in utterances:
+            audio = b"\0" * 16000 + pcm + b"\0" * 32000  # 0.5 s, the phrase, 1 s of silence
+            for start in range(0, len(audio), frame):
+                writer.write(speech.message(speech.KIND_SLIN16, audio[start:start + frame].ljust(frame, b"\0")))
+                await asyncio.sleep(0.004)  # faster than real time; the endpointer counts frames, not the clock
+        for digit in digits:
+            writer.write(speech.message(speech.KIND_DTMF, digit.encode()))
+    except ConnectionError:
+        pass  # the bot hung up already
     hung_up = False
     try:
         while True:
@@ -82,7 +85,7 @@ async def _converse(bot, utterances, digits=()):
             if head[0] == speech.KIND_HANGUP:
                 hung_up = True
                 break
-    except (asyncio.IncompleteReadError, TimeoutError):
+    except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
         pass
     writer.close()
     stop.set()
@@ -117,3 +120,11 @@ def test_the_endpointer_finds_one_utterance_between_silences():
     found = [endpointer.feed(frame, 20) for frame in [quiet] * 10 + [loud] * 20 + [quiet] * 30]
     utterances = [item for item in found if item]
     assert len(utterances) == 1 and len(utterances[0]) >= 20 * speech.FRAME_BYTES
+
+
+def test_a_language_without_a_model_leaves_no_result_and_says_why(bot):
+    bots.save_bot(bots.BotInput("Bot", language="pt-BR", intents=[
+        bots.IntentInput("suporte", "hangup", keywords="suporte")]), SYSTEM, bot.id)
+    store, call_uuid, _ = asyncio.run(_converse(bot, [speech.speak("suporte", "pt-BR")]))
+    assert f"cn-bot/{call_uuid}-result" not in store
+    assert BotCall.get(BotCall.uuid == call_uuid).outcome == "error"
