@@ -254,6 +254,18 @@ def daemon(conf):
         raise click.ClickException(str(error)) from None
 
 
+@main.command("voicebot")
+@click.pass_obj
+def voicebot(conf):
+    """Run the VoiceBot server (Asterisk's AudioSocket connects to it) until stopped."""
+    import logging
+
+    from appliance.voicebot import server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    server.run(conf)
+
+
 @main.command("run")
 @click.pass_obj
 def run(conf):

@@ -49,6 +49,7 @@ from appliance.services import (
     trunk_health,
     voicemail,
     voicemail_mail,
+    voicemail_transcripts,
     webhook_delivery,
 )
 from appliance.sms import senders as sms_senders
@@ -217,6 +218,10 @@ def run(conf, stop_event=None):
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
         _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
                conf["TIMEZONE"], seconds=5)
+        # Automatic transcripts of new voicemail (decision 035), when the mailbox's language has a model.
+        voicemail_transcripts.configure(engine.host_path(engine.instance_dir))
+        _every(scheduler, "voicemail-transcripts", voicemail_transcripts.transcribe_new,
+               voicemail_spool.spool_root(engine), seconds=10)
         # Recordings (decision 031): Asterisk's finished file is the durable copy until it is stored compressed.
         _every(scheduler, "recordings-ingest", asterisk_recordings.ingest, engine, recordings.store_dir(conf),
                conf["RECORDINGS_FORMAT"], conf["RECORDINGS_KEEP_DAYS"], seconds=2)

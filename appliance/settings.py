@@ -73,6 +73,10 @@ DEFAULTS = {
     "SIP_PORT": 5060,
     # AMI always listens on loopback only.
     "AMI_PORT": 5038,
+    # The VoiceBot server (its own process): the loopback host:port Asterisk's AudioSocket connects to.
+    "VOICEBOT_ADDRESS": "127.0.0.1:9093",
+    # Whether the supervisor runs the VoiceBot server (off: calls to a bot take its fallback).
+    "VOICEBOT_ENABLED": True,
     # Asterisk's HTTP server (SIP over WebSocket for the browser phone).
     "ENGINE_HTTP_PORT": 8088,
     # The SIP WebSocket URL the browser phone connects to; empty: /ws on the page's own origin

@@ -31,7 +31,7 @@ def _gunicorn(bind, app, workers, *extra):
 
 def _commands(conf):
     tls = ["--certfile", conf["PROV_CERTFILE"], "--keyfile", conf["PROV_KEYFILE"]] if conf["PROV_CERTFILE"] else []
-    return {
+    commands = {
         # Threads (gthread workers): an event stream (SSE) holds a thread, not a whole worker (decision 018).
         "web": _gunicorn(conf["WEB_BIND"], "web:create_app()", conf.get("WEB_WORKERS", 3),
                          "--worker-class", "gthread", "--threads", str(conf.get("WEB_THREADS", 8))),
@@ -41,6 +41,10 @@ def _commands(conf):
                                   "--logger-class", "provisioning.logs.RedactingLogger", *tls),
         "daemon": [str(BIN / "centralina"), "daemon"],
     }
+    if conf.get("VOICEBOT_ENABLED", True) and conf.get("ENGINE_ENABLED"):
+        # The VoiceBot's AudioSocket server: a process of its own (recognition is CPU work, decision 035).
+        commands["voicebot"] = [str(BIN / "centralina"), "voicebot"]
+    return commands
 
 
 class _Child:

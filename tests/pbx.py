@@ -65,7 +65,7 @@ def app_with_engine(folder, prefix="test"):
 
 
 @contextmanager
-def installation(var_dir):
+def installation(var_dir, **extra):
     """An installation's settings (VAR_DIR ``var_dir``) with its engine started on free loopback ports.
 
     Yields ``(conf, engine)``; the database is initialised and migrated, and service changes reach
@@ -81,6 +81,7 @@ def installation(var_dir):
         "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
         "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
     }
+    overrides.update(extra)
     conf = settings.load(overrides=overrides, environ={}, config_dir=var_dir / "etc")
     migrations.upgrade(db.init(conf["DATABASE_URL"]))
     engine = Engine(engine_sync.engine_settings(conf))

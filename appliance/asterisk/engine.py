@@ -63,6 +63,8 @@ class EngineSettings:
     http_port: int = 8088
     rtp_start: int = 10000
     rtp_end: int = 20000
+    #: Where the VoiceBot server listens for AudioSocket connections (host:port, loopback).
+    voicebot_address: str = "127.0.0.1:9093"
     #: The engine root's account Asterisk runs as when started by root; empty: as its starter.
     run_user: str = "asterisk"
     #: The internal number phone callers dial to join a Jitsi meeting by PIN (empty: no dial-in), and

@@ -69,6 +69,11 @@ def ivr_context(ivr_id):
     return f"cn-ivr-{int(ivr_id)}"
 
 
+def bot_context(bot_id):
+    """Return the dialplan context of VoiceBot ``bot_id`` (confgen/bots.py); its entry is ``s``."""
+    return f"cn-bot-{int(bot_id)}"
+
+
 #: Queue numbers (the dialplan of each queue: Queue(), then its overflows) and the leg that rings an agent.
 QUEUES_CONTEXT = "cn-queues"
 QUEUE_AGENT_CONTEXT = "cn-queue-agent"

@@ -10,6 +10,7 @@ Adding a kind is one module beside these (a ``Kind`` subclass) and one line in `
 from dataclasses import dataclass
 
 from appliance.destinations.base import Choice, Kind
+from appliance.destinations.bot import BotKind
 from appliance.destinations.callback import CallbackKind
 from appliance.destinations.conference import ConferenceKind
 from appliance.destinations.disa import DisaKind
@@ -29,6 +30,7 @@ KINDS["ivr"] = IvrKind()
 KINDS["conference"] = ConferenceKind()
 KINDS["callback"] = CallbackKind()
 KINDS["disa"] = DisaKind()
+KINDS["bot"] = BotKind()
 
 
 @dataclass(frozen=True)

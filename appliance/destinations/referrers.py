@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from appliance.errors import ValidationError
 from appliance.i18n import N_
+from appliance.models.bots import Bot, BotIntent
 from appliance.models.groups import RingGroup
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption
@@ -49,6 +50,11 @@ HOLDERS = (
     *(Holder(Queue, field, "queue", lambda row: (N_("Queue %(label)s"), {"label": f"{row.number} {row.name}"}),
              lambda row: row.number)
       for field in ("timeout_destination", "full_destination", "empty_destination", "exit_destination")),
+    Holder(Bot, "fallback_destination", "bot",
+           lambda row: (N_("VoiceBot %(label)s"), {"label": row.name}), lambda row: row.name),
+    Holder(BotIntent, "destination", "bot",
+           lambda row: (N_("VoiceBot %(label)s"), {"label": f"{row.bot.name} ({row.name})"}),
+           lambda row: f"{row.bot.name} ({row.name})"),
 )
 
 

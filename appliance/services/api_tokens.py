@@ -64,6 +64,8 @@ SCOPES = {
     "blocklist:write": N_("Add and remove blacklist entries"),
     "ivr:read": N_("Read IVR menus and prompts"),
     "ivr:write": N_("Create, change and delete IVR menus and prompts"),
+    "bots:read": N_("Read VoiceBots and what their calls said"),
+    "bots:write": N_("Create, change and delete VoiceBots"),
     "settings:read": N_("Read my call settings (forwarding, do not disturb, presence)"),
     "settings:write": N_("Change my call settings"),
     "audit:read": N_("Read the audit log"),

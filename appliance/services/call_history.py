@@ -14,7 +14,7 @@ from peewee import SQL, Case, fn
 
 from appliance import phone_numbers
 from appliance.models.call_history import CallRecord
-from appliance.services import recordings
+from appliance.services import bots, recordings
 
 DIRECTIONS = ("out", "in")
 #: The outcomes a call can have for the extension, best first: a call that reached voicemail was
@@ -50,6 +50,9 @@ class CallRow:
     total_seconds: int
     #: The call's recording (appliance/models/recordings.py), None when it was not recorded.
     recording_id: int | None = None
+    #: What the caller said to a VoiceBot on this call and the intent it matched ("" when no bot took part).
+    bot_transcript: str = ""
+    bot_intent: str = ""
 
 
 def cursor_of(row):
@@ -130,9 +133,10 @@ def _query(number, history_filter, time_zone):
     return query
 
 
-def _row(record, number, recorded=None):
+def _row(record, number, recorded=None, bot_calls=None):
     outgoing = record.src == number
     recording = (recorded or {}).get(record.linkedid)
+    bot_call = (bot_calls or {}).get(record.linkedid)
     name, clid_number = _split_clid(record.clid)
     return CallRow(
         id=record.id,
@@ -144,6 +148,8 @@ def _row(record, number, recorded=None):
         talk_seconds=int(record.talk or 0),
         total_seconds=int(record.total or 0),
         recording_id=recording.id if recording else None,
+        bot_transcript=bot_call.transcript if bot_call else "",
+        bot_intent=(bot_call.intent or bot_call.outcome) if bot_call else "",
     )
 
 
@@ -166,7 +172,8 @@ def list_calls(number, history_filter=HistoryFilter(), time_zone="America/Sao_Pa
                             | ((CallRecord.calldate == calldate) & (CallRecord.id < ident)))
     records = list(query.limit(limit + 1))
     recorded = recordings.by_call(record.linkedid for record in records[:limit])
-    return [_row(record, number, recorded) for record in records[:limit]], len(records) > limit
+    bot_calls = bots.calls_of([record.linkedid for record in records[:limit]])
+    return [_row(record, number, recorded, bot_calls) for record in records[:limit]], len(records) > limit
 
 
 def iter_calls(number, history_filter=HistoryFilter(), time_zone="America/Sao_Paulo", batch=500):

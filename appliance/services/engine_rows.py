@@ -6,6 +6,7 @@ import peewee
 from appliance import db, destinations
 from appliance.asterisk.confgen import EngineInput, ExtensionRow, RingGroupRow, SipDevice, TrunkRow
 from appliance.asterisk.confgen.blocklist import BlockRow
+from appliance.asterisk.confgen.bots import BotRow
 from appliance.asterisk.confgen.conferences import ConferenceRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
@@ -17,6 +18,7 @@ from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
 from appliance.models.bans import Ban
 from appliance.models.blocklist import BlockedNumber
+from appliance.models.bots import Bot, BotIntent
 from appliance.models.conferences import ConferenceRoom
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, RingGroupMember
@@ -230,6 +232,18 @@ def engine_ivrs():
     return rows
 
 
+def engine_bots(settings):
+    """Return every VoiceBot as a BotRow (a destination gone: hang up), served at ``settings.voicebot_address``."""
+    intents = {}
+    for intent in BotIntent.select().order_by(BotIntent.bot, BotIntent.position):
+        intents.setdefault(intent.bot_id, []).append(
+            (intent.position, destinations.find(intent.destination) or destinations.HANGUP))
+    return [BotRow(id=bot.id, name=bot.name, number=bot.number, intents=tuple(intents.get(bot.id, ())),
+                   fallback=destinations.find(bot.fallback_destination) or destinations.HANGUP,
+                   server=settings.voicebot_address)
+            for bot in Bot.select().order_by(Bot.id)]
+
+
 def prompt_recorders():
     """Return the numbers of the extensions admins own: they may record prompts from their phones."""
     query = (Extension.select(Extension.number).join(User, on=(Extension.user == User.id))
@@ -339,6 +353,7 @@ def collect(settings, codes):
                        routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
                        inbound_routes=tuple(engine_inbound_routes()), blocks=tuple(engine_blocks()),
                        caller_names=caller_names.compiled(), ivrs=tuple(engine_ivrs()),
+                       bots=tuple(engine_bots(settings)),
                        prompt_ids=tuple(row.id for row in Prompt.select(Prompt.id).order_by(Prompt.id)),
                        prompt_recorders=prompt_recorders(), schedules=tuple(schedules.engine_schedules()),
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),

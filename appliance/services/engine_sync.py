@@ -38,6 +38,7 @@ def engine_settings(conf):
         http_port=int(conf["ENGINE_HTTP_PORT"]),
         rtp_start=int(conf["RTP_START"]),
         rtp_end=int(conf["RTP_END"]),
+        voicebot_address=conf.get("VOICEBOT_ADDRESS", "127.0.0.1:9093"),
         run_user=conf.get("ENGINE_USER", "asterisk"),
         jitsi_dialin_number=str(conf.get("JITSI_DIALIN_NUMBER") or ""),
         jigasi_password=conf.get("JITSI_JIGASI_PASSWORD") or "",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from appliance import dial_patterns
 from appliance.db import chunks
 from appliance.i18n import N_
+from appliance.models.bots import Bot
 from appliance.models.conferences import ConferenceRoom
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
@@ -95,7 +96,8 @@ def _jitsi_dialin(numbers):
 
 #: Where numbers are held, asked in order; each takes a list of numbers and returns {number: owner}.
 _SOURCES = (_feature_codes, _jitsi_dialin, _rows(Extension, "extension"), _devices, _rows(RingGroup, "ring_group"),
-            _route_patterns, _rows(Ivr, "ivr"), _rows(Queue, "queue"), _rows(ConferenceRoom, "conference"))
+            _route_patterns, _rows(Ivr, "ivr"), _rows(Queue, "queue"), _rows(ConferenceRoom, "conference"),
+            _rows(Bot, "bot"))
 
 
 def owners(numbers):

@@ -20,7 +20,7 @@ from appliance.i18n import N_, translations
 from appliance.models.extensions import Extension
 from appliance.models.mail import VoicemailMailing
 from appliance.models.users import utcnow
-from appliance.services import mail
+from appliance.services import mail, voicemail_transcripts
 
 log = logging.getLogger("centralina.voicemail_mail")
 
@@ -90,7 +90,8 @@ def _claim(message, extension, now):
 def _send(message, extension, time_zone):
     """Send the e-mail about ``message``; record the outcome; return whether it went."""
     try:
-        mail.send(build_email(message, extension, time_zone))
+        transcript = voicemail_transcripts.for_message(message, extension.language)
+        mail.send(build_email(message, extension, time_zone, transcript))
     except (mail.MailError, OSError) as exc:
         reason = str(exc)[:500]
         log.warning("voicemail %s for %s not e-mailed: %s", message.msg_id, extension.number, reason)
@@ -108,8 +109,11 @@ def _send(message, extension, time_zone):
     return True
 
 
-def build_email(message, extension, time_zone="America/Sao_Paulo"):
-    """Return the e-mail about ``message``, in the extension's language, with the recording attached."""
+def build_email(message, extension, time_zone="America/Sao_Paulo", transcript=""):
+    """Return the e-mail about ``message``, in the extension's language, with the recording attached.
+
+    ``transcript``: the automatic transcript (services/voicemail_transcripts.py), said to be automatic.
+    """
     catalog = translations(extension.language)
     _ = catalog.gettext
     caller = message.caller or _(N_("an unknown caller"))
@@ -128,6 +132,8 @@ def build_email(message, extension, time_zone="America/Sao_Paulo"):
         _(N_("Length: %(duration)s")) % params,
         "",
     ]
+    if transcript:
+        lines += [_(N_("Automatic transcript (may contain mistakes):")), transcript, ""]
     size = message.audio_path.stat().st_size
     if size <= MAX_ATTACHMENT:
         lines.append(_(N_("The recording is attached.")))

@@ -112,6 +112,9 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/prompts/upload"),
     ("POST", "/api/v1/ivrs"),
     ("PUT", "/api/v1/ivrs/{ivr_id}"),
+    # Bots: destinations and prompts that exist, a number free, intent names once.
+    ("POST", "/api/v1/bots"),
+    ("PUT", "/api/v1/bots/{bot_id}"),
     # Business hours: a time zone, a country's subdivision, shifts and dates as text, destinations that
     # exist, an event's end after its start, a schedule that exists.
     ("POST", "/api/v1/schedules"),

@@ -47,11 +47,11 @@ def _ids(pid):
     return {int(uid) for uid in status["Uid"].split()}, {int(gid) for gid in status["Gid"].split()}
 
 
-def test_web_provisioning_and_the_daemon_run_as_the_app_user(appliance):
+def test_web_provisioning_the_daemon_and_the_voicebot_run_as_the_app_user(appliance):
     user = pwd.getpwnam("centralina")
-    for name in ("web", "provisioning", "daemon"):
+    for name in ("web", "provisioning", "daemon", "voicebot"):
         pid = appliance.pid(name)
-        if name != "daemon":  # gunicorn's workers too, once its master has forked them
+        if name not in ("daemon", "voicebot"):  # gunicorn's workers too, once its master has forked them
             assert wait_for(lambda pid=pid: descendants(pid), timeout=20), f"{name} has no workers"
         family = [pid, *descendants(pid)]
         for member in family:
@@ -62,7 +62,7 @@ def test_web_provisioning_and_the_daemon_run_as_the_app_user(appliance):
 
 
 def test_only_the_daemon_keeps_a_capability_and_it_is_net_admin(appliance):
-    for name in ("web", "provisioning"):
+    for name in ("web", "provisioning", "voicebot"):
         status = proc_status(appliance.pid(name))
         assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == int(status["CapBnd"], 16) == 0, name
     daemon = proc_status(appliance.pid("daemon"))

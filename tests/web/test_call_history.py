@@ -167,3 +167,14 @@ def test_a_filter_change_also_points_the_export_at_the_filter(auth, client, mari
     assert "<html" not in fragment
     link = fragment.split('id="history-export"')[0].rsplit("<a", 1)[1]
     assert "/panel/history.csv?" in link and "status=missed" in link and "number=9888" in link
+
+
+def test_a_call_that_talked_to_a_voicebot_shows_what_was_heard_and_the_intent(auth, client, maria):
+    from appliance.services import bots
+
+    call = leg(T0, "5511988887777", "201", linkedid="bot-call")
+    bots.record_call("00000001-0000-4000-8000-000000000001", 1, linkedid="bot-call", caller="5511988887777",
+                     transcript="i need support", intent="support", outcome="intent")
+    auth.login("maria", PASSWORD)
+    row = _rows(client).split(f'data-call="{call.id}"')[1].split("</tr>")[0]
+    assert "VoiceBot: support" in row and "i need support" in row

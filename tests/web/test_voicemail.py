@@ -186,3 +186,12 @@ def test_a_change_asterisk_claims_but_does_not_make_is_reported(auth, client, ma
     assert "accepted the change but did not make it" in response.get_data(as_text=True)
     assert (root / "default/201/INBOX/msg0000.txt").exists()
     assert not AuditEntry.select().where(AuditEntry.action.startswith("voicemail.")).exists()
+
+
+def test_an_automatic_transcript_is_shown_and_marked(auth, client, mailbox):
+    from appliance.models.bots import VoicemailTranscript
+
+    VoicemailTranscript.create(msg_id="1795600100-00000001", mailbox="201", language="en", text="call me back")
+    auth.login("maria", PASSWORD)
+    row = client.get("/panel/voicemail").get_data(as_text=True).split('data-msg-id="1795600100-00000001"')[1]
+    assert "Automatic transcript" in row.split("</tr>")[0] and "call me back" in row.split("</tr>")[0]

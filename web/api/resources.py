@@ -1,6 +1,7 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
 from web.api import (
     blocklist,
+    bots,
     call_profiles,
     callbacks,
     callcenter,
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     schedules.blp,
     blocklist.blp,
     ivrs.blp,
+    bots.blp,
     me.blp,
     calls.blp,
     callbacks.blp,

@@ -7,7 +7,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from appliance.errors import NotFound, ValidationError
-from appliance.services import voicemail
+from appliance.services import voicemail, voicemail_transcripts
 from web.access import current_actor
 from web.forms import Form, apply_errors
 from web.panel import bp
@@ -44,6 +44,7 @@ def _page(extension, pin_form=None, status=200):
         heard=[m for m in messages if m.folder == "Old"],
         pin_form=pin_form or PinForm(formdata=None),
         engine_running=voicemail.spool_root() is not None,
+        transcripts=voicemail_transcripts.of_messages(m.msg_id for m in messages),
     )
 
 

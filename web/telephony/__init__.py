@@ -5,6 +5,7 @@ bp = Blueprint("telephony", __name__, url_prefix="/telephony")
 
 from web.telephony import (  # noqa: E402,F401  (views register on bp)
     blocklist,
+    bots,
     callbacks,
     conferences,
     costs,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from . import (
     blocklist,
+    bots,
     callbacks,
     conferences,
     inbound,
@@ -67,6 +68,7 @@ class EngineInput:
     blocks: tuple = ()  # blocklist.BlockRow
     caller_names: tuple = ()  # (E.164 number, name) of the shared phonebook
     ivrs: tuple = ()  # ivr.IvrRow
+    bots: tuple = ()  # bots.BotRow
     prompt_ids: tuple = ()  # ids of the prompt library's prompts (recordable by feature code)
     prompt_recorders: tuple = ()  # extension numbers of admins (who may record prompts from a phone)
     schedules: tuple = ()  # schedules.ScheduleRow
@@ -126,12 +128,12 @@ FILES = (
         routing=(*outbound.contexts(source), *inbound.contexts(source), *blocklist.contexts(source),
                  *messages.contexts(source), *ivr.contexts(source), *ivr.recording_contexts(source),
                  *schedules.contexts(source, source.codes.schedule_override), *queues.contexts(source),
-                 *conferences.contexts(source), *callbacks.contexts(source),
+                 *conferences.contexts(source), *callbacks.contexts(source), *bots.contexts(source),
                  *jitsi.contexts(source.settings.jitsi_dialin_number, source.meetings),
                  *supervision.contexts(source.spy_rights, source.codes)),
         caller_contexts=tuple(profile.context for profile in source.profiles),
         numbers=(*ivr.numbers(source.ivrs), *queues.internal_numbers(source.queues),
-                 *conferences.internal_numbers(source.conferences),
+                 *conferences.internal_numbers(source.conferences), *bots.numbers(source.bots),
                  *jitsi.internal_numbers(source.settings.jitsi_dialin_number)),
         includes=(queues.AGENT_CODES_CONTEXT, supervision.SPY_CODES_CONTEXT),
         hint_includes=(queues.AGENT_HINTS_CONTEXT,), recording=source.extension_recording),

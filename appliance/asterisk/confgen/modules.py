@@ -94,6 +94,9 @@ MODULES = (
     ("bridge_native_rtp.so", "bridges that stay in RTP without decoding"),
     ("bridge_softmix.so", "conference rooms: mixes audio, relays video (SFU)"),
     ("app_confbridge.so", "ConfBridge(): conference rooms (confgen/conferences.py)"),
+    ("res_audiosocket.so", "AudioSocket protocol: the VoiceBot server's connection (confgen/bots.py)"),
+    ("chan_audiosocket.so", "Dial(AudioSocket/...): a call talks to the VoiceBot at 16 kHz, with a fallback"),
+    ("func_uuid.so", "UUID(): names a VoiceBot conversation"),
     # --- call records
     ("res_cdrel_custom.so", "shared engine of the custom CDR backends"),
     ("cdr_sqlite3_custom.so", "call records into a SQLite file"),
