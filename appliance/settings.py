@@ -174,6 +174,8 @@ DEFAULTS = {
     "RECORDINGS_DIR": "",
     "RECORDINGS_FORMAT": "opus",
     "RECORDINGS_KEEP_DAYS": 0,
+    # Encrypted backups (decision 039): the folder they are written to ("": VAR_DIR/backups; a mounted USB disk).
+    "BACKUP_DIR": "",
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
