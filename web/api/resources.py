@@ -1,5 +1,6 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
 from web.api import (
+    backups,
     blocklist,
     call_profiles,
     callbacks,
@@ -48,4 +49,5 @@ BLUEPRINTS = (
     webhooks.blp,
     sms.blp,
     system.blp,
+    backups.blp,
 )
