@@ -176,6 +176,8 @@ DEFAULTS = {
     "RECORDINGS_KEEP_DAYS": 0,
     # Encrypted backups (decision 039): the folder they are written to ("": VAR_DIR/backups; a mounted USB disk).
     "BACKUP_DIR": "",
+    # The largest backup a restore accepts as an upload, in MB (pages and API; nginx allows the same).
+    "BACKUP_MAX_UPLOAD_MB": 4096,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}

@@ -71,3 +71,12 @@ def test_a_name_that_is_not_a_backup_is_not_found(client, auth):
     auth.login()
     assert client.get("/admin/backups/files/..%2Ftest.db").status_code == 404
     assert client.get("/admin/backups/files/secret_key").status_code == 404
+
+
+def test_a_restore_upload_may_be_larger_than_other_forms_and_still_needs_the_csrf_token(client, auth):
+    auth.login()
+    big = _restore(client, auth, b"\0" * (9 * 1024 * 1024), PASSPHRASE)  # past the app's 8 MB limit
+    assert big.status_code == 422 and "damaged" in big.get_data(as_text=True)
+    forged = client.post("/admin/backups/restore", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"x"), "b.cbk"), "restore_passphrase": PASSPHRASE})
+    assert forged.status_code == 400

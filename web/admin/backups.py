@@ -12,7 +12,7 @@ from appliance.services import backup_restore, backups
 from web.access import current_actor, role_required
 from web.admin import bp
 from web.forms import Form, apply_errors
-from web.plugins import translate_error
+from web.plugins import csrf, translate_error
 
 
 class BackupSettingsForm(Form):
@@ -97,9 +97,12 @@ def backups_download(name):
 
 
 @bp.route("/backups/restore", methods=["POST"])
+@csrf.exempt  # checked below, once the larger upload limit is in force (CSRF reads the form)
 @role_required("admin")
 def backups_restore():
     """Restore an uploaded backup; a wrong passphrase or a damaged file is said and changes nothing."""
+    request.max_content_length = current_app.config["BACKUP_MAX_UPLOAD_MB"] * 1024 * 1024
+    csrf.protect()
     restore_form = RestoreForm()
     if restore_form.validate_on_submit():
         try:

@@ -1,5 +1,7 @@
 """Backups (admins): settings, the backups kept, make one now, download one, restore an upload (decision 039)."""
-from flask import current_app, send_file
+import functools
+
+from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -125,8 +127,18 @@ def download_backup(name):
     return send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=path.name)
 
 
+def _large_upload(view):
+    """Let this view's body be a whole backup (BACKUP_MAX_UPLOAD_MB), not the app's usual limit."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        request.max_content_length = current_app.config["BACKUP_MAX_UPLOAD_MB"] * 1024 * 1024
+        return view(*args, **kwargs)
+    return wrapped
+
+
 @blp.route("/restore", methods=["POST"])
 @requires(blp, "backups:write")
+@_large_upload
 @blp.arguments(RestoreFormSchema, location="form")
 @blp.arguments(RestoreFileSchema, location="files")
 @blp.response(200, RestoredSchema)
