@@ -18,7 +18,8 @@ def test_back_up_and_restore_through_the_api(client, app):
     assert made.status_code == 201
     name = made.json["name"]
     assert [row["name"] for row in client.get("/api/v1/backups", headers=headers).json["items"]] == [name]
-    data = client.get(f"/api/v1/backups/{name}", headers=headers).data
+    assert made.headers["Location"] == f"/api/v1/backups/files/{name}" and made.json["made_at"].startswith("20")
+    data = client.get(made.headers["Location"], headers=headers).data
     users.create(users.UserInput("later", "Some-Other-Pass-77", "Later", role="user"), Actor.system("test"))
 
     def restore(body, passphrase):
@@ -41,6 +42,6 @@ def test_scopes_and_names(client, app):
     reader = bearer(service_token(("backups:read",), name="reader")[1])
     assert client.get("/api/v1/backups", headers=reader).status_code == 200
     assert client.post("/api/v1/backups", headers=reader).status_code == 403
-    assert client.get("/api/v1/backups/secret_key", headers=reader).status_code == 404
+    assert client.get("/api/v1/backups/files/secret_key", headers=reader).status_code == 404
     other = bearer(service_token(("users:read",), name="other")[1])
     assert client.get("/api/v1/backups", headers=other).status_code == 403

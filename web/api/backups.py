@@ -108,15 +108,15 @@ def list_backups():
 @blp.response(201, BackupSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 def create_backup():
-    """Make a backup now (and apply retention)."""
+    """Make a backup now (and apply retention); Location is where to download it."""
     path = backups.create_backup(current_app.config, actor())
     backups.prune(current_app.config)
-    stat = path.stat()
-    body = BackupSchema().dump({"name": path.name, "size": stat.st_size, "made_at": None})
-    return json_response(body, 201, {"Location": f"{blp.url_prefix}/{path.name}"})
+    name, size, made = next(row for row in backups.list_backups(current_app.config) if row[0] == path.name)
+    body = BackupSchema().dump({"name": name, "size": size, "made_at": made.replace(tzinfo=None)})
+    return json_response(body, 201, {"Location": f"{blp.url_prefix}/files/{path.name}"})
 
 
-@blp.route("/<string:name>", methods=["GET"])
+@blp.route("/files/<string:name>", methods=["GET"])
 @requires(blp, "backups:read")
 @blp.doc(parameters=[{"in": "path", "name": "name", "schema": {"type": "string", "pattern": _NAME}}])
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
