@@ -84,9 +84,9 @@ class Web:
             body = urllib.parse.urlencode(data, doseq=True).encode()
         elif data is not None:
             body = data
-        # Flask-WTF checks the Referer of HTTPS form posts against the host nginx passes on ($host:
-        # no port), so a browser reaching the box through a forwarded port fails it (noted in the report).
-        headers = {"Referer": "https://127.0.0.1" + path, **(headers or {})}
+        # Flask-WTF checks the Referer of HTTPS form posts against the host nginx passes on: $http_host,
+        # with the forwarded port since 4ecd4a8 (a port-less Referer made the first form post a 400).
+        headers = {"Referer": self.base + path, **(headers or {})}
         req = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
         try:
             with self.opener.open(req, timeout=timeout) as response:
