@@ -27,6 +27,7 @@ from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
+    backups,
     callbacks,
     conference_board,
     conference_guests,
@@ -249,6 +250,8 @@ def run(conf, stop_event=None):
     sender = webhook_delivery.Sender(webhook_config).start()
     _every(scheduler, "events-prune", events.prune, conf["EVENTS_KEEP_HOURS"], hours=1)
     _every(scheduler, "webhook-log-prune", webhook_delivery.prune, webhook_config.keep_days, hours=1)
+    # Encrypted backups once a day at the hour the admin chose, then retention (decision 039).
+    _every(scheduler, "backups", backups.run_due, conf, minutes=10)
     scheduler.start()
     log.info("daemon started")
     try:

@@ -1,8 +1,8 @@
 """Phone numbers as people type them, as the PBX stores them and as it dials them: one home.
 
 Stored numbers are E.164 (``+5511912345678``) for public numbers, read with Google's
-libphonenumber data (``phonenumbers``, Brazil by default), and as typed for extensions,
-short numbers (190) and ``*``/``#`` codes. Outbound routes turn E.164 back into what each
+libphonenumber data (``phonenumbers``, in the region of the COUNTRY setting, Brazil by default),
+and as typed for extensions, short numbers (190) and ``*``/``#`` codes. Outbound routes turn E.164 back into what each
 trunk wants.
 """
 import re
@@ -13,6 +13,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 
 DEFAULT_REGION = "BR"
+_region = DEFAULT_REGION
 #: Separators people type inside numbers: "(11) 91234-5678", "11.3333.4444", "+1 650/253 0000".
 SEPARATORS = re.compile(r"[\s().\-/]")
 #: What a phone can dial: digits, * and #, after an optional +.
@@ -20,6 +21,17 @@ DIALABLE = re.compile(r"\+?[0-9*#]{1,32}")
 _CODE = re.compile(r"[0-9*#]{1,32}")
 _SHORT = re.compile(r"[0-9]{1,8}")
 _SEARCH_CHARS = frozenset("0123456789+*#")
+
+
+def set_region(country):
+    """Read numbers typed without a country code as numbers of ``country`` (the COUNTRY setting)."""
+    global _region
+    _region = country if country in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+
+
+def region():
+    """Return the region numbers without a country code are read in."""
+    return _region
 
 
 def strip_separators(raw):
@@ -38,7 +50,7 @@ def normalize(raw):
     if ("*" in cleaned or "#" in cleaned) and _CODE.fullmatch(cleaned):
         return cleaned
     try:
-        parsed = phonenumbers.parse(cleaned, DEFAULT_REGION)
+        parsed = phonenumbers.parse(cleaned, _region)
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is not None and phonenumbers.is_valid_number(parsed):
@@ -55,7 +67,7 @@ def display(number):
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return number
-    if phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION:
+    if phonenumbers.region_code_for_number(parsed) == _region:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

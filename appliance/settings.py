@@ -4,6 +4,7 @@ Defaults, then ``/etc/centralina/*.cfg`` (Python ``KEY = value`` files, read in
 name order so a drop-in ``50-local.cfg`` overrides the shipped ``00-defaults.cfg``),
 then ``CENTRALINA_<KEY>`` environment variables, then explicit overrides (tests).
 """
+import json
 import os
 import secrets
 from pathlib import Path
@@ -51,6 +52,10 @@ DEFAULTS = {
     "DEFAULT_LOCALE": "pt_BR",
     # Time zone used to show and schedule times (IANA name).
     "TIMEZONE": "America/Sao_Paulo",
+    # The company's country (ISO 3166 code): the region phone numbers are read in and the holiday calendar
+    # new schedules start with. COUNTRY, TIMEZONE and DEFAULT_LOCALE chosen in the web app (the first login)
+    # live in VAR_DIR/site.json, a layer above the config files (below environment and overrides).
+    "COUNTRY": "BR",
     # Web app bind address and port (make run).
     "WEB_BIND": "127.0.0.1:8000",
     # Run Asterisk and apply every change to it (off only in tests of the web layer).
@@ -173,9 +178,16 @@ DEFAULTS = {
     "RECORDINGS_DIR": "",
     "RECORDINGS_FORMAT": "opus",
     "RECORDINGS_KEEP_DAYS": 0,
+    # Encrypted backups (decision 039): the folder they are written to ("": VAR_DIR/backups; a mounted USB disk).
+    "BACKUP_DIR": "",
+    # The largest backup a restore accepts as an upload, in MB (pages and API; nginx allows the same).
+    "BACKUP_MAX_UPLOAD_MB": 4096,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}
+#: The settings the web app may change (services/site.py writes them), and the file under VAR_DIR they live in.
+SITE_KEYS = ("COUNTRY", "TIMEZONE", "DEFAULT_LOCALE")
+SITE_FILE = "site.json"
 
 
 def _coerce(value, default):
@@ -200,14 +212,30 @@ def load(overrides=None, environ=None, config_dir=None):
     if config_dir.is_dir():
         for path in sorted(config_dir.glob("*.cfg")):
             settings.update(_read_cfg(path))
+    explicit = {}
     for key, value in environ.items():
         if key.startswith("CENTRALINA_"):
             name = key[len("CENTRALINA_"):]
-            settings[name] = _coerce(value, DEFAULTS.get(name, ""))
-    settings.update(overrides or {})
-    var_dir = Path(settings["VAR_DIR"])
+            explicit[name] = _coerce(value, DEFAULTS.get(name, ""))
+    explicit.update(overrides or {})
+    var_dir = Path(explicit.get("VAR_DIR", settings["VAR_DIR"]))
+    settings.update(read_site(var_dir))
+    settings.update(explicit)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{var_dir / 'centralina.db'}"
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = permissions.persistent_secret(var_dir / "secret_key", lambda: secrets.token_hex(32))
     return settings
+
+
+def read_site(var_dir):
+    """Return the settings the web app chose (VAR_DIR/site.json): only SITE_KEYS with text values."""
+    try:
+        chosen = json.loads((Path(var_dir) / SITE_FILE).read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # a damaged file falls back to the config files rather than stopping every process
+    if not isinstance(chosen, dict):
+        return {}
+    return {key: value for key, value in chosen.items() if key in SITE_KEYS and isinstance(value, str)}

@@ -6,7 +6,8 @@ uefi`` or ``uefi-sb`` (Secure Boot enforced) for the others. Then, against the b
 
 1. the web page answers over HTTPS (nginx, the self-signed certificate made on first boot);
 2. a SIP OPTIONS gets 200 (res_pjsip answers out-of-dialog OPTIONS);
-3. the admin password the console shows (serial log) logs in; a service token is made on the
+3. the admin password the console shows (serial log) logs in and leads to the first login's setup
+   (a new password, time zone, country); with the new password a service token is made on the
    token page; two extensions are created through the REST API;
 4. SIPp registers one extension and answers; the other calls it: the call is answered (200) and hung up.
 
@@ -83,9 +84,9 @@ class Web:
             body = urllib.parse.urlencode(data, doseq=True).encode()
         elif data is not None:
             body = data
-        # Flask-WTF checks the Referer of HTTPS form posts against the host nginx passes on ($host:
-        # no port), so a browser reaching the box through a forwarded port fails it (noted in the report).
-        headers = {"Referer": "https://127.0.0.1" + path, **(headers or {})}
+        # Flask-WTF checks the Referer of HTTPS form posts against the host nginx passes on: $http_host,
+        # with the forwarded port since 4ecd4a8 (a port-less Referer made the first form post a 400).
+        headers = {"Referer": self.base + path, **(headers or {})}
         req = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
         try:
             with self.opener.open(req, timeout=timeout) as response:
@@ -159,7 +160,16 @@ def prove(run_dir, web, booted_at):
     log("the console shows the admin password")
     status, page = web.request("/login")
     status, page = web.request("/login", {"csrf_token": csrf(page), "username": "admin", "password": password})
-    assert status == 200 and "/login" not in page[:0], status
+    # The generated password leads to the first login's setup (decision 039), and only there.
+    assert status == 200 and 'name="confirm_password"' in page, f"no setup page after the first login ({status})"
+    chosen = "Image-Test-Own-Pass-1"
+    status, page = web.request("/setup", {"csrf_token": csrf(page), "new_password": chosen,
+                                          "confirm_password": chosen, "timezone": "America/Sao_Paulo",
+                                          "country": "BR"})
+    assert status == 200 and 'name="username"' in page, f"setup not saved ({status})"
+    log("first login: new password, time zone and country set")
+    status, page = web.request("/login", {"csrf_token": csrf(page), "username": "admin", "password": chosen})
+    assert status == 200 and 'name="confirm_password"' not in page, status
     status, page = web.request("/admin/api-tokens")
     assert status == 200, f"token page: {status}"
     scopes = sorted(set(re.findall(r'name="scopes"[^>]*value="([^"]+)"', page)))

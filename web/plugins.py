@@ -162,7 +162,8 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.unauthorized_handler(_unauthorized)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    # The zone is read per request: the first login's setup may change it (web/auth/setup.py).
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["TIMEZONE"])
     database.init_app(app)
 
     app.before_request(_check_session)

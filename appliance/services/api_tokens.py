@@ -90,6 +90,8 @@ SCOPES = {
     "costs:write": N_("Change rates and cost centers; price calls again"),
     "supervision:read": N_("See the live dashboard and reports of my queues (a supervisor's own, an admin's all)"),
     "supervision:write": N_("Pause, log in and out, listen to, whisper to and barge into agents of my queues"),
+    "backups:read": N_("Read backup settings, list and download the (encrypted) backups"),
+    "backups:write": N_("Change backup settings, make backups and restore one (replaces the whole configuration)"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

@@ -10,7 +10,7 @@ import logging
 import threading
 from pathlib import Path
 
-from appliance import passwords, permissions
+from appliance import passwords, permissions, phone_numbers
 from appliance.asterisk import apply, confgen, control, engine_root, realtime
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.engine import Engine, EngineSettings
@@ -71,7 +71,11 @@ def configured_engine():
 
 
 def configure_from_settings(conf):
-    """Configure from app settings when ENGINE_ENABLED; return the Engine or None."""
+    """Configure from app settings when ENGINE_ENABLED; return the Engine or None.
+
+    Every process passes here at start: it also sets the phone-number region (the COUNTRY setting).
+    """
+    phone_numbers.set_region(conf.get("COUNTRY", phone_numbers.DEFAULT_REGION))
     engine = Engine(engine_settings(conf)) if conf.get("ENGINE_ENABLED") else None
     configure(engine, confgen.feature_codes_from(conf.get("FEATURE_CODES")))
     return engine

@@ -152,6 +152,10 @@ SERVICE_JUDGED = {
     # exist; only a pending callback can be cancelled.
     ("POST", "/api/v1/callbacks"),
     ("POST", "/api/v1/callbacks/{callback_id}/cancel"),
+    # Backups: a passphrase is needed before the first backup; a restore needs a real backup and its passphrase.
+    ("PUT", "/api/v1/backups/settings"),
+    ("POST", "/api/v1/backups"),
+    ("POST", "/api/v1/backups/restore"),
 }
 
 

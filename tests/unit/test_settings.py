@@ -26,3 +26,16 @@ def test_environment_selects_postgresql(tmp_path):
     env = {"CENTRALINA_DATABASE_URL": "postgresql://pbx@localhost/pbx", "CENTRALINA_VAR_DIR": str(tmp_path)}
     conf = settings.load(environ=env, config_dir=tmp_path / "none")
     assert conf["DATABASE_URL"] == "postgresql://pbx@localhost/pbx"
+
+
+def test_what_the_web_app_chose_sits_above_the_files_and_below_environment_and_overrides(tmp_path):
+    (tmp_path / "10.cfg").write_text('TIMEZONE = "America/Manaus"\nCOUNTRY = "BR"\n')
+    (tmp_path / settings.SITE_FILE).write_text(
+        '{"TIMEZONE": "Europe/Lisbon", "COUNTRY": "PT", "DEFAULT_LOCALE": "pt_BR", "SIP_BIND": "0.0.0.0"}')
+    conf = settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ={"CENTRALINA_COUNTRY": "AO"},
+                         config_dir=tmp_path)
+    assert (conf["TIMEZONE"], conf["COUNTRY"]) == ("Europe/Lisbon", "AO")
+    assert conf["SIP_BIND"] == settings.DEFAULTS["SIP_BIND"]  # only the site keys are taken from the file
+    (tmp_path / settings.SITE_FILE).write_text("{not json")
+    assert settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ={}, config_dir=tmp_path)["TIMEZONE"] == (
+        "America/Manaus")

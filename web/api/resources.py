@@ -1,5 +1,6 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
 from web.api import (
+    backups,
     blocklist,
     bots,
     call_profiles,
@@ -50,4 +51,5 @@ BLUEPRINTS = (
     webhooks.blp,
     sms.blp,
     system.blp,
+    backups.blp,
 )

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from appliance.services import logins, users
+from appliance.services import logins, site, users
 from appliance.settings import LANGUAGES
 from web.forms import Form
 from web.navigation import home_endpoint
@@ -53,11 +53,19 @@ def login():
             login_user(LoginUser(attempt.user, attempt.token))
             session.permanent = True
             session["language"] = attempt.user.language  # the login page speaks it after a logout or expiry
+            if setup.mark_if_first_password(form.password.data):
+                return redirect(url_for("auth.first_setup"))
             return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(attempt.user)))
         form.form_errors.append(gettext("Wrong user name or password."))
         headers = {"Retry-After": str(math.ceil(attempt.wait))} if attempt.wait else {}
         return render_template("auth/login.html", form=form), 401, headers
     return render_template("auth/login.html", form=form)
+
+
+@bp.app_context_processor
+def _first_login():
+    # The login page says where the first password is (the console), never the password itself.
+    return {"first_password_pending": lambda: site.first_password_pending(current_app.config["VAR_DIR"])}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -85,3 +93,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     return redirect(url_for("auth.login"))
+
+
+from web.auth import setup  # noqa: E402,F401 (registers the first login's setup page)

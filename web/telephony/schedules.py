@@ -2,7 +2,7 @@
 import datetime
 import zoneinfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
@@ -67,7 +67,9 @@ def _label(text):
 
 
 def _form(schedule):
-    data = schedules.input_of(schedule) if schedule else schedules.ScheduleInput()
+    # A new schedule starts in the installation's own zone and holiday calendar (chosen at the first login).
+    data = schedules.input_of(schedule) if schedule else schedules.ScheduleInput(
+        timezone=current_app.config["TIMEZONE"], country=current_app.config["COUNTRY"])
     values = {f"shifts_{day}": text for day, text in (data.shifts or {}).items()}
     if schedule and not schedule.holiday_destination:
         values["holiday_destination"] = schedule.closed_destination
