@@ -22,6 +22,8 @@ class OutboundRoute(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     #: "never" or "always": calls it takes are recorded from the start (m0028).
     recording = peewee.CharField(max_length=10, default="never")
+    #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
+    recording_keep_days = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "outbound_routes"

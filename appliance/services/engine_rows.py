@@ -11,6 +11,7 @@ from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
+from appliance.asterisk.confgen.recording import strictest
 from appliance.asterisk.confgen.supervision import SpyRight
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
@@ -112,6 +113,9 @@ def engine_extensions(numbers=None):
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
     default_id = default_profile_id()
+    # The realtime row carries the extension's effective policy: the strictest of its own and its profile's
+    # (decision 036), so the dialplan reads one column for both, as before.
+    profile_policy = dict(CallProfile.select(CallProfile.id, CallProfile.recording).tuples())
     return [
         ExtensionRow(
             number=number,
@@ -125,7 +129,7 @@ def engine_extensions(numbers=None):
             max_calls=max_calls,
             ring_seconds=ring_seconds,
             language=language,
-            recording=recording,
+            recording=strictest(recording, profile_policy.get(profile_id or default_id, "never")),
         )
         for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording
         in _raw(query)
@@ -257,7 +261,8 @@ def engine_queues():
                  moh_class=queue.moh_class, announce_seconds=queue.announce_seconds,
                  announce_position=queue.announce_position, announce_holdtime=queue.announce_holdtime,
                  periodic_announce=queue.periodic_announce, periodic_seconds=queue.periodic_seconds,
-                 exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination))
+                 exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination),
+                 recording=queue.recording)
         for queue in Queue.select().order_by(Queue.id)
     ]
 
@@ -318,8 +323,9 @@ def hint_devices():
 
 
 def extension_recording():
-    """Tell whether any extension records its calls (always or on demand)."""
-    return Extension.select().where(Extension.recording != "never").exists()
+    """Tell whether any extension records its calls (always or on demand), by its own or its profile's policy."""
+    return (Extension.select().where(Extension.recording != "never").exists()
+            or CallProfile.select().where(CallProfile.recording != "never").exists())
 
 
 def collect(settings, codes):

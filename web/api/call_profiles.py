@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_dump
 from appliance.models.extensions import Extension
 from appliance.models.profiles import DEFAULT_CLASSES, PERMISSION_CLASSES, CallProfile
 from appliance.services import call_profiles
+from web.api import recording_fields
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
@@ -43,6 +44,8 @@ class CallProfileSchema(Schema):
         metadata={"description": "Outside calls at once, all its extensions together; 0: no cap"})
     international_minutes_per_day = JsonInteger(
         load_default=30, validate=value_range(min=call_profiles.MINUTES_RANGE[0], max=call_profiles.MINUTES_RANGE[1]))
+    recording = recording_fields.policy_field()
+    recording_keep_days = recording_fields.keep_days_field(load_default=0)
     is_default = fields.Boolean(dump_only=True,
                                 metadata={"description": "New extensions, and those without one, have this profile"})
     extension_count = fields.Integer(dump_only=True)
@@ -77,7 +80,8 @@ class ProfileMovedSchema(Schema):
 
 def _input(data):
     return call_profiles.ProfileInput(data["name"], list(data["classes"]), data["max_external_per_extension"],
-                                      data["max_external_total"], data["international_minutes_per_day"])
+                                      data["max_external_total"], data["international_minutes_per_day"],
+                                      data["recording"], data["recording_keep_days"])
 
 
 register(blp, Resource(

@@ -19,6 +19,15 @@ POLICIES = ("never", "always", "on_demand")
 #: What an admin may choose: for an extension, and for a route (whose calls have no one "on demand" to ask).
 CHOOSABLE = POLICIES
 ROUTE_CHOOSABLE = ("never", "always")
+#: Where several policies apply to one call (extension, its profile, route, queue), the strictest wins
+#: (decision 036): "always" over "on_demand" over "never"; nobody's "never" stops another's "always".
+STRICTNESS = {"never": 0, "on_demand": 1, "always": 2}
+
+
+def strictest(*policies):
+    """Return the strictest of ``policies`` ("never" when none is given)."""
+    return max(policies, key=STRICTNESS.__getitem__, default="never")
+
 #: Where Asterisk writes recordings (below its spool: ``${ASTSPOOLDIR}`` is a built-in dialplan variable).
 SPOOL_SUBDIR = "recordings"
 #: Completed recordings, moved here by MixMonitor's post-process command.
@@ -41,12 +50,12 @@ def file_name():
     return f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/{NAME}.raw"
 
 
-def mixmonitor():
+def mixmonitor(options="D"):
     """Return the MixMonitor application call: stereo (D), moved into ready/ once closed."""
     # The post-process command runs through /bin/sh: its only variable parts are Asterisk's own
     # spool path, the call's ids (digits, dots, the systemname) and the time, never caller input.
     ready = f"${{ASTSPOOLDIR}}/{SPOOL_SUBDIR}/{READY_SUBDIR}/"
-    return f"MixMonitor({file_name()},D,mv {file_name()} {ready})"
+    return f"MixMonitor({file_name()},{options},mv {file_name()} {ready})"
 
 
 def start_if(*conditions, label=""):
@@ -81,15 +90,21 @@ def toggle_context():
     Gosubs to completion): that party is the file's left channel.
     """
     context = Context(TOGGLE_CONTEXT, "The in-call recording code: start, or stop what this code started.")
+    # A call a policy records ("always": this channel or its peer has a MixMonitor the code did not
+    # start) is left alone: the strictest policy wins, the code neither doubles nor stops it (decision 036).
+    recorded = "${LEN(${MIXMONITOR_FILENAME})} > 0 | ${LEN(${IMPORT(${BRIDGEPEER},MIXMONITOR_FILENAME)})} > 0"
     context.exten(
         "s",
         'GotoIf($["${CN_REC_ON}" = "1"]?stop)',
+        f"GotoIf($[{recorded}]?recorded)",
         "Set(CN_REC_ON=1)",
-        mixmonitor(),
+        mixmonitor("Di(CN_REC_ID)"),
         "Return()",
         at("stop", "Set(CN_REC_ON=)"),
-        "StopMixMonitor()",
+        "StopMixMonitor(${CN_REC_ID})",
+        "Set(MIXMONITOR_FILENAME=)",
         "Return()",
+        at("recorded", "Return()"),
     )
     return context
 

@@ -1,0 +1,95 @@
+"""Recording policies per call profile and per queue (decision 036): the strictest applicable wins, the recording
+steps compile in only while something records, and the in-call code never stops a policy's recording."""
+import pytest
+
+from appliance.asterisk.confgen import EngineInput, recording
+from appliance.asterisk.confgen import queues as q
+from appliance.asterisk.confgen.dialplan import render
+from appliance.errors import ValidationError
+from appliance.services import Actor, call_profiles, engine_rows, extensions, queues
+
+SYSTEM = Actor.system("test")
+MIX = "MixMonitor(${ASTSPOOLDIR}/recordings/"
+
+
+@pytest.mark.parametrize(("policies", "wins"), [
+    ((), "never"), (("never", "never"), "never"), (("never", "on_demand"), "on_demand"),
+    (("on_demand", "always", "never"), "always"), (("always", "on_demand"), "always"),
+])
+def test_the_strictest_policy_wins(policies, wins):
+    assert recording.strictest(*policies) == wins
+
+
+def _profile(name, policy, keep_days=0):
+    return call_profiles.save_profile(call_profiles.ProfileInput(name, recording=policy, recording_keep_days=keep_days),
+                                      SYSTEM)
+
+
+def test_a_recording_profile_makes_its_extensions_realtime_rows_record_and_compiles_the_steps(database):
+    plain = extensions.create(extensions.ExtensionInput("301", "Ana"), SYSTEM)[0]
+    own = extensions.create(extensions.ExtensionInput("302", "Bia"), SYSTEM)[0]
+    extensions.update(own.id, extensions.ExtensionChanges("Bia", True, recording="on_demand"), SYSTEM)
+    assert engine_rows.extension_recording()  # 302 records on demand: the steps are in
+    rows = {row.number: row.recording for row in engine_rows.engine_extensions()}
+    assert rows == {"301": "never", "302": "on_demand"}
+
+    profile = _profile("Gravados", "always")
+    assert call_profiles.apply_to_extensions(profile.id, [plain.id, own.id], SYSTEM) == 2
+    rows = {row.number: row.recording for row in engine_rows.engine_extensions()}
+    assert rows == {"301": "always", "302": "always"}  # the profile's always beats the extension's on demand
+
+    on_demand = _profile("Sob demanda", "on_demand")
+    call_profiles.apply_to_extensions(on_demand.id, [own.id], SYSTEM)
+    assert {row.number: row.recording for row in engine_rows.engine_extensions(["302"])} == {"302": "on_demand"}
+
+
+def test_nothing_records_no_steps_a_profile_that_records_brings_them(database):
+    extensions.create(extensions.ExtensionInput("311", "Ana"), SYSTEM)
+    assert not engine_rows.extension_recording()
+    default = call_profiles.default_profile()
+    call_profiles.save_profile(call_profiles.ProfileInput(default.name, list(default.class_list),
+                                                          recording="always"), SYSTEM, default.id)
+    assert engine_rows.extension_recording()
+    assert [row.recording for row in engine_rows.engine_extensions()] == ["always"]  # no profile: the default's
+
+
+@pytest.mark.parametrize(("field", "value"), [("recording", "sometimes"), ("recording_keep_days", -1),
+                                              ("recording_keep_days", 3651), ("recording_keep_days", "x")])
+def test_a_bad_policy_or_retention_is_refused_next_to_its_field(database, field, value):
+    with pytest.raises(ValidationError) as error:
+        call_profiles.save_profile(call_profiles.ProfileInput("P", **{field: value}), SYSTEM)
+    assert field in error.value.fields
+    with pytest.raises(ValidationError) as error:
+        queues.save_queue(queues.QueueInput(number="760", name="Q", **{field: value}), SYSTEM)
+    assert field in error.value.fields
+
+
+def _queue_dialplan(policy):
+    row = q.QueueRow(1, "700", "Suporte", recording=policy)
+    text = render(";", *q.contexts(EngineInput(None, queues=(row,))))
+    return text.split("exten => 700,")[1].split("exten =>")[0]
+
+
+def test_a_queue_records_from_when_the_caller_joins_or_offers_the_code_or_nothing():
+    always = _queue_dialplan("always")
+    assert MIX in always and always.index(MIX) < always.index("Queue(")
+    on_demand = _queue_dialplan("on_demand")
+    assert "Set(__DYNAMIC_FEATURES=cn-record)" in on_demand and MIX not in on_demand
+    never = _queue_dialplan("never")
+    assert MIX not in never and "DYNAMIC_FEATURES" not in never
+    with pytest.raises(ValueError):
+        q.QueueRow(1, "700", "Suporte", recording="always;Hangup")
+
+
+def test_a_queue_saves_its_policy_and_the_engine_row_carries_it(database):
+    saved = queues.save_queue(queues.QueueInput(number="761", name="Vendas", recording="always",
+                                                recording_keep_days=90), SYSTEM)
+    assert (saved.recording, saved.recording_keep_days) == ("always", 90)
+    assert [row.recording for row in engine_rows.engine_queues()] == ["always"]
+
+
+def test_the_in_call_code_leaves_a_policy_recording_alone_and_stops_only_its_own():
+    text = render(";", recording.toggle_context())
+    assert "GotoIf($[${LEN(${MIXMONITOR_FILENAME})} > 0 | ${LEN(${IMPORT(${BRIDGEPEER},MIXMONITOR_FILENAME)})} > 0]" \
+           "?recorded)" in text
+    assert ",Di(CN_REC_ID),mv " in text and "StopMixMonitor(${CN_REC_ID})" in text

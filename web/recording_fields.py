@@ -1,0 +1,20 @@
+"""The recording fields every policy holder's form shows (extension, call profile, queue, routes; decision 036)."""
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+#: never / always / on demand, as the admin reads them (confgen/recording.py POLICIES).
+POLICY_CHOICES = [("never", _l("Never")), ("always", _l("Always (calls made and received)")),
+                  ("on_demand", _l("On demand (the in-call recording code)"))]
+
+
+def policy_field():
+    """Return the select of a holder's recording policy (the strictest of the call's holders wins)."""
+    return SelectField(_l("Call recording (the strictest of extension, profile, queue and route wins)"),
+                       choices=POLICY_CHOICES, default="never")
+
+
+def keep_days_field():
+    """Return the field of the days a holder's recordings are kept (0: the global setting)."""
+    return IntegerField(_l("Keep its recordings for (days; 0: the system's setting)"), default=0,
+                        validators=[Optional(), NumberRange(min=0, max=3650)])
