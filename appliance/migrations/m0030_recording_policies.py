@@ -10,6 +10,8 @@ def up(db, migrator):
     # Days a recording made under this holder's policy is kept; 0: the global RECORDINGS_KEEP_DAYS.
     for table in ("extensions", "call_profiles", "queues", "outbound_routes", "inbound_routes"):
         db.execute_sql(f"ALTER TABLE {table} ADD COLUMN recording_keep_days INTEGER NOT NULL DEFAULT 0")
+        # The prompt of the library the parties hear when this holder's policy starts a recording (NULL: none).
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN recording_prompt_id INTEGER REFERENCES prompts (id)")
     # Why the row keeps the days it keeps ("extension 201", "queue 700"...), and when the daemon
     # deleted the expired file (the row stays, marked, as the audit trail's anchor).
     db.execute_sql("ALTER TABLE recordings ADD COLUMN keep_days INTEGER NOT NULL DEFAULT 0")

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.ivr import Prompt
 from appliance.models.profiles import CallProfile
 from appliance.models.users import User, utcnow
 
@@ -44,6 +45,8 @@ class Extension(BaseModel):
     recording = peewee.CharField(max_length=10, default="never")
     #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
     recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "extensions"
@@ -56,6 +59,7 @@ class Extension(BaseModel):
             "ring_seconds": self.ring_seconds, "user": self.user.username if self.user_id else "",
             "profile": self.profile_id, "external_callerid": self.external_callerid,
             "recording": self.recording, "recording_keep_days": self.recording_keep_days,
+            "recording_prompt": self.recording_prompt_id,
         }
 
 

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.ivr import Prompt
 from appliance.models.users import utcnow
 
 #: Kinds of outside numbers a route serves and a profile may allow. Internal calls and emergency
@@ -30,6 +31,8 @@ class CallProfile(BaseModel):
     recording = peewee.CharField(max_length=10, default="never")
     #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
     recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "call_profiles"
@@ -46,4 +49,5 @@ class CallProfile(BaseModel):
                 "max_external_per_extension": self.max_external_per_extension,
                 "max_external_total": self.max_external_total,
                 "international_minutes_per_day": self.international_minutes_per_day, "is_default": self.is_default,
-                "recording": self.recording, "recording_keep_days": self.recording_keep_days}
+                "recording": self.recording, "recording_keep_days": self.recording_keep_days,
+                "recording_prompt": self.recording_prompt_id}

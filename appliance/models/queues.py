@@ -3,6 +3,7 @@ import peewee
 
 from appliance.db import BaseModel
 from appliance.models.extensions import Extension
+from appliance.models.ivr import Prompt
 
 
 class Queue(BaseModel):
@@ -41,6 +42,8 @@ class Queue(BaseModel):
     recording = peewee.CharField(max_length=10, default="never")
     #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
     recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "queues"

@@ -32,6 +32,8 @@ class ProfileInput:
     recording: str = "never"
     #: Days their recordings are kept (0: the global setting).
     recording_keep_days: int = 0
+    #: The prompt both parties hear when its policy starts a recording (None: no announcement).
+    recording_prompt_id: int | None = None
 
 
 def get_profile(profile_id):
@@ -83,6 +85,7 @@ def _validate(data, profile, errors):
                                                        "international_minutes_per_day", MINUTES_RANGE, errors)
     clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
         data.recording, data.recording_keep_days, errors)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     return clean
 
 
@@ -105,7 +108,8 @@ def save_profile(data, actor, profile_id=None):
                      profile.id, profile.name, before=before, after=profile.public_fields())
         # Its extensions' realtime rows carry the effective recording policy (decision 036).
         numbers = ([extension.number for extension in members(profile).select(Extension.number)]
-                   if before and before.get("recording") != profile.recording else None)
+                   if before and (before.get("recording"), before.get("recording_prompt"))
+                   != (profile.recording, profile.recording_prompt_id) else None)
         engine_sync.request([], files=True, numbers=numbers or ())
     return profile
 

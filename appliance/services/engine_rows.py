@@ -108,14 +108,16 @@ def engine_extensions(numbers=None):
     """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``), read as plain tuples."""
     query = (Extension.select(Extension.number, Extension.profile, Extension.external_callerid, Extension.name,
                               Extension.voicemail_enabled, Extension.voicemail_pin, Extension.max_calls,
-                              Extension.ring_seconds, Extension.language, Extension.recording)
+                              Extension.ring_seconds, Extension.language, Extension.recording,
+                              Extension.recording_prompt)
              .where(Extension.enabled).order_by(Extension.number))
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
     default_id = default_profile_id()
     # The realtime row carries the extension's effective policy: the strictest of its own and its profile's
     # (decision 036), so the dialplan reads one column for both, as before.
-    profile_policy = dict(CallProfile.select(CallProfile.id, CallProfile.recording).tuples())
+    profile_policy = {profile_id: (policy, prompt or 0) for profile_id, policy, prompt in CallProfile.select(
+        CallProfile.id, CallProfile.recording, CallProfile.recording_prompt).tuples()}
     return [
         ExtensionRow(
             number=number,
@@ -129,10 +131,12 @@ def engine_extensions(numbers=None):
             max_calls=max_calls,
             ring_seconds=ring_seconds,
             language=language,
-            recording=strictest(recording, profile_policy.get(profile_id or default_id, "never")),
+            recording=strictest(recording, profile_policy.get(profile_id or default_id, ("never", 0))[0]),
+            # Its own announcement, else its profile's (heard only where a policy starts a recording).
+            record_prompt=prompt or profile_policy.get(profile_id or default_id, ("never", 0))[1],
         )
-        for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording
-        in _raw(query)
+        for (number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording,
+             prompt) in _raw(query)
     ]
 
 
@@ -175,7 +179,8 @@ def engine_inbound_routes():
     """Return every inbound route as an InboundRouteRow (a destination gone: hang up)."""
     return [InboundRouteRow(did=route.did, caller=route.caller, caller_kind=route.caller_kind, name="",
                             destination=destinations.find(route.destination) or destinations.HANGUP,
-                            recording=route.recording)
+                            recording=route.recording,
+                            recording_prompt=route.recording_prompt_id or 0)
             for route in InboundRoute.select().order_by(InboundRoute.id)]
 
 
@@ -206,7 +211,8 @@ def engine_routes():
         trunks.setdefault(row.route_id, []).append(row.trunk_id)
     return [RouteRow(id=route.id, name=route.name, permission_class=route.permission_class,
                      patterns=tuple(patterns.get(route.id, ())), trunks=tuple(trunks.get(route.id, ())),
-                     callerid=route.callerid, enabled=route.enabled, recording=route.recording)
+                     callerid=route.callerid, enabled=route.enabled, recording=route.recording,
+                     recording_prompt=route.recording_prompt_id or 0)
             for route in OutboundRoute.select().order_by(OutboundRoute.position, OutboundRoute.id)]
 
 
@@ -262,7 +268,7 @@ def engine_queues():
                  announce_position=queue.announce_position, announce_holdtime=queue.announce_holdtime,
                  periodic_announce=queue.periodic_announce, periodic_seconds=queue.periodic_seconds,
                  exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination),
-                 recording=queue.recording)
+                 recording=queue.recording, recording_prompt=queue.recording_prompt_id or 0)
         for queue in Queue.select().order_by(Queue.id)
     ]
 

@@ -48,6 +48,8 @@ class ExtensionChanges:
     recording: str | None = None
     #: Days its recordings are kept (0: the global setting; None leaves it; decision 036).
     recording_keep_days: int | None = None
+    #: The prompt both parties hear when its policy starts a recording (0: none; None leaves it).
+    recording_prompt_id: int | None = None
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -192,6 +194,8 @@ def _validate_changes(changes, extension, errors):
             errors["recording"] = (N_("Choose a recording option from the list."), {})
     if changes.recording_keep_days is not None:
         _, values["recording_keep_days"] = recording_policy.clean("never", changes.recording_keep_days, errors)
+    if changes.recording_prompt_id is not None:
+        values["recording_prompt"] = recording_policy.clean_prompt(changes.recording_prompt_id, errors)
     return values
 
 

@@ -27,6 +27,8 @@ class InboundRouteInput:
     recording: str = "never"
     #: Days its recordings are kept (0: the global setting; decision 036).
     recording_keep_days: int = 0
+    #: The prompt heard when its "always" starts a recording (None: no announcement; decision 036).
+    recording_prompt_id: int | None = None
 
 
 def get_route(route_id):
@@ -91,6 +93,7 @@ def _validate(data, route_id, errors):
     clean["destination"] = str(destination) if destination else ""
     clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
         data.recording, data.recording_keep_days, errors, RECORDING_POLICIES)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     if "did" not in errors and "caller" not in errors:
         clash = InboundRoute.select().where(InboundRoute.did == clean["did"],
                                             InboundRoute.caller_kind == clean["caller_kind"],
@@ -104,7 +107,7 @@ def _validate(data, route_id, errors):
 def _public(route):
     return {"name": route.name, "did": route.did, "caller_kind": route.caller_kind, "caller": route.caller,
             "destination": route.destination, "recording": route.recording,
-            "recording_keep_days": route.recording_keep_days}
+            "recording_keep_days": route.recording_keep_days, "recording_prompt": route.recording_prompt_id}
 
 
 def save_route(data, actor, route_id=None):

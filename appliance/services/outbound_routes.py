@@ -45,6 +45,8 @@ class RouteInput:
     recording: str = "never"
     #: Days its recordings are kept (0: the global setting; decision 036).
     recording_keep_days: int = 0
+    #: The prompt heard when its "always" starts a recording (None: no announcement; decision 036).
+    recording_prompt_id: int | None = None
 
 
 def get_route(route_id):
@@ -156,6 +158,7 @@ def _validate(data, route, errors):
     clean["enabled"] = bool(data.enabled)
     clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
         data.recording, data.recording_keep_days, errors, RECORDING_POLICIES)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     patterns = [p for p in data.patterns if (p.pattern or "").strip()]
     if not patterns:
         errors["patterns"] = (N_("Add at least one dial pattern."), {})
@@ -187,7 +190,7 @@ def _validate(data, route, errors):
 def _public(route):
     return {"name": route.name, "position": route.position, "permission_class": route.permission_class,
             "callerid": route.callerid, "enabled": route.enabled, "recording": route.recording,
-            "recording_keep_days": route.recording_keep_days,
+            "recording_keep_days": route.recording_keep_days, "recording_prompt": route.recording_prompt_id,
             "patterns": [f"{p.pattern}/{p.strip}/{p.prepend}/{p.result}" for p in patterns_of(route)],
             "trunks": [t.id for t in trunks_of(route)]}
 

@@ -67,6 +67,7 @@ class QueueInput:
     #: never / always / on_demand, and days its recordings are kept (0: the global setting; decision 036).
     recording: str = "never"
     recording_keep_days: int = 0
+    recording_prompt_id: int | None = None
     members: list = field(default_factory=list)
 
 
@@ -146,6 +147,7 @@ def _validate(data, queue_id, errors):
     data.announce_position, data.announce_holdtime = bool(data.announce_position), bool(data.announce_holdtime)
     data.recording, data.recording_keep_days = recording_policy.clean(data.recording, data.recording_keep_days,
                                                                       errors)
+    data.recording_prompt_id = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     return _validate_members(data, errors)
 
 
@@ -153,7 +155,7 @@ _FIELDS = ("number", "name", "strategy", "ring_seconds", "retry_seconds", "wrapu
            "timeout_destination", "max_callers", "full_destination", "join_empty", "leave_empty",
            "empty_destination", "moh_class", "announce_seconds", "announce_position", "announce_holdtime",
            "periodic_announce", "periodic_seconds", "exit_key", "exit_destination", "recording",
-           "recording_keep_days")
+           "recording_keep_days", "recording_prompt_id")
 
 
 def public(queue):

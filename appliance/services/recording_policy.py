@@ -13,6 +13,7 @@ from appliance.i18n import N_
 from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
 from appliance.models.inbound_routes import InboundRoute
+from appliance.models.ivr import Prompt
 from appliance.models.outbound import OutboundRoute
 from appliance.models.profiles import CallProfile
 from appliance.models.queues import Queue
@@ -35,6 +36,31 @@ def clean(policy, keep_days, errors, choices=CHOOSABLE):
         errors["recording_keep_days"] = (N_("Enter a number of days from %(low)d to %(high)d."),
                                          {"low": KEEP_DAYS_RANGE[0], "high": KEEP_DAYS_RANGE[1]})
     return policy, max(days, 0)
+
+
+def clean_prompt(prompt_id, errors):
+    """Return the announcement's prompt id (None: no announcement); an unknown one errs under ``recording_prompt``."""
+    if prompt_id in (None, "", 0, "0"):
+        return None
+    try:
+        prompt_id = int(prompt_id)
+    except (TypeError, ValueError):
+        prompt_id = 0
+    if not Prompt.select().where(Prompt.id == prompt_id).exists():
+        errors["recording_prompt"] = (N_("Choose a prompt from the list."), {})
+        return None
+    return prompt_id
+
+
+def holders_of(prompt_id):
+    """Return the names of the holders that announce their recordings with prompt ``prompt_id``."""
+    names = [f"{number}" for (number,) in Extension.select(Extension.number)
+             .where(Extension.recording_prompt == prompt_id).tuples()]
+    for model, column in ((CallProfile, CallProfile.name), (Queue, Queue.number), (OutboundRoute, OutboundRoute.name),
+                          (InboundRoute, InboundRoute.name)):
+        names += [str(name) or "-" for (name,) in model.select(column).where(model.recording_prompt == prompt_id)
+                  .tuples()]
+    return names
 
 
 def retention(linkedid, default_days=0):

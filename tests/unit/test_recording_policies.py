@@ -93,3 +93,44 @@ def test_the_in_call_code_leaves_a_policy_recording_alone_and_stops_only_its_own
     assert "GotoIf($[${LEN(${MIXMONITOR_FILENAME})} > 0 | ${LEN(${IMPORT(${BRIDGEPEER},MIXMONITOR_FILENAME)})} > 0]" \
            "?recorded)" in text
     assert ",Di(CN_REC_ID),mv " in text and "StopMixMonitor(${CN_REC_ID})" in text
+
+
+def test_an_announcement_is_prepared_for_dial_or_played_where_the_recording_starts():
+    from appliance.asterisk.confgen import inbound
+    from appliance.asterisk.confgen import outbound as o
+    from appliance.asterisk.confgen.inbound import InboundRouteRow
+    from appliance.asterisk.confgen.trunks import TrunkRow
+
+    trunk = TrunkRow(1, "A", "192.0.2.1", kind="ip")
+    route = o.RouteRow(1, "Nacional", "national", (o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "+55"),), (1,),
+                       recording="always", recording_prompt=7)
+    dial = render(";", *o.contexts(EngineInput(None, trunks=(trunk,), routes=(route,), profiles=())))
+    dial = dial.split("[cn-route-1-dial]")[1]
+    assert "(d0),GosubIf($[${LEN(${MIXMONITOR_FILENAME})} = 0]?cn-record-start,s,1(7))" in dial
+    assert "${CN_RECA})" in dial  # Dial's A() option, left by the start routine
+    # A route that follows the calling extension: its announcement, read only when its policy starts one.
+    plain = render(";", *o.contexts(EngineInput(None, trunks=(trunk,), routes=(o.RouteRow(
+        1, "Nacional", "national", (o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "+55"),), (1,)),), profiles=())))
+    assert "cn-record-start,s,1(caller))" in plain
+    routes = (InboundRouteRow("+551130001000", "hangup", recording="always", recording_prompt=7),)
+    text = render(";", *inbound.contexts(EngineInput(None, trunks=(trunk,), inbound_routes=routes)))
+    assert "cn-record-start,s,1(7,play))" in text
+    start = render(";", recording.start_context())
+    assert "FILTER(0123456789," in start and "Set(CN_RECA=A(${ASTVARLIBDIR}/prompts/p${CN_RECN}:" in start
+    with pytest.raises(ValueError):
+        InboundRouteRow("+551130001000", "hangup", recording="always", recording_prompt=-1)
+
+
+def test_an_unknown_prompt_is_refused_and_a_prompt_in_use_cannot_be_deleted(database):
+    from appliance.services import prompts
+
+    with pytest.raises(ValidationError) as error:
+        queues.save_queue(queues.QueueInput(number="762", name="Q", recording="always", recording_prompt_id=999),
+                          SYSTEM)
+    assert "recording_prompt" in error.value.fields
+    prompt = prompts.Prompt.create(name="Aviso")
+    queues.save_queue(queues.QueueInput(number="762", name="Q", recording="always", recording_prompt_id=prompt.id),
+                      SYSTEM)
+    assert prompts.users_of(prompt) == ["762"]
+    with pytest.raises(ValidationError):
+        prompts.delete_prompt(prompt.id, SYSTEM)

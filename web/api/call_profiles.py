@@ -46,6 +46,7 @@ class CallProfileSchema(Schema):
         load_default=30, validate=value_range(min=call_profiles.MINUTES_RANGE[0], max=call_profiles.MINUTES_RANGE[1]))
     recording = recording_fields.policy_field()
     recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     is_default = fields.Boolean(dump_only=True,
                                 metadata={"description": "New extensions, and those without one, have this profile"})
     extension_count = fields.Integer(dump_only=True)
@@ -53,6 +54,7 @@ class CallProfileSchema(Schema):
     @pre_dump
     def _with_classes(self, profile, **kwargs):
         return {**profile.__data__, "classes": list(profile.class_list),
+                "recording_prompt_id": profile.recording_prompt_id,
                 "extension_count": call_profiles.members(profile).count()}
 
 
@@ -81,7 +83,7 @@ class ProfileMovedSchema(Schema):
 def _input(data):
     return call_profiles.ProfileInput(data["name"], list(data["classes"]), data["max_external_per_extension"],
                                       data["max_external_total"], data["international_minutes_per_day"],
-                                      data["recording"], data["recording_keep_days"])
+                                      data["recording"], data["recording_keep_days"], data["recording_prompt_id"])
 
 
 register(blp, Resource(

@@ -64,11 +64,13 @@ class QueueSchema(Schema):
     exit_destination = fields.String(load_default="hangup", validate=length(max=40), metadata=DESTINATION)
     recording = recording_fields.policy_field()
     recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     members = fields.List(fields.Nested(MemberSchema), validate=length(max=queues.MAX_MEMBERS), load_default=list)
 
     @pre_dump
     def _with_members(self, queue, **kwargs):
-        return {**queue.__data__, "members": [vars(member) for member in queues.members_of(queue)]}
+        return {**queue.__data__, "recording_prompt_id": queue.recording_prompt_id,
+                "members": [vars(member) for member in queues.members_of(queue)]}
 
 
 class PauseReasonSchema(Schema):

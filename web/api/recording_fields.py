@@ -18,3 +18,13 @@ def keep_days_field(**kwargs):
     return JsonInteger(validate=value_range(min=KEEP_DAYS_RANGE[0], max=KEEP_DAYS_RANGE[1]), metadata={
         "description": "Days its recordings are kept; 0: the system's setting. A recording keeps the longest "
                        "of the holders of its call"}, **kwargs)
+
+
+def prompt_field(**kwargs):
+    """Return the schema field of the prompt announced when the holder's policy starts a recording (null: none).
+
+    Named ``recording_prompt_id``: a schema dumping ``__data__`` adds that key itself (its column is
+    ``recording_prompt``)."""
+    return JsonInteger(allow_none=True, validate=value_range(min=1, max=2**31 - 1), metadata={
+        "description": "Prompt (id) the parties hear when this holder's policy starts a recording; null: none"},
+        **kwargs)

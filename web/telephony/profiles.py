@@ -29,6 +29,7 @@ class ProfileForm(Form):
     international_minutes_per_day = IntegerField(_l("International minutes per extension per day"), default=30)
     recording = recording_fields.policy_field()
     recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
 
 
 class ApplyForm(Form):
@@ -52,10 +53,12 @@ def profile_edit(profile_id=None):
     """Create or edit a profile; its page also moves extensions into it."""
     profile = call_profiles.get_profile(profile_id) if profile_id else None
     form = ProfileForm(obj=profile, classes=list(profile.class_list) if profile else ["local", "national", "mobile"])
+    recording_fields.fill_prompts(form)
     if form.validate_on_submit():
         data = call_profiles.ProfileInput(form.name.data, form.classes.data, form.max_external_per_extension.data,
                                           form.max_external_total.data, form.international_minutes_per_day.data,
-                                          form.recording.data, form.recording_keep_days.data or 0)
+                                          form.recording.data, form.recording_keep_days.data or 0,
+                                          form.recording_prompt_id.data)
         try:
             saved = call_profiles.save_profile(data, current_actor(), profile_id)
         except ValidationError as error:

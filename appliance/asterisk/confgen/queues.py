@@ -106,6 +106,8 @@ class QueueRow:
     #: "always": every call it takes is recorded from when it joins; "on_demand": caller and agent may press
     #: the in-call code (confgen/recording.py; decision 036).
     recording: str = "never"
+    #: The prompt (id) the caller hears, before waiting, when the queue starts recording; 0: none.
+    recording_prompt: int = 0
 
     def __post_init__(self):
         if not isinstance(self.id, int) or self.id < 1 or not _EXTENSION.fullmatch(self.number):
@@ -123,6 +125,8 @@ class QueueRow:
             raise ValueError(f"invalid sound name {self.periodic_announce!r}")
         if self.recording not in recording.POLICIES:
             raise ValueError(f"invalid recording policy {self.recording!r}")
+        if not isinstance(self.recording_prompt, int) or self.recording_prompt < 0:
+            raise ValueError("invalid announcement prompt")
         if self.exit_key and self.exit_key not in EXIT_KEYS:
             raise ValueError(f"invalid exit key {self.exit_key!r}")
         if not all(isinstance(member, QueueMemberRow) for member in self.members):
@@ -198,7 +202,7 @@ def render_queues_conf(queues=()):
 def _recording_steps(queue):
     """Return the steps before Queue() that record the call or offer the in-call code (none for "never")."""
     if queue.recording == "always":
-        return [recording.start_if()]
+        return [recording.start_if(prompt=queue.recording_prompt or None, play=True)]
     if queue.recording == "on_demand":  # app_queue's agent legs inherit it: either party may press the code
         return [f"Set(__DYNAMIC_FEATURES={recording.TOGGLE_FEATURE})"]
     return []

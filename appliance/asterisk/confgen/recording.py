@@ -38,6 +38,14 @@ CALLER_POLICY = "${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)}"
 TOGGLE_FEATURE = "cn-record"
 #: The routine the feature runs on the channel whose party pressed the code.
 TOGGLE_CONTEXT = "cn-record-toggle"
+#: The routine a policy's recording starts with: the MixMonitor, then its holder's announcement (decision 036).
+START_CONTEXT = "cn-record-start"
+#: The prompt library as Asterisk plays it (confgen/ivr.py PROMPTS_SUBDIR below astvarlibdir).
+PROMPTS = "${ASTVARLIBDIR}/prompts/p"
+#: An announcement argument meaning "the calling extension's" (read from its realtime row only then).
+CALLER_PROMPT = "caller"
+#: The Dial option (``A(called:caller)``) the start routine leaves for the Dial that follows it; "" when none.
+DIAL_ANNOUNCEMENT = "${CN_RECA}"
 
 
 #: A recording's name: the call's linkedid, the recorded channel's uniqueid and the start (epoch seconds),
@@ -58,15 +66,46 @@ def mixmonitor(options="D"):
     return f"MixMonitor({file_name()},{options},mv {file_name()} {ready})"
 
 
-def start_if(*conditions, label=""):
+def start_if(*conditions, label="", prompt=None, play=False):
     """Return the step that starts recording when any expression of ``conditions`` holds (empty: always).
 
     A channel already recorded (``MIXMONITOR_FILENAME`` set) is never recorded twice: an inbound
-    route and the extension it reaches may both ask for it.
+    route and the extension it reaches may both ask for it. ``prompt`` (a prompt id, an expression of
+    one, or CALLER_PROMPT): the start routine also prepares the announcement, played by the next Dial to
+    both parties once answered (``DIAL_ANNOUNCEMENT``), or at once when ``play`` (answering the call).
     """
     fresh = "${LEN(${MIXMONITOR_FILENAME})} = 0"
     test = fresh if not conditions else f"{fresh} & ({' | '.join(conditions)})"
-    return Step(f"ExecIf($[{test}]?{mixmonitor()})", label)
+    if prompt is None:
+        return Step(f"ExecIf($[{test}]?{mixmonitor()})", label)
+    return Step(f"GosubIf($[{test}]?{START_CONTEXT},s,1({prompt}{',play' if play else ''}))", label)
+
+
+def start_context():
+    """Return the routine a policy's recording starts with: MixMonitor first (the announcement is in the file,
+    the proof that the parties were told), then the announcement: left as Dial's ``A()`` option in CN_RECA
+    (both parties hear it when the call is answered), or played at once with ``play`` (queues, inbound routes).
+
+    ARG1: the prompt's id, "" for none, or CALLER_PROMPT (the calling extension's, from its realtime row).
+    """
+    context = Context(START_CONTEXT, "A policy's recording starts: the file, then its announcement (decision 036).")
+    prompt = f"{PROMPTS}${{CN_RECN}}"
+    caller = "${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record_prompt)}"
+    chosen = f'${{IF($["${{ARG1}}" = "{CALLER_PROMPT}"]?{caller}:${{ARG1}})}}'
+    context.exten(
+        "s",
+        mixmonitor(),
+        # Digits only: an id, whatever the row holds, never a path or an application's argument.
+        f"MSet(CN_RECA=,CN_RECN=${{FILTER(0123456789,{chosen})}})",
+        'GotoIf($["${CN_RECN}" = ""]?done)',
+        'GotoIf($["${ARG2}" = "play"]?play)',
+        f"Set(CN_RECA=A({prompt}:{prompt}))",
+        at("done", "Return()"),
+        at("play", "Answer()"),
+        f"Playback({prompt})",
+        "Return()",
+    )
+    return context
 
 
 def policy_is(expression, policy="always"):
