@@ -1,12 +1,14 @@
 """Recording policies per call profile and per queue (decision 036): the strictest applicable wins, the recording
 steps compile in only while something records, and the in-call code never stops a policy's recording."""
+import datetime
+
 import pytest
 
 from appliance.asterisk.confgen import EngineInput, recording
 from appliance.asterisk.confgen import queues as q
 from appliance.asterisk.confgen.dialplan import render
 from appliance.errors import ValidationError
-from appliance.services import Actor, call_profiles, engine_rows, extensions, queues
+from appliance.services import Actor, call_profiles, engine_rows, extensions, queues, recording_policy
 
 SYSTEM = Actor.system("test")
 MIX = "MixMonitor(${ASTSPOOLDIR}/recordings/"
@@ -134,3 +136,46 @@ def test_an_unknown_prompt_is_refused_and_a_prompt_in_use_cannot_be_deleted(data
     assert prompts.users_of(prompt) == ["762"]
     with pytest.raises(ValidationError):
         prompts.delete_prompt(prompt.id, SYSTEM)
+
+
+def _leg(linkedid, src, dst, dcontext="internal"):
+    from appliance.models.call_history import CallRecord
+
+    sequence = CallRecord.select().count() + 1
+    return CallRecord.create(calldate=datetime.datetime(2026, 12, 1, 12), src=src, dst=dst, dcontext=dcontext,
+                             linkedid=linkedid, uniqueid=f"{linkedid}.{dst}", disposition="ANSWERED",
+                             sequence=sequence)
+
+
+def test_a_recording_keeps_the_longest_retention_of_its_calls_holders_else_the_setting(database):
+    ana = extensions.create(extensions.ExtensionInput("321", "Ana"), SYSTEM)[0]
+    extensions.create(extensions.ExtensionInput("322", "Bia"), SYSTEM)
+    extensions.update(ana.id, extensions.ExtensionChanges("Ana", True, recording_keep_days=30), SYSTEM)
+    queues.save_queue(queues.QueueInput(number="763", name="Q", recording="always", recording_keep_days=365),
+                      SYSTEM)
+    profile = _profile("Longa", "never", keep_days=90)
+    _leg("c1", "321", "322")
+    assert recording_policy.retention("c1", 7) == (30, "extension 321")
+    call_profiles.apply_to_extensions(profile.id, [ana.id], SYSTEM)
+    assert recording_policy.retention("c1", 7) == (90, "profile Longa")
+    _leg("c2", "322", "763")
+    assert recording_policy.retention("c2", 7) == (365, "queue 763")
+    _leg("c3", "+551130001000", "+5511999990000", "cn-route-999-dial")  # nobody set days: the setting
+    assert recording_policy.retention("c3", 7) == (7, "setting")
+    assert recording_policy.retention("none", 0) == (0, "")
+
+
+def test_ingest_stores_the_days_and_whose_they_are(database, tmp_path):
+    from appliance.asterisk import recordings as asterisk_recordings
+    from appliance.models.recordings import Recording
+
+    ana = extensions.create(extensions.ExtensionInput("331", "Ana"), SYSTEM)[0]
+    extensions.update(ana.id, extensions.ExtensionChanges("Ana", True, recording_keep_days=45), SYSTEM)
+    _leg("1764000000.9", "331", "332")
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    (ready / "1764000000.9+1764000000.9+1764000001.raw").write_bytes(b"\x10\x00\xf0\xff" * 8000)
+    assert asterisk_recordings.ingest_dir(ready, tmp_path / "store", "mp3", keep_days=7) == 1
+    row = Recording.get()
+    assert (row.keep_days, row.kept_for) == (45, "extension 331")
+    assert row.delete_after - row.started_at == datetime.timedelta(days=45)
