@@ -90,10 +90,12 @@ SCOPES = {
     "costs:write": N_("Change rates and cost centers; price calls again"),
     "supervision:read": N_("See the live dashboard and reports of my queues (a supervisor's own, an admin's all)"),
     "supervision:write": N_("Pause, log in and out, listen to, whisper to and barge into agents of my queues"),
+    "recordings:read": N_("List call recordings and download them (a person: the calls of their extension)"),
+    "recordings:write": N_("Delete call recordings"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
-                             "voicemail:write", "sms:send", "sms:read", "phone:register"})
+                             "voicemail:write", "sms:send", "sms:read", "phone:register", "recordings:read"})
 #: What each role may grant its own tokens.
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES | {"supervision:read", "supervision:write"},
                "user": PERSONAL_SCOPES}

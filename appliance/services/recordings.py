@@ -109,3 +109,64 @@ def purge_expired(store, now=None, batch=1000):
                                  "keep_days": recording.keep_days, "kept_for": recording.kept_for})
         gone += 1
     return gone
+
+
+#: Directions of a recorded call, from its call records' channels (a trunk's are PJSIP/trunk_<id>-…).
+DIRECTIONS = ("inbound", "outbound", "internal")
+_TRUNK_CHANNEL = "PJSIP/trunk_%"
+
+
+def _calls_where(condition):
+    return CallRecord.select(CallRecord.linkedid).where(condition)
+
+
+def search(numbers=None, since=None, until=None, extension="", number="", direction=""):
+    """Return the query of the recordings still kept, newest first by id, filtered.
+
+    ``numbers``: only calls one of these extensions took part in (a person's own; None: all, for
+    admins and service tokens); ``since``/``until``: the call's start (UTC, naive); ``extension`` and
+    ``number``: a party's number (src or dst of one of the call's records); ``direction``: DIRECTIONS.
+    """
+    query = Recording.select().where(Recording.deleted_at.is_null())
+    if numbers is not None:
+        query = query.where(Recording.linkedid.in_(
+            _calls_where(CallRecord.src.in_(list(numbers)) | CallRecord.dst.in_(list(numbers)))))
+    if since:
+        query = query.where(Recording.started_at >= since)
+    if until:
+        query = query.where(Recording.started_at < until)
+    for wanted in (extension, number):
+        if wanted:
+            query = query.where(Recording.linkedid.in_(
+                _calls_where((CallRecord.src == wanted) | (CallRecord.dst == wanted))))
+    inbound = _calls_where(CallRecord.channel ** _TRUNK_CHANNEL)
+    outbound = _calls_where(CallRecord.dstchannel ** _TRUNK_CHANNEL)
+    if direction == "inbound":
+        query = query.where(Recording.linkedid.in_(inbound))
+    elif direction == "outbound":
+        query = query.where(Recording.linkedid.in_(outbound), Recording.linkedid.not_in(inbound))
+    elif direction == "internal":
+        query = query.where(Recording.linkedid.not_in(inbound), Recording.linkedid.not_in(outbound))
+    return query
+
+
+def visible(recording_id, numbers=None):
+    """Return recording ``recording_id`` if kept and (``numbers`` given) one of them took part; else NotFound.
+
+    Someone else's id answers exactly as an id that does not exist: a guessed id says nothing.
+    """
+    recording = get_recording(recording_id)
+    if numbers is not None and not any(involves(recording, number) for number in numbers):
+        raise NotFound(N_("Recording not found."))
+    return recording
+
+
+def delete_recording(recording_id, actor, store):
+    """Delete a recording's file by hand (an admin) and mark its row; audited. NotFound if already gone."""
+    recording = get_recording(recording_id)
+    (Path(store) / recording.path).unlink(missing_ok=True)
+    with database.atomic():
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        Recording.update(deleted_at=now).where(Recording.id == recording.id).execute()
+        audit.record(actor, "recording.delete", "recording", recording.id, recording.name,
+                     before={"linkedid": recording.linkedid, "started_at": recording.started_at})
