@@ -203,4 +203,5 @@ def test_both_parties_hear_the_called_extensions_announcement_once_answered(pbx,
     _, right = _stereo(next(iter(new)), tmp_path)
     # Dial's A(): the announcement to both once answered, then the parties are connected.
     assert tone_share(right[:8000], ANNOUNCEMENT_HZ) > 0.5, "the announcement reached the caller first"
-    assert tone_share(right[-8000:], TONE_HZ) > 0.5, "then the called party's own sound"
+    assert tone_share(right[:8000], TONE_HZ) < 0.1, "the parties are connected only after it"
+    assert tone_share(right[12000:], TONE_HZ) > 0.1, "then the called party's own sound"

@@ -20,6 +20,7 @@ from web.api.common import (
     ID,
     PageArgs,
     UtcDateTime,
+    check_if_match,
     json_response,
     length,
     naive_utc,
@@ -97,6 +98,7 @@ class RecordingItem(MethodView):
         if owner is not None and owner.role != "admin":
             recordings.visible(recording_id, _numbers())  # someone else's: 404 as for no such id
             raise PermissionDenied(N_("Only administrators delete recordings."))
+        check_if_match(RecordingSchema, recordings.visible(recording_id))
         recordings.delete_recording(recording_id, actor(), recordings.store_dir(current_app.config))
         return json_response(None, 204)
 
