@@ -21,6 +21,7 @@ import os
 import subprocess
 
 from appliance.asterisk import confgen, realtime
+from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.extensions import Device
 from appliance.services import Actor, call_profiles, extensions, outbound_presets, trunks
 from bench import call_setup_inbound, rounds
@@ -113,7 +114,8 @@ def main():
             "barecaller", "bare-caller-secret-1", dialled, calls=args.calls, rate=args.rate))
         generated = rounds.Side("generated", f"generated (`{path}`)", lambda: sipp.call_load(
             "2000", caller.sip_password, dialled, calls=args.calls, rate=args.rate))
-        with answering:
+        # The daemon's AMI session, listening as it does in production: Asterisk wakes it per event.
+        with answering, Ami(AmiSettings.for_engine(engine.settings), on_event=lambda event: None):
             runs = [rounds.interleave(bare, generated, args.rounds, args.calls, engine.pid)
                     for _ in range(args.runs)]
         rounds.report(f"call set-up ({args.mode}), {args.extensions} extensions, {args.runs} run(s) x "

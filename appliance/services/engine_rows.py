@@ -277,18 +277,19 @@ def engine_spy_rights():
     """Return a SpyRight per supervisor's (or admin's) extension: the agents of the queues they may watch."""
     from appliance.services import supervision  # it reads the live snapshots too; only its queue rules here
 
-    devices = {}
-    for username, number in (Device.select(Device.sip_username, Extension.number).join(Extension)
-                             .order_by(Device.id).tuples()):
-        devices.setdefault(number, username)  # the main device: the one app_queue follows
-    rights = []
     watchers = (Extension.select(Extension, User).join(User, on=(Extension.user == User.id))
                 .where(User.role.in_(["admin", "supervisor"]), User.active).order_by(Extension.number))
-    for extension in watchers:
-        agents = supervision.agent_numbers(supervision.visible_queues(extension.user))
-        rights.append(SpyRight(extension.number, tuple((number, devices[number]) for number in sorted(agents)
-                                                       if number in devices)))
-    return rights
+    agents_of = {extension.number: supervision.agent_numbers(supervision.visible_queues(extension.user))
+                 for extension in watchers}
+    # Only the agents' devices: every file compile runs this, and reading all 10,000 cost a tenth of an edit.
+    wanted = sorted(set().union(*agents_of.values())) if agents_of else []
+    devices = {}
+    for start in range(0, len(wanted), 500):
+        for username, number in (Device.select(Device.sip_username, Extension.number).join(Extension)
+                                 .where(Extension.number.in_(wanted[start:start + 500])).order_by(Device.id).tuples()):
+            devices.setdefault(number, username)  # the main device: the one app_queue follows
+    return [SpyRight(number, tuple((agent, devices[agent]) for agent in sorted(agents) if agent in devices))
+            for number, agents in agents_of.items()]
 
 
 def engine_pause_reasons():

@@ -74,8 +74,9 @@ def trunks_of(route):
 
 def internal_numbers():
     """Return ``{number: name}`` of every extension and ring group (what a route must never capture)."""
-    found = {row.number: row.name for row in Extension.select(Extension.number, Extension.name)}
-    found.update({row.number: row.name for row in RingGroup.select(RingGroup.number, RingGroup.name)})
+    # Tuples, not models: every route save reads all of them (10,000 models took 0.2 s).
+    found = dict(Extension.select(Extension.number, Extension.name).tuples())
+    found.update(RingGroup.select(RingGroup.number, RingGroup.name).tuples())
     return found
 
 

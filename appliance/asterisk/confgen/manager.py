@@ -37,6 +37,13 @@ AMI_WRITE = ("system", "call", "agent", "reporting", "user", "message")
 #: user, AMI access would be a shell (decision 011). It listens to no events.
 AMI_CALLS_WRITE = ("originate",)
 
+#: Events never generated. Asterisk 22.10 wakes every AMI session's thread (SIGURG) for every event,
+#: whatever classes the session reads, so an event nobody reads still costs a signal, a wake-up and
+#: a poll per connected session: Newexten (one per dialplan step) and VarSet (one per variable set)
+#: cost the generated dialplan ~10 us of Asterisk CPU each, per step and per variable (bench/README,
+#: call set-up), and RTCP reports come every few seconds per call. None is of a class we read.
+DISABLED_EVENTS = ("Newexten", "VarSet", "RTCPSent", "RTCPReceived")
+
 #: AMI listens on loopback only, whatever address SIP uses: only the app on
 #: this machine talks to it.
 AMI_ADDRESS = "127.0.0.1"
@@ -56,6 +63,7 @@ displayconnects = no
 authlimit = 5
 authtimeout = 10
 timestampevents = yes
+disabledevents = {",".join(DISABLED_EVENTS)}
 
 [{settings.ami_username}]
 secret = {settings.ami_secret}
