@@ -39,7 +39,7 @@ def clean(policy, keep_days, errors, choices=CHOOSABLE):
 
 
 def clean_prompt(prompt_id, errors):
-    """Return the announcement's prompt id (None: no announcement); an unknown one errs under ``recording_prompt``."""
+    """Return the announcement's prompt id (None: no announcement); an unknown one errs under ``recording_prompt_id``."""
     if prompt_id in (None, "", 0, "0"):
         return None
     try:
@@ -47,7 +47,7 @@ def clean_prompt(prompt_id, errors):
     except (TypeError, ValueError):
         prompt_id = 0
     if not Prompt.select().where(Prompt.id == prompt_id).exists():
-        errors["recording_prompt"] = (N_("Choose a prompt from the list."), {})
+        errors["recording_prompt_id"] = (N_("Choose a prompt from the list."), {})
         return None
     return prompt_id
 

@@ -129,7 +129,7 @@ def test_an_unknown_prompt_is_refused_and_a_prompt_in_use_cannot_be_deleted(data
     with pytest.raises(ValidationError) as error:
         queues.save_queue(queues.QueueInput(number="762", name="Q", recording="always", recording_prompt_id=999),
                           SYSTEM)
-    assert "recording_prompt" in error.value.fields
+    assert "recording_prompt_id" in error.value.fields
     prompt = prompts.Prompt.create(name="Aviso")
     queues.save_queue(queues.QueueInput(number="762", name="Q", recording="always", recording_prompt_id=prompt.id),
                       SYSTEM)
