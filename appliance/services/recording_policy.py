@@ -39,7 +39,7 @@ def clean(policy, keep_days, errors, choices=CHOOSABLE):
 
 
 def clean_prompt(prompt_id, errors):
-    """Return the announcement's prompt id (None: no announcement); an unknown one errs under ``recording_prompt_id``."""
+    """Return the announcement's prompt id (None: none); an unknown one errs under ``recording_prompt_id``."""
     if prompt_id in (None, "", 0, "0"):
         return None
     try:
