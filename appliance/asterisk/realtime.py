@@ -80,6 +80,8 @@ SCHEMA = {
         "callerid": "VARCHAR(20)",
         # "always": its calls are recorded (confgen/recording.py).
         "record": "VARCHAR(10)",
+        # The prompt id announced when its policy starts a recording (decision 036).
+        "record_prompt": "VARCHAR(12)",
     },
     # Caller names by number (E.164 or extension): the phonebook's shared contacts and the
     # extensions, read with REALTIME_FIELD before an inbound call rings.

@@ -20,6 +20,7 @@ from appliance.audio import CPU_SECONDS, AudioError, tool
 from appliance.db import database
 from appliance.models.call_history import CallRecord
 from appliance.models.recordings import Recording
+from appliance.services import recording_policy
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,14 @@ def ingest_file(raw, store, fmt="opus", keep_days=0, now=None):
     started = record.calldate if record else finished - datetime.timedelta(seconds=seconds)
     relative = f"{started:%Y/%m/%d}/{name}.{fmt}"
     size = compress(raw, store / relative, fmt)
+    # The longest retention of the policies that applied to the call, else the global one (decision 036),
+    # fixed on the row now: a later policy change does not shorten what was promised when it was made.
+    days, kept_for = recording_policy.retention(linkedid, keep_days)
     with database.atomic():
         Recording.insert(
             name=name, linkedid=linkedid, call_found=record is not None, started_at=started, path=relative,
-            size=size, seconds=seconds, created_at=now,
-            delete_after=started + datetime.timedelta(days=keep_days) if keep_days else None,
+            size=size, seconds=seconds, created_at=now, keep_days=days, kept_for=kept_for,
+            delete_after=started + datetime.timedelta(days=days) if days else None,
         ).on_conflict_ignore().execute()
     raw.unlink(missing_ok=True)
     return 1

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.ivr import Prompt
 from appliance.models.profiles import CallProfile
 from appliance.models.users import User, utcnow
 
@@ -42,6 +43,10 @@ class Extension(BaseModel):
     external_callerid = peewee.CharField(max_length=20, default="")
     #: Recording of its calls (made and received): "never", "always", "on_demand" (m0028).
     recording = peewee.CharField(max_length=10, default="never")
+    #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
+    recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "extensions"
@@ -53,7 +58,8 @@ class Extension(BaseModel):
             "language": self.language, "voicemail": self.voicemail_enabled, "max_calls": self.max_calls,
             "ring_seconds": self.ring_seconds, "user": self.user.username if self.user_id else "",
             "profile": self.profile_id, "external_callerid": self.external_callerid,
-            "recording": self.recording,
+            "recording": self.recording, "recording_keep_days": self.recording_keep_days,
+            "recording_prompt": self.recording_prompt_id,
         }
 
 

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.ivr import Prompt
 from appliance.models.trunks import Trunk
 from appliance.models.users import utcnow
 
@@ -22,6 +23,10 @@ class OutboundRoute(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     #: "never" or "always": calls it takes are recorded from the start (m0028).
     recording = peewee.CharField(max_length=10, default="never")
+    #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
+    recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "outbound_routes"

@@ -2,6 +2,7 @@
 import peewee
 
 from appliance.db import BaseModel
+from appliance.models.ivr import Prompt
 from appliance.models.users import utcnow
 
 #: Kinds of outside numbers a route serves and a profile may allow. Internal calls and emergency
@@ -26,6 +27,12 @@ class CallProfile(BaseModel):
     #: The profile new extensions get, and extensions without one use (exactly one row).
     is_default = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField(default=utcnow)
+    #: Recording of its extensions' calls (made and received): the strictest of this and the extension's (m0030).
+    recording = peewee.CharField(max_length=10, default="never")
+    #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
+    recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "call_profiles"
@@ -41,4 +48,6 @@ class CallProfile(BaseModel):
         return {"name": self.name, "classes": self.classes,
                 "max_external_per_extension": self.max_external_per_extension,
                 "max_external_total": self.max_external_total,
-                "international_minutes_per_day": self.international_minutes_per_day, "is_default": self.is_default}
+                "international_minutes_per_day": self.international_minutes_per_day, "is_default": self.is_default,
+                "recording": self.recording, "recording_keep_days": self.recording_keep_days,
+                "recording_prompt": self.recording_prompt_id}

@@ -3,6 +3,7 @@ import peewee
 
 from appliance.db import BaseModel
 from appliance.models.extensions import Extension
+from appliance.models.ivr import Prompt
 
 
 class Queue(BaseModel):
@@ -37,6 +38,12 @@ class Queue(BaseModel):
     #: A key (0-9, * or #) that takes a waiting caller out to ``exit_destination`` ("" : none).
     exit_key = peewee.CharField(max_length=1, default="")
     exit_destination = peewee.CharField(max_length=40, default="hangup")
+    #: Recording of the calls it takes: "never", "always", "on_demand" (m0030; decision 036).
+    recording = peewee.CharField(max_length=10, default="never")
+    #: Days its recordings are kept (0: the global RECORDINGS_KEEP_DAYS; the longest applicable wins, m0030).
+    recording_keep_days = peewee.IntegerField(default=0)
+    #: The prompt the parties hear when its policy starts a recording (None: no announcement; m0030).
+    recording_prompt = peewee.ForeignKeyField(Prompt, null=True, on_delete="RESTRICT", backref="+")
 
     class Meta:
         table_name = "queues"

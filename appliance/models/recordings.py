@@ -27,6 +27,11 @@ class Recording(BaseModel):
     #: When the retention job deletes it (None: kept).
     delete_after = peewee.DateTimeField(null=True, index=True)
     created_at = peewee.DateTimeField(default=utcnow)
+    #: Days it is kept (0: forever) and whose policy set them ("queue 700", "setting"...) (m0030).
+    keep_days = peewee.IntegerField(default=0)
+    kept_for = peewee.CharField(max_length=64, default="")
+    #: When the retention job deleted its file (the row stays, marked; None: the file is there).
+    deleted_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "recordings"

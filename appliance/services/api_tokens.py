@@ -92,10 +92,12 @@ SCOPES = {
     "supervision:write": N_("Pause, log in and out, listen to, whisper to and barge into agents of my queues"),
     "backups:read": N_("Read backup settings, list and download the (encrypted) backups"),
     "backups:write": N_("Change backup settings, make backups and restore one (replaces the whole configuration)"),
+    "recordings:read": N_("List call recordings and download them (a person: the calls of their extension)"),
+    "recordings:write": N_("Delete call recordings"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",
-                             "voicemail:write", "sms:send", "sms:read", "phone:register"})
+                             "voicemail:write", "sms:send", "sms:read", "phone:register", "recordings:read"})
 #: What each role may grant its own tokens.
 ROLE_SCOPES = {"admin": frozenset(SCOPES), "supervisor": PERSONAL_SCOPES | {"supervision:read", "supervision:write"},
                "user": PERSONAL_SCOPES}

@@ -12,7 +12,7 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Device, Extension
 from appliance.models.profiles import PERMISSION_CLASSES, CallProfile
-from appliance.services import audit, engine_sync
+from appliance.services import audit, engine_sync, recording_policy
 from appliance.services.extensions import in_range
 
 CALLS_RANGE = (0, 1000)
@@ -28,6 +28,12 @@ class ProfileInput:
     max_external_per_extension: int = 2
     max_external_total: int = 0
     international_minutes_per_day: int = 30
+    #: Its extensions' calls: never / always / on_demand (the strictest of this and the extension's wins).
+    recording: str = "never"
+    #: Days their recordings are kept (0: the global setting).
+    recording_keep_days: int = 0
+    #: The prompt both parties hear when its policy starts a recording (None: no announcement).
+    recording_prompt_id: int | None = None
 
 
 def get_profile(profile_id):
@@ -77,6 +83,9 @@ def _validate(data, profile, errors):
     clean["max_external_total"] = in_range(data.max_external_total, "max_external_total", CALLS_RANGE, errors)
     clean["international_minutes_per_day"] = in_range(data.international_minutes_per_day,
                                                        "international_minutes_per_day", MINUTES_RANGE, errors)
+    clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
+        data.recording, data.recording_keep_days, errors)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     return clean
 
 
@@ -97,7 +106,11 @@ def save_profile(data, actor, profile_id=None):
             profile.save()
         audit.record(actor, "call_profile.update" if before else "call_profile.create", "call_profile",
                      profile.id, profile.name, before=before, after=profile.public_fields())
-        engine_sync.request([], files=True)
+        # Its extensions' realtime rows carry the effective recording policy (decision 036).
+        numbers = ([extension.number for extension in members(profile).select(Extension.number)]
+                   if before and (before.get("recording"), before.get("recording_prompt"))
+                   != (profile.recording, profile.recording_prompt_id) else None)
+        engine_sync.request([], files=True, numbers=numbers or ())
     return profile
 
 
@@ -136,7 +149,8 @@ def apply_to_extensions(profile_id, extension_ids, actor):
             usernames += [d.sip_username for d in Device.select(Device.sip_username).where(Device.extension.in_(chunk))]
         audit.record(actor, "call_profile.apply", "call_profile", profile.id, profile.name,
                      after={"extensions": numbers})
-        engine_sync.request(usernames, files=False, numbers=numbers)
+        # Moved into a recording profile: the recording steps must be in the dialplan (decision 036).
+        engine_sync.request(usernames, files=profile.recording != "never", numbers=numbers)
     return len(changed)
 
 

@@ -13,6 +13,7 @@ from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.jitsi import MeetingRow
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
+from appliance.asterisk.confgen.recording import strictest
 from appliance.asterisk.confgen.supervision import SpyRight
 from appliance.asterisk.confgen.types import valid_pin
 from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
@@ -111,11 +112,16 @@ def engine_extensions(numbers=None):
     """Return enabled extensions as ExtensionRow rows (all, or those with ``numbers``), read as plain tuples."""
     query = (Extension.select(Extension.number, Extension.profile, Extension.external_callerid, Extension.name,
                               Extension.voicemail_enabled, Extension.voicemail_pin, Extension.max_calls,
-                              Extension.ring_seconds, Extension.language, Extension.recording)
+                              Extension.ring_seconds, Extension.language, Extension.recording,
+                              Extension.recording_prompt)
              .where(Extension.enabled).order_by(Extension.number))
     if numbers is not None:
         query = query.where(Extension.number.in_(sorted(numbers)))
     default_id = default_profile_id()
+    # The realtime row carries the extension's effective policy: the strictest of its own and its profile's
+    # (decision 036), so the dialplan reads one column for both, as before.
+    profile_policy = {profile_id: (policy, prompt or 0) for profile_id, policy, prompt in CallProfile.select(
+        CallProfile.id, CallProfile.recording, CallProfile.recording_prompt).tuples()}
     return [
         ExtensionRow(
             number=number,
@@ -129,10 +135,12 @@ def engine_extensions(numbers=None):
             max_calls=max_calls,
             ring_seconds=ring_seconds,
             language=language,
-            recording=recording,
+            recording=strictest(recording, profile_policy.get(profile_id or default_id, ("never", 0))[0]),
+            # Its own announcement, else its profile's (heard only where a policy starts a recording).
+            record_prompt=prompt or profile_policy.get(profile_id or default_id, ("never", 0))[1],
         )
-        for number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording
-        in _raw(query)
+        for (number, profile_id, external_callerid, name, voicemail, pin, max_calls, ring_seconds, language, recording,
+             prompt) in _raw(query)
     ]
 
 
@@ -175,7 +183,8 @@ def engine_inbound_routes():
     """Return every inbound route as an InboundRouteRow (a destination gone: hang up)."""
     return [InboundRouteRow(did=route.did, caller=route.caller, caller_kind=route.caller_kind, name="",
                             destination=destinations.find(route.destination) or destinations.HANGUP,
-                            recording=route.recording)
+                            recording=route.recording,
+                            recording_prompt=route.recording_prompt_id or 0)
             for route in InboundRoute.select().order_by(InboundRoute.id)]
 
 
@@ -206,7 +215,8 @@ def engine_routes():
         trunks.setdefault(row.route_id, []).append(row.trunk_id)
     return [RouteRow(id=route.id, name=route.name, permission_class=route.permission_class,
                      patterns=tuple(patterns.get(route.id, ())), trunks=tuple(trunks.get(route.id, ())),
-                     callerid=route.callerid, enabled=route.enabled, recording=route.recording)
+                     callerid=route.callerid, enabled=route.enabled, recording=route.recording,
+                     recording_prompt=route.recording_prompt_id or 0)
             for route in OutboundRoute.select().order_by(OutboundRoute.position, OutboundRoute.id)]
 
 
@@ -273,7 +283,8 @@ def engine_queues():
                  moh_class=queue.moh_class, announce_seconds=queue.announce_seconds,
                  announce_position=queue.announce_position, announce_holdtime=queue.announce_holdtime,
                  periodic_announce=queue.periodic_announce, periodic_seconds=queue.periodic_seconds,
-                 exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination))
+                 exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination),
+                 recording=queue.recording, recording_prompt=queue.recording_prompt_id or 0)
         for queue in Queue.select().order_by(Queue.id)
     ]
 
@@ -342,8 +353,9 @@ def hint_devices():
 
 
 def extension_recording():
-    """Tell whether any extension records its calls (always or on demand)."""
-    return Extension.select().where(Extension.recording != "never").exists()
+    """Tell whether any extension records its calls (always or on demand), by its own or its profile's policy."""
+    return (Extension.select().where(Extension.recording != "never").exists()
+            or CallProfile.select().where(CallProfile.recording != "never").exists())
 
 
 def collect(settings, codes):

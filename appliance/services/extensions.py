@@ -11,7 +11,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import DEVICE_KINDS, Device, Extension
 from appliance.models.profiles import CallProfile
 from appliance.models.users import User
-from appliance.services import audit, engine_sync, numbering
+from appliance.services import audit, engine_sync, numbering, recording_policy
 from appliance.settings import LANGUAGES
 
 # Characters that would let a name rewrite a caller ID ("Name" <number>) or a config line.
@@ -46,6 +46,10 @@ class ExtensionChanges:
     external_callerid: str | None = None
     #: Recording of its calls: "never" or "always" (None leaves it).
     recording: str | None = None
+    #: Days its recordings are kept (0: the global setting; None leaves it; decision 036).
+    recording_keep_days: int | None = None
+    #: The prompt both parties hear when its policy starts a recording (0: none; None leaves it).
+    recording_prompt_id: int | None = None
 
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -188,6 +192,10 @@ def _validate_changes(changes, extension, errors):
             values["recording"] = changes.recording
         else:
             errors["recording"] = (N_("Choose a recording option from the list."), {})
+    if changes.recording_keep_days is not None:
+        _, values["recording_keep_days"] = recording_policy.clean("never", changes.recording_keep_days, errors)
+    if changes.recording_prompt_id is not None:
+        values["recording_prompt"] = recording_policy.clean_prompt(changes.recording_prompt_id, errors)
     return values
 
 

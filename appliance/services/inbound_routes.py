@@ -8,7 +8,7 @@ from appliance.db import database
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.inbound_routes import InboundRoute
-from appliance.services import audit, engine_sync
+from appliance.services import audit, engine_sync, recording_policy
 from appliance.services.extensions import NAME_FORBIDDEN
 
 _PATTERN_CHARS = set("XZNxzn[].!")
@@ -25,6 +25,10 @@ class InboundRouteInput:
     name: str = ""
     #: "never" or "always": every call the route takes is recorded (decision 031).
     recording: str = "never"
+    #: Days its recordings are kept (0: the global setting; decision 036).
+    recording_keep_days: int = 0
+    #: The prompt heard when its "always" starts a recording (None: no announcement; decision 036).
+    recording_prompt_id: int | None = None
 
 
 def get_route(route_id):
@@ -87,9 +91,9 @@ def _validate(data, route_id, errors):
     if destination is None or not destination.exists():
         errors["destination"] = (N_("Choose where these calls go from the list."), {})
     clean["destination"] = str(destination) if destination else ""
-    if data.recording not in RECORDING_POLICIES:
-        errors["recording"] = (N_("Choose a recording option from the list."), {})
-    clean["recording"] = data.recording
+    clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
+        data.recording, data.recording_keep_days, errors, RECORDING_POLICIES)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     if "did" not in errors and "caller" not in errors:
         clash = InboundRoute.select().where(InboundRoute.did == clean["did"],
                                             InboundRoute.caller_kind == clean["caller_kind"],
@@ -102,7 +106,8 @@ def _validate(data, route_id, errors):
 
 def _public(route):
     return {"name": route.name, "did": route.did, "caller_kind": route.caller_kind, "caller": route.caller,
-            "destination": route.destination, "recording": route.recording}
+            "destination": route.destination, "recording": route.recording,
+            "recording_keep_days": route.recording_keep_days, "recording_prompt": route.recording_prompt_id}
 
 
 def save_route(data, actor, route_id=None):

@@ -14,7 +14,7 @@ from appliance.models.groups import RingGroup
 from appliance.models.outbound import RESULTS, OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import PERMISSION_CLASSES
 from appliance.models.trunks import Trunk
-from appliance.services import audit, engine_sync
+from appliance.services import audit, engine_sync, recording_policy
 
 MAX_PATTERNS = 30
 MAX_STRIP = 20
@@ -43,6 +43,10 @@ class RouteInput:
     enabled: bool = True
     #: "never" or "always": every call the route takes is recorded (decision 031).
     recording: str = "never"
+    #: Days its recordings are kept (0: the global setting; decision 036).
+    recording_keep_days: int = 0
+    #: The prompt heard when its "always" starts a recording (None: no announcement; decision 036).
+    recording_prompt_id: int | None = None
 
 
 def get_route(route_id):
@@ -153,9 +157,9 @@ def _validate(data, route, errors):
             callerid = normal
     clean["callerid"] = callerid
     clean["enabled"] = bool(data.enabled)
-    if data.recording not in RECORDING_POLICIES:
-        errors["recording"] = (N_("Choose a recording option from the list."), {})
-    clean["recording"] = data.recording
+    clean["recording"], clean["recording_keep_days"] = recording_policy.clean(
+        data.recording, data.recording_keep_days, errors, RECORDING_POLICIES)
+    clean["recording_prompt"] = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     patterns = [p for p in data.patterns if (p.pattern or "").strip()]
     if not patterns:
         errors["patterns"] = (N_("Add at least one dial pattern."), {})
@@ -187,6 +191,7 @@ def _validate(data, route, errors):
 def _public(route):
     return {"name": route.name, "position": route.position, "permission_class": route.permission_class,
             "callerid": route.callerid, "enabled": route.enabled, "recording": route.recording,
+            "recording_keep_days": route.recording_keep_days, "recording_prompt": route.recording_prompt_id,
             "patterns": [f"{p.pattern}/{p.strip}/{p.prepend}/{p.result}" for p in patterns_of(route)],
             "trunks": [t.id for t in trunks_of(route)]}
 

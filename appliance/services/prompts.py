@@ -207,10 +207,13 @@ def synthesize_prompt(data, actor, prompt_id=None, provider=tts.DEFAULT):
 
 
 def users_of(prompt):
-    """Return the names of the IVR menus that play ``prompt`` (greeting, timeout or invalid prompt)."""
+    """Return the names of the IVR menus that play ``prompt`` (greeting, timeout or invalid prompt), then of the
+    extensions, profiles, queues and routes that announce their recordings with it (decision 036)."""
     query = Ivr.select(Ivr.name).where((Ivr.greeting == prompt) | (Ivr.timeout_prompt == prompt)
                                        | (Ivr.invalid_prompt == prompt)).order_by(Ivr.name)
-    return [row.name for row in query]
+    from appliance.services.recording_policy import holders_of  # it reads the holders' models
+
+    return [row.name for row in query] + holders_of(prompt.id)
 
 
 def delete_prompt(prompt_id, actor):

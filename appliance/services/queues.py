@@ -17,7 +17,7 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.queues import Queue, QueueMember
-from appliance.services import audit, engine_sync, numbering
+from appliance.services import audit, engine_sync, numbering, recording_policy
 from appliance.services.extensions import SECONDS_IN_RANGE, clean_name, in_range
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,10 @@ class QueueInput:
     periodic_seconds: int = 0
     exit_key: str = ""
     exit_destination: str = "hangup"
+    #: never / always / on_demand, and days its recordings are kept (0: the global setting; decision 036).
+    recording: str = "never"
+    recording_keep_days: int = 0
+    recording_prompt_id: int | None = None
     members: list = field(default_factory=list)
 
 
@@ -141,13 +145,17 @@ def _validate(data, queue_id, errors):
             setattr(data, name, str(destination))
     data.join_empty, data.leave_empty = bool(data.join_empty), bool(data.leave_empty)
     data.announce_position, data.announce_holdtime = bool(data.announce_position), bool(data.announce_holdtime)
+    data.recording, data.recording_keep_days = recording_policy.clean(data.recording, data.recording_keep_days,
+                                                                      errors)
+    data.recording_prompt_id = recording_policy.clean_prompt(data.recording_prompt_id, errors)
     return _validate_members(data, errors)
 
 
 _FIELDS = ("number", "name", "strategy", "ring_seconds", "retry_seconds", "wrapup_seconds", "max_wait_seconds",
            "timeout_destination", "max_callers", "full_destination", "join_empty", "leave_empty",
            "empty_destination", "moh_class", "announce_seconds", "announce_position", "announce_holdtime",
-           "periodic_announce", "periodic_seconds", "exit_key", "exit_destination")
+           "periodic_announce", "periodic_seconds", "exit_key", "exit_destination", "recording",
+           "recording_keep_days", "recording_prompt_id")
 
 
 def public(queue):

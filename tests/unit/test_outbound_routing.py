@@ -71,7 +71,8 @@ def test_a_trunk_gets_the_number_and_caller_id_in_its_formats():
                      qualify_seconds=60)
     route = o.RouteRow(1, "Nacional", "national", (o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "+55"),), (1,))
     text = _dialplan((route,), (), (trunk,))
-    assert 'Dial(PJSIP/${CN_LD}${IF($["${CN_LD}" != ""]?21)}${CN_REST}@trunk_1,,f(0${CN_C:3}))' in text
+    # ${CN_RECA}: the announcement Dial plays when the calling extension's policy starts a recording (decision 036).
+    assert 'Dial(PJSIP/${CN_LD}${IF($["${CN_LD}" != ""]?21)}${CN_REST}@trunk_1,,f(0${CN_C:3})${CN_RECA})' in text
     assert '"${DEVICE_STATE(PJSIP/trunk_1)}" = "UNAVAILABLE" | ${GROUP_COUNT(trunk_1@cn-trunk)} >= 4' in text
     assert "Gosub(cn-block-out,s,1(${CN_OUT},${CN_EXT}))" in text
 

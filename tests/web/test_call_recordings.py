@@ -58,8 +58,24 @@ def test_someone_else_gets_404_and_nothing_is_audited(auth, client, recorded):
     assert _audits("recording.played") == 0
 
 
-def test_retention_deletes_the_file_then_the_row(app, recorded):
+def test_retention_deletes_the_file_and_marks_the_row_audited(app, auth, client, recorded):
     store = recordings.store_dir(app.config)
     assert recordings.purge_expired(store, now=T0 + datetime.timedelta(days=29)) == 0
     assert recordings.purge_expired(store, now=T0 + datetime.timedelta(days=31)) == 1
-    assert not (store / recorded.path).exists() and not Recording.select().exists()
+    assert not (store / recorded.path).exists()
+    row = Recording.get_by_id(recorded.id)
+    assert row.deleted_at == T0 + datetime.timedelta(days=31)
+    assert _audits("recording.expired") == 1
+    assert recordings.purge_expired(store, now=T0 + datetime.timedelta(days=32)) == 0  # once
+    auth.login("maria", PASSWORD)
+    assert f"/panel/history/recordings/{recorded.id}" not in client.get("/panel/history").get_data(as_text=True)
+    assert client.get(f"/panel/history/recordings/{recorded.id}").status_code == 404
+
+
+def test_retention_never_deletes_a_file_written_in_the_last_minute(app, recorded):
+    store = recordings.store_dir(app.config)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    Recording.update(delete_after=now - datetime.timedelta(days=1)).execute()
+    assert recordings.purge_expired(store, now=now) == 0 and (store / recorded.path).exists()
+    later = now + datetime.timedelta(seconds=recordings.QUIET_SECONDS + 1)
+    assert recordings.purge_expired(store, now=later) == 1 and not (store / recorded.path).exists()

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_dump
 from appliance.models.extensions import Extension
 from appliance.models.profiles import DEFAULT_CLASSES, PERMISSION_CLASSES, CallProfile
 from appliance.services import call_profiles
+from web.api import recording_fields
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
@@ -43,6 +44,9 @@ class CallProfileSchema(Schema):
         metadata={"description": "Outside calls at once, all its extensions together; 0: no cap"})
     international_minutes_per_day = JsonInteger(
         load_default=30, validate=value_range(min=call_profiles.MINUTES_RANGE[0], max=call_profiles.MINUTES_RANGE[1]))
+    recording = recording_fields.policy_field()
+    recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     is_default = fields.Boolean(dump_only=True,
                                 metadata={"description": "New extensions, and those without one, have this profile"})
     extension_count = fields.Integer(dump_only=True)
@@ -50,6 +54,7 @@ class CallProfileSchema(Schema):
     @pre_dump
     def _with_classes(self, profile, **kwargs):
         return {**profile.__data__, "classes": list(profile.class_list),
+                "recording_prompt_id": profile.recording_prompt_id,
                 "extension_count": call_profiles.members(profile).count()}
 
 
@@ -77,7 +82,8 @@ class ProfileMovedSchema(Schema):
 
 def _input(data):
     return call_profiles.ProfileInput(data["name"], list(data["classes"]), data["max_external_per_extension"],
-                                      data["max_external_total"], data["international_minutes_per_day"])
+                                      data["max_external_total"], data["international_minutes_per_day"],
+                                      data["recording"], data["recording_keep_days"], data["recording_prompt_id"])
 
 
 register(blp, Resource(

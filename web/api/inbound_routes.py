@@ -6,6 +6,7 @@ from appliance.asterisk.confgen.inbound import CALLER_KINDS
 from appliance.asterisk.confgen.recording import ROUTE_CHOOSABLE as RECORDING_POLICIES
 from appliance.models.inbound_routes import InboundRoute
 from appliance.services import inbound_routes
+from web.api import recording_fields
 from web.api.common import (
     UtcDateTime,
     length,
@@ -38,13 +39,17 @@ class InboundRouteSchema(Schema):
                                                          "voicemail:201, external:+551133334444, hangup"})
     recording = fields.String(load_default="never", validate=one_of(RECORDING_POLICIES),
                               metadata={"description": "never or always: every call it takes is recorded"})
+    recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     created_at = UtcDateTime(dump_only=True)
 
 
 def _input(data):
     return inbound_routes.InboundRouteInput(did=data["did"], destination=data["destination"],
                                             caller_kind=data["caller_kind"], caller=data["caller"], name=data["name"],
-                                            recording=data["recording"])
+                                            recording=data["recording"],
+                                            recording_keep_days=data["recording_keep_days"],
+                                            recording_prompt_id=data["recording_prompt_id"])
 
 
 register(blp, Resource(

@@ -15,6 +15,7 @@ from appliance.errors import ValidationError
 from appliance.models.outbound import RESULTS
 from appliance.models.profiles import PERMISSION_CLASSES
 from appliance.services import outbound_presets, outbound_routes
+from web.api import recording_fields
 from web.api.auth import actor, requires
 from web.api.common import (
     ID,
@@ -73,6 +74,8 @@ class OutboundRouteSchema(Schema):
     recording = fields.String(load_default="never", validate=one_of(RECORDING_POLICIES),
                               metadata={"description": "never: the calling extension's policy; always: every call "
                                                        "it takes is recorded"})
+    recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     patterns = fields.List(fields.Nested(DialPatternSchema), required=True,
                            validate=length(min=1, max=outbound_routes.MAX_PATTERNS))
     trunks = fields.List(JsonInteger(validate=TRUNK_ID), required=True, validate=length(min=1, max=10),
@@ -82,7 +85,8 @@ class OutboundRouteSchema(Schema):
     def _with_lists(self, route, **kwargs):
         patterns = [{"pattern": p.pattern, "strip": p.strip, "prepend": p.prepend, "result": p.result}
                     for p in outbound_routes.patterns_of(route)]
-        return {**route.__data__, "patterns": patterns, "trunks": [t.id for t in outbound_routes.trunks_of(route)]}
+        return {**route.__data__, "recording_prompt_id": route.recording_prompt_id, "patterns": patterns,
+                "trunks": [t.id for t in outbound_routes.trunks_of(route)]}
 
 
 class RouteOrderSchema(Schema):
@@ -129,7 +133,8 @@ def _input(data):
     return outbound_routes.RouteInput(
         data["name"], data["permission_class"],
         [outbound_routes.PatternInput(p["pattern"], p["strip"], p["prepend"], p["result"]) for p in data["patterns"]],
-        list(data["trunks"]), data["callerid"], data["enabled"], data["recording"])
+        list(data["trunks"]), data["callerid"], data["enabled"], data["recording"],
+        data["recording_keep_days"], data["recording_prompt_id"])
 
 
 def _order():

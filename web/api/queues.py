@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_dump
 from appliance.asterisk.confgen.queues import EXIT_KEYS, MOH_CLASSES, QUEUE_STRATEGIES
 from appliance.models.queues import PauseReason, Queue
 from appliance.services import agent_board, agents, pause_reasons, queues
+from web.api import recording_fields
 from web.api.auth import actor, requires
 from web.api.common import (
     JsonBoolean,
@@ -61,11 +62,15 @@ class QueueSchema(Schema):
     periodic_seconds = JsonInteger(load_default=0, validate=value_range(min=0, max=3600))
     exit_key = fields.String(load_default="", validate=one_of(("", *EXIT_KEYS)))
     exit_destination = fields.String(load_default="hangup", validate=length(max=40), metadata=DESTINATION)
+    recording = recording_fields.policy_field()
+    recording_keep_days = recording_fields.keep_days_field(load_default=0)
+    recording_prompt_id = recording_fields.prompt_field(load_default=None)
     members = fields.List(fields.Nested(MemberSchema), validate=length(max=queues.MAX_MEMBERS), load_default=list)
 
     @pre_dump
     def _with_members(self, queue, **kwargs):
-        return {**queue.__data__, "members": [vars(member) for member in queues.members_of(queue)]}
+        return {**queue.__data__, "recording_prompt_id": queue.recording_prompt_id,
+                "members": [vars(member) for member in queues.members_of(queue)]}
 
 
 class PauseReasonSchema(Schema):

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from appliance.errors import ValidationError
 from appliance.services import queues
+from web import recording_fields
 from web.access import current_actor, role_required
 from web.callcenter import bp
 from web.destinations import DestinationField
@@ -32,6 +33,9 @@ _SPLIT = re.compile(r"[\s,;]+")
 class QueueForm(Form):
     """A queue."""
 
+    recording = recording_fields.policy_field()
+    recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
     number = StringField(_l("Number"), validators=[DataRequired(), Length(max=8)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     strategy = SelectField(_l("Which agent rings"), choices=choices(STRATEGIES.items()))
@@ -88,12 +92,15 @@ def queue_edit(queue_id=None):
     members = queues.members_of(queue) if queue else []
     form = QueueForm(obj=queue, static_members=_member_text(members, True),
                      dynamic_members=_member_text(members, False))
+    recording_fields.fill_prompts(form)
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in (
             "number", "name", "strategy", "ring_seconds", "retry_seconds", "wrapup_seconds", "max_wait_seconds",
             "timeout_destination", "max_callers", "full_destination", "join_empty", "leave_empty",
             "empty_destination", "moh_class", "announce_seconds", "announce_position", "announce_holdtime",
-            "periodic_announce", "periodic_seconds", "exit_key", "exit_destination")}
+            "periodic_announce", "periodic_seconds", "exit_key", "exit_destination", "recording")}
+        fields["recording_keep_days"] = form.recording_keep_days.data or 0
+        fields["recording_prompt_id"] = form.recording_prompt_id.data
         fields["periodic_announce"] = fields["periodic_announce"] or ""
         data = queues.QueueInput(**fields, members=_members(form.static_members.data, True)
                                  + _members(form.dynamic_members.data, False))

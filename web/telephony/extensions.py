@@ -9,6 +9,7 @@ from appliance import phone_numbers
 from appliance.errors import ValidationError
 from appliance.services import call_profiles, extensions, users
 from appliance.settings import LANGUAGES
+from web import recording_fields
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors, choices
 from web.live import live_state, sip_server
@@ -41,9 +42,12 @@ class ExtensionEditForm(Form):
                             default="never")
     external_callerid = StringField(_l("Caller ID on outside calls (empty: the route's or the trunk's)"),
                                     validators=[Optional(), Length(max=25)])
+    recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        recording_fields.fill_prompts(self)
         self.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})" if u.display_name
                                               else u.username) for u in users.list_users()]
         self.profile_id.choices = [(p.id, p.name) for p in call_profiles.list_profiles()]
@@ -121,7 +125,8 @@ def extension_detail(extension_id):
             form.name.data, form.enabled.data, email=form.email.data or "", language=form.language.data,
             voicemail_enabled=form.voicemail_enabled.data, max_calls=form.max_calls.data,
             ring_seconds=form.ring_seconds.data, user_id=form.user_id.data, profile_id=form.profile_id.data,
-            external_callerid=form.external_callerid.data or "", recording=form.recording.data)
+            external_callerid=form.external_callerid.data or "", recording=form.recording.data,
+            recording_keep_days=form.recording_keep_days.data or 0, recording_prompt_id=form.recording_prompt_id.data)
         try:
             extensions.update(extension_id, changes, current_actor())
         except ValidationError as error:

@@ -8,6 +8,7 @@ from wtforms.validators import Length
 from appliance import destinations, phone_numbers
 from appliance.errors import ValidationError
 from appliance.services import inbound_routes
+from web import recording_fields
 from web.access import current_actor, role_required
 from web.destinations import DestinationField
 from web.forms import Form, apply_errors, choices
@@ -28,6 +29,8 @@ class InboundRouteForm(Form):
     destination = DestinationField(_l("Destination"))
     recording = SelectField(_l("Call recording"), choices=[("never", _l("Never")), ("always", _l("Always"))],
                             default="never")
+    recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
 
 
 def _label(route):
@@ -54,10 +57,13 @@ def inbound_route_edit(route_id=None):
     """Create or edit an inbound route."""
     route = inbound_routes.get_route(route_id) if route_id else None
     form = InboundRouteForm(obj=route)
+    recording_fields.fill_prompts(form)
     if form.validate_on_submit():
         data = inbound_routes.InboundRouteInput(did=form.did.data, destination=form.destination.data,
                                                 caller_kind=form.caller_kind.data, caller=form.caller.data,
-                                                name=form.name.data, recording=form.recording.data)
+                                                name=form.name.data, recording=form.recording.data,
+                                                recording_keep_days=form.recording_keep_days.data or 0,
+                                                recording_prompt_id=form.recording_prompt_id.data)
         try:
             saved = inbound_routes.save_route(data, current_actor(), route_id)
         except ValidationError as error:

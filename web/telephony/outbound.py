@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from appliance import phone_numbers
 from appliance.errors import ValidationError
 from appliance.services import outbound_presets, outbound_routes, trunks
+from web import recording_fields
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors, choices
 from web.plugins import translate, translate_error
@@ -48,6 +49,8 @@ class RouteForm(Form):
     enabled = BooleanField(_l("Route enabled"), default=True)
     recording = SelectField(_l("Call recording"), choices=[("never", _l("Never (unless the extension records)")),
                                                            ("always", _l("Always"))], default="never")
+    recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
     patterns = FieldList(FormField(PatternForm), min_entries=1)
     trunks = FieldList(SelectField(_l("Trunk"), coerce=int), min_entries=TRUNK_SLOTS, max_entries=TRUNK_SLOTS)
 
@@ -105,6 +108,8 @@ def _fill(form, route):
     form.name.data, form.permission_class.data = route.name, route.permission_class
     form.callerid.data = phone_numbers.display(route.callerid) if route.callerid else ""
     form.enabled.data, form.recording.data = route.enabled, route.recording
+    form.recording_keep_days.data = route.recording_keep_days
+    form.recording_prompt_id.data = route.recording_prompt_id or 0
     patterns = outbound_routes.patterns_of(route)
     while len(form.patterns) < len(patterns):
         form.patterns.append_entry()
@@ -122,6 +127,7 @@ def outbound_route(route_id=None):
     """Create or edit an outbound route."""
     route = outbound_routes.get_route(route_id) if route_id else None
     form = RouteForm()
+    recording_fields.fill_prompts(form)
     if request.method == "GET":
         _fill(form, route)
     while len(form.patterns) < (len([e for e in form.patterns if e.form.pattern.data]) + SPARE_PATTERNS):
@@ -135,7 +141,7 @@ def outbound_route(route_id=None):
             [outbound_routes.PatternInput(row.pattern.data, row.strip.data or 0, row.prepend.data or "",
                                           row.result.data) for row in rows],
             [entry.data for entry in form.trunks if entry.data], form.callerid.data or "", form.enabled.data,
-            form.recording.data)
+            form.recording.data, form.recording_keep_days.data or 0, form.recording_prompt_id.data)
         try:
             saved = outbound_routes.save_route(data, current_actor(), route_id)
         except ValidationError as error:

@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from appliance.errors import ValidationError
 from appliance.services import call_profiles
+from web import recording_fields
 from web.access import current_actor, role_required
 from web.forms import Form, apply_errors, choices
 from web.plugins import translate_error
@@ -26,6 +27,9 @@ class ProfileForm(Form):
     max_external_total = IntegerField(_l("Outside calls at once, all its extensions together (0: no cap)"),
                                       default=0)
     international_minutes_per_day = IntegerField(_l("International minutes per extension per day"), default=30)
+    recording = recording_fields.policy_field()
+    recording_keep_days = recording_fields.keep_days_field()
+    recording_prompt_id = recording_fields.prompt_field()
 
 
 class ApplyForm(Form):
@@ -49,9 +53,12 @@ def profile_edit(profile_id=None):
     """Create or edit a profile; its page also moves extensions into it."""
     profile = call_profiles.get_profile(profile_id) if profile_id else None
     form = ProfileForm(obj=profile, classes=list(profile.class_list) if profile else ["local", "national", "mobile"])
+    recording_fields.fill_prompts(form)
     if form.validate_on_submit():
         data = call_profiles.ProfileInput(form.name.data, form.classes.data, form.max_external_per_extension.data,
-                                          form.max_external_total.data, form.international_minutes_per_day.data)
+                                          form.max_external_total.data, form.international_minutes_per_day.data,
+                                          form.recording.data, form.recording_keep_days.data or 0,
+                                          form.recording_prompt_id.data)
         try:
             saved = call_profiles.save_profile(data, current_actor(), profile_id)
         except ValidationError as error:

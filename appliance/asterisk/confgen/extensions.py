@@ -24,7 +24,16 @@ from .asterisk import HEADER
 from .dialplan import Context, Note, at, render
 from .features import FeatureCodes
 from .ivr import PROMPT_RECORD_CONTEXT
-from .recording import CALLER_POLICY, on_demand_if, policy_is, start_if, toggle_context
+from .recording import (
+    CALLER_POLICY,
+    CALLER_PROMPT,
+    DIAL_ANNOUNCEMENT,
+    on_demand_if,
+    policy_is,
+    start_context,
+    start_if,
+    toggle_context,
+)
 
 #: Feature codes, included by the internal context.
 FEATURES_CONTEXT = "cn-features"
@@ -46,6 +55,7 @@ def _dial_extension(context, recording=True):
     # priorities: bench/call_setup measures it against a bare Dial.
     row = "HASH(cn,{})"
     db = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
+    called_always = policy_is(f"${{{row.format('record')}}}")
     context.note("A call to an extension: its row, then the person's toggles, then its devices.")
     context.exten(
         EXTENSION_PATTERN,
@@ -57,8 +67,10 @@ def _dial_extension(context, recording=True):
         *((Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
            at("dial", f"Set(CN_RECP={CALLER_POLICY})"),
            on_demand_if(policy_is(f"${{{row.format('record')}}}", "on_demand"), policy_is("${CN_RECP}", "on_demand")),
-           start_if(policy_is(f"${{{row.format('record')}}}"), policy_is("${CN_RECP}")),
-           f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})")
+           # The announcement of whose policy starts it: the called extension's, else the caller's.
+           start_if(called_always, policy_is("${CN_RECP}"),
+                    prompt=f"${{IF($[{called_always}]?${{{row.format('record_prompt')}}}:{CALLER_PROMPT})}}"),
+           f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}},{DIAL_ANNOUNCEMENT})")
           if recording else
           # No extension records: the steps (and the caller's row read) cost the common call nothing.
           (at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),)),
@@ -325,4 +337,5 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
     for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
         internal.exten(number, app)
     return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts), toggle_context(),
+                  start_context(),
                   _hints(by_number, hint_includes), *routing)

@@ -69,10 +69,14 @@ class InboundRouteRow:
     name: str = ""
     #: "always": the call is recorded from the route on (confgen/recording.py).
     recording: str = "never"
+    #: The prompt (id) the caller hears, answered, when the route starts recording; 0: none (decision 036).
+    recording_prompt: int = 0
 
     def __post_init__(self):
         if self.recording not in recording.POLICIES:
             raise ValueError(f"invalid recording policy {self.recording!r}")
+        if not isinstance(self.recording_prompt, int) or self.recording_prompt < 0:
+            raise ValueError("invalid announcement prompt")
         if self.did and not valid_did(self.did):
             raise ValueError(f"invalid DID {self.did!r}")
         if self.caller_kind not in CALLER_KINDS or bool(self.caller) != bool(self.caller_kind):
@@ -320,7 +324,7 @@ def _caller_test(route, label):
 def _route_steps(route):
     """Return a route's steps: recording first when it records its calls, then its destination."""
     if route.recording == "always":
-        return [recording.start_if(), route.destination.dialplan()]
+        return [recording.start_if(prompt=route.recording_prompt or None, play=True), route.destination.dialplan()]
     return [route.destination.dialplan()]
 
 

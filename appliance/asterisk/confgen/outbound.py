@@ -116,10 +116,14 @@ class RouteRow:
     enabled: bool = True
     #: "always": every call it takes is recorded; otherwise the calling extension's policy decides.
     recording: str = "never"
+    #: The prompt (id) both parties hear when its "always" starts a recording; 0: none (decision 036).
+    recording_prompt: int = 0
 
     def __post_init__(self):
         if self.recording not in recording.POLICIES:
             raise ValueError(f"route {self.id}: invalid recording policy {self.recording!r}")
+        if not isinstance(self.recording_prompt, int) or self.recording_prompt < 0:
+            raise ValueError(f"route {self.id}: invalid announcement prompt")
         if not _LABEL.fullmatch(self.name) or self.permission_class not in PERMISSION_CLASSES:
             raise ValueError(f"route {self.id}: invalid name or class")
         if not _CALLERID.fullmatch(self.callerid):
@@ -241,6 +245,8 @@ def _dial(route, trunk, intl):
     options = forced if _fallback(route, trunk) else f'${{IF($["${{CN_C}}" != ""]?{forced})}}'
     if intl:
         options += "L(${CN_LEFT}000)"
+    if route.recording != "always" or route.recording_prompt:  # the start routine may have left an announcement
+        options += recording.DIAL_ANNOUNCEMENT
     return f"Dial(PJSIP/{_number_for(trunk)}@{trunk_object(trunk.id)},,{options})"
 
 
@@ -248,10 +254,10 @@ def _record(route, label):
     """Return the steps before a trunk's Dial that start recording (or allow the in-call code): always when the
     route says so, else as the calling extension's policy says (a refused call never gets this far)."""
     if route.recording == "always":
-        return [recording.start_if(label=label)]
+        return [recording.start_if(label=label, prompt=route.recording_prompt or None)]
     return [at(label, f"Set(CN_RECP={recording.CALLER_POLICY})"),
             recording.on_demand_if(recording.policy_is("${CN_RECP}", "on_demand")),
-            recording.start_if(recording.policy_is("${CN_RECP}"))]
+            recording.start_if(recording.policy_is("${CN_RECP}"), prompt=recording.CALLER_PROMPT)]
 
 
 def _failover(following):

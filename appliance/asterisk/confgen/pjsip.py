@@ -261,6 +261,7 @@ def extension_rows(extensions, devices):
             "context": extension.context,
             "callerid": extension.external_callerid or None,
             "record": extension.recording,
+            "record_prompt": extension.record_prompt or None,
         })
         if extension.voicemail:
             rows["cn_voicemail"].append({

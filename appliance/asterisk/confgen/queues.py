@@ -21,6 +21,7 @@ from appliance.asterisk.names import (
 from appliance.destinations import HANGUP, Destination
 from appliance.destinations import parse as parse_destination
 
+from . import recording
 from .asterisk import HEADER
 from .dialplan import Context, Note, at
 from .extensions import GROUP_MEMBER_CONTEXT
@@ -102,6 +103,11 @@ class QueueRow:
     periodic_seconds: int = 0
     exit_key: str = ""
     exit_destination: Destination = HANGUP
+    #: "always": every call it takes is recorded from when it joins; "on_demand": caller and agent may press
+    #: the in-call code (confgen/recording.py; decision 036).
+    recording: str = "never"
+    #: The prompt (id) the caller hears, before waiting, when the queue starts recording; 0: none.
+    recording_prompt: int = 0
 
     def __post_init__(self):
         if not isinstance(self.id, int) or self.id < 1 or not _EXTENSION.fullmatch(self.number):
@@ -117,6 +123,10 @@ class QueueRow:
                 raise ValueError(f"{name} must be {low}..{high}")
         if self.periodic_announce and not SOUND.fullmatch(self.periodic_announce):
             raise ValueError(f"invalid sound name {self.periodic_announce!r}")
+        if self.recording not in recording.POLICIES:
+            raise ValueError(f"invalid recording policy {self.recording!r}")
+        if not isinstance(self.recording_prompt, int) or self.recording_prompt < 0:
+            raise ValueError("invalid announcement prompt")
         if self.exit_key and self.exit_key not in EXIT_KEYS:
             raise ValueError(f"invalid exit key {self.exit_key!r}")
         if not all(isinstance(member, QueueMemberRow) for member in self.members):
@@ -189,6 +199,15 @@ def render_queues_conf(queues=()):
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _recording_steps(queue):
+    """Return the steps before Queue() that record the call or offer the in-call code (none for "never")."""
+    if queue.recording == "always":
+        return [recording.start_if(prompt=queue.recording_prompt or None, play=True)]
+    if queue.recording == "on_demand":  # app_queue's agent legs inherit it: either party may press the code
+        return [f"Set(__DYNAMIC_FEATURES={recording.TOGGLE_FEATURE})"]
+    return []
+
+
 def _queue_context(queues):
     context = Context(QUEUES_CONTEXT, "A queue's number: wait in the queue, then its overflows by QUEUESTATUS.")
     for queue in sorted(queues, key=lambda q: (len(q.number), q.number)):
@@ -197,6 +216,7 @@ def _queue_context(queues):
             queue.number,
             "Answer()",
             f"Set(_PICKUPMARK={queue.number})",
+            *_recording_steps(queue),
             # The 5th argument is the longest wait; 0 would mean none too, but an empty one is clearer.
             f"Queue({queue.name_in_engine},,,,{queue.max_wait_seconds or ''})",
             "Goto(${QUEUESTATUS})",

@@ -89,10 +89,14 @@ class ExtensionRow:
     external_callerid: str = ""
     #: Recording of its calls: "never", "always" or "on_demand" (confgen/recording.py).
     recording: str = "never"
+    #: The prompt (id) both parties hear when its policy starts a recording; 0: none (decision 036).
+    record_prompt: int = 0
 
     def __post_init__(self):
         if self.recording not in RECORDING_POLICIES:
             raise ValueError(f"invalid recording policy: {self.recording!r}")
+        if not isinstance(self.record_prompt, int) or self.record_prompt < 0:
+            raise ValueError(f"invalid announcement prompt: {self.record_prompt!r}")
         if not _EXTENSION.fullmatch(self.number):
             raise ValueError(f"extension numbers are 1-20 digits: {self.number!r}")
         if not _CONTEXT.fullmatch(self.context) or not _CALLERID.fullmatch(self.external_callerid):
