@@ -7,7 +7,18 @@ from appliance.models.bots import Bot, BotCall
 from appliance.services import bots
 from appliance.voicebot import matching
 from web.api.auth import requires
-from web.api.common import ID, JsonInteger, PageArgs, length, one_of, page, page_schema, pattern, value_range
+from web.api.common import (
+    ID,
+    JsonInteger,
+    PageArgs,
+    UtcDateTime,
+    length,
+    one_of,
+    page,
+    page_schema,
+    pattern,
+    value_range,
+)
 from web.api.crud import Resource, register
 from web.api.extensions import NAME
 
@@ -87,7 +98,7 @@ class CallSchema(Schema):
     slot_value = fields.String()
     outcome = fields.String(metadata={"description": "intent, fallback, no_input, hangup or error"})
     latency_ms = fields.Integer()
-    started_at = fields.DateTime()
+    started_at = UtcDateTime()
 
 
 def _input(data):

@@ -18,6 +18,7 @@ from web.api.common import (
     JsonBoolean,
     JsonInteger,
     PageArgs,
+    UtcDateTime,
     json_response,
     length,
     page,
@@ -97,7 +98,7 @@ class GuestLinkSchema(Schema):
     """An invitation link for guests without an account (shown once; not stored)."""
 
     url = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
 
 
 class MeetingSchema(Schema):
@@ -107,7 +108,7 @@ class MeetingSchema(Schema):
     title = fields.String(required=True, validate=length(min=1, max=120))
     starts_at = fields.AwareDateTime(required=True, format="iso")
     duration_minutes = JsonInteger(load_default=60, load_only=True, validate=value_range(min=5, max=1440))
-    ends_at = fields.DateTime(dump_only=True)
+    ends_at = UtcDateTime(dump_only=True)
     room_name = fields.String(dump_only=True)
     dialin_pin = fields.String(dump_only=True)
     organizer_email = fields.String(load_default="", validate=length(max=254))
