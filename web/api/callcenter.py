@@ -17,14 +17,14 @@ from appliance.i18n import N_
 from appliance.models.queues import Queue
 from appliance.services import agents, queue_reports, supervision, wallboards
 from web.api.auth import actor, principal, requires
-from web.api.common import ID, JsonInteger, json_response, length, pattern, value_range
+from web.api.common import ID, JsonInteger, UtcDateTime, json_response, length, pattern, value_range
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1",
                 description="Supervision: live dashboard, agents of one's queues (pause, log out, listen, whisper, "
                             "barge), reports, TV wallboard links, queues' targets and supervisors.")
 AGENT = r"string(minlength=2, maxlength=8)"
 ACTIONS = ("pause", "unpause", "login", "logout", *supervision.SPY_MODES)
-TABLES = ("queues", "agents", "hours", "weekdays")
+TABLES = ("queues", "agents", "hours", "weekdays", "calls")
 
 
 class _Everyone:
@@ -80,7 +80,7 @@ class WallboardSchema(Schema):
     name = fields.String(required=True, validate=[length(min=1, max=64), pattern(r"^[^\x00-\x1f\x7f]*$")])
     queues = fields.List(fields.Integer(validate=value_range(min=1, max=2147483647)), required=True,
                          validate=length(min=1, max=100))
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
     revoked = fields.Boolean(dump_only=True)
     url = fields.String(dump_only=True, metadata={"description": "The TV's link: in the creation's answer only"})
 
@@ -161,6 +161,8 @@ def report(args, table):
         items = queue_reports.queue_summary(wanted)
     elif table == "agents":
         items = queue_reports.agent_summary(wanted)
+    elif table == "calls":  # the newest calls, joined with their call records
+        items = queue_reports.calls(wanted)
     else:
         items = queue_reports.by_time(wanted, zone, "hour" if table == "hours" else "weekday")
     return json_response({"items": items})
