@@ -121,6 +121,7 @@ def main(argv=None):
         "agents, 1 day, every queue": lambda: queue_reports.agent_summary(queue_reports.ReportFilter(*day)),
         "agents, 7 days, 1 queue, 1 agent": lambda: queue_reports.agent_summary(
             queue_reports.ReportFilter(*week, [1], "701")),
+        "calls (newest 500), 30 days, every queue": lambda: queue_reports.calls(queue_reports.ReportFilter(*month)),
     }
     rows = queue_reports.count_rows()
     print(f"report queries on {rows:,} queue_log rows, {args.repeat} runs each (SQLite, WAL)")

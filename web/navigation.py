@@ -52,6 +52,7 @@ SECTIONS = (
         Page("callcenter.reports_page", _l("Call-center reports"), ("admin", "supervisor"), ("callcenter.report",)),
         Page("callcenter.queues_list", _l("Queues"), ADMINS, ("callcenter.queue_",)),
         Page("callcenter.pause_reasons_list", _l("Pause reasons"), ADMINS, ("callcenter.pause_reason_",)),
+        Page("callcenter.music_list", _l("Music on hold"), ADMINS, ("callcenter.music_",)),
         Page("callcenter.wallboards_list", _l("Wallboards"), ADMINS, ("callcenter.wallboard",)),
     )),
     Section("telephony", _l("Telephony"), (

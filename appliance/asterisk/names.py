@@ -87,6 +87,15 @@ def queue_name(queue_id):
     return f"q{int(queue_id)}"
 
 
+#: The music-on-hold class of the engine's bundled files; uploaded classes are ``cn-moh-<id>``.
+DEFAULT_MOH_CLASS = "default"
+
+
+def moh_class_name(class_id):
+    """Return musiconhold.conf's name of uploaded class ``class_id`` (what a queue's ``musicclass`` says)."""
+    return f"cn-moh-{int(class_id)}"
+
+
 def agent_interface(number):
     """Return the queue member interface of extension ``number``: a leg ringing all of its devices."""
     return f"Local/{number}@{QUEUE_AGENT_CONTEXT}/n"

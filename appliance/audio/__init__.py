@@ -82,9 +82,11 @@ def convert(source, fmt, directory, stem):
     work = Path(tempfile.mkdtemp(prefix=".convert-", dir=directory))
     try:
         cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
-               *INPUTS[fmt], "-i", str(source), "-vn", "-sn", "-dn", "-ac", "1", "-t", str(MAX_SECONDS)]
+               *INPUTS[fmt], "-i", str(source)]
+        # ffmpeg's output options apply to the next output only: each one says mono and the limit itself
+        # (given once before the first, a stereo upload's .sln/.ulaw/.alaw stayed stereo and played at half speed).
         for suffix, options in OUTPUTS.items():
-            cmd += [*options, str(work / f"out.{suffix}")]
+            cmd += ["-vn", "-sn", "-dn", "-ac", "1", "-t", str(MAX_SECONDS), *options, str(work / f"out.{suffix}")]
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=CPU_SECONDS * 2, preexec_fn=_limits,
                                   check=False)
@@ -102,6 +104,26 @@ def convert(source, fmt, directory, stem):
         return round(size16 / 32000, 2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def convert_upload(stream, directory, stem):
+    """Copy ``stream`` (a binary file object) aside within MAX_UPLOAD_BYTES, sniff its format, ``convert`` it.
+
+    Return the duration in seconds; raise AudioError("size"/"format"/"decode"/"tool").
+    """
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-") as raw:
+        size = 0
+        while chunk := stream.read(65536):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise AudioError("size")
+            raw.write(chunk)
+        raw.flush()
+        raw.seek(0)
+        fmt = sniff(raw.read(64))
+        if fmt is None:
+            raise AudioError("format")
+        return convert(raw.name, fmt, directory, stem)
 
 
 def remove(directory, stem):

@@ -11,12 +11,13 @@ from appliance.asterisk.confgen.conferences import ConferenceRow
 from appliance.asterisk.confgen.inbound import InboundRouteRow
 from appliance.asterisk.confgen.ivr import IvrRow, parse_ranges
 from appliance.asterisk.confgen.jitsi import MeetingRow
+from appliance.asterisk.confgen.musiconhold import MohClassRow
 from appliance.asterisk.confgen.outbound import PatternRow, ProfileRow, RouteRow
 from appliance.asterisk.confgen.queues import PauseReasonRow, QueueMemberRow, QueueRow
 from appliance.asterisk.confgen.recording import strictest
 from appliance.asterisk.confgen.supervision import SpyRight
 from appliance.asterisk.confgen.types import valid_pin
-from appliance.asterisk.names import INTERNAL_CONTEXT, profile_context
+from appliance.asterisk.names import DEFAULT_MOH_CLASS, INTERNAL_CONTEXT, moh_class_name, profile_context
 from appliance.models.bans import Ban
 from appliance.models.blocklist import BlockedNumber
 from appliance.models.bots import Bot, BotIntent
@@ -26,6 +27,7 @@ from appliance.models.groups import PickupGroup, PickupGroupMember, RingGroup, R
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr, IvrOption, Prompt
 from appliance.models.meetings import JitsiMeeting
+from appliance.models.moh import MohFile
 from appliance.models.outbound import OutboundRoute, RoutePattern, RouteTrunk
 from appliance.models.profiles import CallProfile
 from appliance.models.queues import PauseReason, Queue, QueueMember
@@ -273,6 +275,8 @@ def engine_queues():
     def destination(text):
         return destinations.find(text) or destinations.HANGUP
 
+    # A class without sounds is not in musiconhold.conf: its queues play the bundled music meanwhile.
+    playable = {moh_class_name(row.id) for row in engine_moh_classes()}
     return [
         QueueRow(id=queue.id, number=queue.number, name=queue.name, members=tuple(members.get(queue.id, ())),
                  strategy=queue.strategy, ring_seconds=queue.ring_seconds, retry_seconds=queue.retry_seconds,
@@ -280,13 +284,22 @@ def engine_queues():
                  timeout_destination=destination(queue.timeout_destination), max_callers=queue.max_callers,
                  full_destination=destination(queue.full_destination), join_empty=queue.join_empty,
                  leave_empty=queue.leave_empty, empty_destination=destination(queue.empty_destination),
-                 moh_class=queue.moh_class, announce_seconds=queue.announce_seconds,
+                 moh_class=queue.moh_class if queue.moh_class in playable else DEFAULT_MOH_CLASS,
+                 announce_seconds=queue.announce_seconds,
                  announce_position=queue.announce_position, announce_holdtime=queue.announce_holdtime,
                  periodic_announce=queue.periodic_announce, periodic_seconds=queue.periodic_seconds,
                  exit_key=queue.exit_key, exit_destination=destination(queue.exit_destination),
                  recording=queue.recording, recording_prompt=queue.recording_prompt_id or 0)
         for queue in Queue.select().order_by(Queue.id)
     ]
+
+
+def engine_moh_classes():
+    """Return a MohClassRow per uploaded music class that has sounds (the others are left out of the file)."""
+    files = {}
+    for class_id, file_id in MohFile.select(MohFile.moh_class, MohFile.id).order_by(MohFile.id).tuples():
+        files.setdefault(class_id, []).append(file_id)
+    return [MohClassRow(class_id, tuple(ids)) for class_id, ids in sorted(files.items())]
 
 
 def engine_spy_rights():
@@ -371,4 +384,4 @@ def collect(settings, codes):
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
                        conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()),
                        meetings=tuple(engine_meetings()),
-                       extension_recording=extension_recording())
+                       extension_recording=extension_recording(), moh_classes=tuple(engine_moh_classes()))

@@ -105,26 +105,10 @@ _AUDIO_ERRORS = {
 }
 
 
-def _audio_error(error):
+def audio_error(error):
+    """Return the (message, params) telling why an uploaded sound was refused (audio.AudioError)."""
     return _AUDIO_ERRORS[error.reason], ({"max": audio.MAX_UPLOAD_BYTES // (1024 * 1024)}
                                          if error.reason == "size" else {})
-
-
-def _save_upload(stream, folder, stem):
-    """Copy ``stream`` (a binary file object) aside within the size limit, sniff it, convert it."""
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-") as raw:
-        size = 0
-        while chunk := stream.read(65536):
-            size += len(chunk)
-            if size > audio.MAX_UPLOAD_BYTES:
-                raise audio.AudioError("size")
-            raw.write(chunk)
-        raw.flush()
-        raw.seek(0)
-        fmt = audio.sniff(raw.read(64))
-        if fmt is None:
-            raise audio.AudioError("format")
-        return audio.convert(raw.name, fmt, folder, stem)
 
 
 def _public(prompt):
@@ -141,7 +125,7 @@ def _store(prompt, produce, field, actor, before):
     try:
         prompt.duration = produce(folder, prompt_stem(prompt.id))
     except audio.AudioError as error:
-        message, params = _audio_error(error)
+        message, params = audio_error(error)
         raise ValidationError({field: (message, params)}) from error
     prompt.version += 1
     prompt.save()
@@ -174,7 +158,7 @@ def upload_prompt(data, stream, actor, prompt_id=None):
             audit.record(actor, "prompt.update", "prompt", prompt.id, name, before=before, after=_public(prompt))
             return prompt
         prompt.source, prompt.text, prompt.language = "upload", "", ""
-        return _store(prompt, lambda folder, stem: _save_upload(stream, folder, stem), "file", actor, before)
+        return _store(prompt, lambda folder, stem: audio.convert_upload(stream, folder, stem), "file", actor, before)
 
 
 def synthesize_prompt(data, actor, prompt_id=None, provider=tts.DEFAULT):

@@ -17,11 +17,14 @@ import peewee
 
 from appliance.asterisk.names import queue_name
 from appliance.db import database
+from appliance.models.call_history import CallRecord
 from appliance.models.callcenter import QueueLogRow, QueueTarget
 from appliance.models.queues import PauseReason, Queue
 from appliance.services import queue_board
 
 WEEKDAYS = 7
+#: queue_log rows of a call an agent transferred (no COMPLETE row follows them; talk is data4).
+TRANSFERS = ("BLINDTRANSFER", "ATTENDEDTRANSFER")
 
 
 @dataclass
@@ -82,7 +85,8 @@ def queue_summary(report):
         peewee.fn.MAX(peewee.Case(None, [(is_connect, wait), (is_abandon, _int(QueueLogRow.data3))], 0))
         .alias("longest"),
         peewee.fn.SUM(peewee.Case(None, [(is_abandon, _int(QueueLogRow.data3))], 0)).alias("abandon_wait"),
-        peewee.fn.SUM(peewee.Case(None, [(event.startswith("CALLBACK"), 1)], 0)).alias("callbacks"))
+        peewee.fn.SUM(peewee.Case(None, [(event.startswith("CALLBACK"), 1)], 0)).alias("callbacks"),
+        peewee.fn.SUM(peewee.Case(None, [(event.in_(TRANSFERS), 1)], 0)).alias("transferred"))
         .where(_where(report, queues)).group_by(QueueLogRow.queue).dicts())
     found = {row["queue"]: row for row in rows}
     result = []
@@ -93,6 +97,7 @@ def queue_summary(report):
         result.append({
             "queue": queue.number, "name": queue.name, "offered": row.get("offered") or 0,
             "answered": answered, "abandoned": abandoned, "callbacks": row.get("callbacks") or 0,
+            "transferred": row.get("transferred") or 0,
             "abandon_rate": round(100.0 * abandoned / ended, 1) if ended else None,
             "average_wait": round((row.get("wait_total") or 0) / answered) if answered else None,
             "average_abandon_wait": round((row.get("abandon_wait") or 0) / abandoned) if abandoned else None,
@@ -150,6 +155,15 @@ def agent_summary(report, now=None):
             row["wrapup"] += count * wrapups.get(queue, 0)
         else:
             row["talk"] += talk or 0
+    # A transferred call ends with its transfer row and no COMPLETE: its talk is that row's data4. Read
+    # apart: data4 is not in the covering (queue, time, …, data3) index the query above stays inside.
+    transfers = (QueueLogRow.select(QueueLogRow.agent, peewee.fn.COUNT(QueueLogRow.id),
+                                    peewee.fn.SUM(_int(QueueLogRow.data4)))
+                 .where(_where(report, queues) & event.in_(TRANSFERS)).group_by(QueueLogRow.agent).tuples())
+    for agent, count, talk in transfers:
+        row = _agent_row(agents, agent)
+        row["transfers"] += count
+        row["talk"] += talk or 0
     sessions = _sessions(report, queues, now)
     for agent, (login, pauses) in sessions.items():
         row = _agent_row(agents, agent)
@@ -165,8 +179,8 @@ def agent_summary(report, now=None):
 
 
 def _agent_row(agents, agent):
-    return agents.setdefault(agent, {"agent": agent, "answered": 0, "talk": 0, "wrapup": 0, "login": None,
-                                     "pauses": {}, "pause_total": 0})
+    return agents.setdefault(agent, {"agent": agent, "answered": 0, "talk": 0, "wrapup": 0, "transfers": 0,
+                                     "login": None, "pauses": {}, "pause_total": 0})
 
 
 def _sessions(report, queues, now):
@@ -214,6 +228,93 @@ def _close_pause(pauses, started, until, limits):
     item["longest"] = max(item["longest"], seconds)
     if item["limit_minutes"] and seconds > item["limit_minutes"] * 60:
         item["over"] += 1
+
+
+#: How a call left the queue, by the queue_log row that ends it (notes/callcenter.md 2).
+OUTCOMES = {"COMPLETEAGENT": "answered", "COMPLETECALLER": "answered", "BLINDTRANSFER": "transferred",
+            "ATTENDEDTRANSFER": "transferred", "ABANDON": "abandoned", "EXITWITHTIMEOUT": "timeout",
+            "EXITWITHKEY": "exit_key", "EXITEMPTY": "empty"}
+#: Where the wait is in each row that ends a wait (CONNECT: data1; leaving: data3, or data4 after the key).
+_WAIT_FIELD = {"CONNECT": "data1", "ABANDON": "data3", "EXITWITHTIMEOUT": "data3", "EXITEMPTY": "data3",
+               "EXITWITHKEY": "data4"}
+#: Calls the per-call table shows at most (the newest of the range).
+CALL_ROWS = 500
+
+
+def calls(report, limit=CALL_ROWS):
+    """Return the range's newest calls, one dict each: when, queue, caller, agent, wait, talk, outcome, and from
+    the call records (CDR) of the caller's channel: the whole call's seconds, its disposition and its legs.
+
+    A queue_log call id is the caller channel's uniqueid, which the CDR rows of that channel carry
+    (indexed); ``legs`` counts the CDR rows sharing its linkedid (a transfer adds legs). A call whose
+    records are not ingested yet shows None there.
+    """
+    queues = _queues(report)
+    if not queues:
+        return []
+    numbers = {name: queue.number for name, queue in queues.items()}
+    events = ["ENTERQUEUE", "CONNECT", *OUTCOMES, "CALLBACKREQ"]
+    condition = ((QueueLogRow.time >= report.start) & (QueueLogRow.time < report.end)
+                 & QueueLogRow.queue.in_(list(queues)) & QueueLogRow.event.in_(events))
+    # Newest first, bounded: a call has at most three such rows.
+    rows = (QueueLogRow.select(QueueLogRow.time, QueueLogRow.callid, QueueLogRow.queue, QueueLogRow.agent,
+                               QueueLogRow.event, QueueLogRow.data1, QueueLogRow.data2, QueueLogRow.data3,
+                               QueueLogRow.data4)
+            .where(condition).order_by(QueueLogRow.time.desc(), QueueLogRow.id.desc()).limit(limit * 4).dicts())
+    found = {}
+    for row in reversed(list(rows)):
+        call = found.setdefault(row["callid"], {"callid": row["callid"], "queue": numbers[row["queue"]],
+                                                "time": None, "caller": "", "agent": "", "wait": None,
+                                                "talk": None, "outcome": "waiting"})
+        event = row["event"]
+        if event == "ENTERQUEUE":
+            call["time"], call["caller"] = row["time"], row["data2"]
+        if event in _WAIT_FIELD:
+            call["wait"] = _number(row[_WAIT_FIELD[event]])
+        if event == "CONNECT":
+            call["agent"], call["outcome"] = row["agent"], "on_call"
+        elif event in OUTCOMES:
+            call["outcome"] = OUTCOMES[event]
+            if event.startswith("COMPLETE") or event in TRANSFERS:
+                call["talk"] = _number(row["data2" if event.startswith("COMPLETE") else "data4"])
+        elif event == "CALLBACKREQ":
+            call["outcome"] = "callback"
+    # Calls whose ENTERQUEUE fell outside the bounded read are left out rather than shown half.
+    result = [call for call in found.values() if call["time"] is not None
+              and (not report.agent or call["agent"] == report.agent)]
+    result = sorted(result, key=lambda call: call["time"], reverse=True)[:limit]
+    _join_call_records(result)
+    return result
+
+
+def _number(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _join_call_records(result):
+    """Add ``call_seconds``, ``disposition`` and ``legs`` from the caller channel's CDR rows to each call."""
+    callids = [call["callid"] for call in result]
+    legs, own = {}, {}
+    for start in range(0, len(callids), 500):
+        chunk = callids[start:start + 500]
+        for uniqueid, linkedid, duration, disposition in (
+                CallRecord.select(CallRecord.uniqueid, CallRecord.linkedid, CallRecord.duration,
+                                  CallRecord.disposition).where(CallRecord.uniqueid.in_(chunk)).tuples()):
+            seconds, _, _ = own.get(uniqueid, (0, "", ""))
+            if duration >= seconds:
+                own[uniqueid] = (duration, disposition, linkedid)
+    linked = sorted({linkedid for _, _, linkedid in own.values()})
+    for start in range(0, len(linked), 500):
+        chunk = linked[start:start + 500]
+        for linkedid, count in (CallRecord.select(CallRecord.linkedid, peewee.fn.COUNT(CallRecord.id))
+                                .where(CallRecord.linkedid.in_(chunk)).group_by(CallRecord.linkedid).tuples()):
+            legs[linkedid] = count
+    for call in result:
+        seconds, disposition, linkedid = own.get(call["callid"], (None, None, None))
+        call.update(call_seconds=seconds, disposition=disposition, legs=legs.get(linkedid))
 
 
 def count_rows():

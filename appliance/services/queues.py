@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from appliance import destinations
 from appliance.asterisk import control
 from appliance.asterisk.ami import AmiError
-from appliance.asterisk.confgen.queues import EXIT_KEYS, MOH_CLASSES, QUEUE_STRATEGIES, SOUND
+from appliance.asterisk.confgen.queues import EXIT_KEYS, QUEUE_STRATEGIES, SOUND
 from appliance.asterisk.names import queue_name
 from appliance.db import database
 from appliance.destinations import referrers
@@ -17,7 +17,7 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.queues import Queue, QueueMember
-from appliance.services import audit, engine_sync, numbering, recording_policy
+from appliance.services import audit, engine_sync, music_on_hold, numbering, recording_policy
 from appliance.services.extensions import SECONDS_IN_RANGE, clean_name, in_range
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def _validate(data, queue_id, errors):
     data.name = clean_name(data.name, errors)
     if data.strategy not in QUEUE_STRATEGIES:
         errors["strategy"] = (N_("Choose a strategy from the list."), {})
-    if data.moh_class not in MOH_CLASSES:
+    if not music_on_hold.valid_choice(data.moh_class):
         errors["moh_class"] = (N_("Choose a music class from the list."), {})
     for name, bounds in RANGES.items():
         setattr(data, name, in_range(getattr(data, name), name, bounds, errors, SECONDS_IN_RANGE))

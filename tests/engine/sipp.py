@@ -152,6 +152,16 @@ class SippProcess:
         _, received = _messages(self.workdir / "messages.log")
         return sum(1 for m in received if m.startswith("SIP/2.0 "))
 
+    def remote_media(self):
+        """Return ``(host, port)`` of the audio the far end's last SDP offers or answers, or None yet."""
+        _, received = _messages(self.workdir / "messages.log")
+        for message in reversed(received):
+            host = re.search(r"^c=IN IP4 (\S+)", message, re.M)
+            port = re.search(r"^m=audio (\d+)", message, re.M)
+            if host and port:
+                return host.group(1), int(port.group(1))
+        return None
+
     def wait_listening(self, host, ports, timeout=10.0):
         """Wait (bounded) until SIPp holds every UDP port of ``ports`` on ``host``; return False if it exited first."""
         deadline = time.monotonic() + timeout
@@ -262,9 +272,11 @@ class Sipp:
         """REGISTER with a password the server must refuse (401 after the digest retry)."""
         return self.register(username, password, final=401, **kwargs)
 
-    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True, play=None):
+    def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True, play=None,
+            media_port=None):
         """Register ``username`` and answer ``calls`` calls in the background (``answer=False``: ring only;
-        ``play``: a pcap of PCMU audio the phone sends once the call is answered).
+        ``play``: a pcap of PCMU audio the phone sends once the call is answered; ``media_port``: answer
+        with another process's RTP socket for G.711 a-law, e.g. rtp_party.RtpParty).
 
         Use as a context manager: on exit the UAS is stopped (by its PID) and
         its contact is removed, so later tests don't ring a dead address.
@@ -273,7 +285,9 @@ class Sipp:
         # answers it, but SIPp counts it as a call; so a one-call UAS stops itself after
         # its call instead of after -m calls.
         stop = '  <nop><action><exec int_cmd="stop_now"/></action></nop>' if calls == 1 else ""
-        if play is not None:
+        if media_port is not None:
+            scenario = self._scenario("uas_media.xml", stop=stop, rtp_port=media_port)
+        elif play is not None:
             scenario = self._scenario("uas_audio.xml", stop=stop, pcap=play)
         else:
             scenario = self._scenario("uas.xml" if answer else "uas_ringing.xml", stop=stop)

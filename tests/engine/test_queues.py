@@ -5,15 +5,21 @@ res_pjsip reload links them to their AORs, and with ``ringinuse = no`` app_queue
 unavailable member (open: services/engine_sync.py). The module fixture creates its extensions, then
 reloads res_pjsip once.
 """
+import math
+import struct
 import threading
+import time
+import wave
 
 import pytest
 
 from appliance.asterisk import control
 from appliance.asterisk.ami import AmiEvents, AmiSettings
-from appliance.asterisk.names import queue_name
+from appliance.asterisk.names import moh_class_name, queue_name
+from appliance.errors import ValidationError
 from appliance.models.extensions import Extension
-from appliance.services import Actor, agent_board, agents, extensions, pause_reasons, queues
+from appliance.services import Actor, agent_board, agents, extensions, music_on_hold, pause_reasons, queues
+from tests.engine.rtp_party import RtpParty
 from tests.engine.sipp import Sipp
 from tests.waiting import wait_for
 
@@ -247,3 +253,54 @@ def test_a_blf_key_on_the_login_code_shows_the_agents_queue_state(pbx, people, s
         agents.logout("704", ADMIN)  # from the panel or the API: the same lamp
         off = wait_for(lambda: len(key.received_so_far("NOTIFY")) >= 3 and key.received_so_far("NOTIFY"), 10)
         assert off and "<state>terminated</state>" in off[2], off
+
+
+def _tone_wav(path, hz, seconds=3.0, amplitude=8000, rate=44100):
+    """Write a 44.1 kHz stereo WAV of a ``hz`` sine (an upload as a music file would be); return ``path``."""
+    frames = b"".join(struct.pack("<hh", value, value) for value in (
+        int(amplitude * math.sin(2 * math.pi * hz * n / rate)) for n in range(int(seconds * rate))))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return path
+
+
+def test_a_waiting_caller_hears_the_queues_uploaded_music_and_stays_while_a_sound_is_added(pbx, people, sipp,
+                                                                                         tmp_path):
+    music = music_on_hold.save_class(music_on_hold.MohClassInput("Jazz da casa"), ADMIN)
+    with _tone_wav(tmp_path / "a.wav", 700).open("rb") as stream:
+        music_on_hold.upload_file(music.id, "a.wav", stream, ADMIN)
+    conf_text = pbx.host_path(pbx.instance_dir / "etc" / "musiconhold.conf").read_text()
+    assert f"[{moh_class_name(music.id)}]" in conf_text, conf_text
+    folder = pbx.host_path(pbx.instance_dir / "lib" / "moh" / moh_class_name(music.id))
+    assert sorted(p.suffix for p in folder.iterdir()) == [".alaw", ".sln", ".sln16", ".ulaw"]
+    assert wait_for(lambda: moh_class_name(music.id) in pbx.cli("moh show classes"), 5), pbx.cli("moh show classes")
+    queue = _queue("660", [], join_empty=True, moh_class=moh_class_name(music.id))
+    assert f"musicclass = {moh_class_name(music.id)}" in pbx.host_path(
+        pbx.instance_dir / "etc" / "queues.conf").read_text()
+    with RtpParty(1300) as caller, sipp.call_with_media("790", people["790"], "660", caller.port, hold_seconds=20):
+        assert wait_for(lambda: "790" in _show(pbx, queue) and "wait:" in _show(pbx, queue), 10), _show(pbx, queue)
+        assert wait_for(lambda: caller.remote, 10), "the waiting caller got no audio"
+        since = time.monotonic()
+        assert wait_for(lambda: time.monotonic() > since + 1.5, 3)
+        assert caller.level_since(700, since) > 1000, (caller.level_since(700, since), pbx.cli("moh show files"))
+        # A second sound while the caller waits: musiconhold.conf changes, res_musiconhold reloads,
+        # the caller keeps the queue and the music.
+        with _tone_wav(tmp_path / "b.wav", 1100).open("rb") as stream:
+            second = music_on_hold.upload_file(music.id, "b.wav", stream, ADMIN)
+        assert f"f{second.id}" in pbx.host_path(pbx.instance_dir / "etc" / "musiconhold.conf").read_text()
+        assert "790" in _show(pbx, queue), _show(pbx, queue)
+        since = time.monotonic()
+        assert wait_for(lambda: time.monotonic() > since + 1.5, 3)
+        heard = caller.level_since(700, since) + caller.level_since(1100, since)
+        assert heard > 1000, heard
+        assert "790" in _show(pbx, queue), _show(pbx, queue)
+    # A class a queue plays cannot be deleted; once the queue plays another, it can (with its files).
+    with pytest.raises(ValidationError):
+        music_on_hold.delete_class(music.id, ADMIN)
+    _queue("660", [], join_empty=True, moh_class="default")
+    music_on_hold.delete_class(music.id, ADMIN)
+    assert not folder.exists()
+    assert moh_class_name(music.id) not in pbx.host_path(pbx.instance_dir / "etc" / "musiconhold.conf").read_text()

@@ -4,6 +4,7 @@ import datetime
 import pytest
 
 from appliance.asterisk.names import queue_name
+from appliance.models.call_history import CallRecord
 from appliance.models.callcenter import QueueLogRow
 from appliance.services import Actor, extensions, pause_reasons, queue_log, queue_reports, queues, supervision
 
@@ -78,3 +79,41 @@ def test_reports_match_the_hand_computed_values(queue, tmp_path):
     assert agents["702"]["pauses"] == {} and agents["702"]["answered"] == 1
     other_day = queue_reports.ReportFilter(end, end + 86400, [queue.id])
     assert queue_reports.queue_summary(other_day)[0]["offered"] == 0
+
+
+def test_transfers_count_and_keep_their_talk_and_each_call_joins_its_call_records(queue, tmp_path):
+    """A transferred call has no COMPLETE row: its talk is the transfer row's data4. The per-call table joins the
+    caller channel's CDR (uniqueid = the queue_log call id) for the whole call's length, disposition and legs."""
+    q = queue_name(queue.id)
+    path = tmp_path / "queue_log"
+    path.write_text("\n".join([
+        *_lines(q),
+        f"{T0 + 400}|t.1|{q}|NONE|ENTERQUEUE||11994|1",
+        f"{T0 + 404}|t.1|{q}|702|CONNECT|4|z|2",
+        f"{T0 + 500}|t.1|{q}|702|BLINDTRANSFER|300|cn-transfer|4|96|1",
+        f"{T0 + 600}|w.1|{q}|NONE|ENTERQUEUE||11995|1",
+        f"{T0 + 650}|w.1|{q}|NONE|EXITWITHTIMEOUT|1|1|50",
+    ]) + "\n")
+    queue_log.ingest(path, "queue_log:test")
+    when = datetime.datetime.fromtimestamp(T0 + 395, datetime.UTC).replace(tzinfo=None)
+    for sequence, (uniqueid, duration) in enumerate((("t.1", 260), ("t.1", 120), ("t.2", 150), ("t.3", 90))):
+        CallRecord.create(calldate=when, src="11994", dst="650", duration=duration, billsec=duration,
+                          disposition="ANSWERED", uniqueid=uniqueid, linkedid="t.1", sequence=sequence)
+    start, end = queue_reports.day_range(datetime.date(2026, 12, 7), datetime.date(2026, 12, 7), "America/Sao_Paulo")
+    report = queue_reports.ReportFilter(start, end, [queue.id])
+    (row,) = queue_reports.queue_summary(report)
+    assert (row["offered"], row["answered"], row["transferred"]) == (6, 3, 1)
+    agents = {row["agent"]: row for row in queue_reports.agent_summary(report, now=end)}
+    assert (agents["702"]["answered"], agents["702"]["talk"], agents["702"]["transfers"]) == (2, 60 + 96, 1)
+    calls = {call["callid"]: call for call in queue_reports.calls(report)}
+    assert [call["callid"] for call in queue_reports.calls(report)][:3] == ["d", "w.1", "t.1"]  # newest first
+    expected = {"queue": "650", "caller": "11994", "agent": "702", "wait": 4, "talk": 96, "outcome": "transferred",
+                "call_seconds": 260, "disposition": "ANSWERED", "legs": 4}
+    assert {key: calls["t.1"][key] for key in expected} == expected
+    assert (calls["a"]["outcome"], calls["a"]["talk"], calls["a"]["call_seconds"]) == ("answered", 60, None)
+    assert (calls["c"]["outcome"], calls["c"]["wait"]) == ("abandoned", 5)
+    assert (calls["w.1"]["outcome"], calls["w.1"]["wait"]) == ("timeout", 50)
+    assert calls["d"]["outcome"] == "callback"
+    only_702 = queue_reports.ReportFilter(start, end, [queue.id], "702")
+    assert {call["callid"] for call in queue_reports.calls(only_702)} == {"b", "t.1"}
+    assert len(queue_reports.calls(report, limit=2)) == 2

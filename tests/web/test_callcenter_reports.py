@@ -45,6 +45,18 @@ def test_a_supervisor_reports_on_their_queues_and_downloads_csv(auth, client, ap
         "/callcenter/reports?from=2026-12-07&csv=hours").get_data(as_text=True))))
     assert hours[10]["offered"] == "1" and hours[11]["abandoned"] == "1"
     assert client.get("/callcenter/reports?from=2026-12-07&to=2026-12-01").status_code == 422
+    # The per-call table: one call from its rows (the call id ties them), transferred by its agent.
+    for offset, event, agent, data in ((50000, "ENTERQUEUE", "NONE", ("", "11990", "1")),
+                                       (50004, "CONNECT", "702", ("4", "y", "2")),
+                                       (50100, "BLINDTRANSFER", "702", ("300", "cn-transfer", "4", "96"))):
+        QueueLogRow.create(time=DAY + offset, callid="k1", queue=queue_name(vendas.id), agent=agent, event=event,
+                           **dict(zip(("data1", "data2", "data3", "data4"), data, strict=False)))
+    assert 'id="report-calls"' in client.get("/callcenter/reports?from=2026-12-07").get_data(as_text=True)
+    calls = list(csv.DictReader(io.StringIO(client.get(
+        f"/callcenter/reports?from=2026-12-07&queue={vendas.id}&csv=calls").get_data(as_text=True))))
+    assert [(row["callid"], row["caller"], row["agent"], row["wait"], row["talk"], row["outcome"]) for row in calls
+            if row["callid"] == "k1"] == [("k1", "11990", "702", "4", "96", "transferred")]
+    assert calls[0]["callid"] == "k1" and calls[0]["when"] == "2026-12-07 13:53:20"
 
 
 def test_an_unassigned_supervisor_gets_an_empty_report(auth, client, app, engine_control):

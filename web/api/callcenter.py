@@ -24,7 +24,7 @@ blp = Blueprint("supervision", __name__, url_prefix="/api/v1",
                             "barge), reports, TV wallboard links, queues' targets and supervisors.")
 AGENT = r"string(minlength=2, maxlength=8)"
 ACTIONS = ("pause", "unpause", "login", "logout", *supervision.SPY_MODES)
-TABLES = ("queues", "agents", "hours", "weekdays")
+TABLES = ("queues", "agents", "hours", "weekdays", "calls")
 
 
 class _Everyone:
@@ -161,6 +161,8 @@ def report(args, table):
         items = queue_reports.queue_summary(wanted)
     elif table == "agents":
         items = queue_reports.agent_summary(wanted)
+    elif table == "calls":  # the newest calls, joined with their call records
+        items = queue_reports.calls(wanted)
     else:
         items = queue_reports.by_time(wanted, zone, "hour" if table == "hours" else "weekday")
     return json_response({"items": items})

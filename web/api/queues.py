@@ -3,7 +3,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_dump
 
-from appliance.asterisk.confgen.queues import EXIT_KEYS, MOH_CLASSES, QUEUE_STRATEGIES
+from appliance.asterisk.confgen.queues import EXIT_KEYS, QUEUE_STRATEGIES
 from appliance.models.queues import PauseReason, Queue
 from appliance.services import agent_board, agents, pause_reasons, queues
 from web.api import recording_fields
@@ -53,7 +53,8 @@ class QueueSchema(Schema):
     join_empty = JsonBoolean(load_default=True)
     leave_empty = JsonBoolean(load_default=False)
     empty_destination = fields.String(load_default="hangup", validate=length(max=40), metadata=DESTINATION)
-    moh_class = fields.String(load_default="default", validate=one_of(MOH_CLASSES))
+    moh_class = fields.String(load_default="default", validate=[length(max=40), pattern(r"^(default|cn-moh-[0-9]+)$")],
+                              metadata={"description": "default, or cn-moh-<id> of /moh-classes/{id}"})
     announce_seconds = JsonInteger(load_default=0, validate=value_range(min=0, max=3600))
     announce_position = JsonBoolean(load_default=True)
     announce_holdtime = JsonBoolean(load_default=False)

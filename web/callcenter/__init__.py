@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("callcenter", __name__, url_prefix="/callcenter")
 
-from web.callcenter import agents, dashboard, pause_reasons, queues, reports, wallboards  # noqa: E402,F401  (views register on bp)
+from web.callcenter import agents, dashboard, music, pause_reasons, queues, reports, wallboards  # noqa: E402,F401  (views register on bp)

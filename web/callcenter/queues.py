@@ -8,7 +8,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from appliance.errors import ValidationError
-from appliance.services import queues
+from appliance.services import music_on_hold, queues
 from web import recording_fields
 from web.access import current_actor, role_required
 from web.callcenter import bp
@@ -25,7 +25,6 @@ STRATEGIES = {
     "linear": _l("In order, always from the first agent"),
     "wrandom": _l("Random, weighted by penalty"),
 }
-MOH_CLASSES = {"default": _l("Default music")}
 EXIT_KEYS = [("", _l("None"))] + [(key, key) for key in "0123456789*#"]
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -53,7 +52,7 @@ class QueueForm(Form):
     join_empty = BooleanField(_l("Callers may join when no agent can take calls"), default=True)
     leave_empty = BooleanField(_l("Waiting callers leave when no agent can take calls"))
     empty_destination = DestinationField(_l("When no agent can take calls"))
-    moh_class = SelectField(_l("Music on hold"), choices=choices(MOH_CLASSES.items()))
+    moh_class = SelectField(_l("Music on hold"), choices=[])
     announce_seconds = IntegerField(_l("Announce every N seconds (0: never)"), default=0)
     announce_position = BooleanField(_l("Announce the caller's position"), default=True)
     announce_holdtime = BooleanField(_l("Announce the estimated hold time"))
@@ -93,6 +92,8 @@ def queue_edit(queue_id=None):
     form = QueueForm(obj=queue, static_members=_member_text(members, True),
                      dynamic_members=_member_text(members, False))
     recording_fields.fill_prompts(form)
+    form.moh_class.choices = choices((value, name or gettext("Default music"))
+                                     for value, name in music_on_hold.choices())
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in (
             "number", "name", "strategy", "ring_seconds", "retry_seconds", "wrapup_seconds", "max_wait_seconds",

@@ -48,8 +48,26 @@ def _filter():
 
 
 QUEUE_COLUMNS = ("queue", "name", "offered", "answered", "abandoned", "abandon_rate", "average_wait",
-                 "average_abandon_wait", "longest_wait", "service_level", "callbacks")
-AGENT_COLUMNS = ("agent", "answered", "talk", "wrapup", "handle_average", "login", "pause_total", "occupancy")
+                 "average_abandon_wait", "longest_wait", "service_level", "callbacks", "transferred")
+AGENT_COLUMNS = ("agent", "answered", "talk", "wrapup", "handle_average", "login", "pause_total", "occupancy",
+                 "transfers")
+CALL_COLUMNS = ("when", "callid", "queue", "caller", "agent", "wait", "talk", "outcome", "call_seconds",
+                "disposition", "legs")
+
+
+def _outcomes():
+    return {"answered": gettext("Answered"), "transferred": gettext("Transferred"), "abandoned": gettext("Abandoned"),
+            "timeout": gettext("Longest wait reached"), "exit_key": gettext("Left by key"),
+            "empty": gettext("No agent"), "callback": gettext("Callback"), "on_call": gettext("On a call"),
+            "waiting": gettext("Waiting")}
+
+
+def _calls(report, zone):
+    """The per-call table with local times (``when``)."""
+    rows = queue_reports.calls(report)
+    for row in rows:
+        row["when"] = datetime.datetime.fromtimestamp(row["time"], ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+    return rows
 PAUSE_COLUMNS = ("agent", "reason", "count", "total", "longest", "limit_minutes", "over")
 TIME_COLUMNS = ("slot", "offered", "answered", "abandoned")
 
@@ -82,6 +100,8 @@ def reports_page():
         return _csv("agents", AGENT_COLUMNS, queue_reports.agent_summary(report))
     if table == "pauses":
         return _csv("pauses", PAUSE_COLUMNS, _pause_rows(queue_reports.agent_summary(report)))
+    if table == "calls":
+        return _csv("calls", CALL_COLUMNS, _calls(report, zone))
     if table in ("hours", "weekdays"):
         return _csv(table, TIME_COLUMNS, queue_reports.by_time(report, zone, "hour" if table == "hours" else "weekday"))
     agents = queue_reports.agent_summary(report)
@@ -89,4 +109,5 @@ def reports_page():
         "callcenter/reports/page.html", queues=queue_reports.queue_summary(report), agents=agents,
         pauses=_pause_rows(agents), hours=queue_reports.by_time(report, zone, "hour"),
         weekdays=queue_reports.by_time(report, zone, "weekday"), visible=visible, first=first, last=last,
-        chosen=set(report.queue_ids), agent=report.agent, errors=errors), 422 if errors else 200
+        chosen=set(report.queue_ids), agent=report.agent, errors=errors, calls=_calls(report, zone),
+        outcomes=_outcomes(), call_rows=queue_reports.CALL_ROWS), 422 if errors else 200

@@ -77,6 +77,7 @@ class EngineInput:
     conferences: tuple = ()  # conferences.ConferenceRow
     spy_rights: tuple = ()  # supervision.SpyRight: who may spy on whom by feature code
     meetings: tuple = ()  # jitsi.MeetingRow: the dial-in PINs (settings.jitsi_dialin_number)
+    moh_classes: tuple = ()  # musiconhold.MohClassRow: uploaded music classes and their sounds
     #: Whether any extension records (always or on demand): the call to an extension reads policies only then.
     extension_recording: bool = True
 
@@ -118,7 +119,8 @@ FILES = (
     ConfigFile("cel.conf", lambda source: render_cel_conf(), "cel"),
     ConfigFile("voicemail.conf", lambda source: render_voicemail_conf(), "app_voicemail.so"),
     ConfigFile("features.conf", lambda source: recording.render_features_conf(source.codes), "features"),
-    ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(), "res_musiconhold.so"),
+    ConfigFile("musiconhold.conf", lambda source: render_musiconhold_conf(source.settings, source.moh_classes),
+               "res_musiconhold.so"),
     # Before the dialplan: a new queue exists when its number starts sending calls to it.
     ConfigFile("queues.conf", lambda source: queues.render_queues_conf(source.queues), "app_queue.so"),
     ConfigFile("confbridge.conf", lambda source: conferences.render_confbridge_conf(source.conferences),

@@ -25,12 +25,11 @@ from . import recording
 from .asterisk import HEADER
 from .dialplan import Context, Note, at
 from .extensions import GROUP_MEMBER_CONTEXT
+from .musiconhold import is_class_name
 from .types import _DISPLAY_NAME, _EXTENSION
 
 #: app_queue's strategies offered (notes/callcenter.md 1); rrordered is left out (linear covers "in order").
 QUEUE_STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom")
-#: Music-on-hold classes musiconhold.conf defines (uploads come later).
-MOH_CLASSES = ("default",)
 #: Member states that count as "nobody can take calls" for joining and leaving: a paused, unreachable or
 #: unknown device, or one whose penalty keeps it out.
 EMPTY_WHEN = "paused,penalty,invalid,unavailable"
@@ -114,7 +113,7 @@ class QueueRow:
             raise ValueError(f"invalid queue id or number: {self.id!r}, {self.number!r}")
         if not _DISPLAY_NAME.fullmatch(self.name) or ";" in self.name:
             raise ValueError(f"name has forbidden characters: {self.name!r}")
-        if self.strategy not in QUEUE_STRATEGIES or self.moh_class not in MOH_CLASSES:
+        if self.strategy not in QUEUE_STRATEGIES or not is_class_name(self.moh_class):
             raise ValueError(f"unknown strategy or music class: {self.strategy!r}, {self.moh_class!r}")
         for name, low, high in (("ring_seconds", 1, 600), ("retry_seconds", 0, 600), ("wrapup_seconds", 0, 3600),
                                 ("max_wait_seconds", 0, 86400), ("max_callers", 0, 10000),
