@@ -1,6 +1,7 @@
 """The browser phone registers over the WebSocket and calls with DTLS-SRTP (issue 16 items 1 and 5).
 
-Real chromium (fake microphone), real Asterisk, SIPp as the desk phone on the other side.
+Real chromium (fake microphone), real Asterisk, SIPp as the desk phone on the other side, all inside a
+private network namespace (tests/browser/private_network.py).
 """
 import threading
 
@@ -8,35 +9,30 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from appliance.models.extensions import Device
-from appliance.watcher import Watcher
-from tests.browser.phone_helpers import BrowserPhone, phone_browser  # noqa: F401  (fixture)
+from tests.browser.phone_helpers import PHONE_ARGS, BrowserPhone
+from tests.browser.private_network import private_phone_system
 from tests.conftest import make_person
 from tests.engine.sipp import Sipp
-from tests.pbx import driven_engine, extension_with_password
+from tests.pbx import extension_with_password
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def engine(app):
-    """A real Asterisk following the app's database; the phone reaches its WebSocket on loopback."""
-    with driven_engine() as engine:
-        watcher = Watcher(engine, app.config["VAR_DIR"]).start()
-        app.config["WEBRTC_WS_URL"] = f"ws://127.0.0.1:{engine.settings.http_port}/ws"
-        try:
-            yield engine
-        finally:
-            watcher.stop()
+def system(app, playwright, tmp_path):
+    """Asterisk following the app's database, the app and chromium, in a private network: (engine, base, browser)."""
+    with private_phone_system(app, playwright, tmp_path, PHONE_ARGS) as parts:
+        yield parts
 
 
-def test_browser_phone_registers_and_calls_a_sip_phone_with_rtp_both_ways(
-        app, live_server, engine, phone_browser, tmp_path):  # noqa: F811
+def test_browser_phone_registers_and_calls_a_sip_phone_with_rtp_both_ways(app, system, tmp_path):
+    engine, base, browser = system
     ana = make_person("ana", "301")
     _, desk_password = extension_with_password("302", "Desk")
     sipp = Sipp(engine.settings.sip_port, workdir=tmp_path)
 
-    phone = BrowserPhone(phone_browser, live_server, "ana").registered()
+    phone = BrowserPhone(browser, base, "ana").registered()
     # The credential made one more device of Ana's extension, of kind webrtc: no shadow extension.
     device = Device.get(Device.extension == ana.id, Device.kind == "webrtc")
     assert "transport-ws" in engine.cli(f"pjsip show endpoint {device.sip_username}")
@@ -55,14 +51,14 @@ def test_browser_phone_registers_and_calls_a_sip_phone_with_rtp_both_ways(
     phone.close()
 
 
-def test_browser_answers_a_sip_call_and_two_browsers_call_each_other(
-        app, live_server, engine, phone_browser, tmp_path):  # noqa: F811
+def test_browser_answers_a_sip_call_and_two_browsers_call_each_other(app, system, tmp_path):
+    engine, base, browser = system
     make_person("ana", "301")
     make_person("bia", "303")
     _, desk_password = extension_with_password("302", "Desk")
     sipp = Sipp(engine.settings.sip_port, workdir=tmp_path)
-    ana = BrowserPhone(phone_browser, live_server, "ana").registered()
-    bia = BrowserPhone(phone_browser, live_server, "bia", ).registered()
+    ana = BrowserPhone(browser, base, "ana").registered()
+    bia = BrowserPhone(browser, base, "bia", ).registered()
 
     # A SIPp phone calls Ana's extension: her browser rings, she answers, audio reaches her.
     result = {}
@@ -126,12 +122,13 @@ def _answer_caller(ana, engine, thread, result):
     return call
 
 
-def test_hold_mute_dtmf_and_blind_then_attended_transfer(app, live_server, engine, phone_browser, tmp_path):  # noqa: F811
+def test_hold_mute_dtmf_and_blind_then_attended_transfer(app, system, tmp_path):
+    engine, base, browser = system
     make_person("ana", "301")
     _, caller_password = extension_with_password("302", "Caller")
     _, target_password = extension_with_password("303", "Target")
     sipp = Sipp(engine.settings.sip_port, workdir=tmp_path)
-    ana = BrowserPhone(phone_browser, live_server, "ana").registered()
+    ana = BrowserPhone(browser, base, "ana").registered()
 
     # -- hold, resume, mute, DTMF on a call from a SIPp phone
     with sipp.uas("303", target_password, rtp_echo=True) as target:
