@@ -314,7 +314,7 @@ def _join_call_records(result):
             legs[linkedid] = count
     for call in result:
         seconds, disposition, linkedid = own.get(call["callid"], (None, None, None))
-        call.update(call_seconds=seconds, disposition=disposition, legs=legs.get(linkedid))
+        call.update(call_seconds=seconds, disposition=disposition, legs=legs.get(linkedid), linkedid=linkedid)
 
 
 def count_rows():

@@ -1,7 +1,8 @@
 """Call recordings: which call has one, who may hear it, every listen audited, old ones deleted.
 
-Who may play or download a recording: an admin, and the owner of an extension the call
-involved (the extension was the caller or the called party of one of the call's records).
+Who may play or download a recording: an admin, the owner of an extension the call involved (the
+extension was the caller or the called party of one of the call's records), and a supervisor of a
+queue the call waited in.
 Every playback and download writes an audit entry before the file is served.
 """
 import datetime
@@ -11,6 +12,7 @@ from appliance.db import database
 from appliance.errors import NotFound
 from appliance.i18n import N_
 from appliance.models.call_history import CallRecord
+from appliance.models.callcenter import QueueLogRow
 from appliance.models.recordings import Recording
 from appliance.services import Actor, audit
 
@@ -51,6 +53,24 @@ def involves(recording, number):
     return CallRecord.select().where(
         (CallRecord.linkedid == recording.linkedid)
         & ((CallRecord.src == number) | (CallRecord.dst == number))).exists()
+
+
+def through_queues(recording, queue_names):
+    """Return whether the recorded call waited in one of the app_queue queues ``queue_names`` (``q<id>``).
+
+    A queue_log call id is the caller channel's uniqueid; the call's records share its linkedid.
+    """
+    if not recording.linkedid or not queue_names:
+        return False
+    channels = CallRecord.select(CallRecord.uniqueid).where(CallRecord.linkedid == recording.linkedid)
+    return QueueLogRow.select().where(QueueLogRow.callid.in_(channels),
+                                      QueueLogRow.queue.in_(sorted(queue_names))).exists()
+
+
+def _queue_calls(queue_names):
+    """The linkedids of calls that waited in one of ``queue_names``."""
+    channels = QueueLogRow.select(QueueLogRow.callid).where(QueueLogRow.queue.in_(sorted(queue_names)))
+    return _calls_where(CallRecord.uniqueid.in_(channels))
 
 
 def open_for(actor, recording, action, store):
@@ -120,17 +140,19 @@ def _calls_where(condition):
     return CallRecord.select(CallRecord.linkedid).where(condition)
 
 
-def search(numbers=None, since=None, until=None, extension="", number="", direction=""):
+def search(numbers=None, since=None, until=None, extension="", number="", direction="", queues=()):
     """Return the query of the recordings still kept, newest first by id, filtered.
 
     ``numbers``: only calls one of these extensions took part in (a person's own; None: all, for
-    admins and service tokens); ``since``/``until``: the call's start (UTC, naive); ``extension`` and
-    ``number``: a party's number (src or dst of one of the call's records); ``direction``: DIRECTIONS.
+    admins and service tokens), or that waited in one of ``queues`` (a supervisor's, app_queue names);
+    ``since``/``until``: the call's start (UTC, naive); ``extension`` and ``number``: a party's number
+    (src or dst of one of the call's records); ``direction``: DIRECTIONS.
     """
     query = Recording.select().where(Recording.deleted_at.is_null())
     if numbers is not None:
-        query = query.where(Recording.linkedid.in_(
-            _calls_where(CallRecord.src.in_(list(numbers)) | CallRecord.dst.in_(list(numbers)))))
+        numbers = list(numbers)
+        mine = Recording.linkedid.in_(_calls_where(CallRecord.src.in_(numbers) | CallRecord.dst.in_(numbers)))
+        query = query.where(mine | Recording.linkedid.in_(_queue_calls(queues)) if queues else mine)
     if since:
         query = query.where(Recording.started_at >= since)
     if until:
@@ -150,13 +172,15 @@ def search(numbers=None, since=None, until=None, extension="", number="", direct
     return query
 
 
-def visible(recording_id, numbers=None):
-    """Return recording ``recording_id`` if kept and (``numbers`` given) one of them took part; else NotFound.
+def visible(recording_id, numbers=None, queues=()):
+    """Return recording ``recording_id`` if kept and (``numbers`` given) one of them took part or the call
+    waited in one of ``queues`` (app_queue names of a supervisor's queues); else NotFound.
 
     Someone else's id answers exactly as an id that does not exist: a guessed id says nothing.
     """
     recording = get_recording(recording_id)
-    if numbers is not None and not any(involves(recording, number) for number in numbers):
+    if numbers is not None and not any(involves(recording, number) for number in numbers) \
+            and not through_queues(recording, queues):
         raise NotFound(N_("Recording not found."))
     return recording
 

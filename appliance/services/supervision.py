@@ -36,6 +36,11 @@ def visible_queues(user):
     return list(query.join(QueueSupervisor).where(QueueSupervisor.user == user.id))
 
 
+def watched_queue_names(user):
+    """Return the app_queue names (``q<id>``) of the queues ``user`` may watch (their calls' recordings too)."""
+    return [queue_name(queue.id) for queue in visible_queues(user)]
+
+
 def supervisors_of(queue_id):
     """Return the ids of the users supervising queue ``queue_id``."""
     return [row.user_id for row in QueueSupervisor.select().where(QueueSupervisor.queue == queue_id)]

@@ -4,12 +4,14 @@ import datetime
 
 import pytest
 
+from appliance.asterisk.names import queue_name
 from appliance.models.call_history import CallRecord
+from appliance.models.callcenter import QueueLogRow
 from appliance.models.recordings import Recording
 from appliance.models.users import AuditEntry
-from appliance.services import recordings
+from appliance.services import Actor, queues, recordings, supervision, users
 from tests.api.conftest import bearer, personal_token, service_token
-from tests.conftest import make_person
+from tests.conftest import PERSON_PASSWORD, make_person
 from tests.web.test_call_history import PASSWORD, T0, leg
 
 OGG = b"OggS" + b"\0" * 60
@@ -98,3 +100,22 @@ def test_an_admin_deletes_a_recording_its_file_goes_and_it_is_audited(app, clien
     assert client.get(f"/api/v1/recordings/{target.id}", headers=headers).status_code == 404
     assert "c-out" not in _ids(client.get("/api/v1/recordings", headers=headers))
     assert client.delete(f"/api/v1/recordings/{target.id}", headers=headers).status_code == 404
+
+
+def test_a_supervisor_token_sees_the_recordings_of_their_queues_calls(client, app):
+    system = Actor.system("test")
+    vendas = queues.save_queue(queues.QueueInput(number="650", name="Vendas", members=[]), system)
+    suporte = queues.save_queue(queues.QueueInput(number="651", name="Suporte", members=[]), system)
+    sup = users.create(users.UserInput("sup", PERSON_PASSWORD, "Sup", role="supervisor", language="en"), system)
+    supervision.set_supervisors(vendas.id, [sup.id], system)
+    for queue in (vendas, suporte):
+        record = leg(T0, "+5511999990000", queue.number, linkedid=f"L{queue.number}")
+        QueueLogRow.create(time=1796612400, callid=record.uniqueid, queue=queue_name(queue.id), agent="NONE",
+                           event="ENTERQUEUE")
+        _recording(app, f"L{queue.number}", T0)
+    headers = bearer(personal_token("sup", ["recordings:read"])[1])
+    assert _ids(client.get("/api/v1/recordings", headers=headers)) == ["L650"]
+    theirs = Recording.get(Recording.linkedid == "L651").id
+    assert client.get(f"/api/v1/recordings/{theirs}", headers=headers).status_code == 404
+    mine = Recording.get(Recording.linkedid == "L650").id
+    assert client.get(f"/api/v1/recordings/{mine}/audio", headers=headers).status_code == 200

@@ -1,11 +1,16 @@
 """Call-center reports pages: a supervisor's own queues only, filters, CSV (formula-safe)."""
 import csv
+import datetime
 import io
 
 from appliance.asterisk.names import queue_name
 from appliance.models.callcenter import QueueLogRow
+from appliance.models.recordings import Recording
+from appliance.models.users import AuditEntry
 from appliance.services import Actor, queues, supervision, users
+from tests.api.test_api_recordings import _recording
 from tests.conftest import PERSON_PASSWORD
+from tests.web.test_call_history import leg
 
 SYSTEM = Actor.system("test")
 DAY = 1796612400  # 2026-12-07 00:00 in São Paulo
@@ -69,3 +74,33 @@ def test_an_unassigned_supervisor_gets_an_empty_report(auth, client, app, engine
     assert rows == []
     assert client.get(f"/callcenter/reports?from=2026-12-07&queue={vendas.id}&csv=queues").get_data(
         as_text=True).count("\n") == 1
+
+
+def test_a_supervisor_plays_the_recordings_of_their_queues_calls_only(auth, client, app, engine_control):
+    vendas = queues.save_queue(queues.QueueInput(number="650", name="Vendas", members=[]), SYSTEM)
+    suporte = queues.save_queue(queues.QueueInput(number="651", name="Suporte", members=[]), SYSTEM)
+    sup = users.create(users.UserInput("sup", PERSON_PASSWORD, "Sup", role="supervisor", language="en"), SYSTEM)
+    supervision.set_supervisors(vendas.id, [sup.id], SYSTEM)
+    for queue, offset in ((vendas, 36000), (suporte, 40000)):
+        # The caller's channel waited in the queue (queue_log call id = its uniqueid); its call was recorded.
+        record = leg(datetime.datetime(2026, 12, 7, 13) + datetime.timedelta(seconds=offset - 36000), "+5511999990000",
+                     queue.number, linkedid=f"L{queue.number}")
+        QueueLogRow.create(time=DAY + offset, callid=record.uniqueid, queue=queue_name(queue.id), agent="NONE",
+                           event="ENTERQUEUE", data2="11999990000")
+        _recording(app, f"L{queue.number}", record.calldate)
+    mine, theirs = (Recording.get(Recording.linkedid == f"L{number}").id for number in ("650", "651"))
+
+    auth.login("sup", PERSON_PASSWORD)
+    html = client.get("/callcenter/reports?from=2026-12-07").get_data(as_text=True)
+    assert f"/callcenter/recordings/{mine}" in html and f"/callcenter/recordings/{theirs}" not in html
+    played = client.get(f"/callcenter/recordings/{mine}")
+    assert played.status_code == 200 and played.data.startswith(b"OggS")
+    assert client.get(f"/callcenter/recordings/{mine}/download").headers["Content-Disposition"].startswith("attachment")
+    listens = [(entry.action, entry.target_id) for entry in AuditEntry.select().order_by(AuditEntry.id)
+               if entry.action.startswith("recording.")]
+    assert listens == [("recording.played", str(mine)), ("recording.downloaded", str(mine))]
+    # Another team's call: exactly as a recording that does not exist, and nothing audited.
+    assert client.get(f"/callcenter/recordings/{theirs}").status_code == 404
+    assert client.get("/callcenter/recordings/999999").status_code == 404
+    assert [entry.action for entry in AuditEntry.select() if entry.action.startswith("recording.")] == [
+        "recording.played", "recording.downloaded"]

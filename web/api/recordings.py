@@ -14,7 +14,7 @@ from appliance.errors import PermissionDenied
 from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.recordings import Recording
-from appliance.services import recordings
+from appliance.services import recordings, supervision
 from web.api.auth import actor, principal, requires
 from web.api.common import (
     ID,
@@ -60,12 +60,14 @@ class RecordingFilter(PageArgs):
     direction = fields.String(load_default="", validate=one_of(("", *recordings.DIRECTIONS)))
 
 
-def _numbers():
-    """Return the extension numbers whose calls this token sees: None for all (admins, service tokens)."""
+def _scope():
+    """Return ``(extension numbers, queue names)`` whose calls this token sees: ``(None, ())`` for all
+    (admins, service tokens); a supervisor also sees the calls of the queues they watch."""
     owner = principal().user
     if owner is None or owner.role == "admin":
-        return None
-    return [number for (number,) in Extension.select(Extension.number).where(Extension.user == owner.id).tuples()]
+        return None, ()
+    numbers = [number for (number,) in Extension.select(Extension.number).where(Extension.user == owner.id).tuples()]
+    return numbers, supervision.watched_queue_names(owner)
 
 
 @blp.route("")
@@ -73,9 +75,10 @@ def _numbers():
 @blp.arguments(RecordingFilter, location="query")
 @blp.response(200, page_schema(RecordingSchema))
 def recording_list(args):
-    """List recordings, newest first (a person: those of their extension's calls)."""
-    query = recordings.search(_numbers(), naive_utc(args["since"]), naive_utc(args["until"]), args["extension"],
-                              args["number"], args["direction"])
+    """List recordings, newest first (a person: their extension's calls; a supervisor: also their queues')."""
+    numbers, queues = _scope()
+    query = recordings.search(numbers, naive_utc(args["since"]), naive_utc(args["until"]), args["extension"],
+                              args["number"], args["direction"], queues)
     return page(RecordingSchema, query, Recording.id, args, newest_first=True)
 
 
@@ -88,7 +91,7 @@ class RecordingItem(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, recording_id):
         """Read a recording's details."""
-        return respond(RecordingSchema, recordings.visible(recording_id, _numbers()))
+        return respond(RecordingSchema, recordings.visible(recording_id, *_scope()))
 
     @requires(blp, "recordings:write")
     @written(blp, 204)
@@ -96,7 +99,7 @@ class RecordingItem(MethodView):
         """Delete a recording's audio (admins and service tokens); the row stays, marked, and it is audited."""
         owner = principal().user
         if owner is not None and owner.role != "admin":
-            recordings.visible(recording_id, _numbers())  # someone else's: 404 as for no such id
+            recordings.visible(recording_id, *_scope())  # someone else's: 404 as for no such id
             raise PermissionDenied(N_("Only administrators delete recordings."))
         check_if_match(RecordingSchema, recordings.visible(recording_id))
         recordings.delete_recording(recording_id, actor(), recordings.store_dir(current_app.config))
@@ -112,7 +115,7 @@ class RecordingAudio(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, recording_id):
         """Download the recording (ogg/opus or mp3, as stored); each download is audited first."""
-        recording = recordings.visible(recording_id, _numbers())
+        recording = recordings.visible(recording_id, *_scope())
         path = recordings.open_for(actor(), recording, "downloaded", recordings.store_dir(current_app.config))
         response = send_file(path, mimetype=recordings.content_type(recording), as_attachment=True,
                              download_name=f"recording-{recording.id}.{path.suffix.lstrip('.')}", max_age=0)

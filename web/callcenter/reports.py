@@ -6,12 +6,15 @@ import datetime
 import io
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
 from appliance import csvsafe
-from appliance.services import queue_reports, supervision
+from appliance.errors import NotFound
+from appliance.models.extensions import Extension
+from appliance.services import queue_reports, recordings, supervision
+from web import recording_files
 from web.access import role_required
 from web.callcenter import bp
 
@@ -63,11 +66,41 @@ def _outcomes():
 
 
 def _calls(report, zone):
-    """The per-call table with local times (``when``)."""
+    """The per-call table with local times (``when``) and each call's recording, if kept (``recording_id``)."""
     rows = queue_reports.calls(report)
+    kept = recordings.by_call(row["linkedid"] for row in rows)
     for row in rows:
         row["when"] = datetime.datetime.fromtimestamp(row["time"], ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+        row["recording_id"] = kept[row["linkedid"]].id if row["linkedid"] in kept else None
     return rows
+
+
+def _queue_recording(recording_id, action, as_attachment):
+    """A recording of a call that waited in one of the user's queues (an admin: any); 404 otherwise."""
+    mine = [number for (number,) in Extension.select(Extension.number).where(Extension.user == current_user.id)
+            .tuples()]
+    try:
+        if current_user.role == "admin":
+            recording = recordings.visible(recording_id)
+        else:
+            recording = recordings.visible(recording_id, mine, supervision.watched_queue_names(current_user))
+    except NotFound:
+        abort(404)
+    return recording_files.serve(recording, action, as_attachment, "queue")
+
+
+@bp.route("/recordings/<int:recording_id>")
+@role_required("admin", "supervisor")
+def queue_recording(recording_id):
+    """Play the recording of a call of one of my queues (a supervisor's, an admin's all); audited."""
+    return _queue_recording(recording_id, "played", as_attachment=False)
+
+
+@bp.route("/recordings/<int:recording_id>/download")
+@role_required("admin", "supervisor")
+def queue_recording_download(recording_id):
+    """Download the recording of a call of one of my queues; audited."""
+    return _queue_recording(recording_id, "downloaded", as_attachment=True)
 PAUSE_COLUMNS = ("agent", "reason", "count", "total", "longest", "limit_minutes", "over")
 TIME_COLUMNS = ("slot", "offered", "answered", "abandoned")
 

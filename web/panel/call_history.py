@@ -2,7 +2,7 @@
 import datetime
 import io
 
-from flask import Response, abort, current_app, flash, redirect, request, send_file, stream_with_context
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -10,6 +10,7 @@ from flask_login import login_required
 from appliance import csvsafe, phone_numbers
 from appliance.errors import NotFound, ValidationError
 from appliance.services import blocklist, call_history, recordings
+from web import recording_files
 from web.access import current_actor
 from web.panel import bp
 from web.panel.context import panel_extension, panel_url, render_panel
@@ -160,23 +161,7 @@ def _recording_of(extension, recording_id):
 def _serve_recording(action, as_attachment):
     extension = panel_extension()
     recording = _recording_of(extension, request.view_args["recording_id"])
-    store = recordings.store_dir(current_app.config)
-    # A player asks for the file in ranges as it plays: one audit entry per listen (its first request).
-    ranged = request.headers.get("Range", "")
-    if as_attachment or not ranged or ranged.startswith("bytes=0-"):
-        try:
-            path = recordings.open_for(current_actor(), recording, action, store)
-        except NotFound:
-            abort(404)
-    else:
-        path = store / recording.path
-        if not path.is_file():
-            abort(404)
-    name = f"call-{recording.started_at:%Y%m%d-%H%M%S}-{extension.number}.{path.suffix.lstrip('.')}"
-    response = send_file(path, mimetype=recordings.content_type(recording), as_attachment=as_attachment,
-                         download_name=name, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return recording_files.serve(recording, action, as_attachment, extension.number)
 
 
 @bp.route("/history/recordings/<int:recording_id>", endpoint="call_recording")
