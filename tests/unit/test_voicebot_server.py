@@ -1,6 +1,7 @@
 """The bot server without Asterisk: a fake AudioSocket client says a phrase; the server pushes the intent's number
 (and slot) to AstDB through its AMI session before it hangs up, records the call, and asks again when unsure."""
 import asyncio
+import concurrent.futures
 import struct
 import uuid as uuid_module
 
@@ -64,6 +65,20 @@ async def _converse(bot, utterances, digits=()):
     task = asyncio.create_task(run())
     await ready.wait()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+    async def until_hang_up():
+        # Read while speaking, as Asterisk does: a bot that answers and hangs up before the caller's audio
+        # ends closes a socket with unread data, and the reset would drop a HANGUP read only afterwards.
+        try:
+            while True:
+                head = await asyncio.wait_for(reader.readexactly(3), timeout=30)
+                await reader.readexactly(struct.unpack(">H", head[1:])[0])
+                if head[0] == speech.KIND_HANGUP:
+                    return True
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
+            return False
+
+    listening = asyncio.create_task(until_hang_up())
     writer.write(speech.message(speech.KIND_UUID, uuid_module.UUID(call_uuid).bytes))
     frame = speech.FRAME_BYTES
     try:
@@ -76,39 +91,36 @@ async def _converse(bot, utterances, digits=()):
             writer.write(speech.message(speech.KIND_DTMF, digit.encode()))
     except ConnectionError:
         pass  # the bot hung up already
-    hung_up = False
-    try:
-        while True:
-            head = await asyncio.wait_for(reader.readexactly(3), timeout=30)
-            length = struct.unpack(">H", head[1:])[0]
-            await reader.readexactly(length)
-            if head[0] == speech.KIND_HANGUP:
-                hung_up = True
-                break
-    except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
-        pass
+    hung_up = await listening
     writer.close()
     stop.set()
     await task
     return store, call_uuid, hung_up
 
 
+def _run(coroutine):
+    """Run ``coroutine`` to its end in a thread of its own: in the full suite Playwright's session-wide sync
+    API keeps an event loop running in the test thread, where asyncio.run() refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_a_spoken_intent_is_handed_to_the_dialplan_before_the_hang_up(bot):
-    store, call_uuid, hung_up = asyncio.run(_converse(bot, [speech.speak("I need support", "en")]))
+    store, call_uuid, hung_up = _run(_converse(bot, [speech.speak("I need support", "en")]))
     row = BotCall.get(BotCall.uuid == call_uuid)
-    assert hung_up and store.get(f"cn-bot/{call_uuid}-result") == "1", (row.transcript, row.outcome)
+    assert hung_up and store.get(f"cn-bot/{call_uuid}-result") == "1", (row.transcript, row.outcome, hung_up)
     assert (row.intent, row.outcome, row.caller, row.linkedid) == ("support", "intent", "5551234", "1700000000.1")
     assert "support" in row.transcript and row.latency_ms > 0
 
 
 def test_a_digit_picks_the_intent_of_its_position(bot):
-    store, call_uuid, _ = asyncio.run(_converse(bot, [], digits="2"))
+    store, call_uuid, _ = _run(_converse(bot, [], digits="2"))
     assert store[f"cn-bot/{call_uuid}-result"] == "2"
 
 
 def test_silence_then_nothing_leaves_no_result_and_the_dialplan_takes_the_fallback(bot, monkeypatch):
     monkeypatch.setattr(bot_server, "NO_INPUT_SECONDS", 0.3)
-    store, call_uuid, hung_up = asyncio.run(_converse(bot, []))
+    store, call_uuid, hung_up = _run(_converse(bot, []))
     assert hung_up and f"cn-bot/{call_uuid}-result" not in store
     assert BotCall.get(BotCall.uuid == call_uuid).outcome == "no_input"
 
@@ -125,6 +137,6 @@ def test_the_endpointer_finds_one_utterance_between_silences():
 def test_a_language_without_a_model_leaves_no_result_and_says_why(bot):
     bots.save_bot(bots.BotInput("Bot", language="pt-BR", intents=[
         bots.IntentInput("suporte", "hangup", keywords="suporte")]), SYSTEM, bot.id)
-    store, call_uuid, _ = asyncio.run(_converse(bot, [speech.speak("suporte", "pt-BR")]))
+    store, call_uuid, _ = _run(_converse(bot, [speech.speak("suporte", "pt-BR")]))
     assert f"cn-bot/{call_uuid}-result" not in store
     assert BotCall.get(BotCall.uuid == call_uuid).outcome == "error"
