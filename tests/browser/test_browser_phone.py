@@ -90,6 +90,29 @@ def test_browser_answers_a_sip_call_and_two_browsers_call_each_other(app, system
     bia.close()
 
 
+def test_the_browser_phone_registers_again_after_losing_its_line(app, system, tmp_path):
+    engine, base, browser = system
+    make_person("ana", "301")
+    _, desk_password = extension_with_password("302", "Desk")
+    ana = BrowserPhone(browser, base, "ana").registered()
+    # The line drops: Asterisk (its WebSocket server) goes away and comes back.
+    engine.stop()
+    ana.wait("window.phoneState.events.includes('disconnected') && !window.phoneState.registered")
+    engine.start()
+    # JsSIP reconnects (2-30 s) and registers again by itself: no page reload, no click.
+    ana.wait("window.phoneState.events.filter((e) => e === 'registered').length >= 2", timeout=60_000)
+    # The proof that Asterisk has the new registration: a call from a desk phone rings the browser.
+    sipp = Sipp(engine.settings.sip_port, workdir=tmp_path)
+    thread, result = _caller(sipp, "302", desk_password, "301")
+    call = _answer_caller(ana, engine, thread, result)
+    ana.page.locator("#phone-hangup").click()
+    ana.no_calls()
+    thread.join(timeout=30)
+    assert result["call"].ok, result["call"]
+    assert call is not None
+    ana.close()
+
+
 def _bridged(engine, *peers):
     """Return whether channels of ``peers`` (endpoint names) share one bridge (core show channels concise)."""
     bridges = {}
