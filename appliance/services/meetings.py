@@ -74,6 +74,10 @@ class MeetingInput:
     invitees: list = field(default_factory=list)
 
 
+#: The years a meeting may start in.
+MEETING_YEARS = (2000, 2999)
+
+
 def _require(config):
     if not config.enabled:
         raise JitsiOff(N_("No Jitsi Meet server is configured."))
@@ -108,6 +112,10 @@ def _validate(data, errors):
         errors["title"] = (N_("Enter a title of up to %(max)d characters."), {"max": 120})
     if not isinstance(data.starts_at, datetime.datetime):
         errors["starts_at"] = (N_("Enter the date and time the meeting starts."), {})
+    elif not MEETING_YEARS[0] <= data.starts_at.year <= MEETING_YEARS[1]:
+        # A year 1 or 9999 start overflowed the UTC conversion and the end time (a 500, found by schemathesis).
+        errors["starts_at"] = (N_("Choose a date between the years %(first)d and %(last)d."),
+                               {"first": MEETING_YEARS[0], "last": MEETING_YEARS[1]})
     try:
         data.duration_minutes = int(data.duration_minutes)
     except (TypeError, ValueError):

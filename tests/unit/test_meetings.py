@@ -87,3 +87,9 @@ def test_meetings_need_a_server_and_valid_input(database):
     with pytest.raises(ValidationError) as error:
         meetings.save_meeting(meetings.MeetingInput("", START, 2, "nope", ["a@b.c", "bad"]), ADMIN, CONFIG)
     assert set(error.value.fields) == {"title", "duration_minutes", "organizer_email", "invitees"}
+    # The calendar's ends: refused by field, not an overflow (schemathesis sent year 1 and year 9999).
+    for moment in (datetime.datetime(9999, 12, 31, 23, 0, tzinfo=datetime.UTC),
+                   datetime.datetime(1, 1, 1, 0, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))):
+        with pytest.raises(ValidationError) as error:
+            meetings.save_meeting(meetings.MeetingInput("Longe", moment, 1440), ADMIN, CONFIG)
+        assert set(error.value.fields) == {"starts_at"}
