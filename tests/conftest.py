@@ -1,9 +1,11 @@
 """Fixtures shared by every test: an app on a fresh database, a client, and login actions."""
 import re
+import shutil
 
+import argon2
 import pytest
 
-from appliance import db, migrations, permissions
+from appliance import db, migrations, passwords, permissions
 from appliance.models.extensions import Extension
 from appliance.services import Actor, extensions, users
 from tests.fakes import RecordingControl, installed
@@ -13,11 +15,25 @@ ADMIN_PASSWORD = "Correct-Horse-42"
 
 # The tests are an entry point too: what they create under a VAR_DIR is private, as in production.
 permissions.private_umask()
+# Argon2id as in production, at the cost argon2-cffi gives for tests: the suite logs in thousands of
+# times. tests/unit/test_passwords.py checks the production parameters on their own.
+passwords.use_parameters(argon2.profiles.CHEAPEST)
+
+
+@pytest.fixture(scope="session")
+def migrated_database_file(tmp_path_factory):
+    """A SQLite file migrated to the newest version once a run: each test's database starts as a
+    copy of it (running every migration cost each test a tenth of a second)."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    migrations.upgrade(db.init(f"sqlite:///{path}"))
+    db.close()  # the last connection: SQLite folds the WAL back into the file
+    return path
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, migrated_database_file):
     """A web app on its own migrated SQLite database under ``tmp_path``."""
+    shutil.copyfile(migrated_database_file, tmp_path / "test.db")
     app = create_app(
         {
             "TESTING": True,
@@ -27,17 +43,16 @@ def app(tmp_path):
             "ENGINE_ENABLED": False,
         }
     )
-    migrations.upgrade(db.database.obj)
     users.create(users.UserInput("admin", ADMIN_PASSWORD, "Admin", role="admin", language="en"), Actor.system("test"))
     yield app
     db.close()
 
 
 @pytest.fixture
-def database(tmp_path):
+def database(tmp_path, migrated_database_file):
     """A migrated SQLite database under ``tmp_path``, bound to the models (no web app)."""
+    shutil.copyfile(migrated_database_file, tmp_path / "app.db")
     handle = db.init(f"sqlite:///{tmp_path / 'app.db'}")
-    migrations.upgrade(handle)
     yield handle
     db.close()
 

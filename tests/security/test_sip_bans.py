@@ -38,9 +38,12 @@ def _answers_stopped(flood, quiet=1.0):
 
 def _scan(pbx, address, count=LIMITS["BAN_SCAN_USERNAMES"]):
     """Try ``count`` user names that do not exist from ``address`` (what sipvicious svwar does)."""
-    sipp = pbx.sipp(address, timeout=2)
+    sipp = pbx.sipp(address, timeout=5)
     for number in range(count):
-        sipp.register_expect_401(f"9{number:03d}", "guess")
+        # A guess SIPp never saw refused is one the daemon may never have counted: say so here,
+        # not as a missing ban later.
+        result = sipp.register_expect_401(f"9{number:03d}", "guess")
+        assert result.ok, f"guess 9{number:03d} from {address}: SIPp saw {result.statuses}"
 
 
 def test_a_password_brute_force_is_dropped_by_the_kernel_within_two_seconds(pbx):
@@ -73,7 +76,7 @@ def test_a_stale_phone_behind_a_shared_address_does_not_lock_out_the_office(pbx)
     # 203's password was changed; its phone keeps trying the old one.
     for _ in range(LIMITS["BAN_PAIR_FAILURES"]):
         assert sipp.register_expect_401("203", "old-password").ok
-    assert wait_for(lambda: pbx.ban(office, "203"), timeout=2)
+    assert wait_for(lambda: pbx.ban(office, "203"), timeout=10)
 
     # The other phones behind the same address keep working...
     assert sipp.register("204", pbx.passwords["204"]).ok
@@ -89,17 +92,18 @@ def test_scanning_many_user_names_blocks_the_whole_address(pbx):
 
     _scan(pbx, scanner)
 
-    ban = wait_for(lambda: pbx.ban(scanner), timeout=2)
-    assert ban is not None and ban.reason == "scan" and ban.usernames.startswith("9000,9001")
-    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=2)
+    ban = wait_for(lambda: pbx.ban(scanner), timeout=10)
+    assert ban is not None, f"no ban of {scanner}; the bans: {list(Ban.select().dicts())}"
+    assert ban.reason == "scan" and ban.usernames.startswith("9000,9001")
+    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=10)
     assert _no_answer(pbx, scanner)
 
 
 def test_unblocking_on_the_page_lets_the_address_in_again(pbx):
     scanner = "127.0.0.8"
     _scan(pbx, scanner)
-    ban = wait_for(lambda: pbx.ban(scanner), timeout=2)
-    assert ban is not None and wait_for(lambda: _no_answer(pbx, scanner), timeout=2)
+    ban = wait_for(lambda: pbx.ban(scanner), timeout=10)
+    assert ban is not None and wait_for(lambda: _no_answer(pbx, scanner), timeout=10)
     client = pbx.app.test_client()
     token = csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token})
@@ -116,7 +120,7 @@ def test_unblocking_on_the_page_lets_the_address_in_again(pbx):
 def test_a_block_survives_a_daemon_restart_and_a_reboot(pbx):
     scanner = "127.0.0.9"
     _scan(pbx, scanner)
-    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=2)
+    assert wait_for(lambda: scanner in pbx.blocked_in_kernel(), timeout=10)
 
     pbx.stop_daemon()
     pbx.start_daemon()

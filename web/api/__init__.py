@@ -32,6 +32,38 @@ class ProblemApi(Api):
 
     DEFAULT_RESPONSE_CONTENT_TYPE = "application/json"
 
+    # Documenting ~370 operations takes a quarter of a second, and each app (each worker, each
+    # test) would pay it at start whether or not anyone reads the document: the routes are
+    # registered at once, their documentation on the first read of ``spec``, in the same order.
+    _pending_docs = ()
+
+    @property
+    def spec(self):
+        """The OpenAPI document, with every registered blueprint's operations in it."""
+        while self._pending_docs:
+            document, *self._pending_docs = self._pending_docs
+            document(self._spec)
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def document_later(self, document):
+        """Call ``document(spec)`` when the document is first read, after what was queued before."""
+        self._pending_docs = [*self._pending_docs, document]
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register ``blp`` on the app now; document its operations when the document is first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def document(spec):
+            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+        self.document_later(document)
+
     def handle_http_exception(self, error):
         """Answer an HTTPException with problem details under /api/, and as Flask would elsewhere."""
         if problems.is_api():
@@ -79,7 +111,7 @@ def init_app(app):
         csrf.exempt(blueprint)  # tokens only, never cookies: nothing for a forged form to ride on
         api.register_blueprint(blueprint)
     csrf.exempt(app.blueprints["api-docs"])
-    webhooks.document(api.spec)  # OpenAPI 3.1 "webhooks": what receivers are sent
+    api.document_later(webhooks.document)  # OpenAPI 3.1 "webhooks": what receivers are sent
     app.add_url_rule("/api/v1/docs", "api_docs", docs)
     return api
 
