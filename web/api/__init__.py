@@ -5,6 +5,7 @@ its operations use ``web.api.auth.requires`` (token, scope, rate limit) and the 
 pages use. Adding a resource: write ``web/api/<feature>.py`` like ``extensions.py``, list it there.
 """
 import http
+import threading
 
 from flask import jsonify, render_template
 from flask_smorest import Api, Blueprint
@@ -36,13 +37,16 @@ class ProblemApi(Api):
     # test) would pay it at start whether or not anyone reads the document: the routes are
     # registered at once, their documentation on the first read of ``spec``, in the same order.
     _pending_docs = ()
+    _documenting = threading.Lock()  # two first requests at once must not document twice
 
     @property
     def spec(self):
         """The OpenAPI document, with every registered blueprint's operations in it."""
-        while self._pending_docs:
-            document, *self._pending_docs = self._pending_docs
-            document(self._spec)
+        if self._pending_docs:
+            with self._documenting:
+                while self._pending_docs:
+                    document, *self._pending_docs = self._pending_docs
+                    document(self._spec)
         return self._spec
 
     @spec.setter
