@@ -1,11 +1,15 @@
 """REST API list endpoints under concurrent clients, on 10,000 extensions and 1,000,000 call records.
 
     .venv/bin/python -m bench.api_latency [--extensions 10000] [--records 1000000] [--clients 20] [--seconds 20]
+                                          [--one-process]
 
 The web app runs as production runs it (the supervisor's gunicorn command line, its workers),
 on a loopback port, against a database filled straight into the tables (set-up, not measured).
-``--clients`` threads, each with its own keep-alive connection and a service token's bearer,
-walk the list endpoints for ``--seconds``: the first page of extensions and of call records,
+``--clients`` clients, each a process of its own as separate programs (a CRM, an ERP) would be,
+with its own keep-alive connection and a service token's bearer, walk the list endpoints for
+``--seconds``. (``--one-process`` runs them as threads of one process, as this bench did before:
+each thread's clock then also counts the wait for the other threads' JSON parsing under that
+process's GIL, a cost of the bench and not of the server.) They walk the first page of extensions and of call records,
 a page reached by following cursors, call records filtered by a number and by a day. Every
 response is checked (200, JSON with its items); a failure counts as an error. Goal (issue 12):
 p95 <= 100 ms per endpoint at 20 concurrent clients.
@@ -14,6 +18,7 @@ import argparse
 import datetime
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -62,11 +67,10 @@ def _quantile(ordered, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-class Client(threading.Thread):
+class Client:
     """One API client: its own connection, walking the endpoints until the deadline."""
 
     def __init__(self, port, token, deadline, paths):
-        super().__init__(daemon=True)
         self.port, self.token, self.deadline, self.paths = port, token, deadline, paths
         self.latencies = {name: [] for name in paths}
         self.errors = 0
@@ -103,12 +107,39 @@ class Client(threading.Thread):
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
 
+def _in_process(client, results):
+    """Run ``client`` in a process of its own and send back what it measured."""
+    client.run()
+    results.put((client.latencies, client.errors))
+
+
+def _run_clients(clients, one_process):
+    """Run every client at once (processes, or threads of this one); return ``(latencies, errors)``."""
+    if one_process:
+        threads = [threading.Thread(target=client.run, daemon=True) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [client.latencies for client in clients], sum(client.errors for client in clients)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    processes = [context.Process(target=_in_process, args=(client, results), daemon=True) for client in clients]
+    for process in processes:
+        process.start()
+    measured = [results.get(timeout=client.deadline - time.monotonic() + 60) for client in clients]
+    for process in processes:
+        process.join()
+    return [latencies for latencies, _ in measured], sum(errors for _, errors in measured)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extensions", type=int, default=10000)
     parser.add_argument("--records", type=int, default=1000000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--one-process", action="store_true", help="the clients as threads of one process")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     port = free_port()
@@ -154,22 +185,20 @@ def main():
         # Warm-up, not measured: every worker imports the app and opens the database on its first requests.
         for seconds in (5, args.seconds):
             clients = [Client(port, token, time.monotonic() + seconds, paths) for _ in range(args.clients)]
-            for client in clients:
-                client.start()
-            for client in clients:
-                client.join()
-        print(f"\nAPI list endpoints, {args.clients} concurrent clients for {args.seconds:.0f} s, gunicorn "
-              f"{workers} workers (the supervisor's command line), 2 cores shared with the clients (ms)")
+            latencies, errors = _run_clients(clients, args.one_process)
+        kind = "threads of one process" if args.one_process else "processes"
+        print(f"\nAPI list endpoints, {args.clients} concurrent clients ({kind}) for {args.seconds:.0f} s, "
+              f"gunicorn {workers} workers (the supervisor's command line), 2 cores shared with the clients (ms)")
         print("| endpoint | requests | p50 | p95 | p99 | goal p95 |")
         print("|---|---|---|---|---|---|")
         for name in paths:
-            values = sorted(1000 * v for client in clients for v in client.latencies[name])
+            values = sorted(1000 * v for measured in latencies for v in measured[name])
             if not values:
                 print(f"| {name} | 0 | | | | <= 100 |")
                 continue
             print(f"| {name} | {len(values)} | {statistics.median(values):.0f} | {_quantile(values, 0.95):.0f} | "
                   f"{_quantile(values, 0.99):.0f} | <= 100 |")
-        print(f"\nerrors: {sum(client.errors for client in clients)}")
+        print(f"\nerrors: {errors}")
     finally:
         if server is not None:
             server.terminate()
