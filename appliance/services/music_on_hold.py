@@ -19,8 +19,7 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.moh import MohClass, MohFile
 from appliance.models.queues import Queue
-from appliance.services import audit, engine_sync
-from appliance.services.extensions import NAME_FORBIDDEN
+from appliance.services import audit, engine_sync, names
 from appliance.services.prompts import audio_error
 
 #: Sounds one class may hold (each up to audio.MAX_SECONDS).
@@ -109,18 +108,10 @@ def _public(moh_class):
 
 
 def _clean_name(name, class_id, errors, field="name", max_length=64):
-    name = (name or "").strip()
-    if not name:
-        errors[field] = (N_("Enter a name."), {})
-    elif len(name) > max_length or NAME_FORBIDDEN.search(name):
-        errors[field] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": max_length})
-    elif field == "name":
-        clash = MohClass.select().where(MohClass.name == name)
-        if class_id is not None:
-            clash = clash.where(MohClass.id != class_id)
-        if clash.exists():
-            errors[field] = (N_("A music class with this name exists."), {})
-    return name
+    # Only the class's own name is unique: a file's name (another field) is checked for its characters.
+    return names.clean_unique_name(name, errors, model=MohClass if field == "name" else None, own_id=class_id,
+                                   taken=N_("A music class with this name exists."), field=field,
+                                   max_length=max_length)
 
 
 def save_class(data, actor, class_id=None):

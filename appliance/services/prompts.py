@@ -21,8 +21,7 @@ from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.ivr import Ivr, Prompt
 from appliance.models.users import User
-from appliance.services import Actor, audit, engine_sync
-from appliance.services.extensions import NAME_FORBIDDEN
+from appliance.services import Actor, audit, engine_sync, names
 
 SOURCES = ("upload", "tts", "phone")
 log = logging.getLogger(__name__)
@@ -76,18 +75,8 @@ def get_prompt(prompt_id):
 
 
 def _clean_name(name, prompt_id, errors):
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = (N_("Enter a name."), {})
-    elif len(name) > 64 or NAME_FORBIDDEN.search(name):
-        errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 64})
-    else:
-        clash = Prompt.select().where(Prompt.name == name)
-        if prompt_id is not None:
-            clash = clash.where(Prompt.id != prompt_id)
-        if clash.exists():
-            errors["name"] = (N_("A prompt with this name exists."), {})
-    return name
+    return names.clean_unique_name(name, errors, model=Prompt, own_id=prompt_id,
+                                   taken=N_("A prompt with this name exists."))
 
 
 def _folder(errors, field):
