@@ -10,9 +10,8 @@ then adopts the recording (``adopt_recording``).
 import logging
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from appliance import audio, permissions
+from appliance import audio
 from appliance.asterisk.confgen.ivr import PROMPTS_SUBDIR, prompt_stem, recording_stem
 from appliance.audio import tts
 from appliance.db import database
@@ -21,11 +20,10 @@ from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.ivr import Ivr, Prompt
 from appliance.models.users import User
-from appliance.services import Actor, audit, engine_sync, names
+from appliance.services import Actor, audit, engine_sync, names, sound_folders
 
 SOURCES = ("upload", "tts", "phone")
 log = logging.getLogger(__name__)
-_override = None
 
 
 @dataclass
@@ -37,28 +35,11 @@ class PromptInput:
     language: str = "pt-BR"
 
 
-def use_directory(path):
-    """Keep prompt audio in ``path`` instead of the engine's folder (tests; an appliance without engine)."""
-    global _override
-    _override = Path(path) if path is not None else None
-
-
-def storage_dir():
-    """Return the folder (host path) prompt audio lives in, created; None when there is nowhere to keep it."""
-    if _override is not None:
-        _override.mkdir(parents=True, exist_ok=True)
-        return _override
-    engine = engine_sync.configured_engine()
-    if engine is None:
-        return None
-    folder = engine.host_path(engine.instance_dir / PROMPTS_SUBDIR)
-    if not folder.exists():
-        engine.create_dirs()
-        folder.mkdir(exist_ok=True)
-        # Shared with Asterisk's group like the instance's other folders: Asterisk writes phone recordings
-        # here; the app's files in it are 0640 (Asterisk reads them, nobody else).
-        permissions.share_dir(folder, engine.account())
-    return folder
+_folder = sound_folders.SoundFolder(PROMPTS_SUBDIR)
+#: Keep prompt audio in a folder of one's choice (tests; an appliance without engine).
+use_directory = _folder.use
+#: The folder (host path) prompt audio lives in, created; None when there is nowhere to keep it.
+storage_dir = _folder.path
 
 
 def list_prompts():
