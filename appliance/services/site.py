@@ -31,6 +31,8 @@ from appliance.services import audit, engine_sync, sessions, users
 
 #: Written at first boot by centralina-firstboot (playbooks/roles/centralina_appliance).
 FIRST_PASSWORD_FILE = "first-admin-password"
+#: The fields of SiteInput (the page's, the API's) and the settings they set.
+FIELDS = {"timezone": "TIMEZONE", "country": "COUNTRY", "language": "DEFAULT_LOCALE"}
 #: Countries whose people read Portuguese first; the rest get English (the app's two languages).
 PORTUGUESE = frozenset({"BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"})
 
@@ -161,8 +163,9 @@ def complete_first_setup(user_id, data, actor, conf):
 
 
 def pinned():
-    """Return the site settings an operator fixed in the environment: a change here does not move them."""
-    return settings.site_pinned()
+    """Return the fields (``FIELDS``) an operator fixed in the environment: a change is saved but not in force."""
+    fixed = settings.site_pinned()
+    return sorted(field for field, key in FIELDS.items() if key in fixed)
 
 
 def site_input(conf):

@@ -16,9 +16,6 @@ from web.access import current_actor, role_required
 from web.admin import bp
 from web.forms import Form, apply_errors, choices
 
-#: The form's fields and the settings they set.
-FIELDS = {"timezone": "TIMEZONE", "country": "COUNTRY", "language": "DEFAULT_LOCALE"}
-
 
 class SiteForm(Form):
     """Time zone, country, default language. The choices are checked by the service, with its messages."""
@@ -61,6 +58,5 @@ def site_settings():
     conf = current_app.config
     in_force = {"timezone": conf["TIMEZONE"], "country": country_names().get(conf["COUNTRY"], conf["COUNTRY"]),
                 "language": LANGUAGES.get(conf["DEFAULT_LOCALE"], conf["DEFAULT_LOCALE"])}
-    pinned = {field for field, key in FIELDS.items() if key in site.pinned()}
-    return render_template("admin/site/page.html", form=form, in_force=in_force, pinned=pinned), form.status
+    return render_template("admin/site/page.html", form=form, in_force=in_force, pinned=site.pinned()), form.status
 
