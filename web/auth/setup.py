@@ -29,8 +29,9 @@ class SetupForm(Form):
 
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
     confirm_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), Length(max=128)])
-    timezone = SelectField(_l("Time zone"))
-    country = SelectField(_l("Country of the company"))
+    # The service checks the choices (services/site.py site_errors: the Site settings page and the API's check too).
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    country = SelectField(_l("Country of the company"), validate_choice=False)
 
 
 def mark_if_first_password(password):
