@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+import zoneinfo
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,6 +45,7 @@ from appliance.services import (
     recordings,
     schedule_override,
     schedules,
+    site,
     sla_alerts,
     sms,
     supervision,
@@ -161,6 +163,29 @@ def _every(scheduler, name, function, *args, **interval):
                       coalesce=True, **interval)
 
 
+#: How often the daemon looks at VAR_DIR/site.json (one stat).
+SITE_SECONDS = 5
+
+
+def _follow_site(conf, scheduler, queues, seen):
+    """Take the site settings saved in the web app into ``conf``; move what holds the time zone (decision 041).
+
+    ``seen``: {"zone": the zone the scheduler and the queue board hold}. Compared by value, since any
+    caller of the refresh (an engine sync's compile too) may be the one that took the new file.
+    """
+    site.refresh(conf)
+    zone = conf["TIMEZONE"]
+    if zone == seen["zone"]:
+        return
+    seen["zone"] = zone
+    scheduler.reschedule_job("schedule-calendar", trigger="cron", month=1, day="1-7", hour=3, timezone=zone)
+    if queues is not None:
+        queues.zone = zoneinfo.ZoneInfo(zone)
+        queues.seed()  # today's figures from the new day's midnight
+    log.info("site settings now: time zone %s, country %s, language %s", zone, conf["COUNTRY"],
+             conf["DEFAULT_LOCALE"])
+
+
 def run(conf, stop_event=None):
     """Run until SIGTERM/SIGINT (or ``stop_event``): the scheduler and the engine listeners."""
     lock = acquire_lock(conf["VAR_DIR"])
@@ -173,7 +198,7 @@ def run(conf, stop_event=None):
     # Blocks in force are back in the kernel before the first event is heard (docs/decisions/009).
     guard = Guard.from_settings(conf).start()
     _every(scheduler, "bans", guard.reconcile, seconds=1)
-    watcher = None
+    watcher = queues = None
     if engine is not None:
         reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
@@ -210,15 +235,15 @@ def run(conf, stop_event=None):
         _every(scheduler, "sla-alerts", sla_alerts.check, conf["VAR_DIR"], seconds=5)
         _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
         # The international minutes cap reads these counters at call time (confgen/outbound.py).
-        _every(scheduler, "international-minutes", outbound_caps.publish_international_minutes, conf["TIMEZONE"],
-               seconds=10)
+        _every(scheduler, "international-minutes",
+               lambda: outbound_caps.publish_international_minutes(conf["TIMEZONE"]), seconds=10)
         _every(scheduler, "call-settings-reconcile", _reconcile_call_settings, minutes=5)
         # Events bring state changes at once; the qualify round trip only comes by asking.
         _every(scheduler, "trunk-health", trunk_health.refresh, seconds=trunk_health.REFRESH_SECONDS)
         # Asterisk wrote the message to its spool already; this only reads it and e-mails it.
         # max_instances=1 matters: voicemail_mail treats a row left "sending" as an interrupted run.
-        _every(scheduler, "voicemail-email", voicemail_mail.notify, voicemail_spool.spool_root(engine),
-               conf["TIMEZONE"], seconds=5)
+        _every(scheduler, "voicemail-email",
+               lambda: voicemail_mail.notify(voicemail_spool.spool_root(engine), conf["TIMEZONE"]), seconds=5)
         # Automatic transcripts of new voicemail (decision 035), when the mailbox's language has a model.
         voicemail_transcripts.configure(engine.host_path(engine.instance_dir))
         _every(scheduler, "voicemail-transcripts", voicemail_transcripts.transcribe_new,
@@ -252,6 +277,9 @@ def run(conf, stop_event=None):
     _every(scheduler, "webhook-log-prune", webhook_delivery.prune, webhook_config.keep_days, hours=1)
     # Encrypted backups once a day at the hour the admin chose, then retention (decision 039).
     _every(scheduler, "backups", backups.run_due, conf, minutes=10)
+    # A time zone, country or language changed in the web app (VAR_DIR/site.json): jobs read conf at each run.
+    _every(scheduler, "site-settings", _follow_site, conf, scheduler, queues, {"zone": conf["TIMEZONE"]},
+           seconds=SITE_SECONDS)
     scheduler.start()
     log.info("daemon started")
     try:

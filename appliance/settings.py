@@ -228,6 +228,37 @@ def load(overrides=None, environ=None, config_dir=None):
     return settings
 
 
+def site_pinned(environ=None):
+    """Return the SITE_KEYS an operator fixed in the environment (``CENTRALINA_<KEY>``): site.json cannot move them."""
+    environ = os.environ if environ is None else environ
+    return frozenset(key for key in SITE_KEYS if f"CENTRALINA_{key}" in environ)
+
+
+def _site_stamp(var_dir):
+    try:
+        stat = (Path(var_dir) / SITE_FILE).stat()
+    except OSError:
+        return None
+    # The inode too: the file is replaced by a rename, and two writes may share an mtime tick.
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def refresh_site(conf, environ=None):
+    """Take into ``conf`` the site settings another process wrote since this one last looked; return whether it did.
+
+    One stat when nothing changed: web workers, provisioning and the daemon call it per request or
+    job (decision 041). Keys fixed in the environment keep their value. ``conf`` is the process's
+    settings mapping, changed in place (the stamp it last saw is kept in it as ``_SITE_STAMP``).
+    """
+    stamp = _site_stamp(conf["VAR_DIR"])
+    if stamp is None or conf.get("_SITE_STAMP") == stamp:
+        return False
+    conf["_SITE_STAMP"] = stamp
+    pinned = site_pinned(environ)
+    conf.update({key: value for key, value in read_site(conf["VAR_DIR"]).items() if key not in pinned})
+    return True
+
+
 def read_site(var_dir):
     """Return the settings the web app chose (VAR_DIR/site.json): only SITE_KEYS with text values."""
     try:

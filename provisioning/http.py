@@ -22,7 +22,7 @@ import time
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
 from appliance import db, permissions, settings
-from appliance.services import engine_sync, phones
+from appliance.services import engine_sync, phones, site
 from provisioning import cache, logs, vendors
 from web import database
 
@@ -33,6 +33,8 @@ MAX_UPLOAD = 1024 * 1024
 CONTENT_TYPES = {".xml": "application/xml", ".cfg": "text/plain", ".boot": "text/plain", ".htm": "text/html"}
 #: The MAC of no phone: the default files some vendors ask for (Polycom ``000000000000.cfg``).
 NO_MAC = "000000000000"
+#: The site settings phone files carry (services/phones.py): a change makes every rendered file stale.
+SITE_RENDERED = ("TIMEZONE", "DEFAULT_LOCALE")
 
 
 def create_app(test_config=None):
@@ -47,6 +49,7 @@ def create_app(test_config=None):
     app.extensions["prov_cache"] = cache.RenderCache(int(app.config["PROV_CACHE_BYTES"]))
     app.extensions["prov_salt"] = cache.salt(app.config, engine_sync.configured_engine())
     app.extensions["prov_started"] = time.time()
+    app.extensions["prov_site"] = tuple(app.config[key] for key in SITE_RENDERED)
     app.register_blueprint(bp)
     database.init_app(app)  # SQLite: one connection per worker thread for its life (decision 025)
     logs.install(app.logger, log)  # Flask logs a failing request's path, which may carry a token
@@ -104,6 +107,19 @@ def _is_directory(filename):
 def _mac_in_path(vendor, filename):
     mac = vendor.mac_from_path(filename)
     return None if mac == NO_MAC else mac
+
+
+@bp.before_request
+def _follow_site():
+    """Take a new time zone or default language (VAR_DIR/site.json, decision 041): files rendered before are stale."""
+    app = current_app._get_current_object()
+    site.refresh(app.config)
+    rendered_with = tuple(app.config[key] for key in SITE_RENDERED)
+    if rendered_with != app.extensions["prov_site"]:  # by value: whoever refreshed, this salt must follow
+        app.extensions["prov_site"] = rendered_with
+        app.extensions["prov_cache"] = cache.RenderCache(int(app.config["PROV_CACHE_BYTES"]))
+        app.extensions["prov_salt"] = cache.salt(app.config, engine_sync.configured_engine())
+        app.extensions["prov_started"] = time.time()
 
 
 @bp.before_request

@@ -82,6 +82,7 @@ SECTIONS = (
         Page("admin.bans_list", _l("Blocked"), ADMINS, ("admin.ban",)),
         Page("admin.audit_log", _l("Audit log"), ADMINS),
         Page("admin.mail_settings", _l("E-mail"), ADMINS, ("admin.mail",)),
+        Page("admin.site_settings", _l("Site settings"), ADMINS),
         Page("admin.backups_page", _l("Backups"), ADMINS, ("admin.backups",)),
         Page("admin.api_tokens_list", _l("API tokens"), ADMINS, ("admin.api_token",)),
         Page("admin.webhooks_list", _l("Webhooks"), ADMINS, ("admin.webhook",)),

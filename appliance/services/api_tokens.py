@@ -94,6 +94,8 @@ SCOPES = {
     "backups:write": N_("Change backup settings, make backups and restore one (replaces the whole configuration)"),
     "recordings:read": N_("List call recordings and download them (a person: the calls of their extension)"),
     "recordings:write": N_("Delete call recordings"),
+    "site:read": N_("Read the site settings (time zone, country, default language)"),
+    "site:write": N_("Change the time zone, the country and the default language"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

@@ -371,8 +371,11 @@ def extension_recording():
             or CallProfile.select().where(CallProfile.recording != "never").exists())
 
 
-def collect(settings, codes):
-    """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``."""
+def collect(settings, codes, timezone="America/Sao_Paulo"):
+    """Return the EngineInput the config files are compiled from: ``settings``, the database's rows, ``codes``.
+
+    ``timezone``: the site's (the day international minutes are counted in).
+    """
     from appliance.services import schedules  # it validates names as extensions do, which sync the engine
     return EngineInput(settings, hint_devices(), tuple(engine_ring_groups()), codes, trunks=tuple(engine_trunks()),
                        routes=tuple(engine_routes()), profiles=tuple(engine_profiles()),
@@ -384,4 +387,5 @@ def collect(settings, codes):
                        queues=tuple(engine_queues()), pause_reasons=tuple(engine_pause_reasons()),
                        conferences=tuple(engine_conferences()), spy_rights=tuple(engine_spy_rights()),
                        meetings=tuple(engine_meetings()),
-                       extension_recording=extension_recording(), moh_classes=tuple(engine_moh_classes()))
+                       extension_recording=extension_recording(), moh_classes=tuple(engine_moh_classes()),
+                       timezone=timezone)

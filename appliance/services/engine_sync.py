@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from appliance import passwords, permissions, phone_numbers
+from appliance import settings as app_settings
 from appliance.asterisk import apply, confgen, control, engine_root, realtime
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.engine import Engine, EngineSettings
@@ -21,6 +22,7 @@ from appliance.services import caller_names, engine_rows
 log = logging.getLogger(__name__)
 _engine = None
 _codes = None
+_conf = None  # the process's settings (configure_from_settings): the site's time zone is read at each compile
 _pending = threading.local()
 
 
@@ -55,8 +57,8 @@ def configure(engine, codes=None):
     It also installs the process's engine adapter (appliance.asterisk.control) for ``engine``:
     the one object services ask to act on the running Asterisk.
     """
-    global _engine, _codes
-    _engine, _codes = engine, codes
+    global _engine, _codes, _conf
+    _engine, _codes, _conf = engine, codes, None
     control.install(control.EngineControl(engine.settings) if engine is not None else None)
 
 
@@ -75,10 +77,24 @@ def configure_from_settings(conf):
 
     Every process passes here at start: it also sets the phone-number region (the COUNTRY setting).
     """
+    global _conf
     phone_numbers.set_region(conf.get("COUNTRY", phone_numbers.DEFAULT_REGION))
     engine = Engine(engine_settings(conf)) if conf.get("ENGINE_ENABLED") else None
     configure(engine, confgen.feature_codes_from(conf.get("FEATURE_CODES")))
+    _conf = conf
     return engine
+
+
+def site_timezone():
+    """Return the site's time zone as it is now (VAR_DIR/site.json may have changed since this process started).
+
+    The dialplan counts international minutes per day of this zone, as the daemon does; read at each
+    compile so that no process compiles a zone another one has already replaced (decision 041).
+    """
+    if _conf is None:
+        return app_settings.DEFAULTS["TIMEZONE"]
+    app_settings.refresh_site(_conf)
+    return _conf.get("TIMEZONE") or app_settings.DEFAULTS["TIMEZONE"]
 
 
 def request(usernames=None, files=True, numbers=(), callers=False, guests=False):
@@ -266,7 +282,8 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False, guests=F
         return apply.ApplyResult(None, engine_running=engine.is_running(), qualify_resync=_resync(engine, resync))
     if stale:
         _drop_trunks(engine, rows_path, stale)
-    result = apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes())))
+    zone = site_timezone()
+    result = apply.apply(engine, lambda: confgen.render_all(engine_rows.collect(settings, feature_codes(), zone)))
     # A trunk works already too; only its qualify waits for this.
     result.qualify_resync = _resync(engine, resync)
     return result

@@ -88,3 +88,18 @@ def test_rows_refuse_what_would_reach_the_dialplan_unchecked():
         o.RouteRow(1, "Rota", "national", callerid="+55 11; Hangup")
     with pytest.raises(ValueError):
         o.RouteRow(1, "Rota", "vip")
+
+
+def test_international_minutes_are_counted_in_the_site_time_zone_which_must_be_a_real_one():
+    world = o.RouteRow(3, "Mundo", "international", (o.PatternRow("00ZXZ.", 4, "+"),), (1,))
+    profiles = (o.ProfileRow(2, "Padrão", ("international",), is_default=True),)
+    trunks = (TrunkRow(1, "A", "192.0.2.1", kind="ip"),)
+
+    def dialplan(zone):
+        return render("", *o.contexts(EngineInput(None, trunks=trunks, routes=(world,), profiles=profiles,
+                                                  timezone=zone)))
+    assert "STRFTIME(${EPOCH},Europe/Lisbon,%Y%m%d)" in dialplan("Europe/Lisbon")
+    assert "America/Sao_Paulo" not in dialplan("Europe/Lisbon")
+    for bad in ("Mars/Olympus", "UTC)}Hangup", "Europe/Lisbon;x"):
+        with pytest.raises(ValueError):
+            dialplan(bad)

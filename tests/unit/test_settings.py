@@ -39,3 +39,17 @@ def test_what_the_web_app_chose_sits_above_the_files_and_below_environment_and_o
     (tmp_path / settings.SITE_FILE).write_text("{not json")
     assert settings.load(overrides={"VAR_DIR": str(tmp_path)}, environ={}, config_dir=tmp_path)["TIMEZONE"] == (
         "America/Manaus")
+
+
+def test_a_running_process_takes_a_new_site_file_once_and_keeps_what_the_environment_fixed(tmp_path):
+    conf = {"VAR_DIR": str(tmp_path), "TIMEZONE": "America/Sao_Paulo", "COUNTRY": "BR", "DEFAULT_LOCALE": "pt_BR"}
+    assert settings.refresh_site(conf, environ={}) is False  # no file yet: what the process started with
+    site_file = tmp_path / settings.SITE_FILE
+    site_file.write_text('{"TIMEZONE": "Europe/Lisbon", "COUNTRY": "PT", "DEFAULT_LOCALE": "en"}')
+    assert settings.refresh_site(conf, environ={"CENTRALINA_COUNTRY": "AO"}) is True
+    assert (conf["TIMEZONE"], conf["COUNTRY"], conf["DEFAULT_LOCALE"]) == ("Europe/Lisbon", "BR", "en")
+    assert settings.refresh_site(conf, environ={}) is False  # unchanged file: one stat, nothing read
+    replacement = tmp_path / "site.tmp"  # written as the service writes it: a new file renamed over the old
+    replacement.write_text('{"TIMEZONE": "Asia/Tokyo", "COUNTRY": "JP", "DEFAULT_LOCALE": "en"}')
+    replacement.replace(site_file)
+    assert settings.refresh_site(conf, environ={}) is True and conf["TIMEZONE"] == "Asia/Tokyo"

@@ -46,8 +46,8 @@ def test_a_login_with_the_first_password_reaches_only_the_setup_page(client, aut
 @pytest.mark.parametrize("changes, field_error", [
     ({"new_password": "short", "confirm_password": "short"}, "at least"),
     ({"confirm_password": "Something-Else-123"}, "The passwords do not match."),
-    ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
-    ({"country": "XX"}, "Not a valid choice"),
+    ({"timezone": "Mars/Olympus"}, "Choose a time zone from the list."),
+    ({"country": "XX"}, "Choose a country from the list."),
     ({"new_password": FIRST, "confirm_password": FIRST}, "not the generated one"),
 ])
 def test_bad_input_is_explained_and_changes_nothing(client, auth, first_boot, changes, field_error):

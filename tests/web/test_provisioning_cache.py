@@ -4,7 +4,7 @@ from email.utils import formatdate
 
 import pytest
 
-from appliance import db, migrations
+from appliance import db, migrations, phone_numbers
 from appliance.models.extensions import Device, Extension
 from appliance.models.phones import ProvisioningBan
 from appliance.services import Actor, extensions, phonebook, phones
@@ -174,3 +174,19 @@ def test_the_cache_renders_once_per_generation_and_stays_bounded():
         cache.get(2, key, lambda: b"w" * 200)
     assert cache.size <= 1000 and len(cache.entries) < 10
     assert RenderCache(0).get(1, "a", lambda: renders.append(1) or b"q") == b"q"
+
+
+def test_a_site_change_saved_by_another_process_is_served_at_once(prov, tmp_path):
+    from appliance.services import site
+    client, device = prov
+    _settle()
+    first = get(client, f"/prov/{device.prov_token}/{MAC}.cfg")
+    site.write_site(tmp_path, {"COUNTRY": "PT", "TIMEZONE": "Europe/Lisbon", "DEFAULT_LOCALE": "en"})  # the web app
+    try:
+        again = get(client, f"/prov/{device.prov_token}/{MAC}.cfg", **{"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 200 and again.data != first.data, again.data[:300]
+        by_date = get(client, f"/prov/{device.prov_token}/{MAC}.cfg",
+                      **{"If-Modified-Since": first.headers["Last-Modified"]})
+        assert by_date.status_code == 200
+    finally:
+        phone_numbers.set_region("BR")

@@ -1,5 +1,5 @@
 """Admin pages for web accounts: list, create, edit, disable, reset password."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
@@ -23,7 +23,9 @@ class ProfileFields(Form):
     display_name = StringField(_l("Full name"), validators=[Length(max=120)])
     email = StringField(_l("E-mail"), validators=[Length(max=254)])
     role = SelectField(_l("Role"), choices=choices((role, ROLE_LABELS[role]) for role in ROLES), default="user")
-    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()), default="pt_BR")
+    # A new account starts in the site's default language (System → Site settings).
+    language = SelectField(_l("Language"), choices=choices(LANGUAGES.items()),
+                           default=lambda: current_app.config["DEFAULT_LOCALE"])
 
 
 class CreateUserForm(ProfileFields):

@@ -21,6 +21,7 @@ from web.api import (
     queues,
     recordings,
     schedules,
+    site,
     sms,
     system,
     trunks,
@@ -56,4 +57,5 @@ BLUEPRINTS = (
     sms.blp,
     system.blp,
     backups.blp,
+    site.blp,
 )

@@ -1,4 +1,5 @@
 """Users (admins): the same services as the Users pages."""
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -53,7 +54,9 @@ class UserCreateSchema(Schema):
     display_name = fields.String(load_default="", validate=[length(max=120), pattern(NO_CONTROLS)])
     email = fields.String(load_default="", validate=[length(max=254), pattern(EMAIL)])
     role = fields.String(load_default="user", validate=one_of(ROLES))
-    language = fields.String(load_default="pt_BR", validate=one_of(tuple(LANGUAGES)))
+    language = fields.String(load_default=lambda: current_app.config["DEFAULT_LOCALE"],
+                             validate=one_of(tuple(LANGUAGES)),
+                             metadata={"description": "Absent: the site's default language"})
 
 
 class UserChangeSchema(Schema):

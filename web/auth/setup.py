@@ -4,9 +4,6 @@ While the password generated at first boot still logs in, a session opened with 
 nothing but this page (and logout). Each web worker picks up the site settings another
 worker saved (VAR_DIR/site.json) at its next request.
 """
-import os
-from pathlib import Path
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -14,7 +11,6 @@ from flask_login import current_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
-from appliance import phone_numbers, settings
 from appliance.errors import ValidationError
 from appliance.services import site
 from web.access import current_actor
@@ -33,8 +29,9 @@ class SetupForm(Form):
 
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
     confirm_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), Length(max=128)])
-    timezone = SelectField(_l("Time zone"))
-    country = SelectField(_l("Country of the company"))
+    # The service checks the choices (services/site.py site_errors: the Site settings page and the API's check too).
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    country = SelectField(_l("Country of the company"), validate_choice=False)
 
 
 def mark_if_first_password(password):
@@ -65,11 +62,10 @@ def first_setup():
         data = site.SetupInput(new_password=form.new_password.data, confirm_password=form.confirm_password.data,
                                timezone=form.timezone.data, country=form.country.data)
         try:
-            chosen = site.complete_first_setup(current_user.id, data, current_actor(), current_app.config)
+            site.complete_first_setup(current_user.id, data, current_actor(), current_app.config)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            _apply(current_app, chosen)
             end_session()
             flash(gettext("Setup saved. Log in with your new password."), "success")
             return redirect(url_for("auth.login"))
@@ -86,24 +82,9 @@ def _guard():
     return ("", 204, {"HX-Redirect": target}) if is_htmx() else redirect(target)
 
 
-def _apply(app, chosen):
-    explicit = {f"CENTRALINA_{key}" for key in settings.SITE_KEYS} & set(os.environ)
-    for key, value in chosen.items():
-        if f"CENTRALINA_{key}" not in explicit:
-            app.config[key] = value
-    phone_numbers.set_region(app.config["COUNTRY"])
-
-
 def _refresh_site():
     """Take the site settings another worker saved since this one last looked (one stat a request)."""
-    app = current_app._get_current_object()
-    try:
-        stamp = (Path(app.config["VAR_DIR"]) / settings.SITE_FILE).stat().st_mtime_ns
-    except OSError:
-        return
-    if app.config.get("_SITE_STAMP") != stamp:
-        app.config["_SITE_STAMP"] = stamp
-        _apply(app, settings.read_site(app.config["VAR_DIR"]))
+    site.refresh(current_app.config)
 
 
 bp.before_app_request(_refresh_site)

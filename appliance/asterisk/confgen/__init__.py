@@ -80,6 +80,8 @@ class EngineInput:
     moh_classes: tuple = ()  # musiconhold.MohClassRow: uploaded music classes and their sounds
     #: Whether any extension records (always or on demand): the call to an extension reads policies only then.
     extension_recording: bool = True
+    #: The site's time zone (the TIMEZONE setting): the day international minutes are counted in.
+    timezone: str = "America/Sao_Paulo"
 
 
 @dataclass(frozen=True)

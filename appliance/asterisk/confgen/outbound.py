@@ -31,6 +31,7 @@ from appliance.asterisk.names import (
     profile_context,
     trunk_object,
 )
+from appliance.business_hours import valid_timezone
 
 from . import recording
 from .dialplan import Context, Note, at
@@ -43,8 +44,10 @@ REFUSE_CONTEXT = "cn-out-refuse"
 ANY_NUMBER = "_[0-9*+]!"
 #: Announcement of a refused call, played as early media before the 403.
 REFUSED_PROMPT = "ss-noservice"
-#: The day international minutes are counted in (the daemon's counters use the same day).
+#: The day international minutes are counted in when none is given (the daemon's counters use the site's
+#: TIMEZONE, which EngineInput.timezone carries).
 TIMEZONE = "America/Sao_Paulo"
+_ZONE = re.compile(r"[A-Za-z0-9/_+-]{1,64}")
 #: Velocity (notes/routing-br.md 4): more than this many international attempts by one extension in one
 #: window of VELOCITY_SECONDS lock its international calls for the rest of the day.
 VELOCITY_ATTEMPTS = 5
@@ -306,7 +309,7 @@ def _dial_steps(route, available, intl, extensions_record=True):
     return steps
 
 
-def _route_contexts(route, trunks, extensions_record=True):
+def _route_contexts(route, trunks, extensions_record=True, timezone=TIMEZONE):
     """Return a route's contexts: its patterns, their refusing twin, and the dial context.
 
     The common call runs five priorities: the pattern's MSet (the number in every shape, whose call
@@ -340,7 +343,7 @@ def _route_contexts(route, trunks, extensions_record=True):
         start = "d0"
     else:
         start = f'${{IF($[{_unusable(first)}]?{"t1" if len(available) > 1 else "failed"}:d0)}}'
-    day = f"${{STRFTIME(${{EPOCH}},{TIMEZONE},%Y%m%d)}}"
+    day = f"${{STRFTIME(${{EPOCH}},{timezone},%Y%m%d)}}"
     tries = f"{OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_tries_${{MATH(${{EPOCH}}/{VELOCITY_SECONDS},int)}}"
     # (condition, label) in the order they are asked; the first true one is where the call goes.
     checks = [('"${GOSUB_RETVAL}" = "blocked"', "blocked")]
@@ -416,6 +419,10 @@ def contexts(source):
     profiles = tuple(getattr(source, "profiles", ()))
     routes = [route for route in getattr(source, "routes", ()) if route.enabled]
     trunks = {trunk.id: trunk for trunk in source.trunks}
+    timezone = getattr(source, "timezone", TIMEZONE)
+    # site.json may be edited by hand: only a zone Python knows, in the characters zone names use, reaches the dialplan.
+    if not _ZONE.fullmatch(timezone) or not valid_timezone(timezone):
+        raise ValueError(f"invalid time zone {timezone!r}")
     out = [*_emergency(trunks), _refuse(Context(REFUSE_CONTEXT))]
     default = next((profile for profile in profiles if profile.is_default), None)
     if default is not None:
@@ -432,5 +439,5 @@ def contexts(source):
     # The calling extension's recording policy is read per call only while some extension records.
     extensions_record = getattr(source, "extension_recording", True)
     for route in routes:
-        out += _route_contexts(route, trunks, extensions_record)
+        out += _route_contexts(route, trunks, extensions_record, timezone)
     return (_profile_globals(profiles), *out)
