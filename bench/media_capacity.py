@@ -1,0 +1,372 @@
+"""Concurrent calls with RTP both ways: the generated dialplan against a bare one, on the same Asterisk, same run.
+
+For each N (``--step`` up to ``--max-calls``) one SIPp places N calls (at ``--rate`` per second) to a SIPp
+phone that answers PCMU and echoes every RTP packet back to where it came from (``-rtp_echo``); each
+caller plays a pcap of PCMU (50 packets/s) from SIPp's media port for the whole call, so with all N
+calls up Asterisk relays 2 x 50 x N packets a second. The generated caller's device lives in
+``internal`` (the realtime row, toggles and call limit of decision 007), the bare one in a context that
+holds only ``_X.,1,Dial(PJSIP/${EXTEN},30)``; both call the same extension. The two dialplans take
+turns at each level (order flipping per level), and a dialplan's sweep ends at its first level with a
+failed call, 1 % loss or more, or Asterisk at >= 95 % of its core.
+
+RTP loss, counted by packets (no sequence-number guesses):
+
+- sent: the callers' SIPp's own counter of pcap packets sent ("Total RTP pckts sent", -trace_screen);
+- forward (caller -> Asterisk -> callee): the callee SIPp's echo counter ("Total echo RTP pckts");
+- round trip (caller -> Asterisk -> callee's echo -> Asterisk -> caller): the caller's SDP offers a
+  socket of this process (SIPp plays from its own media port; the callers' endpoints have
+  rtp_symmetric=no so Asterisk sends to the SDP's port), which counts what arrives. Direct media has
+  no such path (the callee echoes straight to the caller's SIPp port): forward loss only.
+- Asterisk's strict RTP learning drops the first 4 packets of each caller's stream in relay mode (the
+  source is not the SDP's port; media_sweep.LEARNING_PACKETS): both losses discount exactly those.
+
+The kernel's per-socket drop counters (/proc/net/udp) at the end of the hold say where packets were
+dropped: Asterisk's RTP sockets, the callee SIPp's echo socket, or the counting socket.
+
+Asterisk's CPU: utime + stime of the process (all threads, /proc/<pid>/stat) over ``--hold-seconds``
+while all N calls are up; Asterisk is pinned to CPU 0, SIPp and this process to CPU 1.
+
+``--modes relay direct``: direct_media=no (as generated: Asterisk relays RTP) and direct_media=yes on
+the three endpoints (Asterisk re-INVITEs both SIPps to send to each other; the bridges' technology at
+the end of the hold shows whether it did: native_rtp vs simple_bridge).
+
+    .venv/bin/python -m bench.media_capacity [--max-calls 400] [--step 50] [--hold-seconds 5] [--rate 50]
+"""
+import argparse
+import os
+import signal
+import socket
+import string
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from appliance.asterisk import realtime
+from appliance.models.extensions import Device
+from appliance.services import Actor, extensions
+from bench import media_sweep
+from bench.call_setup import _add_bare_caller
+from bench.common import pbx
+from bench.rounds import cpu_seconds
+from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port, free_rtp_range
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+BARE_USER, BARE_PASSWORD = "barecaller", "bare-caller-secret-1"
+CALLEE = "2001"
+#: Seconds after the last call is up before the CPU window opens, and after it closes before the first BYE.
+SETTLE, TAIL = 1.0, 2.0
+#: How long the scenarios wait for a direct-media re-INVITE before they play anyway.
+REINVITE_WAIT_MS = 2000
+
+_REINVITE = """  <recv request="INVITE" timeout="${wait_ms}" ontimeout="media"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+]]></send>
+  <recv request="ACK"/>
+  <label id="media"/>"""
+
+
+class Counter:
+    """A UDP socket of this process that counts the packets arriving (the callers' return path)."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # A large buffer: a burst while this thread waits for the GIL must not be dropped here.
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
+        self.socket.bind((LOOPBACK, free_port(span=2)))
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.packets = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._count, daemon=True)
+        self._thread.start()
+
+    def _count(self):
+        buffer = bytearray(2048)
+        while not self._stop.is_set():
+            try:
+                self.socket.recv_into(buffer)
+            except TimeoutError:
+                continue
+            self.packets += 1
+
+    def close(self):
+        """Stop counting (what is still queued is counted first) and close the socket."""
+        self.socket.settimeout(0.05)
+        self._stop.set()
+        self._thread.join(5)
+        self.socket.close()
+
+
+def udp_drops(ports):
+    """Return the kernel's drop counters summed over the UDP sockets bound to any of ``ports`` (a set/range)."""
+    total = 0
+    with open("/proc/net/udp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) in ports:
+                total += int(fields[-1])
+    return total
+
+
+def bridge_technologies(engine):
+    """Return {technology: bridges} from ``bridge show all``."""
+    found = {}
+    for line in engine.cli("bridge show all").splitlines():
+        for technology in ("native_rtp", "simple_bridge", "softmix", "holding_bridge"):
+            if f" {technology} " in f" {line} ":
+                found[technology] = found.get(technology, 0) + 1
+    return found
+
+
+def _dumps(run_dir):
+    return "".join(path.read_text(errors="replace") for path in sorted(run_dir.glob("*_screen.log")))
+
+
+def _dump_until_exit(processes, wait_for, timeout):
+    """Ask each running SIPp of ``processes`` for a screen dump (SIGUSR2) every half second until all have
+    exited: SIPp's RTP counters are on its screen only, and the screen it writes as it exits has closed
+    the media sockets and shows none. The scenarios leave two quiet seconds between the last packet and
+    the last BYE, so the last dump taken while running holds the final counts. Returns once every
+    process of ``wait_for`` has exited (True) or after ``timeout`` seconds (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(p._proc.poll() is not None for p in wait_for):
+            return True
+        for process in [p for p in processes if p._proc.poll() is None]:
+            os.kill(process.pid, signal.SIGUSR2)
+        time.sleep(0.5)
+    return False
+
+
+class Bench:
+    """One Asterisk, its three endpoints, and the SIPp runs of each level."""
+
+    def __init__(self, engine, workdir, args):
+        self.engine, self.workdir, self.args = engine, workdir, args
+        self.sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=60)
+        self._runs = 0
+        self._pcaps = {}
+        self.callee_password = Device.get(Device.sip_username == CALLEE).sip_password
+        self.sides = {
+            "bare": ("bare `_X.,1,Dial(PJSIP/${EXTEN},30)`", BARE_USER, BARE_PASSWORD),
+            "generated": ("generated (`internal`)", "2000", Device.get(Device.sip_username == "2000").sip_password),
+        }
+
+    def set_rows(self, direct_media):
+        """Set the bench's endpoint rows: direct media on or off, callers without symmetric RTP (so that
+        Asterisk sends to the SDP's counting socket), a call limit above any N for the callee."""
+        path = self.engine.host_path(self.engine.settings.realtime_db)
+        with realtime.connect(path) as conn:
+            users = ("2000", BARE_USER, CALLEE)
+            conn.execute(f"UPDATE ps_endpoints SET direct_media = ? WHERE id IN ({', '.join('?' * len(users))})",
+                         ["yes" if direct_media else "no", *users])
+            conn.execute("UPDATE ps_endpoints SET rtp_symmetric = 'no' WHERE id IN (?, ?)", ("2000", BARE_USER))
+            conn.execute("UPDATE cn_extensions SET max_calls = ? WHERE id = ?", (100_000, CALLEE))
+
+    def _scenario(self, name, **values):
+        self._runs += 1
+        path = self.sipp.workdir / f"{self._runs:03d}-{name}"
+        path.write_text(string.Template((SCENARIOS / name).read_text()).substitute(values))
+        return path
+
+    def _pcap(self, seconds):
+        if seconds not in self._pcaps:
+            path = self.workdir / f"pcmu-{seconds:.1f}s.pcap"
+            self._pcaps[seconds] = (path, media_sweep.write_pcap(path, seconds))
+        return self._pcaps[seconds]
+
+    def _reinvite(self, direct):
+        return string.Template(_REINVITE).substitute(wait_ms=REINVITE_WAIT_MS) if direct else ""
+
+    def _start_uas(self, calls, direct, timeout):
+        scenario = self._scenario("media_uas.xml", reinvite=self._reinvite(direct))
+        for _ in range(3):
+            port = free_port()
+            registered = self.sipp.register(CALLEE, self.callee_password, port=port)
+            if not registered.ok:
+                continue
+            cmd, run_dir = self.sipp._command(scenario, port=port, calls=calls, timeout=timeout,
+                                              extra=["-aa", "-rtp_echo", "-trace_screen"])
+            cmd.remove("-trace_msg")
+            media_port = int(cmd[cmd.index("-mp") + 1])
+            process = SippProcess(cmd, run_dir, timeout, on_exit=lambda port=port: self.sipp.register(
+                CALLEE, self.callee_password, port=port, expires=0))
+            if process.wait_listening(LOOPBACK, [port, media_port]):
+                return process, run_dir, media_port
+            process.__exit__(None, None, None)
+        raise RuntimeError(f"the called SIPp did not start: {registered}")
+
+    def step(self, side, calls, direct):
+        """Hold ``calls`` calls of ``side`` ("bare"/"generated") with RTP both ways; return a media_sweep.Step."""
+        _, user, password = self.sides[side]
+        args = self.args
+        ramp = calls / args.rate
+        media_seconds = round(ramp + SETTLE + args.hold_seconds + TAIL, 1)
+        pcap, _packets = self._pcap(media_seconds)
+        timeout = int(ramp + media_seconds + 60)
+        counter = None if direct else Counter()
+        uas, uas_dir, uas_media = self._start_uas(calls, direct, timeout)
+        try:
+            scenario = self._scenario("media_uac.xml", sdp_port=counter.port if counter else "[media_port]",
+                                      reinvite=self._reinvite(direct), pcap=pcap,
+                                      hold_ms=int(media_seconds * 1000) + 2000)
+            cmd, uac_dir = self.sipp._command(scenario, port=free_port(), service=CALLEE, auth=(user, password),
+                                              keys={"from_user": user}, calls=calls, timeout=timeout,
+                                              extra=["-r", str(args.rate), "-l", str(calls), "-trace_screen"])
+            cmd.remove("-trace_msg")
+            drops = self._drop_ports(uas_media, counter)
+            drops_before = {name: udp_drops(ports) for name, ports in drops.items()}
+            started = time.monotonic()
+            with SippProcess(cmd, uac_dir, timeout) as uac:
+                time.sleep(max(0.0, started + ramp + SETTLE - time.monotonic()))
+                cpu_before, wall_before = cpu_seconds(self.engine.pid), time.monotonic()
+                time.sleep(args.hold_seconds)
+                cpu = cpu_seconds(self.engine.pid) - cpu_before
+                wall = time.monotonic() - wall_before
+                load = os.getloadavg()[0]
+                bridges = bridge_technologies(self.engine)
+                dropped = {name: udp_drops(ports) - drops_before[name] for name, ports in drops.items()}
+                # The callee SIPp ends by itself after its N calls; one that missed calls is stopped below.
+                _dump_until_exit([uac, uas], [uac], timeout)
+                _dump_until_exit([uas], [uas], 5)
+                result = uac.wait()
+            caller, callee = media_sweep.parse_screen(_dumps(uac_dir)), media_sweep.parse_screen(_dumps(uas_dir))
+        finally:
+            uas.__exit__(None, None, None)
+            if counter:
+                counter.close()
+        reinvites = None
+        if direct:
+            # The caller's screen lists one received INVITE (the re-INVITE), the callee's two.
+            reinvites = (caller["invites_received"][-1] if len(caller["invites_received"]) == 1 else 0,
+                         callee["invites_received"][-1] if len(callee["invites_received"]) == 2 else 0)
+        ok = int(result.stats.get("SuccessfulCall(C)", 0) or 0)
+        return media_sweep.Step(calls=calls, failed=calls - ok, sent=caller.get("pcap_sent", 0),
+                                echoed=callee.get("echoed", 0), reinvites=reinvites,
+                                returned=counter.packets if counter else None, cpu_seconds=cpu, wall_seconds=wall,
+                                load=load, bridges=bridges, dropped=dropped,
+                                learning=0 if direct else media_sweep.LEARNING_PACKETS)
+
+    def _drop_ports(self, uas_media, counter):
+        ports = {"Asterisk RTP sockets": range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1),
+                 "callee SIPp echo socket": {uas_media}}
+        if counter:
+            ports["counting socket"] = {counter.port}
+        return ports
+
+
+def _percent(value):
+    return "-" if value is None else f"{100 * value:.2f} %"
+
+
+def _row(mode, label, step):
+    bridges = ", ".join(f"{count} {name}" for name, count in sorted((step.bridges or {}).items())) or "none"
+    if step.reinvites is not None:
+        bridges += f"; re-INVITEs answered {step.reinvites[0]} caller / {step.reinvites[1]} callee"
+    dropped = ", ".join(f"{name} {count}" for name, count in (step.dropped or {}).items() if count) or "none"
+    return (f"| {mode} | {label} | {step.calls} | {step.failed} | {step.sent} | {_percent(step.loss_forward)} | "
+            f"{_percent(step.loss_round_trip)} | {100 * step.cpu_share:.1f} % | {step.cpu_ms_per_call:.3f} | "
+            f"{bridges} | {dropped} | {step.load:.1f} |")
+
+
+def sweep(bench, mode):
+    """Run every level of ``mode`` ("relay"/"direct") for both dialplans, interleaved; return {side: [Step]}."""
+    args = bench.args
+    direct = mode == "direct"
+    bench.set_rows(direct)
+    results = {"bare": [], "generated": []}
+    stopped = set()
+    for number, calls in enumerate(media_sweep.levels(args.step, args.max_calls, args.first)):
+        order = ("bare", "generated") if number % 2 == 0 else ("generated", "bare")
+        for side in order:
+            if side in stopped:
+                continue
+            step = bench.step(side, calls, direct)
+            results[side].append(step)
+            print(_row(mode, bench.sides[side][0], step), flush=True)
+            if media_sweep.should_stop(step):
+                stopped.add(side)
+        if len(stopped) == 2:
+            break
+    return results
+
+
+def summary(mode, bench, results):
+    """Print the verdict of one mode: largest good N per dialplan, their ratio, CPU per call."""
+    print(f"\n{mode}:")
+    largest = {}
+    for side, steps in results.items():
+        best, limited = media_sweep.largest_good(steps)
+        largest[side] = best
+        at_best = next((s for s in steps if s.calls == best), None)
+        cpu = f"{at_best.cpu_ms_per_call:.3f} ms CPU per call-second ({100 * at_best.cpu_share:.0f} % of a core)" \
+            if at_best else "-"
+        reason = "limit reached" if limited else f"no limit up to {bench.args.max_calls} (capacity >= {best})"
+        print(f"  {bench.sides[side][0]}: largest N with 0 failed and < 1 % loss = {best} ({reason}); at it {cpu}")
+    value = media_sweep.ratio(largest["generated"], largest["bare"])
+    print(f"  ratio generated/bare of that N: {'-' if value is None else f'{value:.3f}'} (goal >= 0.95)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-calls", type=int, default=400)
+    parser.add_argument("--step", type=int, default=50)
+    parser.add_argument("--first", type=int, default=None, help="first level (default: --step)")
+    parser.add_argument("--hold-seconds", type=float, default=5.0, help="CPU window with all N calls up")
+    parser.add_argument("--rate", type=int, default=50, help="calls set up per second")
+    parser.add_argument("--extensions", type=int, default=100)
+    parser.add_argument("--modes", nargs="+", choices=("relay", "direct"), default=["relay", "direct"])
+    args = parser.parse_args()
+
+    # Four RTP ports a call (two channels, RTP + RTCP), with room for the previous level's teardown.
+    span = min(5800, 8 * args.max_calls + 200)
+    rtp = free_rtp_range(span=span)
+    with pbx(args.extensions, rtp_start=rtp, rtp_end=rtp + span - 2) as (engine, workdir):
+        if (os.cpu_count() or 1) >= 2:
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(engine.pid)], check=True, capture_output=True)
+            os.sched_setaffinity(0, {1})
+        for username in ("2000", CALLEE):
+            device = Device.get(Device.sip_username == username)
+            # A mailbox would send the called SIPp MWI NOTIFYs it counts as calls.
+            extensions.update(device.extension_id, extensions.ExtensionChanges(
+                device.extension.name, True, voicemail_enabled=False, max_calls=500), Actor.system("bench"))
+        _add_bare_caller(engine, BARE_USER, BARE_PASSWORD)
+        bench = Bench(engine, workdir, args)
+        print(f"media capacity: N calls held with PCMU RTP both ways (caller plays a pcap, callee echoes), "
+              f"{args.rate} calls/s set-up, {args.hold_seconds:g} s hold with all N up, 2 cores "
+              f"(Asterisk on CPU 0, SIPp on CPU 1); load average at start {os.getloadavg()[0]:.1f}")
+        print("| media | dialplan | N | failed | packets sent | loss caller->callee | loss round trip | "
+              "Asterisk CPU (1 core) | CPU ms per call-second | bridges at end of hold (direct: re-INVITEs) | "
+              "kernel drops | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        results = {mode: sweep(bench, mode) for mode in args.modes}
+        for mode, found in results.items():
+            summary(mode, bench, found)
+        print("\nloss: packets counted (SIPp's pcap-sent and echo counters, this process's counting socket), not "
+              "sequence gaps; a level is good with 0 failed calls and < 1 % loss on every path measured.\n"
+              "reference: Asterisk 22, ~900 G.711 calls at 86 % of 2 vCPUs = ~1.9 ms CPU per call-second.")
+
+
+if __name__ == "__main__":
+    main()
