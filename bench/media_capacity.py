@@ -60,6 +60,7 @@ from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port, free_rtp_r
 SCENARIOS = Path(__file__).parent / "scenarios"
 BARE_USER, BARE_PASSWORD = "barecaller", "bare-caller-secret-1"
 CALLEE = "2001"
+ASTERISK_SOCKETS = "Asterisk RTP sockets"
 #: Seconds after the last call is up before the CPU window opens, and after it closes before the first BYE.
 SETTLE, TAIL = 1.0, 2.0
 #: How long the scenarios wait for a direct-media re-INVITE before they play anyway.
@@ -149,20 +150,34 @@ def _dumps(run_dir):
     return "".join(path.read_text(errors="replace") for path in sorted(run_dir.glob("*_screen.log")))
 
 
-def _dump_until_exit(processes, wait_for, timeout):
+def _dump_until_exit(processes, wait_for, timeout, watch=None):
     """Ask each running SIPp of ``processes`` for a screen dump (SIGUSR2) every half second until all have
     exited: SIPp's RTP counters are on its screen only, and the screen it writes as it exits has closed
     the media sockets and shows none. The scenarios leave two quiet seconds between the last packet and
-    the last BYE, so the last dump taken while running holds the final counts. Returns once every
-    process of ``wait_for`` has exited (True) or after ``timeout`` seconds (False)."""
+    the last BYE, so the last dump taken while running holds the final counts. ``watch()`` is called at
+    each turn (to read counters of sockets that vanish with their process). Returns once every process
+    of ``wait_for`` has exited (True) or after ``timeout`` seconds (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if watch:
+            watch()
         if all(p._proc.poll() is not None for p in wait_for):
             return True
         for process in [p for p in processes if p._proc.poll() is None]:
             os.kill(process.pid, signal.SIGUSR2)
         time.sleep(0.5)
     return False
+
+
+class _DropWatch:
+    """The largest drop count seen on some sockets (they vanish when their process exits)."""
+
+    def __init__(self, ports):
+        self.ports, self.seen = ports, 0
+
+    def __call__(self):
+        self.seen = max(self.seen, udp_drops(self.ports))
+        return self.seen
 
 
 class Bench:
@@ -254,9 +269,11 @@ class Bench:
                 bridges = bridge_technologies(self.engine)
                 dropped = {name: udp_drops(ports) - drops_before[name] for name, ports in drops.items()}
                 # The callee SIPp ends by itself after its N calls; one that missed calls is stopped below.
-                _dump_until_exit([uac, uas], [uac], timeout)
-                _dump_until_exit([uas], [uas], 5)
+                echo_drops = _DropWatch({uas_media})
+                _dump_until_exit([uac, uas], [uac], timeout, echo_drops)
+                _dump_until_exit([uas], [uas], 5, echo_drops)
                 result = uac.wait()
+            client_drops = echo_drops.seen + (udp_drops({counter.port}) if counter else 0)
             caller, callee = media_sweep.parse_screen(_dumps(uac_dir)), media_sweep.parse_screen(_dumps(uas_dir))
         finally:
             uas.__exit__(None, None, None)
@@ -271,11 +288,11 @@ class Bench:
         return media_sweep.Step(calls=calls, failed=calls - ok, sent=caller.get("pcap_sent", 0),
                                 echoed=callee.get("echoed", 0), reinvites=reinvites,
                                 returned=counter.packets if counter else None, cpu_seconds=cpu, wall_seconds=wall,
-                                load=load, bridges=bridges, dropped=dropped,
+                                load=load, bridges=bridges, dropped=dropped, client_drops=client_drops,
                                 learning=0 if direct else media_sweep.LEARNING_PACKETS)
 
     def _drop_ports(self, uas_media, counter):
-        ports = {"Asterisk RTP sockets": range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1),
+        ports = {ASTERISK_SOCKETS: range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1),
                  "callee SIPp echo socket": {uas_media}}
         if counter:
             ports["counting socket"] = {counter.port}
@@ -290,10 +307,10 @@ def _row(mode, label, step):
     bridges = ", ".join(f"{count} {name}" for name, count in sorted((step.bridges or {}).items())) or "none"
     if step.reinvites is not None:
         bridges += f"; re-INVITEs answered {step.reinvites[0]} caller / {step.reinvites[1]} callee"
-    dropped = ", ".join(f"{name} {count}" for name, count in (step.dropped or {}).items() if count) or "none"
+    dropped = f"Asterisk {(step.dropped or {}).get(ASTERISK_SOCKETS, 0)}, load generator {step.client_drops}"
     return (f"| {mode} | {label} | {step.calls} | {step.failed} | {step.sent} | {_percent(step.loss_forward)} | "
-            f"{_percent(step.loss_round_trip)} | {100 * step.cpu_share:.1f} % | {step.cpu_ms_per_call:.3f} | "
-            f"{bridges} | {dropped} | {step.load:.1f} |")
+            f"{_percent(step.loss_round_trip)} | {_percent(step.loss_by_pbx)} | {100 * step.cpu_share:.1f} % | "
+            f"{step.cpu_ms_per_call:.3f} | {bridges} | {dropped} | {step.load:.1f} |")
 
 
 def sweep(bench, mode):
@@ -327,13 +344,13 @@ def summary(mode, bench, results):
         at_best = next((s for s in steps if s.calls == largest[side]), None)
         cpu = f"{at_best.cpu_ms_per_call:.3f} ms CPU per call-second ({100 * at_best.cpu_share:.0f} % of a core)" \
             if at_best else "-"
-        reason = "limit reached" if limited[side] else f"no limit up to {bench.args.max_calls}"
+        reason = limited[side] if limited[side] != media_sweep.NONE else f"no limit up to {bench.args.max_calls}"
         print(f"  {bench.sides[side][0]}: largest N with 0 failed and < 1 % loss = {largest[side]} ({reason}); "
               f"at it {cpu}")
     value = media_sweep.ratio(largest["generated"], largest["bare"])
-    if not any(limited.values()):
-        print(f"  ratio generated/bare of that N: not measured, neither dialplan reached a limit up to "
-              f"{bench.args.max_calls} calls (raise --max-calls)")
+    if media_sweep.LIMIT not in limited.values():
+        print("  ratio generated/bare of that N: not measured, neither dialplan reached a limit of its own "
+              f"(up to {bench.args.max_calls} calls, or the load generator's)")
     else:
         print(f"  ratio generated/bare of that N: {'-' if value is None else f'{value:.3f}'} (goal >= 0.95)")
     common = sorted({s.calls for s in results["bare"]} & {s.calls for s in results["generated"]})
@@ -378,9 +395,9 @@ def main():
               f"(Asterisk on CPU 0, SIPp on CPU 1); load average at start {os.getloadavg()[0]:.1f}; "
               f"Asterisk idle (no call) {100 * idle:.1f} % of its core")
         print("| media | dialplan | N | failed | packets sent | loss caller->callee | loss round trip | "
-              "Asterisk CPU (1 core) | CPU ms per call-second | bridges at end of hold (direct: re-INVITEs) | "
-              "kernel drops | load |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "loss by the PBX | Asterisk CPU (1 core) | CPU ms per call-second | "
+              "bridges at end of hold (direct: re-INVITEs) | kernel drops | load |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         # The daemon's AMI session, listening as it does in production (RTCP and channel events reach it).
         with Ami(AmiSettings.for_engine(engine.settings), on_event=lambda event: None):
             results = {mode: sweep(bench, mode) for mode in args.modes}
@@ -390,7 +407,10 @@ def main():
               "sequence gaps; a level is good with 0 failed calls and < 1 % loss on every path measured;\n"
               "relay mode discounts "
               f"{media_sweep.LEARNING_PACKETS} packets a call (strict RTP learning of the caller's source).\n"
-              "kernel drops: the UDP sockets' drop counters (/proc/net/udp) over the level: whose buffer overflowed.\n"
+              "kernel drops: the UDP sockets' drop counters (/proc/net/udp) over the level: whose receive buffer "
+              "overflowed; loss by the PBX = the worst path's loss less the load generator's own drops (its echo "
+              "and counting sockets),\nand a level where those reach 1 % ends the sweep as the load generator's "
+              "limit.\n"
               "reference: Asterisk 22, ~900 G.711 calls at 86 % of 2 vCPUs = ~1.9 ms CPU per call-second.")
 
 

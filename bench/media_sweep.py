@@ -97,6 +97,9 @@ class Step:
     reinvites: tuple | None = None
     #: Kernel drop counters that grew over the level: {which sockets: packets}.
     dropped: dict | None = None
+    #: Of those, the packets the load generator's own sockets dropped (the callee SIPp's echo socket, the
+    #: counting socket): their receivers could not keep up, which says nothing of Asterisk.
+    client_drops: int = 0
 
     @property
     def loss_forward(self):
@@ -108,17 +111,31 @@ class Step:
         """Share of the callers' packets that never came back to them (None without that path)."""
         return None if self.returned is None else self._lost(self.returned)
 
+    @property
+    def expected(self):
+        """Packets that should arrive: those sent, less the learning packets of each answered call."""
+        return self.sent - self.learning * (self.calls - self.failed)
+
     def _lost(self, arrived):
-        if not self.sent:
-            return 1.0
-        expected = self.sent - self.learning * (self.calls - self.failed)
-        return max(0, expected - arrived) / expected
+        return max(0, self.expected - arrived) / self.expected if self.expected > 0 else 1.0
 
     @property
     def loss(self):
-        """The loss the verdict uses: the round trip where it exists, else the forward path."""
+        """The loss on the worst path measured: the round trip where it exists, else the forward path."""
         trip = self.loss_round_trip
         return self.loss_forward if trip is None else max(trip, self.loss_forward)
+
+    @property
+    def loss_by_pbx(self):
+        """``loss`` less the packets the load generator's own sockets dropped: what the verdict uses."""
+        if self.expected <= 0:
+            return 1.0
+        return max(0.0, self.loss - self.client_drops / self.expected)
+
+    @property
+    def client_limited(self):
+        """The load generator dropped 1 % or more itself: higher levels would measure the client."""
+        return self.expected > 0 and self.client_drops / self.expected >= MAX_LOSS
 
     @property
     def cpu_share(self):
@@ -132,8 +149,8 @@ class Step:
 
     @property
     def good(self):
-        """0 failed calls and less than 1 % loss."""
-        return self.failed == 0 and self.loss < MAX_LOSS
+        """0 failed calls and less than 1 % loss by the PBX."""
+        return self.failed == 0 and self.loss_by_pbx < MAX_LOSS
 
     @property
     def saturated(self):
@@ -151,21 +168,29 @@ def levels(step, maximum, first=None):
 
 
 def should_stop(step):
-    """Tell whether the sweep of this dialplan ends after ``step``: calls failed, loss, or Asterisk saturated."""
-    return not step.good or step.saturated
+    """Tell whether the sweep of this dialplan ends after ``step``: calls failed, loss, Asterisk saturated,
+    or the load generator dropping packets itself."""
+    return not step.good or step.saturated or step.client_limited
+
+
+#: Why a dialplan's sweep ended (largest_good's second value).
+LIMIT, CLIENT, NONE = "limit reached", "load generator's limit", "no limit"
 
 
 def largest_good(steps):
-    """Return the largest N of the good steps before the first bad one (0 if the first was bad), and whether
-    the sweep ended on a limit (False: every level tried was good, the capacity is at least that N)."""
+    """Return the largest N of the good steps before the first bad one (0 if the first was bad) and why the
+    sweep ended: LIMIT (failed calls, loss or a saturated core), CLIENT (the load generator dropped 1 %
+    itself: the capacity is at least that N) or NONE (every level tried was good)."""
     best = 0
     for step in sorted(steps, key=lambda s: s.calls):
         if not step.good:
-            return best, True
+            return best, LIMIT
         best = step.calls
         if step.saturated:
-            return best, True
-    return best, False
+            return best, LIMIT
+        if step.client_limited:
+            return best, CLIENT
+    return best, NONE
 
 
 def ratio(generated, bare):

@@ -89,12 +89,22 @@ def test_a_failed_call_or_a_saturated_core_ends_the_sweep():
 def test_largest_good_n_stops_at_the_first_bad_level():
     steps = [step(calls=50), step(calls=100), step(calls=150, failed=2), step(calls=200)]
 
-    assert media_sweep.largest_good(steps) == (100, True)
-    assert media_sweep.largest_good([step(calls=50, failed=1)]) == (0, True)
+    assert media_sweep.largest_good(steps) == (100, media_sweep.LIMIT)
+    assert media_sweep.largest_good([step(calls=50, failed=1)]) == (0, media_sweep.LIMIT)
     # Every level good: the capacity is at least the last one.
-    assert media_sweep.largest_good(steps[:2]) == (100, False)
+    assert media_sweep.largest_good(steps[:2]) == (100, media_sweep.NONE)
     # Saturated but still good: that level counts, and the sweep ended on a limit.
-    assert media_sweep.largest_good([step(calls=50), step(calls=100, cpu_seconds=4.9)]) == (100, True)
+    assert media_sweep.largest_good([step(calls=50), step(calls=100, cpu_seconds=4.9)]) == (100, media_sweep.LIMIT)
+
+
+def test_packets_the_load_generator_dropped_are_not_the_pbxs_loss_but_end_the_sweep():
+    # 300 lost on the way, 250 of them in the callee SIPp's own socket buffer.
+    client = step(sent=10_000, echoed=9_700, returned=9_700, client_drops=250)
+
+    assert round(client.loss, 3) == 0.03
+    assert round(client.loss_by_pbx, 3) == 0.005
+    assert client.good and client.client_limited and media_sweep.should_stop(client)
+    assert media_sweep.largest_good([step(calls=50), step(calls=100, client_drops=250)]) == (100, media_sweep.CLIENT)
 
 
 def test_levels_end_at_the_maximum():
