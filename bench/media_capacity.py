@@ -1,11 +1,14 @@
 """Concurrent calls with RTP both ways: the generated dialplan against a bare one, on the same Asterisk, same run.
 
-For each N (``--step`` up to ``--max-calls``) one SIPp places N calls (at ``--rate`` per second) to a SIPp
-phone that answers PCMU and echoes every RTP packet back to where it came from (``-rtp_echo``); each
+For each N (``--step`` up to ``--max-calls``) SIPp places N calls (at ``--rate`` per second) to SIPp
+phones that answer PCMU and echo every RTP packet back to where it came from (``-rtp_echo``); each
 caller plays a pcap of PCMU (50 packets/s) from SIPp's media port for the whole call, so with all N
-calls up Asterisk relays 2 x 50 x N packets a second. The generated caller's device lives in
-``internal`` (the realtime row, toggles and call limit of decision 007), the bare one in a context that
-holds only ``_X.,1,Dial(PJSIP/${EXTEN},30)``; both call the same extension. The two dialplans take
+calls up Asterisk relays 2 x 50 x N packets a second. The calls are split between ``--pairs`` caller/
+callee SIPp pairs (callee extensions 2001, 2002, ...): a SIPp echoes in one thread through one socket
+whose buffer (the kernel's default, SIPp sets none for media) is the first thing to overflow. The
+generated caller's device lives in ``internal`` (the realtime row, toggles and call limit of decision
+007), the bare one in a context that holds only ``_X.,1,Dial(PJSIP/${EXTEN},30)``; both call the same
+extensions. The two dialplans take
 turns at each level (order flipping per level), and a dialplan's sweep ends at its first level with a
 failed call, 1 % loss or more, or Asterisk at >= 95 % of its core.
 
@@ -31,7 +34,7 @@ the three endpoints (Asterisk re-INVITEs both SIPps to send to each other; the b
 the end of the hold shows whether it did: native_rtp vs simple_bridge).
 
     .venv/bin/python -m bench.media_capacity [--max-calls 400] [--step 50] [--hold-seconds 4] [--rate 80]
-        [--modes relay direct]
+        [--pairs 4] [--modes relay direct]
 
 The bridges' technology is native_rtp in both modes (Asterisk 22 relays RTP inside res_rtp_asterisk
 when direct media is off too); what tells the modes apart is the re-INVITEs both SIPps answered and
@@ -59,7 +62,6 @@ from tests.engine.sipp import LOOPBACK, Sipp, SippProcess, free_port, free_rtp_r
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 BARE_USER, BARE_PASSWORD = "barecaller", "bare-caller-secret-1"
-CALLEE = "2001"
 ASTERISK_SOCKETS = "Asterisk RTP sockets"
 #: Seconds after the last call is up before the CPU window opens, and after it closes before the first BYE.
 SETTLE, TAIL = 1.0, 2.0
@@ -124,6 +126,11 @@ class Counter:
         self.socket.close()
 
 
+def callees(args):
+    """Return the callee extensions' numbers: one per SIPp pair, after the generated caller 2000."""
+    return [str(2001 + i) for i in range(args.pairs)]
+
+
 def udp_drops(ports):
     """Return the kernel's drop counters summed over the UDP sockets bound to any of ``ports`` (a set/range)."""
     total = 0
@@ -170,14 +177,19 @@ def _dump_until_exit(processes, wait_for, timeout, watch=None):
 
 
 class _DropWatch:
-    """The largest drop count seen on some sockets (they vanish when their process exits)."""
+    """The largest drop count seen on each of some sockets (they vanish when their process exits)."""
 
     def __init__(self, ports):
-        self.ports, self.seen = ports, 0
+        self.seen = dict.fromkeys(ports, 0)
 
     def __call__(self):
-        self.seen = max(self.seen, udp_drops(self.ports))
-        return self.seen
+        for port in self.seen:
+            self.seen[port] = max(self.seen[port], udp_drops({port}))
+
+    @property
+    def total(self):
+        """Packets dropped over every watched socket."""
+        return sum(self.seen.values())
 
 
 class Bench:
@@ -188,7 +200,7 @@ class Bench:
         self.sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=60)
         self._runs = 0
         self._pcaps = {}
-        self.callee_password = Device.get(Device.sip_username == CALLEE).sip_password
+        self.callees = [(number, Device.get(Device.sip_username == number).sip_password) for number in callees(args)]
         self.sides = {
             "bare": ("bare `_X.,1,Dial(PJSIP/${EXTEN},30)`", BARE_USER, BARE_PASSWORD),
             "generated": ("generated (`internal`)", "2000", Device.get(Device.sip_username == "2000").sip_password),
@@ -196,14 +208,16 @@ class Bench:
 
     def set_rows(self, direct_media):
         """Set the bench's endpoint rows: direct media on or off, callers without symmetric RTP (so that
-        Asterisk sends to the SDP's counting socket), a call limit above any N for the callee."""
+        Asterisk sends to the SDP's counting socket), a call limit above any N for the callees."""
         path = self.engine.host_path(self.engine.settings.realtime_db)
+        numbers = [number for number, _ in self.callees]
         with realtime.connect(path) as conn:
-            users = ("2000", BARE_USER, CALLEE)
+            users = ("2000", BARE_USER, *numbers)
             conn.execute(f"UPDATE ps_endpoints SET direct_media = ? WHERE id IN ({', '.join('?' * len(users))})",
                          ["yes" if direct_media else "no", *users])
             conn.execute("UPDATE ps_endpoints SET rtp_symmetric = 'no' WHERE id IN (?, ?)", ("2000", BARE_USER))
-            conn.execute("UPDATE cn_extensions SET max_calls = ? WHERE id = ?", (100_000, CALLEE))
+            conn.executemany("UPDATE cn_extensions SET max_calls = ? WHERE id = ?",
+                             [(100_000, number) for number in numbers])
 
     def _scenario(self, name, **values):
         self._runs += 1
@@ -220,11 +234,11 @@ class Bench:
     def _reinvite(self, direct):
         return string.Template(_REINVITE).substitute(wait_ms=REINVITE_WAIT_MS) if direct else ""
 
-    def _start_uas(self, calls, direct, timeout):
+    def _start_uas(self, number, password, calls, direct, timeout):
         scenario = self._scenario("media_uas.xml", reinvite=self._reinvite(direct))
         for _ in range(3):
             port = free_port()
-            registered = self.sipp.register(CALLEE, self.callee_password, port=port)
+            registered = self.sipp.register(number, password, port=port)
             if not registered.ok:
                 continue
             cmd, run_dir = self.sipp._command(scenario, port=port, calls=calls, timeout=timeout,
@@ -232,71 +246,81 @@ class Bench:
             cmd.remove("-trace_msg")
             media_port = int(cmd[cmd.index("-mp") + 1])
             process = SippProcess(cmd, run_dir, timeout, on_exit=lambda port=port: self.sipp.register(
-                CALLEE, self.callee_password, port=port, expires=0))
+                number, password, port=port, expires=0))
             if process.wait_listening(LOOPBACK, [port, media_port]):
                 return process, run_dir, media_port
             process.__exit__(None, None, None)
         raise RuntimeError(f"the called SIPp did not start: {registered}")
 
-    def step(self, side, calls, direct):
-        """Hold ``calls`` calls of ``side`` ("bare"/"generated") with RTP both ways; return a media_sweep.Step."""
+    def _start_uac(self, side, number, calls, rate, scenario, timeout):
         _, user, password = self.sides[side]
+        cmd, run_dir = self.sipp._command(scenario, port=free_port(), service=number, auth=(user, password),
+                                          keys={"from_user": user}, calls=calls, timeout=timeout,
+                                          extra=["-r", f"{rate:.3f}", "-l", str(calls), "-trace_screen"])
+        cmd.remove("-trace_msg")
+        return SippProcess(cmd, run_dir, timeout), run_dir
+
+    def step(self, side, calls, direct):
+        """Hold ``calls`` calls of ``side`` ("bare"/"generated") with RTP both ways; return a media_sweep.Step.
+
+        The calls are split between ``--pairs`` caller/callee SIPp pairs (one callee extension each): one
+        SIPp's single echo thread and socket buffer would be the first thing to drop packets.
+        """
         args = self.args
         ramp = calls / args.rate
         media_seconds = round(ramp + SETTLE + args.hold_seconds + TAIL, 1)
         pcap, _packets = self._pcap(media_seconds)
         timeout = int(ramp + media_seconds + 60)
         counter = None if direct else Counter()
-        uas, uas_dir, uas_media = self._start_uas(calls, direct, timeout)
+        pairs = list(zip(self.callees, media_sweep.split(calls, len(self.callees)), strict=False))
+        callees_run, callers_run = [], []
         try:
+            for (number, password), share in pairs:
+                callees_run.append(self._start_uas(number, password, share, direct, timeout))
             scenario = self._scenario("media_uac.xml", sdp_port=counter.port if counter else "[media_port]",
                                       reinvite=self._reinvite(direct), pcap=pcap,
                                       hold_ms=int(media_seconds * 1000) + 2000)
-            cmd, uac_dir = self.sipp._command(scenario, port=free_port(), service=CALLEE, auth=(user, password),
-                                              keys={"from_user": user}, calls=calls, timeout=timeout,
-                                              extra=["-r", str(args.rate), "-l", str(calls), "-trace_screen"])
-            cmd.remove("-trace_msg")
-            drops = self._drop_ports(uas_media, counter)
-            drops_before = {name: udp_drops(ports) for name, ports in drops.items()}
+            asterisk_ports = range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1)
+            asterisk_before = udp_drops(asterisk_ports)
             started = time.monotonic()
-            with SippProcess(cmd, uac_dir, timeout) as uac:
-                time.sleep(max(0.0, started + ramp + SETTLE - time.monotonic()))
-                cpu_before, wall_before = cpu_seconds(self.engine.pid), time.monotonic()
-                time.sleep(args.hold_seconds)
-                cpu = cpu_seconds(self.engine.pid) - cpu_before
-                wall = time.monotonic() - wall_before
-                load = os.getloadavg()[0]
-                bridges = bridge_technologies(self.engine)
-                dropped = {name: udp_drops(ports) - drops_before[name] for name, ports in drops.items()}
-                # The callee SIPp ends by itself after its N calls; one that missed calls is stopped below.
-                echo_drops = _DropWatch({uas_media})
-                _dump_until_exit([uac, uas], [uac], timeout, echo_drops)
-                _dump_until_exit([uas], [uas], 5, echo_drops)
-                result = uac.wait()
-            client_drops = echo_drops.seen + (udp_drops({counter.port}) if counter else 0)
-            caller, callee = media_sweep.parse_screen(_dumps(uac_dir)), media_sweep.parse_screen(_dumps(uas_dir))
+            for (number, _), share in pairs:
+                callers_run.append(self._start_uac(side, number, share, args.rate * share / calls, scenario, timeout))
+            time.sleep(max(0.0, started + ramp + SETTLE - time.monotonic()))
+            cpu_before, wall_before = cpu_seconds(self.engine.pid), time.monotonic()
+            time.sleep(args.hold_seconds)
+            cpu = cpu_seconds(self.engine.pid) - cpu_before
+            wall = time.monotonic() - wall_before
+            load = os.getloadavg()[0]
+            bridges = bridge_technologies(self.engine)
+            # Asterisk's call sockets close at hang-up (and their counters with them): read before the BYEs.
+            asterisk_dropped = udp_drops(asterisk_ports) - asterisk_before
+            echo_drops = _DropWatch({media_port for _, _, media_port in callees_run})
+            uacs, uass = [uac for uac, _ in callers_run], [uas for uas, _, _ in callees_run]
+            # The callee SIPps end by themselves after their calls; one that missed calls is stopped below.
+            _dump_until_exit(uacs + uass, uacs, timeout, echo_drops)
+            _dump_until_exit(uass, uass, 5, echo_drops)
+            results = [uac.wait() for uac in uacs]
+            client_drops = echo_drops.total + (udp_drops({counter.port}) if counter else 0)
+            caller = [media_sweep.parse_screen(_dumps(run_dir)) for _, run_dir in callers_run]
+            callee = [media_sweep.parse_screen(_dumps(run_dir)) for _, run_dir, _ in callees_run]
         finally:
-            uas.__exit__(None, None, None)
+            for uac, _ in callers_run:
+                uac.__exit__(None, None, None)
+            for uas, _, _ in callees_run:
+                uas.__exit__(None, None, None)
             if counter:
                 counter.close()
         reinvites = None
         if direct:
-            # The caller's screen lists one received INVITE (the re-INVITE), the callee's two.
-            reinvites = (caller["invites_received"][-1] if len(caller["invites_received"]) == 1 else 0,
-                         callee["invites_received"][-1] if len(callee["invites_received"]) == 2 else 0)
-        ok = int(result.stats.get("SuccessfulCall(C)", 0) or 0)
-        return media_sweep.Step(calls=calls, failed=calls - ok, sent=caller.get("pcap_sent", 0),
-                                echoed=callee.get("echoed", 0), reinvites=reinvites,
+            # A caller's screen lists one received INVITE (the re-INVITE), a callee's two.
+            reinvites = (sum(c["invites_received"][-1] for c in caller if len(c["invites_received"]) == 1),
+                         sum(c["invites_received"][-1] for c in callee if len(c["invites_received"]) == 2))
+        ok = sum(int(result.stats.get("SuccessfulCall(C)", 0) or 0) for result in results)
+        return media_sweep.Step(calls=calls, failed=calls - ok, sent=sum(c.get("pcap_sent", 0) for c in caller),
+                                echoed=sum(c.get("echoed", 0) for c in callee), reinvites=reinvites,
                                 returned=counter.packets if counter else None, cpu_seconds=cpu, wall_seconds=wall,
-                                load=load, bridges=bridges, dropped=dropped, client_drops=client_drops,
-                                learning=0 if direct else media_sweep.LEARNING_PACKETS)
-
-    def _drop_ports(self, uas_media, counter):
-        ports = {ASTERISK_SOCKETS: range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1),
-                 "callee SIPp echo socket": {uas_media}}
-        if counter:
-            ports["counting socket"] = {counter.port}
-        return ports
+                                load=load, bridges=bridges, dropped={ASTERISK_SOCKETS: asterisk_dropped},
+                                client_drops=client_drops, learning=0 if direct else media_sweep.LEARNING_PACKETS)
 
 
 def _percent(value):
@@ -370,6 +394,7 @@ def main():
     parser.add_argument("--hold-seconds", type=float, default=4.0, help="CPU window with all N calls up")
     parser.add_argument("--rate", type=int, default=80, help="calls set up per second")
     parser.add_argument("--extensions", type=int, default=100)
+    parser.add_argument("--pairs", type=int, default=4, help="caller/callee SIPp pairs the calls are split between")
     parser.add_argument("--modes", nargs="+", choices=("relay", "direct"), default=["relay", "direct"])
     args = parser.parse_args()
 
@@ -380,7 +405,7 @@ def main():
         if (os.cpu_count() or 1) >= 2:
             subprocess.run(["taskset", "-a", "-p", "-c", "0", str(engine.pid)], check=True, capture_output=True)
             os.sched_setaffinity(0, {1})
-        for username in ("2000", CALLEE):
+        for username in ("2000", *callees(args)):
             device = Device.get(Device.sip_username == username)
             # A mailbox would send the called SIPp MWI NOTIFYs it counts as calls.
             extensions.update(device.extension_id, extensions.ExtensionChanges(

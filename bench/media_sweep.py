@@ -167,6 +167,12 @@ def levels(step, maximum, first=None):
     return [v for v in values if v >= 1]
 
 
+def split(calls, pairs):
+    """Return how many of ``calls`` each of ``pairs`` caller/callee SIPp pairs places (none of them empty)."""
+    shares = [calls // pairs + (1 if i < calls % pairs else 0) for i in range(pairs)]
+    return [share for share in shares if share]
+
+
 def should_stop(step):
     """Tell whether the sweep of this dialplan ends after ``step``: calls failed, loss, Asterisk saturated,
     or the load generator dropping packets itself."""

@@ -116,3 +116,9 @@ def test_levels_end_at_the_maximum():
 def test_ratio_of_the_largest_good_n():
     assert media_sweep.ratio(190, 200) == 0.95
     assert media_sweep.ratio(10, 0) is None
+
+
+def test_calls_are_split_between_the_sipp_pairs():
+    assert media_sweep.split(10, 4) == [3, 3, 2, 2]
+    assert media_sweep.split(2, 4) == [1, 1]
+    assert sum(media_sweep.split(401, 4)) == 401
