@@ -42,11 +42,8 @@ Asterisk's CPU.
 """
 import argparse
 import os
-import signal
-import socket
 import string
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -54,7 +51,7 @@ from appliance.asterisk import realtime
 from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.extensions import Device
 from appliance.services import Actor, extensions
-from bench import media_sweep
+from bench import media_probes, media_sweep
 from bench.call_setup import _add_bare_caller
 from bench.common import pbx
 from bench.rounds import cpu_seconds
@@ -94,102 +91,9 @@ a=fmtp:101 0-15
   <label id="media"/>"""
 
 
-class Counter:
-    """A UDP socket of this process that counts the packets arriving (the callers' return path)."""
-
-    def __init__(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        # A large buffer: a burst while this thread waits for the GIL must not be dropped here.
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * 1024 * 1024)
-        self.socket.bind((LOOPBACK, free_port(span=2)))
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.packets = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._count, daemon=True)
-        self._thread.start()
-
-    def _count(self):
-        buffer = bytearray(2048)
-        while not self._stop.is_set():
-            try:
-                self.socket.recv_into(buffer)
-            except TimeoutError:
-                continue
-            self.packets += 1
-
-    def close(self):
-        """Stop counting (what is still queued is counted first) and close the socket."""
-        self.socket.settimeout(0.05)
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
-
-
 def callees(args):
     """Return the callee extensions' numbers: one per SIPp pair, after the generated caller 2000."""
     return [str(2001 + i) for i in range(args.pairs)]
-
-
-def udp_drops(ports):
-    """Return the kernel's drop counters summed over the UDP sockets bound to any of ``ports`` (a set/range)."""
-    total = 0
-    with open("/proc/net/udp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            if int(fields[1].split(":")[1], 16) in ports:
-                total += int(fields[-1])
-    return total
-
-
-def bridge_technologies(engine):
-    """Return {technology: bridges} from ``bridge show all``."""
-    found = {}
-    for line in engine.cli("bridge show all").splitlines():
-        for technology in ("native_rtp", "simple_bridge", "softmix", "holding_bridge"):
-            if f" {technology} " in f" {line} ":
-                found[technology] = found.get(technology, 0) + 1
-    return found
-
-
-def _dumps(run_dir):
-    return "".join(path.read_text(errors="replace") for path in sorted(run_dir.glob("*_screen.log")))
-
-
-def _dump_until_exit(processes, wait_for, timeout, watch=None):
-    """Ask each running SIPp of ``processes`` for a screen dump (SIGUSR2) every half second until all have
-    exited: SIPp's RTP counters are on its screen only, and the screen it writes as it exits has closed
-    the media sockets and shows none. The scenarios leave two quiet seconds between the last packet and
-    the last BYE, so the last dump taken while running holds the final counts. ``watch()`` is called at
-    each turn (to read counters of sockets that vanish with their process). Returns once every process
-    of ``wait_for`` has exited (True) or after ``timeout`` seconds (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if watch:
-            watch()
-        if all(p._proc.poll() is not None for p in wait_for):
-            return True
-        for process in [p for p in processes if p._proc.poll() is None]:
-            os.kill(process.pid, signal.SIGUSR2)
-        time.sleep(0.5)
-    return False
-
-
-class _DropWatch:
-    """The largest drop count seen on each of some sockets (they vanish when their process exits)."""
-
-    def __init__(self, ports):
-        self.seen = dict.fromkeys(ports, 0)
-
-    def __call__(self):
-        for port in self.seen:
-            self.seen[port] = max(self.seen[port], udp_drops({port}))
-
-    @property
-    def total(self):
-        """Packets dropped over every watched socket."""
-        return sum(self.seen.values())
 
 
 class Bench:
@@ -271,19 +175,20 @@ class Bench:
         media_seconds = round(ramp + SETTLE + args.hold_seconds + TAIL, 1)
         pcap, _packets = self._pcap(media_seconds)
         timeout = int(ramp + media_seconds + 60)
-        counter = None if direct else Counter()
+        counter = None if direct else media_probes.Counter()
         pairs = list(zip(self.callees, media_sweep.split(calls, len(self.callees)), strict=False))
         callees_run, callers_run = [], []
         try:
             for (number, password), share in pairs:
                 callees_run.append(self._start_uas(number, password, share, direct, timeout))
-            scenario = self._scenario("media_uac.xml", sdp_port=counter.port if counter else "[media_port]",
-                                      reinvite=self._reinvite(direct), pcap=pcap,
-                                      hold_ms=int(media_seconds * 1000) + 2000)
+            # A scenario file per caller SIPp: its run folder (stats, screen dumps) is named after it.
+            scenarios = [self._scenario("media_uac.xml", sdp_port=counter.port if counter else "[media_port]",
+                                        reinvite=self._reinvite(direct), pcap=pcap,
+                                        hold_ms=int(media_seconds * 1000) + 2000) for _ in pairs]
             asterisk_ports = range(self.engine.settings.rtp_start, self.engine.settings.rtp_end + 1)
-            asterisk_before = udp_drops(asterisk_ports)
+            asterisk_before = media_probes.udp_drops(asterisk_ports)
             started = time.monotonic()
-            for (number, _), share in pairs:
+            for ((number, _), share), scenario in zip(pairs, scenarios, strict=True):
                 callers_run.append(self._start_uac(side, number, share, args.rate * share / calls, scenario, timeout))
             time.sleep(max(0.0, started + ramp + SETTLE - time.monotonic()))
             cpu_before, wall_before = cpu_seconds(self.engine.pid), time.monotonic()
@@ -291,18 +196,18 @@ class Bench:
             cpu = cpu_seconds(self.engine.pid) - cpu_before
             wall = time.monotonic() - wall_before
             load = os.getloadavg()[0]
-            bridges = bridge_technologies(self.engine)
+            bridges = media_probes.bridge_technologies(self.engine)
             # Asterisk's call sockets close at hang-up (and their counters with them): read before the BYEs.
-            asterisk_dropped = udp_drops(asterisk_ports) - asterisk_before
-            echo_drops = _DropWatch({media_port for _, _, media_port in callees_run})
+            asterisk_dropped = media_probes.udp_drops(asterisk_ports) - asterisk_before
+            echo_drops = media_probes.DropWatch({media_port for _, _, media_port in callees_run})
             uacs, uass = [uac for uac, _ in callers_run], [uas for uas, _, _ in callees_run]
             # The callee SIPps end by themselves after their calls; one that missed calls is stopped below.
-            _dump_until_exit(uacs + uass, uacs, timeout, echo_drops)
-            _dump_until_exit(uass, uass, 5, echo_drops)
+            media_probes.dump_until_exit(uacs + uass, uacs, timeout, echo_drops)
+            media_probes.dump_until_exit(uass, uass, 5, echo_drops)
             results = [uac.wait() for uac in uacs]
-            client_drops = echo_drops.total + (udp_drops({counter.port}) if counter else 0)
-            caller = [media_sweep.parse_screen(_dumps(run_dir)) for _, run_dir in callers_run]
-            callee = [media_sweep.parse_screen(_dumps(run_dir)) for _, run_dir, _ in callees_run]
+            client_drops = echo_drops.total + (media_probes.udp_drops({counter.port}) if counter else 0)
+            caller = [media_sweep.parse_screen(media_probes.dumps(run_dir)) for _, run_dir in callers_run]
+            callee = [media_sweep.parse_screen(media_probes.dumps(run_dir)) for _, run_dir, _ in callees_run]
         finally:
             for uac, _ in callers_run:
                 uac.__exit__(None, None, None)
