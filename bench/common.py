@@ -28,10 +28,11 @@ def bulk_extensions(count, first=2000):
 
 
 @contextmanager
-def pbx(extensions, start_empty=False, before_start=None):
+def pbx(extensions, start_empty=False, before_start=None, **engine_settings):
     """Yield (running Engine, work folder) for a fresh app database holding ``extensions`` extensions.
 
-    ``before_start()`` may add more rows before Asterisk starts from the database.
+    ``before_start()`` may add more rows before Asterisk starts from the database; ``engine_settings``
+    replace EngineSettings fields (e.g. a wider RTP range).
     """
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     migrations.upgrade(db.init(f"sqlite:///{workdir / 'app.db'}"))
@@ -39,7 +40,7 @@ def pbx(extensions, start_empty=False, before_start=None):
     if before_start is not None:
         before_start()
     try:
-        with driven_engine("bench", start_empty=start_empty) as engine:
+        with driven_engine("bench", start_empty=start_empty, **engine_settings) as engine:
             yield engine, workdir
     finally:
         db.close()
