@@ -17,7 +17,7 @@ from appliance.models.bots import Bot, BotCall, BotIntent
 from appliance.models.ivr import Prompt
 from appliance.services import audit, engine_sync, numbering, prompts
 from appliance.services.extensions import NAME_FORBIDDEN, in_range
-from appliance.voicebot import asr, matching, recognition
+from appliance.voicebot import asr, matching, recognition, speech
 
 LANGUAGES = ("en", "pt-BR")
 RETRIES_RANGE = (0, 5)
@@ -250,9 +250,11 @@ def _recognition():
 
 def try_audio(bot, stream):
     """Return the matching.Match of an uploaded clip (``stream``: WAV, MP3, OGG or M4A) to ``bot``, its text being
-    what was heard, by the very code a live call runs (recognition.understand); nothing of the clip is kept.
+    what was heard, by the very code a live call runs (the endpointer's first utterance, recognition.understand);
+    nothing of the clip is kept. A clip without speech gives an empty text and no winner (on a call: no input).
 
-    The clip is at most CLIP_MAX_BYTES and CLIP_MAX_SECONDS (so a web worker is held about a second at most).
+    The clip is at most CLIP_MAX_BYTES and CLIP_MAX_SECONDS; the bot hears at most 10 s of it (a web worker is
+    held under a second).
     Raise ValidationError on "file": no speech model for the bot's language, or an unreadable file.
     """
     if not can_hear(bot):
@@ -267,8 +269,12 @@ def try_audio(bot, stream):
     config = recognition.load_bot(bot.id, None)
     if config is None:
         raise NotFound(N_("VoiceBot not found."))
+    # As on a call: the bot hears the first utterance (until half a second of silence, at most 10 s).
+    utterance = speech.first_utterance(pcm16)
+    if not utterance:
+        return matching.match("", matcher_intents(bot), bot.threshold)
     try:
-        return asyncio.run(recognition.understand(_recognition(), config, pcm16))
+        return asyncio.run(recognition.understand(_recognition(), config, utterance))
     except asr.AsrUnavailable as error:  # the model went away since can_hear
         raise ValidationError({"file": NO_MODEL}) from error
 

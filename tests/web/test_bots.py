@@ -1,10 +1,12 @@
 """VoiceBot pages: a bot with intents to destinations, errors beside the field, the test console, deletion guards."""
 import io
 import re
+import subprocess
 import tempfile
 
 import pytest
 
+from appliance import audio
 from appliance.models.bots import Bot, BotCall, BotIntent
 from appliance.models.users import User
 from appliance.services import Actor, bots, extensions, inbound_routes, prompts
@@ -150,3 +152,14 @@ def test_a_bot_whose_language_has_no_speech_model_says_so(auth, client, instance
     clip = spoken_file(tmp_path, "I need technical support", "wav")
     response = _upload(client, auth, bot, clip.read_bytes(), "phrase.wav")
     assert response.status_code == 422 and "No speech model for this bot" in response.get_data(as_text=True)
+
+
+def test_a_clip_without_speech_is_heard_as_nothing(auth, client, instance, tmp_path):
+    bot = _two_intents()
+    auth.login()
+    silence = tmp_path / "silence.wav"
+    subprocess.run([audio.tool("ffmpeg"), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "anullsrc=r=44100:cl=stereo", "-t", "3", str(silence)], check=True, timeout=60)
+    response = _upload(client, auth, bot, silence.read_bytes(), "silence.wav")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Heard: (nothing)" in body and "No intent wins" in body, body
