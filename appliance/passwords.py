@@ -36,9 +36,17 @@ def generate(length=20):
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-#: A hash that matches no password: verified against when the user does not
-#: exist, so a login takes as long for an unknown name as for a wrong password.
-DUMMY_HASH = hash_password(generate())
+_dummy = None
+
+
+def dummy_hash():
+    """Return a hash that matches no password: verified against when the user does not exist, so a
+    login takes as long for an unknown name as for a wrong password. Made on first use: at import it
+    cost every process (each CLI command, each worker) a third of a second of start-up."""
+    global _dummy
+    if _dummy is None:
+        _dummy = hash_password(generate())
+    return _dummy
 
 
 def use_parameters(parameters):
@@ -48,9 +56,9 @@ def use_parameters(parameters):
     tests: it hashes and verifies thousands of times, at 0.1 s each with the real parameters.
     A hash made with other parameters still verifies (they are written in the hash).
     """
-    global _hasher, DUMMY_HASH
+    global _hasher, _dummy
     _hasher = PasswordHasher.from_parameters(parameters)
-    DUMMY_HASH = hash_password(generate())
+    _dummy = None
 
 
 def generate_pin(digits=6):

@@ -182,8 +182,9 @@ def sync_rows(db_path, rows, only_ids=None):
     for table, table_rows in rows.items():
         if table not in SCHEMA:
             raise ValueError(f"unknown realtime table {table!r}")
+        known = frozenset(SCHEMA[table])
         for row in table_rows:
-            unknown = set(row) - set(SCHEMA[table])
+            unknown = row.keys() - known
             if unknown:
                 raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
             if only_ids is not None and row["id"] not in only_ids[table]:

@@ -15,7 +15,7 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.bots import Bot, BotCall, BotIntent
 from appliance.models.ivr import Prompt
-from appliance.services import audit, engine_sync, numbering, prompts
+from appliance.services import audit, engine_sync, names, numbering, prompts
 from appliance.services.extensions import NAME_FORBIDDEN, in_range
 from appliance.voicebot import asr, matching, recognition, speech
 
@@ -134,21 +134,9 @@ def _validate_intents(data, errors):
 
 
 def _validate(data, bot_id, errors):
-    data.name = (data.name or "").strip()
-    if not data.name:
-        errors["name"] = (N_("Enter a name."), {})
-    elif len(data.name) > 64 or NAME_FORBIDDEN.search(data.name):
-        errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 64})
-    else:
-        clash = Bot.select().where(Bot.name == data.name)
-        if bot_id is not None:
-            clash = clash.where(Bot.id != bot_id)
-        if clash.exists():
-            errors["name"] = (N_("A VoiceBot with this name exists."), {})
-    data.number = (data.number or "").strip()
-    if data.number:
-        data.number = numbering.clean_internal_number(data.number, errors)
-        numbering.claim(data.number, errors, mine=("bot", bot_id))
+    data.name = names.clean_unique_name(data.name, errors, model=Bot, own_id=bot_id,
+                                        taken=N_("A VoiceBot with this name exists."))
+    data.number = numbering.clean_optional_number(data.number, errors, mine=("bot", bot_id))
     if data.language not in LANGUAGES:
         errors["language"] = (N_("Choose a value from the list."), {})
     if data.greeting in ("", 0):

@@ -8,8 +8,8 @@ from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.ivr import Ivr, IvrOption, Prompt
-from appliance.services import audit, engine_sync, numbering
-from appliance.services.extensions import NAME_FORBIDDEN, SECONDS_IN_RANGE, in_range
+from appliance.services import audit, engine_sync, names, numbering
+from appliance.services.extensions import SECONDS_IN_RANGE, in_range
 
 TIMEOUT_RANGE = (1, 60)
 RETRIES_RANGE = (0, 10)
@@ -82,21 +82,9 @@ def _destination(text, name, errors):
 
 
 def _validate(data, ivr_id, errors):
-    data.name = (data.name or "").strip()
-    if not data.name:
-        errors["name"] = (N_("Enter a name."), {})
-    elif len(data.name) > 64 or NAME_FORBIDDEN.search(data.name):
-        errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 64})
-    else:
-        clash = Ivr.select().where(Ivr.name == data.name)
-        if ivr_id is not None:
-            clash = clash.where(Ivr.id != ivr_id)
-        if clash.exists():
-            errors["name"] = (N_("An IVR menu with this name exists."), {})
-    data.number = (data.number or "").strip()
-    if data.number:
-        data.number = numbering.clean_internal_number(data.number, errors)
-        numbering.claim(data.number, errors, mine=("ivr", ivr_id))
+    data.name = names.clean_unique_name(data.name, errors, model=Ivr, own_id=ivr_id,
+                                        taken=N_("An IVR menu with this name exists."))
+    data.number = numbering.clean_optional_number(data.number, errors, mine=("ivr", ivr_id))
     data.greeting = _prompt(data.greeting, "greeting", errors)
     data.timeout_prompt = _prompt(data.timeout_prompt, "timeout_prompt", errors)
     data.invalid_prompt = _prompt(data.invalid_prompt, "invalid_prompt", errors)

@@ -19,13 +19,11 @@ from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.moh import MohClass, MohFile
 from appliance.models.queues import Queue
-from appliance.services import audit, engine_sync
-from appliance.services.extensions import NAME_FORBIDDEN
+from appliance.services import audit, engine_sync, names, sound_folders
 from appliance.services.prompts import audio_error
 
 #: Sounds one class may hold (each up to audio.MAX_SECONDS).
 MAX_FILES = 50
-_override = None
 
 
 @dataclass
@@ -35,27 +33,11 @@ class MohClassInput:
     name: str
 
 
-def use_directory(path):
-    """Keep the classes' sounds in ``path`` instead of the engine's folder (tests; an appliance without engine)."""
-    global _override
-    _override = Path(path) if path is not None else None
-
-
-def storage_dir():
-    """Return the folder (host path) holding every class's folder, created; None when there is no engine."""
-    if _override is not None:
-        _override.mkdir(parents=True, exist_ok=True)
-        return _override
-    engine = engine_sync.configured_engine()
-    if engine is None:
-        return None
-    folder = engine.host_path(engine.instance_dir / MOH_SUBDIR)
-    if not folder.exists():
-        engine.create_dirs()
-        folder.mkdir(parents=True, exist_ok=True)
-        # Asterisk's group reads the sounds (files 0640), as with prompts.
-        permissions.share_dir(folder, engine.account())
-    return folder
+_folder = sound_folders.SoundFolder(MOH_SUBDIR)
+#: Keep the classes' sounds in a folder of one's choice (tests; an appliance without engine).
+use_directory = _folder.use
+#: The folder (host path) holding every class's folder, created; None when there is no engine.
+storage_dir = _folder.path
 
 
 def class_folder(class_id, create=False):
@@ -109,18 +91,10 @@ def _public(moh_class):
 
 
 def _clean_name(name, class_id, errors, field="name", max_length=64):
-    name = (name or "").strip()
-    if not name:
-        errors[field] = (N_("Enter a name."), {})
-    elif len(name) > max_length or NAME_FORBIDDEN.search(name):
-        errors[field] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": max_length})
-    elif field == "name":
-        clash = MohClass.select().where(MohClass.name == name)
-        if class_id is not None:
-            clash = clash.where(MohClass.id != class_id)
-        if clash.exists():
-            errors[field] = (N_("A music class with this name exists."), {})
-    return name
+    # Only the class's own name is unique: a file's name (another field) is checked for its characters.
+    return names.clean_unique_name(name, errors, model=MohClass if field == "name" else None, own_id=class_id,
+                                   taken=N_("A music class with this name exists."), field=field,
+                                   max_length=max_length)
 
 
 def save_class(data, actor, class_id=None):

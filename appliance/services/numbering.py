@@ -124,6 +124,16 @@ def clean_internal_number(number, errors, field="number"):
     return number
 
 
+def clean_optional_number(number, errors, mine, field="number"):
+    """Return ``number`` stripped, "" for none; when given, check it as an internal number and claim it
+    for ``mine`` (kind, id), recording in ``errors[field]`` why it cannot be had."""
+    number = (number or "").strip()
+    if number:
+        number = clean_internal_number(number, errors, field)
+        claim(number, errors, field, mine)
+    return number
+
+
 def claim(number, errors, field="number", mine=None):
     """Record in ``errors[field]`` that ``number`` is taken, unless it is free or held by ``mine`` (kind, id).
 

@@ -10,9 +10,8 @@ then adopts the recording (``adopt_recording``).
 import logging
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from appliance import audio, permissions
+from appliance import audio
 from appliance.asterisk.confgen.ivr import PROMPTS_SUBDIR, prompt_stem, recording_stem
 from appliance.audio import tts
 from appliance.db import database
@@ -21,12 +20,10 @@ from appliance.i18n import N_
 from appliance.models.extensions import Extension
 from appliance.models.ivr import Ivr, Prompt
 from appliance.models.users import User
-from appliance.services import Actor, audit, engine_sync
-from appliance.services.extensions import NAME_FORBIDDEN
+from appliance.services import Actor, audit, engine_sync, names, sound_folders
 
 SOURCES = ("upload", "tts", "phone")
 log = logging.getLogger(__name__)
-_override = None
 
 
 @dataclass
@@ -38,28 +35,11 @@ class PromptInput:
     language: str = "pt-BR"
 
 
-def use_directory(path):
-    """Keep prompt audio in ``path`` instead of the engine's folder (tests; an appliance without engine)."""
-    global _override
-    _override = Path(path) if path is not None else None
-
-
-def storage_dir():
-    """Return the folder (host path) prompt audio lives in, created; None when there is nowhere to keep it."""
-    if _override is not None:
-        _override.mkdir(parents=True, exist_ok=True)
-        return _override
-    engine = engine_sync.configured_engine()
-    if engine is None:
-        return None
-    folder = engine.host_path(engine.instance_dir / PROMPTS_SUBDIR)
-    if not folder.exists():
-        engine.create_dirs()
-        folder.mkdir(exist_ok=True)
-        # Shared with Asterisk's group like the instance's other folders: Asterisk writes phone recordings
-        # here; the app's files in it are 0640 (Asterisk reads them, nobody else).
-        permissions.share_dir(folder, engine.account())
-    return folder
+_folder = sound_folders.SoundFolder(PROMPTS_SUBDIR)
+#: Keep prompt audio in a folder of one's choice (tests; an appliance without engine).
+use_directory = _folder.use
+#: The folder (host path) prompt audio lives in, created; None when there is nowhere to keep it.
+storage_dir = _folder.path
 
 
 def list_prompts():
@@ -76,18 +56,8 @@ def get_prompt(prompt_id):
 
 
 def _clean_name(name, prompt_id, errors):
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = (N_("Enter a name."), {})
-    elif len(name) > 64 or NAME_FORBIDDEN.search(name):
-        errors["name"] = (N_("Use at most %(max)d characters, without quotes, < > \\ or ;."), {"max": 64})
-    else:
-        clash = Prompt.select().where(Prompt.name == name)
-        if prompt_id is not None:
-            clash = clash.where(Prompt.id != prompt_id)
-        if clash.exists():
-            errors["name"] = (N_("A prompt with this name exists."), {})
-    return name
+    return names.clean_unique_name(name, errors, model=Prompt, own_id=prompt_id,
+                                   taken=N_("A prompt with this name exists."))
 
 
 def _folder(errors, field):

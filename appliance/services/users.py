@@ -217,7 +217,7 @@ def authenticate(username, password):
     """Return the active user whose credentials these are, or None; rehash outdated hashes."""
     user = find_user(username)
     if user is None or len(password or "") > MAX_PASSWORD:
-        passwords.verify_password(passwords.DUMMY_HASH, password or "")
+        passwords.verify_password(passwords.dummy_hash(), password or "")
         return None
     if not passwords.verify_password(user.password_hash, password) or not user.active:
         return None

@@ -43,7 +43,7 @@ def test_extensions_from_the_page_register_call_and_show_on_the_system_page(page
     with sipp.uas("502", bruno) as uas:
         call = sipp.call("501", ana, "502", hold_seconds=0.5)
         answered = uas.wait()
-    assert call.ok, call
+    assert call.ok, str(call)
     assert answered.received_requests("INVITE")
 
     assert sipp.register("501", ana).ok

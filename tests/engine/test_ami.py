@@ -92,7 +92,7 @@ def test_originate_rings_an_answering_device_and_hangup_ends_it(ami, engine, sip
         ami.hangup(channels[0]["Channel"])
         answered = uas.wait()
     assert action_id
-    assert answered.ok, answered
+    assert answered.ok, str(answered)
     assert '"Click to call" <sip:201@' in answered.received_requests("INVITE")[0]
     assert wait_for(lambda: not ami.core_show_channels(), timeout=5)
     with pytest.raises(AmiActionFailed, match="No such channel"):

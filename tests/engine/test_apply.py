@@ -58,7 +58,7 @@ def test_a_dialplan_edit_of_extension_lines_goes_live_without_a_reload(engine, d
     assert (result.generation, result.changed, result.reloaded) == (1, ["extensions.conf"], [])
     assert result.restart_needed == []
     assert settle(reloads, 0) == []  # DialplanExtensionAdd, no pbx_config reload
-    assert call.ok, call
+    assert call.ok, str(call)
     assert "Echo()" in engine.cli("dialplan show 7777@internal")
     print(f"apply of a one-file change took {result.duration_ms} ms")
     assert apply.latest_generation().changed_files() == ["extensions.conf"]
@@ -101,7 +101,7 @@ def test_a_file_asterisk_refuses_is_rolled_back_and_calls_still_work(
     generation = apply.get_generation(refused.value.generation)
     assert (generation.status, generation.changed_files()) == ("failed", [file_name])
     assert complaint in generation.error
-    assert call.ok, call
+    assert call.ok, str(call)
     assert apply.apply(engine, running_files).generation is None  # Asterisk runs the previous files
 
 

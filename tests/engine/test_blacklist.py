@@ -58,7 +58,7 @@ def test_a_blacklisted_caller_is_refused_with_403_logged_and_counted(pbx, carrie
     # The carrier sends the number in its national form: it is matched as E.164.
     call = carrier.carrier_call("+551130005010", "011988881111", expect_status=403)
 
-    assert call.ok, call
+    assert call.ok, str(call)
     assert wait_for(lambda: "Blocked inbound call from +5511988881111" in pbx.log_tail(200), timeout=5)
     assert _attempts(pbx, entry, 1)
     attempts = blocklist.attempts([entry])[entry.id]
@@ -96,8 +96,8 @@ def test_a_per_extension_block_refuses_only_calls_to_that_extension(pbx, carrier
         to_other = carrier.carrier_call("+551130005020", "+5511966661111")
         phone.wait()
 
-    assert refused.ok, refused
-    assert to_other.ok, to_other
+    assert refused.ok, str(refused)
+    assert to_other.ok, str(to_other)
     assert _attempts(pbx, entry, 1)
 
 
@@ -154,7 +154,7 @@ def test_a_blacklisted_number_dialled_by_an_extension_never_reaches_the_carrier(
         allowed = phones.call("503", password, "01133334445", hold_seconds=0.2)
         invites = wait_for(lambda: far_end.received_so_far("INVITE"), timeout=5)
 
-    assert refused.ok, refused
-    assert allowed.ok, allowed
+    assert refused.ok, str(refused)
+    assert allowed.ok, str(allowed)
     assert len(invites) == 1 and "+551133334445" in invites[0].split("\n", 1)[0]
     assert _attempts(pbx, entry, 1)

@@ -273,7 +273,7 @@ def test_disa_callback_with_the_right_pin_reaches_the_carrier_with_the_employees
     with subscriber(site, tmp_path, [3, "246789#", 2, "23456789#"]) as mobile:
         # Refused without an answer: the mobile pays nothing for the call in.
         refused = caller.carrier_call(disa_did, "11987650000", expect_status=486)
-        assert refused.ok, refused
+        assert refused.ok, str(refused)
         invites = wait_for(lambda: len(_new_calls(mobile)) >= 2 and _new_calls(mobile), timeout=30)
         assert invites, mobile.received_so_far("INVITE")
         _hang_up_all(engine)

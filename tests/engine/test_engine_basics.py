@@ -14,29 +14,29 @@ def test_two_devices_register(sipp):
     first = sipp.register("201", "secret-201")
     second = sipp.register("202", "secret-202")
 
-    assert first.ok, first
-    assert second.ok, second
+    assert first.ok, str(first)
+    assert second.ok, str(second)
     assert first.statuses[-1] == second.statuses[-1] == 200
 
 
 def test_device_registers_over_tcp(sipp):
     result = sipp.register("201", "secret-201", transport="tcp")
 
-    assert result.ok, result
+    assert result.ok, str(result)
     assert result.statuses == [401, 200]
 
 
 def test_wrong_password_gets_401(sipp):
     result = sipp.register_expect_401("201", "not-the-password")
 
-    assert result.ok, result
+    assert result.ok, str(result)
     assert result.statuses == [401, 401]
 
 
 def test_unknown_device_is_refused(sipp):
     result = sipp.register_expect_401("999", "whatever")
 
-    assert result.ok, result
+    assert result.ok, str(result)
 
 
 def test_call_between_devices_is_answered(sipp):
@@ -44,9 +44,9 @@ def test_call_between_devices_is_answered(sipp):
         call = sipp.call("201", "secret-201", "202", hold_seconds=1)
         answered = uas.wait()
 
-    assert call.ok, call
+    assert call.ok, str(call)
     assert 200 in call.statuses
-    assert answered.ok, answered
+    assert answered.ok, str(answered)
     assert answered.received_requests("INVITE")
 
 
@@ -66,7 +66,7 @@ def test_answered_call_is_recorded_in_cdr(engine, sipp):
 def test_unknown_number_gets_404(sipp):
     result = sipp.call("201", "secret-201", "999", expect_status=404)
 
-    assert result.ok, result
+    assert result.ok, str(result)
 
 
 def test_echo_test_receives_dtmf(engine, sipp):
@@ -78,7 +78,7 @@ def test_echo_test_receives_dtmf(engine, sipp):
     finally:
         engine.cli(f"logger remove channel {log}")
 
-    assert result.ok, result
+    assert result.ok, str(result)
     assert "DTMF end '1' received on PJSIP/201" in text
     assert "DTMF end '5' received on PJSIP/201" in text
 
@@ -114,8 +114,8 @@ def test_password_change_is_live_without_reload(engine, engine_devices, sync_dev
         sync_devices(engine_devices)
 
     assert changed == {"ps_auths": ["203"]}
-    assert new_password.ok, new_password
-    assert old_password.ok, old_password
+    assert new_password.ok, str(new_password)
+    assert old_password.ok, str(old_password)
     assert abs(_last_reload(engine) - reloaded_before) <= 1.5, "Asterisk was reloaded"
 
 
@@ -123,7 +123,7 @@ def test_check_sync_notify_reaches_device(engine, sipp):
     result = sipp.expect_notify(
         "202", "secret-202", lambda: engine.cli("pjsip send notify check-sync endpoint 202"))
 
-    assert result.ok, result
+    assert result.ok, str(result)
     assert "Event: check-sync" in result.received_requests("NOTIFY")[0]
 
 

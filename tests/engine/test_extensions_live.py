@@ -31,7 +31,7 @@ def test_extensions_made_in_the_app_register_and_call_each_other(pbx, sipp):
         call = sipp.call("301", alice, "302", hold_seconds=1)
         answered = uas.wait()
 
-    assert call.ok, call
+    assert call.ok, str(call)
     assert answered.received_requests("INVITE")
 
 

@@ -42,6 +42,11 @@ def _route(did, destination, **kwargs):
                                      ADMIN)
 
 
+def _answered(call, pbx):
+    """The assertion message of a carrier call that failed: what SIPp saw, and what Asterisk logged."""
+    return f"{call}\n--- Asterisk ---\n{pbx.log_tail(40)}"
+
+
 def _display_name(invite):
     line = next(line for line in invite.splitlines() if line.lower().startswith(("from:", "f:")))
     return line.split(":", 1)[1].split("<")[0].strip().strip('"')
@@ -56,7 +61,7 @@ def test_a_did_in_any_carrier_format_rings_the_routed_extension(pbx, carrier, ph
         call = carrier.carrier_call(sent, "11988887777")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     invite = answered.received_requests("INVITE")[0]
     assert invite.startswith("INVITE sip:401@")
     # The caller's number reaches the phone as E.164, whatever the carrier sent.
@@ -73,7 +78,7 @@ def test_the_callers_name_comes_from_the_shared_phonebook(pbx, carrier, phones):
         call = carrier.carrier_call("+551130001002", "1132221111")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert _display_name(answered.received_requests("INVITE")[0]) == "Padaria Central"
 
 
@@ -89,7 +94,7 @@ def test_a_short_caller_number_gets_its_name_from_the_realtime_directory(pbx, ca
         call = carrier.carrier_call("+551130001009", "1058")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert _display_name(answered.received_requests("INVITE")[0]) == "Central de Alarmes"
 
 
@@ -102,7 +107,7 @@ def test_a_did_reaches_a_ring_group(pbx, carrier, phones):
         call = carrier.carrier_call("+551130001003", "+5511977776666")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert answered.received_requests("INVITE")
 
 
@@ -113,7 +118,7 @@ def test_a_did_reaches_voicemail(pbx, carrier):
     # VoiceMail answers (plays the greeting) before anyone rings.
     call = carrier.carrier_call("+551130001004", "+5511966665555", hold_seconds=1.0)
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
 
 
 def test_a_did_routed_to_hang_up_is_refused(pbx, carrier):
@@ -122,13 +127,13 @@ def test_a_did_routed_to_hang_up_is_refused(pbx, carrier):
     call = carrier.carrier_call("+551130001005", "+5511955554444", expect_status=603)
 
     # Hangup() before an answer, cause 16 (normal clearing): PJSIP answers 603 Declined... or 480.
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
 
 
 def test_an_unknown_did_is_refused_and_logged(pbx, carrier):
     call = carrier.carrier_call("+551130009999", "+5511944443333", expect_status=404)
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert wait_for(lambda: "unknown DID +551130009999" in pbx.log_tail(200), timeout=5)
 
 
@@ -142,7 +147,7 @@ def test_a_caller_match_sends_one_caller_elsewhere(pbx, carrier, phones):
         call = carrier.carrier_call("+551130001006", "2133332222")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert answered.received_requests("INVITE")
     assert CallRecord is not None
 
@@ -160,7 +165,7 @@ def test_a_registration_trunk_takes_the_did_from_the_to_header(pbx, phones, tmp_
         call = carrier.carrier_call("acct63", "+5511933332222", to_user="1130001007")
         answered = phone.wait()
 
-    assert call.ok, call
+    assert call.ok, _answered(call, pbx)
     assert answered.received_requests("INVITE")
 
 
@@ -180,6 +185,6 @@ def test_a_call_beyond_the_trunks_channel_limit_is_refused_with_503(pbx, phones,
             refused = second.carrier_call("+551130001008", "+5511922221112", expect_status=503)
             cancelled = ringing.wait()
 
-    assert refused.ok, refused
-    assert cancelled.ok, cancelled
+    assert refused.ok, str(refused)
+    assert cancelled.ok, str(cancelled)
     assert wait_for(lambda: "trunk_" in pbx.log_tail(200) and "at its channel limit" in pbx.log_tail(200), timeout=5)

@@ -112,9 +112,9 @@ def test_national_numbers_reach_the_carrier_in_its_format_with_the_trunk_caller_
     _, password = _ext("301")
     with carrier(network, CARRIER_A, tmp_path) as a:
         with_csp = sipp.call("301", password, "0211133334444", hold_seconds=0.2)
-        assert with_csp.ok, with_csp
+        assert with_csp.ok, str(with_csp)
         without_csp = sipp.call("301", password, "01133334444", hold_seconds=0.2)
-        assert without_csp.ok, without_csp
+        assert without_csp.ok, str(without_csp)
         invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
     assert [_request_user(invite) for invite in invites] == ["0211133334444", "0211133334444"]
     assert [_from_user(invite) for invite in invites] == ["+551133334444", "+551133334444"]
@@ -138,11 +138,11 @@ def test_an_internal_only_extension_never_reaches_the_carrier(network, sipp, tmp
     _, password = _ext("303", profile=network["internal"])
     with carrier(network, CARRIER_A, tmp_path) as a, carrier(network, CARRIER_B, tmp_path) as b:
         refused = sipp.call("303", password, "0211133334444", expect_status=403)
-        assert refused.ok, refused
+        assert refused.ok, str(refused)
         emergency = sipp.call("303", password, "190", hold_seconds=0.2)
-        assert emergency.ok, emergency
+        assert emergency.ok, str(emergency)
         visitor = sipp.call("303", password, "112", hold_seconds=0.2)
-        assert visitor.ok, visitor
+        assert visitor.ok, str(visitor)
         invites = wait_for(lambda: len(_invites(a)) >= 2 and _invites(a))
     assert [_request_user(invite) for invite in invites] == ["190", "190"]  # 112 goes out as 190
     assert not _invites(b)
@@ -152,7 +152,7 @@ def test_a_trunk_answering_503_fails_over_to_the_next(network, sipp, tmp_path):
     _, password = _ext("301")
     with carrier(network, CARRIER_A, tmp_path, status=503) as a, carrier(network, CARRIER_B, tmp_path) as b:
         answered = sipp.call("301", password, "011987654321", hold_seconds=0.2)
-        assert answered.ok, answered
+        assert answered.ok, str(answered)
         invite = wait_for(lambda: _invites(b))[0]
     assert _invites(a)
     assert _request_user(invite) == "+5511987654321"  # carrier B wants E.164
@@ -186,9 +186,9 @@ def test_a_forward_to_a_mobile_leaves_through_the_forwarding_extension_profile(n
         extension_settings.update(extension.id, settings, ADMIN)
     with carrier(network, CARRIER_A, tmp_path) as a:
         forwarded = sipp.call("306", caller, "307", hold_seconds=0.2)
-        assert forwarded.ok, forwarded
+        assert forwarded.ok, str(forwarded)
         refused = sipp.call("306", caller, "308", expect_status=403)
-        assert refused.ok, refused
+        assert refused.ok, str(refused)
         invites = wait_for(lambda: _invites(a))
     assert [_request_user(invite) for invite in invites] == ["02111987650000"]  # only 307's forward
 
@@ -227,14 +227,14 @@ def test_a_stolen_password_bursting_100_international_calls(network, sipp, tmp_p
     with carrier(network, CARRIER_A, tmp_path / "default") as a, \
             carrier(network, CARRIER_B, tmp_path / "default") as b:
         burst = _burst(sipp, "310", default_pw, number)
-        assert burst.ok, burst
+        assert burst.ok, str(burst)
         default_reached = len(_invites(a)) + len(_invites(b))
     assert default_reached == 0
 
     _, intl_pw = _ext("311", profile=network["international"])  # 2 outside calls at once, 60 min a day
     with carrier(network, CARRIER_A, tmp_path / "intl") as a, carrier(network, CARRIER_B, tmp_path / "intl") as b:
         burst = _burst(sipp, "311", intl_pw, number)
-        assert burst.ok, burst
+        assert burst.ok, str(burst)
         capped = _invites(a) + _invites(b)
     # More than 5 international attempts in 10 minutes lock international for the day (velocity).
     assert 1 <= len(capped) <= 5, len(capped)
@@ -257,7 +257,7 @@ def test_a_stolen_password_bursting_100_international_calls(network, sipp, tmp_p
     with carrier(network, CARRIER_A, tmp_path / "minutes") as a, \
             carrier(network, CARRIER_B, tmp_path / "minutes") as b:
         refused = sipp.call("313", used_pw, number, expect_status=403)
-        assert refused.ok, refused
+        assert refused.ok, str(refused)
         assert sipp.call("313", used_pw, "01133334444", hold_seconds=0.2).ok  # national still goes out
         assert [_request_user(invite) for invite in _invites(a)] == ["0211133334444"]
         assert not _invites(b)
@@ -274,7 +274,7 @@ def test_a_ring_group_sends_unanswered_calls_to_an_outside_number_with_the_defau
                                                  destination="external:+5511987651111", members=["301"]), ADMIN)
     with carrier(network, CARRIER_A, tmp_path) as a:
         answered = sipp.call("312", caller, "650", hold_seconds=0.2)  # 301 has no phone registered: straight out
-        assert answered.ok, answered
+        assert answered.ok, str(answered)
         invite = wait_for(lambda: _invites(a))[0]
     assert _request_user(invite) == "02111987651111"
 
@@ -292,7 +292,7 @@ def test_a_trunk_qualify_finds_unreachable_is_skipped(pbx, network, sipp, tmp_pa
             pbx.cli("pjsip show contacts")
         with carrier(network, CARRIER_A, tmp_path) as a:
             answered = sipp.call("301", password, "01133335555", hold_seconds=0.2)
-            assert answered.ok, answered
+            assert answered.ok, str(answered)
             invite = wait_for(lambda: _invites(a))[0]
         assert _request_user(invite) == "0211133335555"  # through A, the route's second trunk
     finally:

@@ -77,6 +77,6 @@ def test_re_provision_sends_the_vendors_check_sync_notify(pbx, tmp_path):
     result = Sipp(engine.settings.sip_port, workdir=tmp_path).expect_notify(
         device.sip_username, device.sip_password, lambda: phones.resync([device.id], ADMIN))
 
-    assert result.ok, result
+    assert result.ok, str(result)
     [notify] = result.received_requests("NOTIFY")
     assert "Event: check-sync" in notify

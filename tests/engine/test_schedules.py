@@ -85,7 +85,7 @@ def _lands_on(carrier, phones, did, number):
     with phones.uas(number, password) as phone:
         call = carrier.carrier_call(did, "+5511977770000")
         answered = phone.wait()
-    assert call.ok, call
+    assert call.ok, str(call)
     assert answered.received_requests("INVITE")[0].startswith(f"INVITE sip:{number}@")
 
 
@@ -126,19 +126,19 @@ def test_the_override_code_flips_the_next_call_and_only_for_allowed_extensions(p
 
     _, visitor = extension_with_password("466", "Visitante")
     refused = phones.call("466", visitor, f"*612{schedule.id}", expect_status=403)
-    assert refused.ok, refused
+    assert refused.ok, str(refused)
     _lands_on(carrier, phones, "+551130002005", OPEN)
 
     _, reception = extension_with_password("465", "Recepção")
     night = phones.call("465", reception, f"*612{schedule.id}", hold_seconds=0.2)
-    assert night.ok, night
+    assert night.ok, str(night)
     _lands_on(carrier, phones, "+551130002005", CLOSED)
     # The daemon heard the feature code: the page shows who set it.
     assert wait_for(lambda: Schedule.get_by_id(schedule.id).override_mode == "closed", timeout=5)
     assert Schedule.get_by_id(schedule.id).override_by == "465"
 
     back = phones.call("465", reception, f"*610{schedule.id}", hold_seconds=0.2)
-    assert back.ok, back
+    assert back.ok, str(back)
     _lands_on(carrier, phones, "+551130002005", OPEN)
     assert wait_for(lambda: Schedule.get_by_id(schedule.id).override_mode == "", timeout=5)
 

@@ -42,7 +42,7 @@ def test_a_phone_messages_another_extensions_phone_as_its_own_extension(pbx, sip
     _, user_302, password_302 = _ext("302")
     with sipp.message_phone(user_302, password_302) as phone:
         sent = sipp.send_message(user_301, password_301, "302", "Bom dia, reunião às 10h")
-        assert sent.ok, sent
+        assert sent.ok, str(sent)
         assert phone.wait_for_request("MESSAGE")
         (received,) = phone.received_so_far("MESSAGE")
     assert received.startswith(f"MESSAGE sip:{user_302}@")
@@ -69,7 +69,7 @@ def test_a_wrong_password_sends_nothing(pbx, sipp):
     _, user_302, password_302 = _ext("302")
     with sipp.message_phone(user_302, password_302, timeout=5) as phone:
         refused = sipp.send_message(user_301, "not-the-password", "302", "spoof", final=401)
-        assert refused.ok, refused
+        assert refused.ok, str(refused)
         assert not phone.wait_for_request("MESSAGE", timeout=2)
 
 

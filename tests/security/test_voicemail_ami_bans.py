@@ -31,7 +31,7 @@ def test_guessing_a_mailbox_pin_blocks_the_guessing_device(pbx):
 
     guessing = pbx.sipp(desk, timeout=30).call_and_type("204", pbx.passwords["204"], "*98", keys)
 
-    assert guessing.ok, guessing
+    assert guessing.ok, str(guessing)
     ban = wait_for(lambda: pbx.ban(desk, "204"), timeout=2)
     assert ban is not None and (ban.service, ban.reason) == ("voicemail", "password")
     # The guessing device can do nothing more from there (not even another call)...

@@ -125,7 +125,7 @@ def test_closing_does_not_wait_for_the_read_timeout(fake):
     session = ami.Ami(dataclasses.replace(settings, timeout=5.0))  # reads block up to 5 s
     started = time.monotonic()
     session.close()
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 3.0  # well short of the 5 s read timeout, even on a loaded machine
 
 
 def test_nobody_listening_is_unavailable():

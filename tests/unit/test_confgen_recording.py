@@ -18,10 +18,11 @@ NAME = "${CHANNEL(linkedid)}+${UNIQUEID}+${EPOCH}"
 MIX = f"MixMonitor(${{ASTSPOOLDIR}}/recordings/{NAME}.raw,D,mv ${{ASTSPOOLDIR}}/recordings/{NAME}.raw"
 
 
-def _outbound(recording):
+def _outbound(recording, extensions_record=True):
     route = o.RouteRow(1, "Nacional", "national", (o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "+55"),), (1,),
                        recording=recording)
-    return render(";", *o.contexts(EngineInput(None, trunks=(TRUNK,), routes=(route,), profiles=())))
+    return render(";", *o.contexts(EngineInput(None, trunks=(TRUNK,), routes=(route,), profiles=(),
+                                               extension_recording=extensions_record)))
 
 
 def test_a_recorded_route_records_every_call_right_before_the_trunk_is_dialled():
@@ -31,6 +32,12 @@ def test_a_recorded_route_records_every_call_right_before_the_trunk_is_dialled()
     other = _outbound("never").split("[cn-route-1-dial]")[1]
     assert "(d0),Set(CN_RECP=${REALTIME_FIELD(cn_extensions,id,${GROUP(cn-calls)},record)})" in other
     assert '"${CN_RECP}" = "always"' in other and '"${CN_RECP}" = "on_demand"]?cn-record)' in other
+    # While no extension records, the caller's row is not read: the route jumps straight to Dial.
+    plain = _outbound("never", extensions_record=False).split("[cn-route-1-dial]")[1]
+    assert "CN_RECP" not in plain and "CN_RECA" not in plain and "REALTIME" not in plain
+    assert "(d0),Dial(PJSIP/${CN_OUT}@trunk_1," in plain
+    # A recorded route records whatever the extensions say.
+    assert f"(d0),ExecIf($[${{LEN(${{MIXMONITOR_FILENAME}})}} = 0]?{MIX}" in _outbound("always", False)
 
 
 def test_a_recorded_inbound_route_records_before_its_destination_and_is_never_a_direct_jump():

@@ -21,4 +21,4 @@ def test_a_hash_made_with_other_parameters_verifies_and_asks_to_be_made_again():
 
 def test_a_malformed_hash_matches_nothing():
     assert not passwords.verify_password("not-a-hash", "")
-    assert not passwords.verify_password(passwords.DUMMY_HASH, "")
+    assert not passwords.verify_password(passwords.dummy_hash(), "")

@@ -240,21 +240,25 @@ def _fallback(route, trunk):
     return route.callerid or trunk.default_callerid
 
 
-def _dial(route, trunk, intl):
+def _dial(route, trunk, intl, extensions_record=True):
     forced = f"f({_callerid_for(trunk, 'CN_C')})"
     options = forced if _fallback(route, trunk) else f'${{IF($["${{CN_C}}" != ""]?{forced})}}'
     if intl:
         options += "L(${CN_LEFT}000)"
-    if route.recording != "always" or route.recording_prompt:  # the start routine may have left an announcement
+    # The start routine may have left an announcement: a recorded route's prompt, or the calling extension's.
+    if route.recording_prompt if route.recording == "always" else extensions_record:
         options += recording.DIAL_ANNOUNCEMENT
     return f"Dial(PJSIP/{_number_for(trunk)}@{trunk_object(trunk.id)},,{options})"
 
 
-def _record(route, label):
+def _record(route, label, extensions_record):
     """Return the steps before a trunk's Dial that start recording (or allow the in-call code): always when the
-    route says so, else as the calling extension's policy says (a refused call never gets this far)."""
+    route says so, else as the calling extension's policy says (a refused call never gets this far). While no
+    extension records (``extensions_record`` false), no step: the caller's row is not read at all."""
     if route.recording == "always":
         return [recording.start_if(label=label, prompt=route.recording_prompt or None)]
+    if not extensions_record:
+        return []
     return [at(label, f"Set(CN_RECP={recording.CALLER_POLICY})"),
             recording.on_demand_if(recording.policy_is("${CN_RECP}", "on_demand")),
             recording.start_if(recording.policy_is("${CN_RECP}"), prompt=recording.CALLER_PROMPT)]
@@ -265,7 +269,7 @@ def _failover(following):
     return f'GotoIf($["${{DIALSTATUS}}" = "CONGESTION" | ("${{DIALSTATUS}}" = "CHANUNAVAIL" & {stop})]?{following})'
 
 
-def _dial_steps(route, available, intl):
+def _dial_steps(route, available, intl, extensions_record=True):
     """Return the dial context's steps: the first trunk at priority 1 (the route jumps to it), then failover."""
     steps = []
     for index, trunk in enumerate(available):
@@ -279,7 +283,9 @@ def _dial_steps(route, available, intl):
                 steps += [at(f"t{index}", f"GotoIf($[{_unusable(trunk)}]?{following})"), group]
             if _fallback(route, trunk) != _fallback(route, available[0]):
                 steps.append(f'Set(CN_C=${{IF($["${{CN_TAG}}" = ""]?{_fallback(route, trunk)}:${{CN_TAG}})}})')
-        steps += [*_record(route, f"d{index}"), _dial(route, trunk, intl)]
+        record = _record(route, f"d{index}", extensions_record)
+        dial = _dial(route, trunk, intl, extensions_record)
+        steps += [*record, dial] if record else [at(f"d{index}", dial)]
         steps += [_failover(following), "Hangup(${HANGUPCAUSE})"]
     steps += [
         Note("No trunk could take it: 503 to the phone."),
@@ -300,7 +306,7 @@ def _dial_steps(route, available, intl):
     return steps
 
 
-def _route_contexts(route, trunks):
+def _route_contexts(route, trunks, extensions_record=True):
     """Return a route's contexts: its patterns, their refusing twin, and the dial context.
 
     The common call runs five priorities: the pattern's MSet (the number in every shape, whose call
@@ -357,7 +363,7 @@ def _route_contexts(route, trunks):
                        f"Goto({dial.name},${{EXTEN}},{label})")
         refused.exten(name, f"Set(CN_REASON=route {route.id} {route.permission_class} not allowed)",
                       f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)")
-    steps = _dial_steps(route, available, intl)
+    steps = _dial_steps(route, available, intl, extensions_record)
     if intl:
         steps += [
             at("velocity", f"Set(DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_lock_{day})=1)"),
@@ -423,6 +429,8 @@ def contexts(source):
             context.include(route.context if allowed else route.context + "-refused")
         context.include(INTERNAL_CONTEXT)
         out.append(context)
+    # The calling extension's recording policy is read per call only while some extension records.
+    extensions_record = getattr(source, "extension_recording", True)
     for route in routes:
-        out += _route_contexts(route, trunks)
+        out += _route_contexts(route, trunks, extensions_record)
     return (_profile_globals(profiles), *out)
