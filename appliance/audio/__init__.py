@@ -5,6 +5,7 @@ the others under one name: ``.sln`` (8 kHz signed linear), ``.sln16`` (16 kHz, w
 calls), ``.ulaw`` and ``.alaw`` (G.711, what most phones and carriers send). ``convert``
 writes all four from any upload ffmpeg decodes; Background(/path/name) then picks the cheapest.
 """
+import contextlib
 import os
 import resource
 import shutil
@@ -34,7 +35,7 @@ CPU_SECONDS = 60
 
 
 class AudioError(ValueError):
-    """The audio could not be taken: ``reason`` is one of "format", "size", "decode", "tool"."""
+    """The audio could not be taken: ``reason`` is one of "format", "size", "long", "decode", "tool"."""
 
     def __init__(self, reason, detail=""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -69,6 +70,25 @@ def _limits():
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
 
 
+def _ffmpeg_input(source, fmt):
+    """Return the start of an ffmpeg command reading ``source`` as upload format ``fmt`` (forced: no probing)."""
+    if fmt not in INPUTS:
+        raise AudioError("format", fmt)
+    return [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
+            *INPUTS[fmt], "-i", str(source)]
+
+
+def _run_ffmpeg(cmd):
+    """Run ``cmd`` with the CPU limit; return its standard output or raise AudioError("decode")."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=CPU_SECONDS * 2, preexec_fn=_limits, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AudioError("decode", "timed out") from exc
+    if done.returncode != 0:
+        raise AudioError("decode", done.stderr.decode(errors="replace")[-300:])
+    return done.stdout
+
+
 def convert(source, fmt, directory, stem):
     """Decode ``source`` (a file in upload format ``fmt``) into ``directory/stem.{sln16,sln,ulaw,alaw}``.
 
@@ -76,24 +96,15 @@ def convert(source, fmt, directory, stem):
     call playing the old prompt never reads half a new one. Return the duration in seconds.
     The arguments are a list (no shell) and every path is ours: nothing the uploader typed reaches it.
     """
-    if fmt not in INPUTS:
-        raise AudioError("format", fmt)
+    cmd = _ffmpeg_input(source, fmt)
     directory = Path(directory)
     work = Path(tempfile.mkdtemp(prefix=".convert-", dir=directory))
     try:
-        cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
-               *INPUTS[fmt], "-i", str(source)]
         # ffmpeg's output options apply to the next output only: each one says mono and the limit itself
         # (given once before the first, a stereo upload's .sln/.ulaw/.alaw stayed stereo and played at half speed).
         for suffix, options in OUTPUTS.items():
             cmd += ["-vn", "-sn", "-dn", "-ac", "1", "-t", str(MAX_SECONDS), *options, str(work / f"out.{suffix}")]
-        try:
-            done = subprocess.run(cmd, capture_output=True, timeout=CPU_SECONDS * 2, preexec_fn=_limits,
-                                  check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise AudioError("decode", "timed out") from exc
-        if done.returncode != 0:
-            raise AudioError("decode", done.stderr.decode(errors="replace")[-300:])
+        _run_ffmpeg(cmd)
         size16 = (work / "out.sln16").stat().st_size
         if size16 < 320:  # less than 10 ms of sound: nothing was decoded
             raise AudioError("decode", "no audio")
@@ -106,16 +117,15 @@ def convert(source, fmt, directory, stem):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def convert_upload(stream, directory, stem):
-    """Copy ``stream`` (a binary file object) aside within MAX_UPLOAD_BYTES, sniff its format, ``convert`` it.
-
-    Return the duration in seconds; raise AudioError("size"/"format"/"decode"/"tool").
-    """
+@contextlib.contextmanager
+def _uploaded(stream, directory, max_bytes):
+    """Copy ``stream`` into a temporary file in ``directory`` (None: the system's) within ``max_bytes``; yield
+    ``(path, format)`` sniffed from its content. The file is gone when the block ends, whatever happens."""
     with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-") as raw:
         size = 0
         while chunk := stream.read(65536):
             size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
+            if size > max_bytes:
                 raise AudioError("size")
             raw.write(chunk)
         raw.flush()
@@ -123,7 +133,34 @@ def convert_upload(stream, directory, stem):
         fmt = sniff(raw.read(64))
         if fmt is None:
             raise AudioError("format")
-        return convert(raw.name, fmt, directory, stem)
+        yield raw.name, fmt
+
+
+def convert_upload(stream, directory, stem):
+    """Copy ``stream`` (a binary file object) aside within MAX_UPLOAD_BYTES, sniff its format, ``convert`` it.
+
+    Return the duration in seconds; raise AudioError("size"/"format"/"decode"/"tool").
+    """
+    with _uploaded(stream, directory, MAX_UPLOAD_BYTES) as (path, fmt):
+        return convert(path, fmt, directory, stem)
+
+
+def decode_upload(stream, max_bytes, max_seconds):
+    """Return an uploaded clip (WAV, MP3, OGG, M4A; ``stream`` a binary file object) as 16 kHz mono signed linear
+    bytes, what the bots' recogniser hears; nothing of it is kept.
+
+    Raise AudioError("size") past ``max_bytes``, ("long") past ``max_seconds`` (half a second of codec padding
+    allowed), or ("format"/"decode"/"tool") like ``convert_upload``.
+    """
+    with _uploaded(stream, None, max_bytes) as (path, fmt):
+        cmd = _ffmpeg_input(path, fmt) + ["-vn", "-sn", "-dn", "-ac", "1", "-t", str(max_seconds + 1),
+                                          *OUTPUTS["sln16"], "pipe:1"]
+        pcm16 = _run_ffmpeg(cmd)
+    if len(pcm16) < 320:  # less than 10 ms of sound: nothing was decoded
+        raise AudioError("decode", "no audio")
+    if len(pcm16) > (max_seconds + 0.5) * 32000:
+        raise AudioError("long")
+    return pcm16[: len(pcm16) - len(pcm16) % 2]
 
 
 def remove(directory, stem):

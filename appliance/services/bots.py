@@ -1,21 +1,23 @@
-"""VoiceBots: a greeting, intents to destinations, a fallback; the test console; what each call said.
+"""VoiceBots: a greeting, intents to destinations, a fallback; the test console (a typed phrase, or an uploaded
+clip heard by the live bot's own recognition); what each call said.
 
 Saving a bot recompiles the dialplan (its context and intents' branches) after commit; the bot
 server reads the bot's intents from the database at every call, so a change applies to the next
 call without restarting anything.
 """
+import asyncio
 from dataclasses import dataclass, field
 
-from appliance import destinations
+from appliance import audio, destinations
 from appliance.db import database
 from appliance.destinations import referrers
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.models.bots import Bot, BotCall, BotIntent
 from appliance.models.ivr import Prompt
-from appliance.services import audit, engine_sync, names, numbering
+from appliance.services import audit, engine_sync, names, numbering, prompts
 from appliance.services.extensions import NAME_FORBIDDEN, in_range
-from appliance.voicebot import matching
+from appliance.voicebot import asr, matching, recognition, speech
 
 LANGUAGES = ("en", "pt-BR")
 RETRIES_RANGE = (0, 5)
@@ -23,6 +25,13 @@ THRESHOLD_RANGE = (1, 100)
 MAX_INTENTS = 20
 MAX_PHRASES_TEXT = 4000
 MAX_TEXT = 200
+#: The test console's uploaded clips: largest file, longest sound (a 30 s clip is heard in about a second),
+#: and how many bots' recognisers a web worker keeps (about 10 MB each).
+CLIP_MAX_BYTES = 4 * 1024 * 1024
+CLIP_MAX_SECONDS = 30
+CLIP_RECOGNISERS = 4
+NO_MODEL = (N_("No speech model for this bot's language is installed here: calls to it take the fallback, and "
+               "only typed phrases can be tried."), {})
 
 
 @dataclass
@@ -202,6 +211,60 @@ def delete_bot(bot_id, actor):
 def try_phrase(bot, text):
     """Return the matching.Match of ``text`` against ``bot``'s intents (the page's test console)."""
     return matching.match(text[:500], matcher_intents(bot), bot.threshold)
+
+
+def speech_models_dir():
+    """Return the engine instance folder speech models are installed under (``lib/asr/<language>``), or None."""
+    folder = prompts.storage_dir()
+    return folder.parent.parent if folder is not None else None
+
+
+def can_hear(bot):
+    """Tell whether ``bot``'s language has a speech model here (else the console takes typed phrases only)."""
+    return asr.available(speech_models_dir() or "/nonexistent", bot.language)
+
+
+_console_recognition = None
+
+
+def _recognition():
+    # The console's recognisers live in the web process (a few: a web worker is not the bot's pool).
+    global _console_recognition
+    instance = str(speech_models_dir() or "/nonexistent")
+    if _console_recognition is None or _console_recognition.instance_dir != instance:
+        _console_recognition = recognition.Recognition(instance, workers=0, keep=CLIP_RECOGNISERS)
+    return _console_recognition
+
+
+def try_audio(bot, stream):
+    """Return the matching.Match of an uploaded clip (``stream``: WAV, MP3, OGG or M4A) to ``bot``, its text being
+    what was heard, by the very code a live call runs (the endpointer's first utterance, recognition.understand);
+    nothing of the clip is kept. A clip without speech gives an empty text and no winner (on a call: no input).
+
+    The clip is at most CLIP_MAX_BYTES and CLIP_MAX_SECONDS; the bot hears at most 10 s of it (a web worker is
+    held under a second).
+    Raise ValidationError on "file": no speech model for the bot's language, or an unreadable file.
+    """
+    if not can_hear(bot):
+        raise ValidationError({"file": NO_MODEL})
+    if stream is None:
+        raise ValidationError({"file": (N_("Choose a sound file."), {})})
+    try:
+        pcm16 = audio.decode_upload(stream, CLIP_MAX_BYTES, CLIP_MAX_SECONDS)
+    except audio.AudioError as error:
+        message, params = prompts.audio_error(error, CLIP_MAX_BYTES, CLIP_MAX_SECONDS)
+        raise ValidationError({"file": (message, params)}) from error
+    config = recognition.load_bot(bot.id, None)
+    if config is None:
+        raise NotFound(N_("VoiceBot not found."))
+    # As on a call: the bot hears the first utterance (until half a second of silence, at most 10 s).
+    utterance = speech.first_utterance(pcm16)
+    if not utterance:
+        return matching.match("", matcher_intents(bot), bot.threshold)
+    try:
+        return asyncio.run(recognition.understand(_recognition(), config, utterance))
+    except asr.AsrUnavailable as error:  # the model went away since can_hear
+        raise ValidationError({"file": NO_MODEL}) from error
 
 
 def record_call(uuid, bot_id, **values):

@@ -70,15 +70,17 @@ def _folder(errors, field):
 _AUDIO_ERRORS = {
     "format": N_("Upload a WAV, MP3, OGG or M4A sound file."),
     "size": N_("The file is larger than %(max)d MB."),
+    "long": N_("The sound is longer than %(max)d seconds."),
     "decode": N_("This file holds no sound that could be read."),
     "tool": N_("The sound converter is not installed on this system."),
 }
 
 
-def audio_error(error):
-    """Return the (message, params) telling why an uploaded sound was refused (audio.AudioError)."""
-    return _AUDIO_ERRORS[error.reason], ({"max": audio.MAX_UPLOAD_BYTES // (1024 * 1024)}
-                                         if error.reason == "size" else {})
+def audio_error(error, max_bytes=audio.MAX_UPLOAD_BYTES, max_seconds=audio.MAX_SECONDS):
+    """Return the (message, params) telling why an uploaded sound was refused (audio.AudioError), with the
+    limits the upload had."""
+    params = {"size": {"max": max_bytes // (1024 * 1024)}, "long": {"max": max_seconds}}
+    return _AUDIO_ERRORS[error.reason], params.get(error.reason, {})
 
 
 def _public(prompt):

@@ -1,23 +1,21 @@
 """The VoiceBot server: one asyncio process Asterisk's AudioSocket channels connect to (``centralina voicebot``).
 
 Per call: read the UUID (its first 8 hex digits name the bot, confgen/bots.py), load the bot,
-play its greeting, then listen (Endpointer), recognise (in a process pool: pocketsphinx holds the
-GIL), match an intent; no match asks again (``retry_text``) up to ``retries`` times. A winner's
-number (and slot value) is stored in AstDB by AMI DBPut *before* the bot hangs up, so the dialplan
+play its greeting, then listen (Endpointer), recognise and match an intent (recognition.py, in a
+process pool: pocketsphinx holds the GIL); no match asks again (``retry_text``) up to ``retries``
+times. A winner's number (and slot value) is stored in AstDB by AMI DBPut *before* the bot hangs up, so the dialplan
 finds it when Dial returns (decision 035). A digit pressed picks the intent of that position.
 A 20 ms frame leaves every 20 ms, silence when there is nothing to say: AudioSocket does not
 re-time what it gets, and a silent socket is dropped after 2 s.
 """
 import asyncio
-import concurrent.futures
 import logging
-import os
 import signal
 import time
-from pathlib import Path
 
 from appliance.asterisk.confgen.bots import DB_FAMILY, bot_of_uuid
-from appliance.voicebot import asr, matching, speech
+from appliance.voicebot import asr, recognition, speech
+from appliance.voicebot.recognition import Recognition, load_bot
 
 log = logging.getLogger("centralina.voicebot")
 
@@ -25,106 +23,6 @@ log = logging.getLogger("centralina.voicebot")
 NO_INPUT_SECONDS = 6.0
 #: Longest call the bot holds (a caller who never stops talking is let go).
 MAX_CALL_SECONDS = 120
-
-
-class BotConfig:
-    """What a call needs of its bot, read from the database at the call's start."""
-
-    def __init__(self, bot, intents, greeting_path):
-        self.id = bot.id
-        self.language = bot.language
-        self.retry_text = bot.retry_text
-        self.retries = bot.retries
-        self.threshold = bot.threshold
-        self.intents = intents  # [(position, matching.Intent, answer)]
-        self.greeting_path = greeting_path
-
-    def sentences(self, slot=""):
-        """Return what the recogniser's language model is built from: phrases and keywords, and with ``slot``
-        the words of its values too.
-
-        Intents are recognised without the slot words (with the digits in, "I need support" was heard as
-        "i need four"); an intent with a slot has the same audio decoded again with them for its value.
-        """
-        sentences = [text for _, intent, _ in self.intents for text in (*intent.phrases, *intent.keywords)]
-        if slot:
-            sentences += asr.SLOT_WORDS.get((self.language, slot), "").split()
-        return sentences
-
-
-def load_bot(bot_id, prompts_dir):
-    """Return the BotConfig of ``bot_id`` from the database, or None when there is no such bot."""
-    from appliance.models.bots import Bot, BotIntent
-
-    bot = Bot.get_or_none(Bot.id == bot_id)
-    if bot is None:
-        return None
-    rows = BotIntent.select().where(BotIntent.bot == bot).order_by(BotIntent.position)
-    intents = [(row.position, matching.Intent(row.name, matching.split_phrases(row.phrases),
-                                              matching.split_keywords(row.keywords), row.slot), row.answer)
-               for row in rows]
-    greeting = None
-    if bot.greeting_id and prompts_dir is not None:
-        path = Path(prompts_dir) / f"p{bot.greeting_id}.sln16"
-        greeting = path if path.exists() else None
-    return BotConfig(bot, intents, greeting)
-
-
-# -- recognition in worker processes -----------------------------------------------------------
-
-_RECOGNISERS = {}
-
-
-def _transcribe(key, instance_dir, language, sentences, pcm16):
-    """Run in a pool process: the recogniser of ``key`` (built once per bot version) hears ``pcm16``."""
-    recogniser = _RECOGNISERS.get(key)
-    if recogniser is None:
-        if len(_RECOGNISERS) > 32:
-            _RECOGNISERS.clear()
-        recogniser = _RECOGNISERS[key] = asr.recogniser(instance_dir, language, sentences)
-    return recogniser.transcribe(pcm16)
-
-
-def _warm(instance_dir, configs):
-    """Run in each pool process as it starts: build the recognisers of the bots there are now."""
-    for key, language, sentences in configs:
-        try:
-            _RECOGNISERS[key] = asr.recogniser(instance_dir, language, sentences)
-        except Exception:  # noqa: BLE001 - a bot without a model just takes its fallback
-            log.info("no recogniser for bot %s (%s)", key[0], language)
-
-
-def _key(config, sentences):
-    return (config.id, config.language, hash(tuple(sentences)))
-
-
-class Recognition:
-    """A pool of recogniser processes (one per core by default), or in-process for tests (``workers=0``).
-
-    ``configs`` (BotConfig) are built in every process as it starts: the first call to each bot does not
-    wait for its language model (100-400 ms).
-    """
-
-    def __init__(self, instance_dir, workers=None, configs=()):
-        self.instance_dir = instance_dir
-        count = (os.cpu_count() or 1) if workers is None else workers
-        warm = [(_key(config, config.sentences()), config.language, config.sentences()) for config in configs]
-        self.pool = (concurrent.futures.ProcessPoolExecutor(count, initializer=_warm, initargs=(instance_dir, warm))
-                     if count else None)
-
-    async def transcribe(self, config, pcm16, slot=""):
-        """Return the words heard in ``pcm16`` for ``config``'s bot (with ``slot``: listening for its values)."""
-        sentences = config.sentences(slot)
-        key = _key(config, sentences)
-        args = (key, self.instance_dir, config.language, sentences, pcm16)
-        if self.pool is None:
-            return await asyncio.to_thread(_transcribe, *args)
-        return await asyncio.get_running_loop().run_in_executor(self.pool, _transcribe, *args)
-
-    def close(self):
-        """Stop the worker processes."""
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
 
 
 # -- one call ----------------------------------------------------------------------------------
@@ -262,7 +160,6 @@ class Call:
         if config.greeting_path is not None:
             await self.play(await asyncio.to_thread(config.greeting_path.read_bytes))
         heard = []
-        intents = [intent for _, intent, _ in config.intents]
         for turn in range(config.retries + 1):
             kind, payload, ended = await self.listen()
             if kind == "gone":
@@ -276,19 +173,14 @@ class Call:
                     heard.append(f"[{payload}]")
             elif kind == "speech":
                 try:
-                    text = await server.recognition.transcribe(config, payload)
+                    result = await recognition.understand(server.recognition, config, payload)
                 except asr.AsrUnavailable:
                     # No model for the bot's language (pt-BR without an installed Vosk model): the fallback.
                     log.warning("bot %s: no speech model for %s", config.id, config.language)
                     record["outcome"] = "error"
                     break
+                text, winner, value = result.text, result.winner, result.slot_value
                 heard.append(text)
-                result = matching.match(text, intents, config.threshold)
-                winner, value = result.winner, result.slot_value
-                slot = next((intent.slot for intent in intents if intent.name == winner), "")
-                if slot and not value:
-                    heard_slot = await server.recognition.transcribe(config, payload, slot)
-                    value = matching.slot_value(heard_slot, slot)
                 record["score"] = result.scores[0].score if result.scores else 0
                 record["latency_ms"] = int((time.monotonic() - ended) * 1000)
                 log.info("bot %s call %s heard %r: %s", config.id, uuid, text, winner)

@@ -109,6 +109,17 @@ class Endpointer:
         self.frames, self.preroll = [], []
 
 
+def first_utterance(pcm16):
+    """Return the first utterance an Endpointer finds in a 16 kHz recording, fed as a call's 20 ms frames: what
+    the bot would hear of a caller saying it (b"" when it holds no speech)."""
+    endpointer = Endpointer()
+    for start in range(0, len(pcm16), FRAME_BYTES):
+        utterance = endpointer.feed(pcm16[start:start + FRAME_BYTES], FRAME_MS)
+        if utterance:
+            return utterance
+    return endpointer.silence(1000) or b""  # the recording ended mid-speech: as a caller gone quiet
+
+
 _SPOKEN = {}
 MAX_CACHED = 256
 

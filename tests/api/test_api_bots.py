@@ -1,8 +1,11 @@
-"""VoiceBots through the API: create with intents, the phrase test, refused input, deletion guard, scopes."""
+"""VoiceBots through the API: create with intents, the phrase and clip tests, refused input, deletion guard, scopes."""
+import io
+
 import pytest
 
 from appliance.services import Actor, extensions
 from tests.api.conftest import bearer, service_token
+from tests.clips import spoken_file
 
 SYSTEM = Actor.system("test")
 
@@ -46,3 +49,25 @@ def test_a_bot_in_use_is_not_deleted(client, headers):
 def test_reading_needs_the_bots_scope(client, app):
     token = bearer(service_token(scopes=["ivr:read"])[1])
     assert client.get("/api/v1/bots", headers=token).status_code == 403
+
+
+def test_an_uploaded_clip_is_heard_and_scored(client, headers, tmp_path):
+    bot_id = client.post("/api/v1/bots", json=BOT, headers=headers).json["id"]
+    clip = spoken_file(tmp_path, "I want to buy something", "ogg")
+    tried = client.post(f"/api/v1/bots/{bot_id}/try-audio", data={"file": (io.BytesIO(clip.read_bytes()), "a.ogg")},
+                        content_type="multipart/form-data", headers=headers)
+    assert tried.status_code == 200, tried.json
+    assert tried.json["winner"] == "sales" and "buy" in tried.json["text"], tried.json
+    assert [score["intent"] for score in tried.json["scores"]] == ["sales", "confirm"]
+    assert client.get(f"/api/v1/bots/{bot_id}/calls", headers=headers).json["items"] == []
+
+
+def test_a_clip_that_is_not_sound_is_refused_by_field(client, headers):
+    bot_id = client.post("/api/v1/bots", json=BOT, headers=headers).json["id"]
+    refused = client.post(f"/api/v1/bots/{bot_id}/try-audio", data={"file": (io.BytesIO(b"hello " * 100), "a.m4a")},
+                          content_type="multipart/form-data", headers=headers)
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert set(refused.json["errors"]) == {"file"}
+    missing = client.post("/api/v1/bots/999/try-audio", data={"file": (io.BytesIO(b"RIFF"), "a.wav")},
+                          content_type="multipart/form-data", headers=headers)
+    assert missing.status_code == 404

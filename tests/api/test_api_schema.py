@@ -116,6 +116,8 @@ SERVICE_JUDGED = {
     # Bots: destinations and prompts that exist, a number free, intent names once.
     ("POST", "/api/v1/bots"),
     ("PUT", "/api/v1/bots/{bot_id}"),
+    # A clip that is a sound file the recogniser can read (random bytes are not).
+    ("POST", "/api/v1/bots/{bot_id}/try-audio"),
     # Business hours: a time zone, a country's subdivision, shifts and dates as text, destinations that
     # exist, an event's end after its start, a schedule that exists.
     ("POST", "/api/v1/schedules"),

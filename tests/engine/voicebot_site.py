@@ -3,12 +3,16 @@ the bot server run as the appliance runs it (``centralina voicebot``, its own pr
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import threading
+import uuid as uuid_module
 from pathlib import Path
 
 from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.asterisk.ami_protocol import Action
+from appliance.asterisk.confgen.bots import uuid_prefix
 from appliance.voicebot import speech
 from tests.waiting import wait_for
 
@@ -85,3 +89,56 @@ def call_bot(site, sound, number, caller="5551234"):
                          Data=as_seen, Codecs="slin16", CallerID=f'"Test" <{caller}>', Timeout=10000, Async="true"))
 
 
+
+
+def conversation_uuid(bot_id):
+    """Return a new conversation UUID naming bot ``bot_id`` (as the dialplan makes them)."""
+    return str(uuid_module.UUID(hex=uuid_prefix(bot_id) + uuid_module.uuid4().hex[8:]))
+
+
+def converse(address, call_uuid, pcm16, timeout=30):
+    """Be Asterisk's side of one AudioSocket call to the bot at ``address``: send the UUID, say ``pcm16`` (16 kHz)
+    then two seconds of silence, and read what the bot sends until it hangs up (or ``timeout``).
+
+    Return ``(audio, hung_up)``: the audio the bot sent (16 kHz), and whether it ended the call with HANGUP.
+    Frames go out as fast as the socket takes them: the bot's endpointer counts frames, not the clock.
+    """
+    host, port = address.rsplit(":", 1)
+    audio, hung_up, done = bytearray(), threading.Event(), threading.Event()
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        def read():
+            # Read while speaking, as Asterisk does (a bot that answers before the caller's audio ends must not
+            # meet a full socket).
+            try:
+                stream = sock.makefile("rb")
+                while True:
+                    head = stream.read(3)
+                    if len(head) < 3:
+                        return
+                    length = struct.unpack(">H", head[1:])[0]
+                    payload = stream.read(length) if length else b""
+                    if head[0] == speech.KIND_HANGUP:
+                        hung_up.set()
+                        return
+                    if head[0] in speech.RATES:
+                        audio.extend(payload)
+            except OSError:
+                return
+            finally:
+                done.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        sock.sendall(speech.message(speech.KIND_UUID, uuid_module.UUID(call_uuid).bytes))
+        said = pcm16 + b"\0" * 32000 * 2
+        try:
+            for start in range(0, len(said), speech.FRAME_BYTES):
+                if done.is_set():
+                    break
+                frame = said[start:start + speech.FRAME_BYTES]
+                sock.sendall(speech.message(speech.KIND_SLIN16, frame.ljust(speech.FRAME_BYTES, b"\0")))
+        except OSError:
+            pass  # the bot hung up first
+        done.wait(timeout)
+    reader.join(5)
+    return bytes(audio), hung_up.is_set()

@@ -92,6 +92,7 @@ def running_appliance(prepare=None, wait=CHILDREN):
         "ENGINE_INSTANCE": f"run-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
         "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
         "WEB_BIND": f"127.0.0.1:{free_port()}", "PROV_BIND": f"127.0.0.1:{free_port()}",
+        "VOICEBOT_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     env = {**os.environ, **{f"CENTRALINA_{key}": str(value) for key, value in values.items()},
            "CENTRALINA_CONFIG_DIR": str(var_dir / "etc")}

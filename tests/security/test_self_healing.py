@@ -2,7 +2,8 @@
 
 Before: the supervisor stopped the whole appliance when one process died. Now it restarts
 the dead one (Asterisk with the current compiled configuration), the phones carry on, and
-no call record is lost or copied twice across a daemon restart.
+no call record is lost or copied twice across a daemon restart. The VoiceBot's server
+(issue 15) comes back too and answers its AudioSocket calls again.
 """
 import contextlib
 import fcntl
@@ -10,10 +11,14 @@ import os
 import signal
 import sqlite3
 
+import numpy
 import pytest
 
+from appliance.asterisk import cdr
 from appliance.asterisk.confgen.cdr import CDR_TABLE
+from appliance.services import Actor, bots
 from tests.engine.sipp import SIPP, Sipp
+from tests.engine.voicebot_site import _listening, conversation_uuid, converse, spoken
 from tests.pbx import extension_with_password
 from tests.security.appliance import running_appliance, wait_for
 
@@ -36,6 +41,11 @@ def appliance(phones):
     def prepare(conf):
         for number, name in (("201", "Alice"), ("202", "Bob")):
             phones[number] = extension_with_password(number, name)[1]
+        phones["bot"] = bots.save_bot(bots.BotInput("Atendente", language="en", retries=0, intents=[
+            bots.IntentInput("support", "extension:201", phrases="I need support", keywords="support",
+                             answer="One moment please"),
+            bots.IntentInput("sales", "extension:202", phrases="I want to buy a phone", keywords="sales")]),
+            Actor.system("test")).id
 
     with running_appliance(prepare) as running:
         yield running
@@ -85,7 +95,9 @@ def _records(appliance):
     with contextlib.closing(sqlite3.connect(f"file:{appliance.conf['VAR_DIR']}/centralina.db?mode=ro", uri=True,
                                             timeout=5)) as app:
         copied = app.execute("SELECT uniqueid, sequence FROM call_records").fetchall()
-        cursor = app.execute("SELECT position FROM ingest_cursors").fetchone()
+        # The CDR copier's own cursor: queue_log, pricing and webhooks keep theirs in the same table.
+        cursor = app.execute("SELECT position FROM ingest_cursors WHERE source = ?",
+                             (cdr.source_key(engine),)).fetchone()
     def pairs(rows):
         return sorted((uniqueid, int(sequence)) for uniqueid, sequence in rows)
     return pairs(written), pairs(copied), last, cursor[0] if cursor else None
@@ -140,3 +152,33 @@ def test_a_process_that_keeps_dying_at_start_is_given_up_and_the_rest_keeps_serv
     finally:
         for handle in held:
             handle.close()
+
+
+def _bot_answers(appliance, bot_id):
+    """Call the bot's AudioSocket port as Asterisk would and say "I need support": return what proves it answered
+    (it spoke, hung up, and left intent 1 in AstDB for the dialplan), or why not."""
+    address = appliance.conf["VOICEBOT_ADDRESS"]
+    host, port = address.rsplit(":", 1)
+    assert wait_for(lambda: _listening(host, int(port))), appliance.output()[-3000:]
+    call = conversation_uuid(bot_id)
+    audio, hung_up = converse(address, call, spoken("I need support"))
+    loudest = int(numpy.abs(numpy.frombuffer(audio, dtype="<i2")).max()) if audio else 0
+    result = appliance.engine.cli(f"database get cn-bot {call}-result").strip()
+    return {"spoke": loudest > 1000, "hung_up": hung_up, "result": result}
+
+
+def test_the_voicebot_killed_with_9_restarts_and_answers_again(appliance, phones):
+    expected = {"spoke": True, "hung_up": True, "result": "Value: 1"}
+    killed = appliance.wait_running("voicebot").pid
+    answered = _bot_answers(appliance, phones["bot"])
+    assert answered == expected, (answered, appliance.output()[-3000:])
+    others = {name: appliance.status(name).restarts for name in ("asterisk", "web", "provisioning", "daemon")}
+
+    os.kill(killed, signal.SIGKILL)
+
+    status = appliance.wait_running("voicebot", restarts=1)
+    assert status.pid != killed and status.last_signal == "SIGKILL"
+    answered = _bot_answers(appliance, phones["bot"])
+    assert answered == expected, (answered, appliance.output()[-3000:])
+    assert "voicebot killed by SIGKILL; restarting it" in appliance.output()
+    assert {name: appliance.status(name).restarts for name in others} == others  # the others never stopped

@@ -140,3 +140,13 @@ def test_a_language_without_a_model_leaves_no_result_and_says_why(bot):
     store, call_uuid, _ = _run(_converse(bot, [speech.speak("suporte", "pt-BR")]))
     assert f"cn-bot/{call_uuid}-result" not in store
     assert BotCall.get(BotCall.uuid == call_uuid).outcome == "error"
+
+
+def test_a_recording_is_heard_as_a_call_would_be_its_first_utterance_only():
+    first, second = speech.speak("I need support", "en"), speech.speak("sales", "en")
+    quiet = b"\0" * 32000  # a second of silence
+    heard = speech.first_utterance(quiet + first + quiet + second + quiet)
+    assert len(first) * 0.8 < len(heard) < len(first) + 32000, (len(first), len(heard))
+    # Speech to the very end is heard too (the caller went quiet), and silence is nothing.
+    assert len(speech.first_utterance(quiet + first)) > len(first) * 0.8
+    assert speech.first_utterance(quiet * 3) == b""

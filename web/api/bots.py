@@ -1,6 +1,7 @@
 """VoiceBots (admins): intents to destinations, the phrase test, what calls said; the same services as the pages."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, pre_dump
 
 from appliance.models.bots import Bot, BotCall
@@ -124,6 +125,28 @@ class BotTry(MethodView):
     def post(self, args, bot_id):
         """Score a typed phrase against the bot's intents (nothing is stored)."""
         return bots.try_phrase(bots.get_bot(bot_id), args["phrase"])
+
+
+class TryAudioFile(Schema):
+    """A clip of what a caller would say: WAV, MP3, OGG or M4A, checked by content."""
+
+    file = Upload(required=True, metadata={"description": f"At most {bots.CLIP_MAX_SECONDS} s and "
+                                                          f"{bots.CLIP_MAX_BYTES // (1024 * 1024)} MB"})
+
+
+@blp.route(f"/<{ID}:bot_id>/try-audio")
+class BotTryAudio(MethodView):
+    """The test console with a sound clip."""
+
+    @requires(blp, "bots:read")
+    @blp.arguments(TryAudioFile, location="files")
+    @blp.response(200, TrySchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, files, bot_id):
+        """Hear a clip as a call to the bot would (the live bot's recognition) and score what was heard (``text``)
+        against its intents; nothing is stored. 422 (errors.file) when the file holds no readable sound, is too
+        long or too large, or when no speech model for the bot's language is installed."""
+        return bots.try_audio(bots.get_bot(bot_id), files["file"].stream)
 
 
 @blp.route(f"/<{ID}:bot_id>/calls")

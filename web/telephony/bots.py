@@ -1,4 +1,6 @@
 """Admin pages for VoiceBots: intents to destinations, a fallback, the test console, the last calls."""
+import time
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -75,8 +77,8 @@ def _renumber(error, form):
 def bots_list():
     """List the bots with their intents and the speech models present."""
     rows = [(bot, bots.intents_of(bot)) for bot in bots.list_bots()]
-    instance = prompts.storage_dir()
-    models = {language: asr.available(instance.parent.parent if instance else "", language) for language in LANGUAGES}
+    instance = bots.speech_models_dir()
+    models = {language: asr.available(instance or "/nonexistent", language) for language in LANGUAGES}
     return render_template("telephony/bots/list.html", rows=rows, languages=LANGUAGES, models=models)
 
 
@@ -102,8 +104,9 @@ def bot_edit(bot_id=None):
             flash(gettext("VoiceBot %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("telephony.bot_edit", bot_id=saved.id))
     calls = bots.recent_calls(bot) if bot else []
-    return render_template("telephony/bots/form.html", form=form, bot=bot, blocks=_blocks(form), calls=calls), \
-        form.status
+    return render_template("telephony/bots/form.html", form=form, bot=bot, blocks=_blocks(form), calls=calls,
+                           can_hear=bot is not None and bots.can_hear(bot), clip_seconds=bots.CLIP_MAX_SECONDS,
+                           clip_mb=bots.CLIP_MAX_BYTES // (1024 * 1024)), form.status
 
 
 @bp.route("/bots/<int:bot_id>/try", methods=["POST"])
@@ -114,6 +117,25 @@ def bot_try(bot_id):
     text = (request.form.get("phrase") or "").strip()
     result = bots.try_phrase(bot, text) if text else None
     return render_template("telephony/bots/_try.html", result=result, bot=bot)
+
+
+@bp.route("/bots/<int:bot_id>/try-audio", methods=["POST"])
+@role_required("admin")
+def bot_try_audio(bot_id):
+    """The test console with an uploaded clip: what the bot heard and which intent wins (an HTMX fragment).
+
+    Heard by the live bot's own recognition, in this worker (the clip is capped: about a second of work);
+    nothing of the clip is kept. A refused file is a 422 whose fragment says why (the form swaps it in).
+    """
+    bot = bots.get_bot(bot_id)
+    upload = request.files.get("file")
+    started = time.monotonic()
+    try:
+        result = bots.try_audio(bot, upload.stream if upload and upload.filename else None)
+    except ValidationError as error:
+        return render_template("telephony/bots/_try.html", result=None, bot=bot, error=translate_error(error)), 422
+    return render_template("telephony/bots/_try.html", result=result, bot=bot, heard=True,
+                           seconds=time.monotonic() - started)
 
 
 @bp.route("/bots/<int:bot_id>/delete", methods=["POST"])
