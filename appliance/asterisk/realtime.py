@@ -44,6 +44,7 @@ SCHEMA = {
         "from_user": "VARCHAR(40)",
         "from_domain": "VARCHAR(40)",
         "send_pai": "VARCHAR(3)",
+        "send_connected_line": "VARCHAR(3)",
         "language": "VARCHAR(40)",
         # Browser phones' (confgen/pjsip.py, kind "webrtc").
         "webrtc": "VARCHAR(3)",

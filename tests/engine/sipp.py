@@ -51,8 +51,20 @@ def free_rtp_range(span=100):
     return free_port(span, *RTP_BAND)
 
 
-#: What SIPp says when a port chosen free was bound by someone else before it started.
-_BIND_FAILURES = ("Unable to bind audio RTP socket", "Unable to bind main socket")
+#: What SIPp says when a port chosen free was bound by someone else before it started (its main
+#: socket, or any of its audio and video RTP/RTCP sockets).
+_BIND_FAILURES = ("Unable to bind",)
+#: SIPp's media sockets from -mp on: audio RTP, RTCP, video RTP, RTCP.
+MEDIA_SPAN = 4
+
+
+def _media_port(sip_port):
+    """Return a free -mp for a SIPp whose SIP port is ``sip_port``: its four media ports never include that port
+    (both are chosen free before SIPp binds either, so a free SIP port could fall among them: errno 98)."""
+    while True:
+        media = free_port(span=MEDIA_SPAN)
+        if not media <= int(sip_port) < media + MEDIA_SPAN:
+            return media
 
 
 def free_port(span=1, low=20000, high=RTP_BAND[0], tries=200):
@@ -230,7 +242,7 @@ class Sipp:
         for key, value in (keys or {}).items():
             cmd += ["-key", key, str(value)]
         # Audio and video (RTP, RTCP) echo sockets start at -mp: four ports.
-        cmd += ["-mi", self.local_host, "-mp", str(free_port(span=4))]
+        cmd += ["-mi", self.local_host, "-mp", str(_media_port(port))]
         return [*cmd, *extra], run_dir
 
     def _run(self, cmd, run_dir, timeout=None, *, fixed_port=False):
@@ -257,7 +269,7 @@ class Sipp:
                     break
                 cmd[cmd.index("-p") + 1] = str(free_port())
             if "-mp" in cmd:
-                cmd[cmd.index("-mp") + 1] = str(free_port(span=4))
+                cmd[cmd.index("-mp") + 1] = str(_media_port(cmd[cmd.index("-p") + 1]))
         return _result(cmd, done.returncode, done.stdout + done.stderr, run_dir)
 
     def register(self, username, password, *, expires=300, port=None, transport="udp", final=200):

@@ -186,6 +186,10 @@ def trunk_rows(trunks, media_address=None):
             "set_var": f"GROUP({TRUNK_GROUP})={name}",
             # The caller ID goes in P-Asserted-Identity as well as From: carriers read one or the other.
             "send_pai": "yes",
+            # No mid-call re-INVITE to the carrier each time the party on our side changes (answered,
+            # transferred): it told the outside which extension and name took the call, and a carrier
+            # that refuses a re-INVITE may drop the call. Caught by a SIPp carrier that got one.
+            "send_connected_line": "no",
             "language": "pt_BR",
             "media_address": media_address,
             "bind_rtp_to_media_address": "yes" if media_address else None,
