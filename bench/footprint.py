@@ -161,10 +161,18 @@ def main():
                       **{f"web worker {i + 1}": _memory_kib(pid) for i, pid in enumerate(sorted(web_workers))},
                       "daemon": _memory_kib(daemon.pid)}
         finally:
+            stopping = time.perf_counter()
             for process in processes:
                 process.terminate()
+            stopped = {}
             for process in processes:
-                process.wait(20)
+                try:
+                    process.wait(60)
+                    stopped[process.args[-1]] = time.perf_counter() - stopping
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    stopped[process.args[-1]] = None
 
     print(f"\nfull sync at {args.extensions:,} extensions (seconds), 2 cores, load average "
           f"{os.getloadavg()[0]:.1f}")
@@ -176,6 +184,9 @@ def main():
     print(f"| `centralina engine apply`, the whole command (Python start and imports included), median of 3 | "
           f"{cli_runs[1][0]:.3f} | |")
     print(f"\n`centralina engine apply` printed: {cli_runs[1][1]}")
+    print("\nstopped (SIGTERM) after: " + ", ".join(
+        f"{name} {'not within 60 s (killed)' if seconds is None else f'{seconds:.1f} s'}"
+        for name, seconds in stopped.items()))
     print(f"\nmemory at {args.extensions:,} extensions after serving the extensions page and API list (MiB)")
     print("| process | RSS | PSS |")
     print("|---|---|---|")

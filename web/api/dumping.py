@@ -7,7 +7,6 @@ turns each value the way the marshmallow field would (tests/unit/test_api_dumpin
 the two to the same output). Any other schema (hooks, nested or computed fields) answers None
 and is dumped by marshmallow as before: the schema stays the one description of a row.
 """
-import datetime
 import functools
 
 from marshmallow import fields
@@ -41,7 +40,9 @@ def _utc(value):
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
+        # Naive means UTC: the text .replace(tzinfo=UTC).isoformat() gives, at a third of its cost
+        # (300 times a page of call records).
+        return value.isoformat() + "+00:00"
     return value.isoformat()
 
 
