@@ -6,6 +6,7 @@ server reads the bot's intents from the database at every call, so a change appl
 call without restarting anything.
 """
 import asyncio
+import concurrent.futures
 from dataclasses import dataclass, field
 
 from appliance import audio, destinations
@@ -236,6 +237,18 @@ def _recognition():
     return _console_recognition
 
 
+def _run_to_completion(coroutine):
+    """Run ``coroutine`` from synchronous code and return its result, also from a thread that already runs an
+    event loop (where asyncio.run refuses): then in a thread of its own. A web worker's request thread has none;
+    a process that drives a browser through Playwright's synchronous API has one (the full test suite)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def try_audio(bot, stream):
     """Return the matching.Match of an uploaded clip (``stream``: WAV, MP3, OGG or M4A) to ``bot``, its text being
     what was heard, by the very code a live call runs (the endpointer's first utterance, recognition.understand);
@@ -262,7 +275,7 @@ def try_audio(bot, stream):
     if not utterance:
         return matching.match("", matcher_intents(bot), bot.threshold)
     try:
-        return asyncio.run(recognition.understand(_recognition(), config, utterance))
+        return _run_to_completion(recognition.understand(_recognition(), config, utterance))
     except asr.AsrUnavailable as error:  # the model went away since can_hear
         raise ValidationError({"file": NO_MODEL}) from error
 
