@@ -103,6 +103,16 @@ def _tokens(pattern):
     return tokens
 
 
+def literal_prefix(pattern):
+    """Return the digits every number ``pattern`` matches starts with ("" when it starts with X, [..] or .)."""
+    prefix = []
+    for kind, chars in _tokens(pattern):
+        if kind != "set" or len(chars) != 1:
+            break
+        prefix.append(chars)
+    return "".join(prefix)
+
+
 def examples(pattern):
     """Return numbers ``pattern`` matches, one per length its ``.`` or ``!`` allows up to 8 more digits."""
     tails = range(0, 9) if pattern[-1:] in (".", "!") else (0,)

@@ -72,24 +72,31 @@ def trunks_of(route):
     return [link.trunk for link in route.trunk_links.order_by(RouteTrunk.position, RouteTrunk.id)]
 
 
-def internal_numbers():
-    """Return ``{number: name}`` of every extension and ring group (what a route must never capture)."""
-    # Tuples, not models: every route save reads all of them (10,000 models took 0.2 s).
-    found = dict(Extension.select(Extension.number, Extension.name).tuples())
-    found.update(RingGroup.select(RingGroup.number, RingGroup.name).tuples())
+def internal_numbers(prefix=""):
+    """Return ``{number: name}`` of every extension and ring group starting with ``prefix`` (what a route must
+    never capture)."""
+    # Tuples, not models, and only the numbers under the pattern's fixed prefix: a route save at 10,000
+    # extensions read every one of them (54 ms of the save under load), though most patterns start with 0.
+    found = {}
+    for model in (Extension, RingGroup):
+        query = model.select(model.number, model.name)
+        if prefix:
+            # A range, not LIKE: it walks the number's unique index (digits only, so "9" + 1 is ":").
+            query = query.where(model.number >= prefix, model.number < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+        found.update(query.tuples())
     return found
 
 
-def captured_internal(pattern, numbers=None):
+def captured_internal(pattern):
     """Return ``(number, name)`` of the first internal number ``pattern`` would capture, or None."""
     regex = dial_patterns.regex(pattern)
-    for number, name in sorted((numbers if numbers is not None else internal_numbers()).items()):
+    for number, name in sorted(internal_numbers(dial_patterns.literal_prefix(pattern)).items()):
         if regex.fullmatch(number):
             return number, name
     return None
 
 
-def check_pattern(data, errors, key, numbers=None):
+def check_pattern(data, errors, key):
     """Validate one PatternInput into ``errors[key]``; return the clean PatternInput."""
     pattern = dial_patterns.normalize(data.pattern)
     prepend = (data.prepend or "").strip()
@@ -122,7 +129,7 @@ def check_pattern(data, errors, key, numbers=None):
                            {"dialled": sample_in, "result": sample})
             return clean
         PatternRow(pattern, clean.strip, prepend, data.result)  # the compiler's own check agrees
-    captured = captured_internal(pattern, numbers)
+    captured = captured_internal(pattern)
     if captured:
         errors[key] = (N_("This pattern captures internal number %(number)s (%(name)s): calls to it would go "
                           "outside."), {"number": captured[0], "name": captured[1]})
@@ -165,8 +172,7 @@ def _validate(data, route, errors):
         errors["patterns"] = (N_("Add at least one dial pattern."), {})
     elif len(patterns) > MAX_PATTERNS:
         errors["patterns"] = (N_("A route has at most %(max)d patterns."), {"max": MAX_PATTERNS})
-    numbers = internal_numbers()
-    clean_patterns = [check_pattern(p, errors, f"pattern-{index}", numbers) for index, p in enumerate(patterns)]
+    clean_patterns = [check_pattern(p, errors, f"pattern-{index}") for index, p in enumerate(patterns)]
     seen = set()
     for index, pattern in enumerate(clean_patterns):
         if pattern.pattern in seen:

@@ -45,6 +45,15 @@ def test_each_pattern_knows_what_kind_of_number_it_makes(pattern, strip, prepend
     assert o.PatternRow(pattern, strip, prepend).kind == kind
 
 
+@pytest.mark.parametrize("pattern, prefix", [
+    ("0800XXXXXXX", "0800"), ("20XX", "20"), ("2[0-1]XX", "2"), ("[2-3]XX", ""), ("X.", ""), ("+55.", "+55"),
+    ("9", "9"), ("2[5]X", "25"),
+])
+def test_a_patterns_fixed_prefix_is_what_every_number_it_matches_starts_with(pattern, prefix):
+    assert dial_patterns.literal_prefix(pattern) == prefix
+    assert all(number.startswith(prefix) for number in dial_patterns.examples(pattern))
+
+
 def test_an_e164_pattern_must_make_a_plus_number():
     with pytest.raises(ValueError):
         o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "55")

@@ -51,6 +51,9 @@ def test_admin_creates_a_route_and_it_is_listed_with_its_trunk(auth, client, car
     ("0ABC", "not A B C"),
     ("X.", "would send every number outside"),
     ("20XX", "captures internal number 2001 (Carla)"),
+    # No fixed first digit: every internal number is a candidate, not only those under a prefix.
+    ("[1-2]0XX", "captures internal number 2001 (Carla)"),
+    ("202", "captures internal number 202 (Bruno)"),
     ("0ZZXXXX", "not an international number"),
 ])
 def test_bad_patterns_are_explained_next_to_the_pattern_and_change_nothing(auth, client, carrier, staff, pattern,
