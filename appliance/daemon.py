@@ -82,9 +82,9 @@ def acquire_lock(var_dir):
     return handle
 
 
-def _reconcile_call_settings():
+def _reconcile_call_settings(stop=None):
     try:
-        pushed, taken = extension_settings.reconcile()
+        pushed, taken = extension_settings.reconcile(stop)
     except AmiError as error:  # Asterisk down or restarting: the next connect runs it again
         log.info("call settings not reconciled yet: %s", error)
         return
@@ -200,7 +200,7 @@ def run(conf, stop_event=None):
     _every(scheduler, "bans", guard.reconcile, seconds=1)
     watcher = queues = None
     if engine is not None:
-        reconcile = _safely("call-settings-reconcile", _reconcile_call_settings)
+        reconcile = _safely("call-settings-reconcile", lambda: _reconcile_call_settings(stop_event))
         # Events missed while Asterisk was away: trunk states are asked for again on every (re)connect.
         trunks = _safely("trunk-health", trunk_health.refresh)
         calls = call_events.CallTracker()
@@ -233,11 +233,11 @@ def run(conf, stop_event=None):
                queue_log.source_key(engine.settings.instance), seconds=5)
         # SLA and pause-limit alerts: once per episode (rows), within seconds of the crossing (issue 14).
         _every(scheduler, "sla-alerts", sla_alerts.check, conf["VAR_DIR"], seconds=5)
-        _every(scheduler, "call-settings-push", extension_settings.push, seconds=2)
+        _every(scheduler, "call-settings-push", extension_settings.push, None, stop_event, seconds=2)
         # The international minutes cap reads these counters at call time (confgen/outbound.py).
         _every(scheduler, "international-minutes",
                lambda: outbound_caps.publish_international_minutes(conf["TIMEZONE"]), seconds=10)
-        _every(scheduler, "call-settings-reconcile", _reconcile_call_settings, minutes=5)
+        _every(scheduler, "call-settings-reconcile", _reconcile_call_settings, stop_event, minutes=5)
         # Events bring state changes at once; the qualify round trip only comes by asking.
         _every(scheduler, "trunk-health", trunk_health.refresh, seconds=trunk_health.REFRESH_SECONDS)
         # Asterisk wrote the message to its spool already; this only reads it and e-mails it.

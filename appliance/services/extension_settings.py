@@ -122,16 +122,24 @@ def _presence_value(extension):
     return f"{state},{subtype},{text}"
 
 
-def _call_settings(extension):
-    return control.CallSettings(extension.number, _astdb_values(extension), extension.dnd,
-                                _presence_value(extension))
+def _call_settings(extension, stored=None):
+    toggles = _astdb_values(extension)
+    if stored is not None:
+        held = stored.get(extension.number, {})
+        toggles = {key: value for key, value in toggles.items() if held.get(key, "") != value}
+    return control.CallSettings(extension.number, toggles, extension.dnd, _presence_value(extension))
 
 
-def push(numbers=None):
+#: Extensions pushed per AMI session and marked pushed together: a first push at 10,000 extensions takes
+#: a minute, and a stopping daemon must not wait for all of it (what is marked stays done).
+PUSH_CHUNK = 200
+
+
+def push(numbers=None, stop=None):
     """Write the toggles of ``numbers`` (None: every extension not yet pushed) to AstDB; return how many.
 
     Asterisk down is not an error: the rows stay marked unpushed and the daemon
-    pushes them when Asterisk is back.
+    pushes them when Asterisk is back. ``stop`` (an Event) ends a long push between chunks.
     """
     if control.current() is None:
         return 0
@@ -139,19 +147,29 @@ def push(numbers=None):
     query = query.where(Extension.number.in_(list(numbers))) if numbers is not None else \
         query.where(~Extension.toggles_pushed)
     try:
-        return _push(query)
+        return _push(query, stop)
     except AmiError as error:
         log.warning("call settings not pushed to Asterisk yet: %s", error)
         return 0
 
 
-def _push(query):
-    """Write the toggles of the extensions ``query`` selects to AstDB and mark them pushed; return how many."""
+def _push(query, stop=None, stored=None):
+    """Write the toggles of the extensions ``query`` selects to AstDB and mark them pushed; return how many.
+
+    ``stored`` is what AstDB holds (``{number: {key: value}}``) when the caller just read it: keys that
+    already agree are not written again, and on an empty AstDB no absent key is deleted (most toggles are
+    off, so a first fill writes a fraction of the keys).
+    """
     extensions = list(query)
-    if extensions:
-        control.current().push_call_settings([_call_settings(extension) for extension in extensions])
-        Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in extensions])).execute()
-    return len(extensions)
+    for start in range(0, len(extensions), PUSH_CHUNK):
+        if stop is not None and stop.is_set():
+            break
+        chunk = extensions[start:start + PUSH_CHUNK]
+        control.current().push_call_settings([_call_settings(extension, stored) for extension in chunk])
+        Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in chunk])).execute()
+    else:
+        return len(extensions)
+    return start
 
 
 #: The device a PJSIP channel belongs to: ``PJSIP/<device>-<8 hex digits>`` (a device name may hold a -).
@@ -203,22 +221,29 @@ def _take_from_engine(number, key, value):
     return True
 
 
-def reconcile():
+def reconcile(stop=None):
     """Make AstDB and the database agree: push unpushed rows, take phone-made changes for the rest.
 
     Return (rows pushed, values taken from AstDB). Raises AmiError when Asterisk is not answering.
+    ``stop`` (an Event) ends it between chunks; the next run goes on where it stopped.
     """
     engine = control.current()
     if engine is None:
         return 0, 0
-    pushed = push(None)
     synced, stored = engine.read_call_settings()
     if not synced:
         # An AstDB that never saw us, or was lost (a new engine instance, a restore): a missing
         # key would read as "off", so the database is the truth for every extension.
-        pushed += _push(Extension.select())
-        engine.mark_call_settings_synced()
+        extensions = Extension.select().order_by(Extension.id)
+        pushed = _push(extensions, stop, stored)
+        if pushed == extensions.count():
+            engine.mark_call_settings_synced()
         return pushed, 0
+    pushed = _push(Extension.select().where(~Extension.toggles_pushed), stop)
+    if stop is not None and stop.is_set():
+        return pushed, 0
+    if pushed:
+        synced, stored = engine.read_call_settings()
     taken, stale = 0, []
     for extension in Extension.select().where(Extension.toggles_pushed):
         values = stored.get(extension.number, {})  # a cleared toggle has no key

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from appliance.asterisk import cdr, voicemail_spool
+from appliance.asterisk import cdr, control, voicemail_spool
 from appliance.asterisk.ami import Ami, AmiActionFailed, AmiSettings
 from appliance.models.call_history import CallRecord
 from appliance.models.extensions import Extension
@@ -345,3 +345,40 @@ def test_presence_reaches_a_phone_subscribed_to_it(pbx, sipp, call_settings):
     # The change reached the subscribed phone (its PIDF carries the device's open/closed state). The DND
     # lamp the same push sets may move the hint's device state too, in the same NOTIFY or one more.
     assert len(result.received_requests("NOTIFY")) >= 2
+
+
+class _StopAfter:
+    """A stop signal that is set after ``checks`` looks at it (the daemon's SIGTERM, mid-push)."""
+
+    def __init__(self, checks):
+        self.checks = checks
+
+    def is_set(self):
+        self.checks -= 1
+        return self.checks < 0
+
+
+def test_a_first_push_stops_between_chunks_and_the_next_goes_on_where_it_stopped(pbx, monkeypatch, call_settings):
+    # At 10,000 extensions a first push took a minute and the daemon's stop waited for all of it.
+    forwarding, _ = _ext("481")
+    call_settings(forwarding, forward_always="401")
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        for name in ami.db_tree("CN"):
+            ami.db_del("CN", name)  # an AstDB that never saw us: every extension must be pushed
+    Extension.update(toggles_pushed=False).execute()
+    total = Extension.select().count()
+    monkeypatch.setattr(extension_settings, "PUSH_CHUNK", 1)
+
+    pushed, _ = extension_settings.reconcile(stop=_StopAfter(2))
+
+    assert pushed == 2 and Extension.select().where(Extension.toggles_pushed).count() == 2
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        assert control.SYNCED_KEY not in ami.db_tree("CN")  # not all there: the next run starts over
+    deletes = []
+    monkeypatch.setattr(Ami, "db_del", lambda self, family, key: deletes.append(key))
+    pushed, _ = extension_settings.reconcile()
+    assert not deletes  # an AstDB we just read holds no key of an unset toggle: nothing to delete
+    assert pushed == total and Extension.select().where(~Extension.toggles_pushed).count() == 0
+    with Ami(AmiSettings.for_engine(pbx.settings)) as ami:
+        tree = ami.db_tree("CN")
+        assert tree[f"{forwarding.number}/fwd_always"] == "401" and tree[control.SYNCED_KEY] == "1"
