@@ -157,7 +157,7 @@ def run_variant(variant, count, root, load):
     sipp = Sipp(settings.sip_port, workdir=engine.host_path(engine.instance_dir / "spool" / "sipp"))
     result = {"variant": variant}
     started = time.monotonic()
-    engine.start(timeout=120)
+    engine.start()
     try:
         result["boot_s"] = time.monotonic() - started
         result["rss_mb"] = rss_mb(engine.pid)

@@ -34,6 +34,10 @@ INSTANCE_SUBDIRS = ("etc", "run", "spool", "spool/recordings", "spool/recordings
 
 # The host reaches the control socket at <root>/srv/centralina/<instance>/run/asterisk.ctl,
 # and AF_UNIX paths are limited to 107 bytes: keep instance names short.
+#: How long a start waits for Asterisk to finish booting while it runs. At 10,000 extensions (as many
+#: mailboxes to poll) a loaded machine took over 30 s, and a supervisor that gives up kills it and
+#: restarts it into the same wait: a working boot must never be cut short. A crash ends the wait at once.
+BOOT_SECONDS = 180.0
 _INSTANCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 # Asterisk config values end at ';' (a comment) and at a newline.
 _SECRET = re.compile(r"[A-Za-z0-9_.-]{16,128}")
@@ -220,7 +224,7 @@ class Engine:
         """
         return open(permissions.create_shared(self.host_path(self.instance_dir / name)), "a")
 
-    def start(self, timeout=30.0):
+    def start(self, timeout=None):
         """Start Asterisk in the foreground as our child and wait until it is fully booted.
 
         ``-f`` keeps Asterisk in the foreground, so the PID we hold is
@@ -247,6 +251,7 @@ class Engine:
             self._command("-f", *user), stdin=subprocess.DEVNULL, stdout=self._console,
             stderr=subprocess.STDOUT, process_group=0, umask=permissions.ENGINE_UMASK,
         )
+        timeout = BOOT_SECONDS if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
