@@ -94,7 +94,8 @@ def models_dir():
     return asr.models_root(instance) if instance is not None else None
 
 
-def _check_language(language):
+def check_language(language):
+    """Raise NotFound unless the bots speak ``language``."""
     if language not in bots.LANGUAGES:
         raise NotFound(N_("No speech model for this language is installed."))
 
@@ -275,7 +276,7 @@ def _make_staging(base, language):
 def delete(language, actor):
     """Remove the speech model of ``language``. Refused (ValidationError on "language", naming them) while bots
     of that language would be left without a recogniser; English falls back to the built-in one."""
-    _check_language(language)
+    check_language(language)
     base = models_dir()
     destination = base / language if base is not None else None
     if destination is None or not destination.is_dir():
