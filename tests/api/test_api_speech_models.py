@@ -8,7 +8,6 @@ from tests.api.conftest import bearer, service_token
 from tests.speech_models import fake_model, shipped_model, zip_folder, zip_with
 
 
-
 @pytest.fixture
 def instance(app, tmp_path):
     prompts.use_directory(tmp_path / "instance" / "lib" / "prompts")
