@@ -142,6 +142,15 @@ def list_models():
     return [(language, describe(language)) for language in bots.LANGUAGES]
 
 
+def spool_file(total_content_length, content_type, filename=None, content_length=None):
+    """Return an anonymous file beside the models for a multipart upload to be written to as it arrives (the web
+    layer's stream factory): never memory, and never /tmp, which may be a RAM disk too small for a model."""
+    base = models_dir()
+    if base is not None:
+        base.mkdir(mode=0o750, parents=True, exist_ok=True)
+    return tempfile.TemporaryFile("wb+", dir=base)
+
+
 def _archive_error(error, limits):
     message = _ARCHIVE_ERRORS.get(error.code, _ARCHIVE_ERRORS["damaged"])
     params = {"name": error.name, **error.params}
@@ -228,6 +237,7 @@ def install(conf, language, filename, stream, actor):
     base.mkdir(mode=0o750, parents=True, exist_ok=True)
     destination = base / language
     with _install_lock(base):
+        clean_staging(0)
         staging = Path(_make_staging(base, language))
         try:
             archive = staging / "upload"
@@ -294,14 +304,15 @@ def delete(language, actor):
         shutil.rmtree(retired.parent, ignore_errors=True)
 
 
-def clean_staging():
-    """Remove staging folders an interrupted install left behind (older than an hour); return how many."""
+def clean_staging(older_than=3600):
+    """Remove staging folders an interrupted install left behind (older than ``older_than`` seconds; an install
+    holding the lock passes 0: no other is under way); return how many."""
     base = models_dir()
     if base is None or not base.is_dir():
         return 0
     removed = 0
     for entry in base.glob(".staging-*"):
-        if entry.is_dir() and time.time() - entry.stat().st_mtime > 3600:
+        if entry.is_dir() and time.time() - entry.stat().st_mtime >= older_than:
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from appliance.services import bots, extensions, prompts
+from appliance.services import bots, extensions, prompts, speech_models
 from tests.api.conftest import bearer, service_token
 from tests.speech_models import fake_model, shipped_model, zip_folder, zip_with
 
@@ -51,18 +51,28 @@ def test_a_model_is_uploaded_listed_guarded_and_deleted(client, instance, tmp_pa
     assert client.delete("/api/v1/speech-models/pt-BR", headers=headers).status_code == 404
 
 
-def test_refused_archives_are_problems_on_the_file_field(client, instance, tmp_path):
+def test_refused_archives_are_problems_on_the_file_field(client, instance, tmp_path, monkeypatch):
     headers = bearer(service_token()[1])
+    spooled = []
+
+    def spool(*args, **kwargs):
+        spooled.append(speech_models.models_dir())
+        return original(*args, **kwargs)
+
+    original = speech_models.spool_file
+    monkeypatch.setattr(speech_models, "spool_file", spool)
     evil = zip_with(tmp_path / "evil.zip", ("m/am/final.mdl", b"x"), ("../../escaped", b"pwned"))
     response = _put(client, headers, evil.read_bytes())
-    assert response.status_code == 422 and "not allowed" in response.json["errors"]["file"]
+    assert response.status_code == 422 and "caminho não permitido" in response.json["errors"]["file"]
     assert not (tmp_path / "escaped").exists() and not (instance / "lib" / "escaped").exists()
     broken = zip_folder(fake_model(tmp_path / "broken"), tmp_path / "broken.zip")
     response = _put(client, headers, broken.read_bytes())
     assert response.status_code == 422, response.json
-    assert response.json["errors"]["file"].startswith("The model could not be loaded")
+    assert response.json["errors"]["file"].startswith("Não foi possível carregar o modelo")  # the box's language
     assert not (instance / "lib" / "asr" / "pt-BR").exists()
     assert _put(client, headers, b"x", language="fr").status_code == 404
+    # The uploads were written to disk beside the models as they came (not memory, not /tmp).
+    assert spooled and set(spooled) == {instance / "lib" / "asr"}
 
 
 def test_scopes(client, instance):

@@ -61,10 +61,12 @@ def _dump(language, model):
 
 
 def _large_upload(view):
-    """Let this view's body be a whole model (SPEECH_MODEL_MAX_UPLOAD_MB), not the app's usual limit."""
+    """Let this view's body be a whole model (SPEECH_MODEL_MAX_UPLOAD_MB), not the app's usual limit, spooled to
+    disk beside the models."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         request.max_content_length = (current_app.config["SPEECH_MODEL_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+        request._get_file_stream = speech_models.spool_file  # to disk beside the models as it comes, not /tmp
         return view(*args, **kwargs)
     return wrapped
 

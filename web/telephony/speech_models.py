@@ -42,6 +42,7 @@ def speech_model_upload():
     """Install or replace a language's model from an archive; nothing changes unless the new one loads."""
     conf = current_app.config
     request.max_content_length = conf["SPEECH_MODEL_MAX_UPLOAD_MB"] * 1024 * 1024 + 1024 * 1024
+    request._get_file_stream = speech_models.spool_file  # the archive goes to disk beside the models as it comes
     csrf.protect()
     form = UploadForm()
     if form.validate_on_submit():
