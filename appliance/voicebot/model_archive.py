@@ -111,7 +111,7 @@ def members(path, limits):
                     total += member.size
                     found.append(member)
                     _tally(limits, len(found), total)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ArchiveError("damaged") from exc
     if not any(not member.is_dir for member in found):
         raise ArchiveError("empty")
@@ -177,7 +177,7 @@ def extract(path, destination, limits):
                         write(member_path, archive.extractfile(info))
                     else:  # the archive changed since it was checked
                         raise ArchiveError("special", info.name[:200])
-    except FileExistsError as exc:  # the same name twice
+    except (FileExistsError, NotADirectoryError) as exc:  # the same name twice, or a file's name as a folder
         raise ArchiveError("path", str(exc.filename or "")) from exc
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, KeyError, zlib.error) as exc:  # zlib: bad deflate data
         raise ArchiveError("damaged") from exc

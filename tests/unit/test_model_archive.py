@@ -137,3 +137,22 @@ def test_a_zip_member_larger_than_its_header_says_stops_the_copy(tmp_path):
     with pytest.raises(ArchiveError) as caught:
         model_archive.extract(archive, out, Limits(max_bytes=50, max_files=5))
     assert caught.value.code == "large"
+
+
+def test_the_same_name_twice_or_a_file_used_as_a_folder_is_refused(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name it is asked to write
+        twice = zip_with(tmp_path / "twice.zip", ("m/a", b"1"), ("m/a", b"2"))
+    _refused_after_writing(twice, tmp_path)
+    nested = zip_with(tmp_path / "nested.zip", ("m/a", b"1"), ("m/a/b", b"2"))
+    _refused_after_writing(nested, tmp_path)
+
+
+def _refused_after_writing(archive, tmp_path):
+    # Found while copying (the members' names are each fine): refused; the service drops the staging folder.
+    out = Path(tempfile.mkdtemp(dir=tmp_path))
+    with pytest.raises(ArchiveError) as caught:
+        model_archive.extract(archive, out, LIMITS)
+    assert caught.value.code == "path"
