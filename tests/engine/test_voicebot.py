@@ -106,21 +106,24 @@ def test_a_speech_model_uploaded_while_the_bot_runs_is_heard_by_the_next_call(si
                                                                               tmp_path):
     # The only Vosk model a registry ships is Korean: installed as the pt-BR model of a pt-BR bot whose intents are
     # Korean words (decision 045). Before it, the bot cannot hear pt-BR and the call takes its fallback.
+    # Extensions of its own: the earlier tests' calls to 502-505 may still be ringing there (one call each).
+    for number in ("506", "507", "508"):
+        extension_with_password(number, f"Ramal {number}")
     bots.save_bot(bots.BotInput(
-        "Coreano", number=KOREAN_BOT, language="pt-BR", retries=0, threshold=60, fallback_destination="extension:505",
-        intents=[bots.IntentInput("sim", "extension:502", phrases="네", keywords="네"),
-                 bots.IntentInput("nao", "extension:503", phrases="아니요", keywords="아니")]), ADMIN)
+        "Coreano", number=KOREAN_BOT, language="pt-BR", retries=0, threshold=60, fallback_destination="extension:506",
+        intents=[bots.IntentInput("sim", "extension:508", phrases="네", keywords="네"),
+                 bots.IntentInput("nao", "extension:507", phrases="아니요", keywords="아니")]), ADMIN)
     # A long silence after the phrase: the caller stays on while the bot's first call after the upload loads the
     # model in its recognition process (about 1.5 s alone, several times that on a busy machine).
     sound = utterance(prompts.storage_dir(), "say-korean", "아니요", voice="ko+f3", trail=15)
     shown = lambda: site["engine"].cli(f"dialplan show {KOREAN_BOT}@internal")  # noqa: E731
     assert wait_for(lambda: "no existence" not in shown(), timeout=15), shown()
-    assert _rings(site, sipp, "505", sound, number=KOREAN_BOT), (site["engine"].log_tail(40), bot_process.tail())
+    assert _rings(site, sipp, "506", sound, number=KOREAN_BOT), (site["engine"].log_tail(40), bot_process.tail())
 
     archive = zip_folder(shipped_model(), tmp_path / "vosk-model-small-ko.zip")
     with archive.open("rb") as stream:
         speech_models.install({**DEFAULTS, **site["conf"]}, "pt-BR", archive.name, stream, ADMIN)
-    assert _rings(site, sipp, "503", sound, number=KOREAN_BOT, timeout=40), (site["engine"].log_tail(40),
+    assert _rings(site, sipp, "507", sound, number=KOREAN_BOT, timeout=40), (site["engine"].log_tail(40),
                                                                                bot_process.tail())
     call = BotCall.select().order_by(BotCall.id.desc()).first()
     assert (call.intent, call.outcome) == ("nao", "intent") and "아니" in call.transcript, call.transcript
