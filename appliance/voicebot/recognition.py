@@ -82,6 +82,16 @@ def _transcribe(key, instance_dir, language, sentences, pcm16, cache=None, keep=
     return recogniser.transcribe(pcm16)
 
 
+def _prepare(key, instance_dir, language, sentences, cache=None, keep=KEEP):
+    """Build the recogniser of ``key`` now (kept as ``_transcribe`` keeps it), so that no call waits for its model
+    to load; return whether there is one (False: no model for the language)."""
+    try:
+        _transcribe(key, instance_dir, language, sentences, b"", cache, keep)
+    except asr.AsrUnavailable:
+        return False
+    return True
+
+
 def _warm(instance_dir, configs):
     """Run in each pool process as it starts: build the recognisers of the bots there are now."""
     for key, language, sentences in configs:
@@ -109,6 +119,7 @@ class Recognition:
         self.keep = keep
         self._cache = {}  # in-process recognisers (workers=0); a pool's live in its processes
         count = (os.cpu_count() or 1) if workers is None else workers
+        self.workers = count
         warm = [(_key(config, config.sentences(), instance_dir), config.language, config.sentences())
                 for config in configs]
         self.pool = (concurrent.futures.ProcessPoolExecutor(count, initializer=_warm, initargs=(instance_dir, warm))
@@ -122,6 +133,22 @@ class Recognition:
         if self.pool is None:
             return await asyncio.to_thread(_transcribe, *args, self._cache, self.keep)
         return await asyncio.get_running_loop().run_in_executor(self.pool, _transcribe, *args)
+
+    def prepare(self, configs):
+        """Start building, in the background, the recognisers of ``configs`` (BotConfig) with the models installed
+        now: after a model is uploaded the first call does not wait for it to load (a big model takes tens of
+        seconds). Each pool process gets a job per bot (a process busy loading leaves the next job to another: in
+        practice every process builds its own). Return the futures (concurrent.futures), each True when built."""
+        jobs = []
+        for config in configs:
+            sentences = config.sentences()
+            args = (_key(config, sentences, self.instance_dir), self.instance_dir, config.language, sentences)
+            if self.pool is None:
+                jobs.append(concurrent.futures.Future())
+                jobs[-1].set_result(_prepare(*args, self._cache, self.keep))
+            else:
+                jobs += [self.pool.submit(_prepare, *args) for _ in range(self.workers)]
+        return jobs
 
     def close(self):
         """Stop the worker processes."""

@@ -1,5 +1,6 @@
 """A speech model uploaded while the bot server runs is heard by its next call, with no restart: the live server's
 own code (a fake AudioSocket client, as in test_voicebot_server) before and after ``speech_models.install``."""
+import asyncio
 import subprocess
 
 import pytest
@@ -47,9 +48,26 @@ def test_the_running_server_hears_with_a_model_uploaded_after_it_started(databas
     _, first, hung_up = _run(_converse(bot, [phrase], server=server, store=store))
     assert hung_up and f"cn-bot/{first}-result" not in store  # no pt-BR model yet: the dialplan's fallback
 
+    seen = server.model_stamps()
     archive = zip_folder(shipped_model(), tmp_path / "vosk-model-small-ko.zip")
     with archive.open("rb") as stream:
         speech_models.install(DEFAULTS, "pt-BR", archive.name, stream, SYSTEM)
+
+    # The server notices the new model and builds the bot's recogniser before any call needs it.
+    stamp = server.model_stamps()["pt-BR"]
+
+    async def prepared():
+        watcher = asyncio.create_task(server.watch_models(every=0.05, seen=seen))
+        try:
+            for _ in range(600):  # up to 60 s on a busy machine
+                if any(key[0] == bot.id and key[3] == stamp for key in server.recognition._cache):
+                    return True
+                await asyncio.sleep(0.1)
+            return False
+        finally:
+            watcher.cancel()
+
+    assert _run(prepared()), list(server.recognition._cache)
 
     _, second, hung_up = _run(_converse(bot, [phrase], server=server, store=store))
     row = BotCall.get(BotCall.uuid == second)
