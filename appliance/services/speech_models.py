@@ -261,7 +261,8 @@ def install(conf, language, filename, stream, actor):
             except model_archive.ArchiveError as error:
                 raise _archive_error(error, limits) from error
             before = _info(destination) if destination.is_dir() else None
-            info = {"language": language, "archive": "".join(c for c in (filename or "") if c.isprintable())[:200], "sha256": sha256,
+            name = "".join(char for char in (filename or "") if char.isprintable())[:200]
+            info = {"language": language, "archive": name, "sha256": sha256,
                     "size": _folder_size(root), "loaded": True, "load_seconds": seconds,
                     "installed_at": datetime.datetime.now(datetime.UTC).replace(tzinfo=None).isoformat(
                         timespec="seconds"),
