@@ -182,6 +182,12 @@ DEFAULTS = {
     "BACKUP_DIR": "",
     # The largest backup a restore accepts as an upload, in MB (pages and API; nginx allows the same).
     "BACKUP_MAX_UPLOAD_MB": 4096,
+    # Speech models (decision 045): the largest archive uploaded, what it may unpack to (MB) and hold (files),
+    # and the seconds a model may take to load in the check before it is installed.
+    "SPEECH_MODEL_MAX_UPLOAD_MB": 2048,
+    "SPEECH_MODEL_MAX_UNPACKED_MB": 6144,
+    "SPEECH_MODEL_MAX_FILES": 2000,
+    "SPEECH_MODEL_LOAD_SECONDS": 300,
 }
 
 LANGUAGES = {"pt_BR": "Português (Brasil)", "en": "English"}

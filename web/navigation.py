@@ -67,6 +67,7 @@ SECTIONS = (
         Page("telephony.sms_list", _l("Messages (SMS)"), ADMINS, ("telephony.sms_",)),
         Page("telephony.ivrs_list", _l("IVR menus"), ADMINS, ("telephony.ivr", "telephony.prompt")),
         Page("telephony.bots_list", _l("VoiceBots"), ADMINS, ("telephony.bot",)),
+        Page("telephony.speech_models_list", _l("Speech models"), ADMINS, ("telephony.speech_model",)),
         Page("telephony.schedules_list", _l("Business hours"), ADMINS, ("telephony.schedule",)),
         Page("telephony.conferences_list", _l("Conference rooms"), ADMINS, ("telephony.conference",)),
         Page("telephony.meetings_list", _l("Meetings"), ADMINS, ("telephony.meeting",)),

@@ -8,9 +8,12 @@ load (shared/notes/voicebot.md). The utterance is decoded whole (``full_utt``): 
 fed 20 ms chunks starts from a wrong cepstral mean.
 
 Vosk (Portuguese, or any language) is used when a model directory is installed for the
-language under the instance's ``lib/asr/<language>``; the package itself is optional.
+language under the instance's ``lib/asr/<language>`` (uploaded through services/speech_models.py);
+the package itself is optional. A model is loaded once per process and folder identity
+(``model_stamp``): a model replaced by an upload is a new folder, which the next call loads.
 """
 import functools
+import os
 import re
 import tempfile
 import threading
@@ -119,7 +122,7 @@ class Vosk(Recogniser):
         except ImportError as exc:  # optional package
             raise AsrUnavailable("the vosk package is not installed") from exc
         vosk.SetLogLevel(-1)
-        self._model = vosk.Model(str(model_dir))
+        self._model = _vosk_model(vosk, Path(model_dir))
         self._vosk = vosk
 
     def transcribe(self, pcm16):
@@ -129,6 +132,35 @@ class Vosk(Recogniser):
         recogniser = self._vosk.KaldiRecognizer(self._model, RATE)
         recogniser.AcceptWaveform(pcm16)
         return json.loads(recogniser.FinalResult()).get("text", "")
+
+
+_VOSK_MODELS = {}
+_VOSK_LOCK = threading.Lock()
+
+
+def _vosk_model(vosk, folder):
+    """Return the vosk.Model of ``folder`` as it is now, shared by every bot of the process (a model is hundreds
+    of MB); a replaced model's old copy is dropped once its last recogniser goes."""
+    stamp = _stamp(folder)
+    with _VOSK_LOCK:
+        model = _VOSK_MODELS.get(str(folder))
+        if model is None or model[0] != stamp:
+            model = _VOSK_MODELS[str(folder)] = (stamp, vosk.Model(str(folder)))
+        return model[1]
+
+
+def _stamp(folder):
+    try:
+        found = os.stat(folder)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns)
+
+
+def model_stamp(instance_dir, language):
+    """Return what identifies the model installed for ``language`` now (None: none): recognisers built for another
+    stamp are of a model that has been replaced or removed."""
+    return _stamp(model_dir(instance_dir, language))
 
 
 class Dictation(Recogniser):
@@ -156,8 +188,10 @@ _DICTATION = {}
 def dictation(instance_dir, language):
     """Return a Recogniser for free speech in ``language`` (a Vosk model first), or raise AsrUnavailable."""
     folder = model_dir(instance_dir, language)
-    key = (str(folder), language)
+    key = (str(folder), language, _stamp(folder))
     if key not in _DICTATION:
+        for old in [old for old in _DICTATION if old[:2] == key[:2]]:  # a replaced or removed model
+            del _DICTATION[old]
         if folder.is_dir():
             _DICTATION[key] = Vosk(folder)
         elif language == "en":
@@ -167,9 +201,14 @@ def dictation(instance_dir, language):
     return _DICTATION[key]
 
 
+def models_root(instance_dir):
+    """Return the folder speech models are installed under (one folder per language)."""
+    return Path(instance_dir) / "lib" / "asr"
+
+
 def model_dir(instance_dir, language):
     """Return where a Vosk model for ``language`` is installed (it may not exist)."""
-    return Path(instance_dir) / "lib" / "asr" / language
+    return models_root(instance_dir) / language
 
 
 def available(instance_dir, language):

@@ -66,10 +66,13 @@ class Match:
 
 
 def normalize(text):
-    """Return ``text`` lower case, without accents or punctuation, single-spaced."""
+    """Return ``text`` lower case, without accents or punctuation, single-spaced.
+
+    Letters of any script are kept (recomposed after the accents go: NFKD splits a Hangul syllable into its
+    jamo): an uploaded model may hear a language whose words are not Latin (decision 045)."""
     text = unicodedata.normalize("NFKD", (text or "").lower())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return " ".join(re.findall(r"[a-z0-9']+", text))
+    text = unicodedata.normalize("NFC", "".join(char for char in text if not unicodedata.combining(char)))
+    return " ".join(re.findall(r"(?:[^\W_]|')+", text))
 
 
 def split_phrases(text):

@@ -76,8 +76,20 @@ def _transcribe(key, instance_dir, language, sentences, pcm16, cache=None, keep=
     if recogniser is None:
         if len(cache) >= keep:
             cache.clear()
+        for old in [old for old in cache if old[:2] == key[:2] and old[3] != key[3]]:
+            del cache[old]  # built on a model since replaced: let its memory go
         recogniser = cache[key] = asr.recogniser(instance_dir, language, sentences)
     return recogniser.transcribe(pcm16)
+
+
+def _prepare(key, instance_dir, language, sentences, cache=None, keep=KEEP):
+    """Build the recogniser of ``key`` now (kept as ``_transcribe`` keeps it), so that no call waits for its model
+    to load; return whether there is one (False: no model for the language)."""
+    try:
+        _transcribe(key, instance_dir, language, sentences, b"", cache, keep)
+    except asr.AsrUnavailable:
+        return False
+    return True
 
 
 def _warm(instance_dir, configs):
@@ -89,8 +101,10 @@ def _warm(instance_dir, configs):
             log.info("no recogniser for bot %s (%s)", key[0], language)
 
 
-def _key(config, sentences):
-    return (config.id, config.language, hash(tuple(sentences)))
+def _key(config, sentences, instance_dir=None):
+    # The model's stamp: a model replaced by an upload is loaded by the next call (a stat per utterance).
+    stamp = asr.model_stamp(instance_dir, config.language) if instance_dir is not None else None
+    return (config.id, config.language, hash(tuple(sentences)), stamp)
 
 
 class Recognition:
@@ -105,18 +119,36 @@ class Recognition:
         self.keep = keep
         self._cache = {}  # in-process recognisers (workers=0); a pool's live in its processes
         count = (os.cpu_count() or 1) if workers is None else workers
-        warm = [(_key(config, config.sentences()), config.language, config.sentences()) for config in configs]
+        self.workers = count
+        warm = [(_key(config, config.sentences(), instance_dir), config.language, config.sentences())
+                for config in configs]
         self.pool = (concurrent.futures.ProcessPoolExecutor(count, initializer=_warm, initargs=(instance_dir, warm))
                      if count else None)
 
     async def transcribe(self, config, pcm16, slot=""):
         """Return the words heard in ``pcm16`` for ``config``'s bot (with ``slot``: listening for its values)."""
         sentences = config.sentences(slot)
-        key = _key(config, sentences)
+        key = _key(config, sentences, self.instance_dir)
         args = (key, self.instance_dir, config.language, sentences, pcm16)
         if self.pool is None:
             return await asyncio.to_thread(_transcribe, *args, self._cache, self.keep)
         return await asyncio.get_running_loop().run_in_executor(self.pool, _transcribe, *args)
+
+    def prepare(self, configs):
+        """Start building, in the background, the recognisers of ``configs`` (BotConfig) with the models installed
+        now: after a model is uploaded the first call does not wait for it to load (a big model takes tens of
+        seconds). Each pool process gets a job per bot (a process busy loading leaves the next job to another: in
+        practice every process builds its own). Return the futures (concurrent.futures), each True when built."""
+        jobs = []
+        for config in configs:
+            sentences = config.sentences()
+            args = (_key(config, sentences, self.instance_dir), self.instance_dir, config.language, sentences)
+            if self.pool is None:
+                jobs.append(concurrent.futures.Future())
+                jobs[-1].set_result(_prepare(*args, self._cache, self.keep))
+            else:
+                jobs += [self.pool.submit(_prepare, *args) for _ in range(self.workers)]
+        return jobs
 
     def close(self):
         """Stop the worker processes."""

@@ -21,6 +21,8 @@ log = logging.getLogger("centralina.voicebot")
 
 #: Seconds the bot waits for the caller to start speaking, per turn.
 NO_INPUT_SECONDS = 6.0
+#: How often the server looks for a speech model installed or replaced since (one stat per language).
+MODEL_CHECK_SECONDS = 5.0
 #: Longest call the bot holds (a caller who never stops talking is let go).
 MAX_CALL_SECONDS = 120
 
@@ -269,17 +271,53 @@ class Server:
         finally:
             writer.close()
 
+    def model_stamps(self):
+        """Return ``{language: stamp}`` of the speech models installed now (asr.model_stamp)."""
+        from appliance.services.bots import LANGUAGES
+
+        return {language: asr.model_stamp(self.recognition.instance_dir, language) for language in LANGUAGES}
+
+    async def watch_models(self, every=None, seen=None):
+        """Forever: when a language's model was installed or replaced (decision 045) since ``seen`` (model_stamps;
+        now by default), build the recognisers of that language's bots in the background, before their next call
+        needs them (a big model takes tens of seconds to load)."""
+        seen = self.model_stamps() if seen is None else seen
+        while True:
+            await asyncio.sleep(MODEL_CHECK_SECONDS if every is None else every)
+            try:
+                stamps = self.model_stamps()
+                changed = {language for language, stamp in stamps.items() if stamp != seen.get(language) and stamp}
+                seen = stamps
+                if changed:
+                    configs = await asyncio.to_thread(_bots_of, changed, self.prompts_dir)
+                    log.info("speech model changed for %s: preparing %d bots", ", ".join(sorted(changed)),
+                             len(configs))
+                    await asyncio.to_thread(self.recognition.prepare, configs)
+            except Exception:  # noqa: BLE001 - calls still load the model themselves
+                log.exception("cannot prepare the recognisers of a new speech model")
+
     async def serve(self, host, port, ready=None, stop=None):
         """Serve until ``stop`` (an asyncio.Event) is set or the task is cancelled."""
         server = await asyncio.start_server(self.handle, host, port)
         log.info("VoiceBot listening on %s:%s", host, port)
+        watcher = asyncio.create_task(self.watch_models())
         if ready is not None:
             ready()
-        async with server:
-            if stop is None:
-                await server.serve_forever()
-            else:
-                await stop.wait()
+        try:
+            async with server:
+                if stop is None:
+                    await server.serve_forever()
+                else:
+                    await stop.wait()
+        finally:
+            watcher.cancel()
+
+
+def _bots_of(languages, prompts_dir):
+    from appliance.models.bots import Bot
+
+    rows = Bot.select(Bot.id).where(Bot.language.in_(sorted(languages)))
+    return [config for config in (load_bot(row.id, prompts_dir) for row in rows) if config]
 
 
 def run(conf):

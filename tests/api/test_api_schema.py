@@ -118,6 +118,8 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/bots/{bot_id}"),
     # A clip that is a sound file the recogniser can read (random bytes are not).
     ("POST", "/api/v1/bots/{bot_id}/try-audio"),
+    # A speech model's archive that is a real Vosk model (random bytes are not), beside a phone system.
+    ("PUT", "/api/v1/speech-models/{language}"),
     # Business hours: a time zone, a country's subdivision, shifts and dates as text, destinations that
     # exist, an event's end after its start, a schedule that exists.
     ("POST", "/api/v1/schedules"),

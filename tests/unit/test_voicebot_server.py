@@ -44,10 +44,10 @@ def bot(database):
         bots.IntentInput("order", "hangup", phrases="my order number", keywords="order", slot="number")]), SYSTEM)
 
 
-async def _converse(bot, utterances, digits=()):
-    store = {}
-    server = bot_server.Server(EngineSettings(ami_secret="s" * 20), None, workers=0,
-                               ami_factory=lambda: FakeAmi(store))
+async def _converse(bot, utterances, digits=(), server=None, store=None):
+    store = {} if store is None else store
+    server = server or bot_server.Server(EngineSettings(ami_secret="s" * 20), None, workers=0,
+                                         ami_factory=lambda: FakeAmi(store))
     call_uuid = str(uuid_module.UUID(uuid_prefix(bot.id) + "-0000-4000-8000-000000000001"))
     store[f"cn-bot/{call_uuid}"] = "1700000000.1 5551234"
     ready = asyncio.Event()

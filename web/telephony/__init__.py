@@ -21,5 +21,6 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     profiles,
     schedules,
     sms,
+    speech_models,
     trunks,
 )
