@@ -9,6 +9,7 @@ import json
 import numbers
 
 import orjson
+import peewee
 from flask import Response, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import PreconditionFailed
@@ -148,10 +149,25 @@ def page(schema, query, key, args, newest_first=False):
         rows, cursor = paginate(query, key, args, newest_first)
         return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
     columns, dump = fast
-    query = _page_query(query.select(selection(columns, key)), key, args, newest_first)
+    if query._where is None:
+        query = _page_query(query.select(selection(columns, key)), key, args, newest_first)
+    else:
+        query = _rows_of(model, columns, key, _page_query(query.select(key), key, args, newest_first), newest_first)
     rows = model._meta.database.execute(query).fetchall()
     rows, cursor = _cut(rows, args["limit"], lambda row: row[-1])
     return json_response({"items": dump(rows), "next_cursor": cursor})
+
+
+def _rows_of(model, columns, key, keys, newest_first=False):
+    """Return the query of ``columns`` (then ``key``) of the rows whose key the subquery ``keys`` selects.
+
+    A filtered page finds its keys first: an index holds the key of every entry (SQLite's rowid),
+    so the filter and the sort by key run on the index alone and only the page's rows are read
+    from the table. Reading whole rows while filtering read every match (a day of call records:
+    2,880 rows sorted for the 101 kept), or both sides of an OR: about half the cost (decision 046).
+    """
+    return (model.select(selection(columns, key)).where(key.in_(keys))
+            .order_by(key.desc() if newest_first else key.asc()))
 
 
 def page_of_either(schema, queries, key, args):
@@ -161,17 +177,19 @@ def page_of_either(schema, queries, key, args):
     each query walks its own index in key order (SQLite's rowid rides in every index) for at most
     one page, and the union of those few rows is sorted; ``WHERE a = ? OR b = ?`` instead collected
     every match into a temporary B-tree before the first row (2.9 ms against 0.3 ms on 1,000,000
-    records). ``schema`` must be flat over the queries' one model (web/api/dumping.py).
+    records). Only keys are united and sorted; the page's rows are read once, by key (``_rows_of``).
+    ``schema`` must be flat over the queries' one model (web/api/dumping.py).
     """
-    columns, dump = flat_dumper(schema, plain_model_query(queries[0]))
+    model = plain_model_query(queries[0])
+    columns, dump = flat_dumper(schema, model)
     parts, params = [], []
-    for query in queries:
-        sql, values = _page_query(query.select(selection(columns, key)), key, args, newest_first=False).sql()
-        parts.append(f"SELECT * FROM ({sql})")
+    for number, query in enumerate(queries):
+        sql, values = _page_query(query.select(key), key, args, newest_first=False).sql()
+        parts.append(f"SELECT * FROM ({sql}) AS either{number}")
         params.extend(values)
     # UNION, not UNION ALL: a row both queries find (source and destination the same) comes once.
-    sql = f"{' UNION '.join(parts)} ORDER BY {len(columns) + 1} LIMIT {int(args['limit']) + 1}"
-    rows = queries[0].model._meta.database.execute_sql(sql, params).fetchall()
+    keys = peewee.SQL(f"({' UNION '.join(parts)} ORDER BY 1 LIMIT {int(args['limit']) + 1})", params)
+    rows = model._meta.database.execute(_rows_of(model, columns, key, keys)).fetchall()
     rows, cursor = _cut(rows, args["limit"], lambda row: row[-1])
     return json_response({"items": dump(rows), "next_cursor": cursor})
 

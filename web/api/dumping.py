@@ -76,10 +76,11 @@ def _from_stored(model_field, convert):
         return convert(python_value(value))
 
     kind = type(model_field.rel_field if isinstance(model_field, ForeignKeyField) else model_field)
+    # None stays None through both steps (python_value, then _integer, _string or the others).
     if convert is _integer and issubclass(kind, IntegerField):
-        return lambda value: value if type(value) is int else through_peewee(value)
+        return lambda value: value if type(value) is int or value is None else through_peewee(value)
     if convert is _string and kind in (CharField, TextField):
-        return lambda value: value if type(value) is str else through_peewee(value)
+        return lambda value: value if type(value) is str or value is None else through_peewee(value)
     if convert in (_utc, _iso) and kind is DateTimeField:
         suffix = "+00:00" if convert is _utc else ""
 
