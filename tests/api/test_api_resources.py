@@ -110,6 +110,23 @@ def test_call_records_of_a_time_window_page_by_id_whatever_their_times(client, a
     assert seen == expected, seen
 
 
+def test_query_arguments_are_loaded_by_one_schema_instance_that_keeps_nothing_between_requests(client, app):
+    from web.api import _schema_instance
+    from web.api.calls import CallRecordFilter
+
+    for index in range(3):
+        CallRecord.create(calldate=datetime.datetime(2026, 1, 2, 10, index), src="201", dst=f"30{index}",
+                          uniqueid=f"{index}.1", linkedid=f"{index}.1", sequence=index, disposition="ANSWERED")
+    _, service = service_token(["cdr:read"])
+    one = client.get("/api/v1/call-records?limit=1&number=301", headers=bearer(service)).json
+    every = client.get("/api/v1/call-records", headers=bearer(service)).json
+    bad = client.get("/api/v1/call-records?limit=0", headers=bearer(service))
+    assert [row["dst"] for row in one["items"]] == ["301"]
+    assert [row["dst"] for row in every["items"]] == ["300", "301", "302"]  # no limit or number left over
+    assert bad.status_code == 422 and "limit" in bad.json["errors"]
+    assert _schema_instance(CallRecordFilter) is _schema_instance(CallRecordFilter)
+
+
 def test_voicemail_lists_an_empty_mailbox_without_the_phone_system(client, app):
     make_person("ana", "201")
     _, secret = personal_token("ana")
