@@ -106,3 +106,27 @@ def test_only_whole_rows_of_one_model_take_the_fast_path():
     assert plain_model_query(Extension.select().where(Extension.number == "201")) is Extension
     assert plain_model_query(Extension.select(Extension.id)) is None
     assert plain_model_query(Extension.select().join(Device, on=(Device.extension == Extension.id))) is None
+
+
+def test_answers_are_written_as_the_json_module_wrote_them_less_its_spaces():
+    import dataclasses
+    import decimal
+    import json
+
+    from web.api.common import json_response
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    data = {"name": "Conceição ✓", "when": datetime.datetime(2026, 1, 2, 3, 4, 5), "price": decimal.Decimal("1.50"),
+            "point": Point(1), 7: "seven", None: [1, 2.5, True], "nested": {"empty": []}}
+    response = json_response(data)
+    expected = json.dumps(data, ensure_ascii=False, default=str)
+    assert response.mimetype == "application/json"
+    assert json.loads(response.get_data()) == json.loads(expected)
+    assert "Conceição ✓".encode() in response.get_data()  # UTF-8, not \u escapes
+    assert json.loads(response.get_data())["when"] == "2026-01-02 03:04:05"  # through str, as before
+    huge = {"n": 2 ** 70}  # past orjson's 64 bits: the json module writes it
+    assert json.loads(json_response(huge).get_data()) == huge
+    assert json_response(None, status=204).get_data() == b""
