@@ -16,7 +16,19 @@ integer, a text, a naive UTC time as SQLite holds it), through both of them othe
 import functools
 
 from marshmallow import fields
-from peewee import SQL, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    SQL,
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    SmallIntegerField,
+    TextField,
+)
 
 
 def _integer(value):
@@ -77,7 +89,8 @@ def _from_stored(model_field, convert):
 
     kind = type(model_field.rel_field if isinstance(model_field, ForeignKeyField) else model_field)
     # None stays None through both steps (python_value, then _integer, _string or the others).
-    if convert is _integer and issubclass(kind, IntegerField):
+    # Exact classes: a subclass may convert on its own (its python_value is then called).
+    if convert is _integer and kind in (IntegerField, AutoField, BigAutoField, BigIntegerField, SmallIntegerField):
         return lambda value: value if type(value) is int or value is None else through_peewee(value)
     if convert is _string and kind in (CharField, TextField):
         return lambda value: value if type(value) is str or value is None else through_peewee(value)
