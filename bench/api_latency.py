@@ -1,7 +1,7 @@
 """REST API list endpoints under concurrent clients, on 10,000 extensions and 1,000,000 call records.
 
     .venv/bin/python -m bench.api_latency [--extensions 10000] [--records 1000000] [--clients 20] [--seconds 20]
-                                          [--one-process]
+                                          [--one-process] [--keep DIR]
 
 The web app runs as production runs it (the supervisor's gunicorn command line, its workers),
 on a loopback port, against a database filled straight into the tables (set-up, not measured).
@@ -9,7 +9,9 @@ on a loopback port, against a database filled straight into the tables (set-up, 
 with its own keep-alive connection and a service token's bearer, walk the list endpoints for
 ``--seconds``. (``--one-process`` runs them as threads of one process, as this bench did before:
 each thread's clock then also counts the wait for the other threads' JSON parsing under that
-process's GIL, a cost of the bench and not of the server.) They walk the first page of extensions and of call records,
+process's GIL, a cost of the bench and not of the server.) ``--keep DIR`` fills the database in DIR
+once and reuses it on later runs (before/after comparisons without a 1,000,000-row fill each).
+They walk the first page of extensions and of call records,
 a page reached by following cursors, call records filtered by a number and by a day. Every
 response is checked (200, JSON with its items); a failure counts as an error. Goal (issue 12):
 p95 <= 100 ms per endpoint at 20 concurrent clients.
@@ -63,6 +65,21 @@ def _bulk_records(count, extensions, start=datetime.datetime(2026, 1, 1)):
             conn.executemany(sql, rows)
 
 
+def _server_cpu(master):
+    """Return the CPU seconds (user + system) the gunicorn master and its workers have used so far."""
+    pids = [master]
+    for task in Path(f"/proc/{master}/task").iterdir():
+        pids += [int(pid) for pid in (task / "children").read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # a worker that ended (its CPU is lost with it: none end during a run)
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _quantile(ordered, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -73,7 +90,7 @@ class Client:
     def __init__(self, port, token, deadline, paths):
         self.port, self.token, self.deadline, self.paths = port, token, deadline, paths
         self.latencies = {name: [] for name in paths}
-        self.errors = 0
+        self.errors = self.requests = 0
 
     def _get(self, conn, path):
         started = time.perf_counter()
@@ -81,6 +98,7 @@ class Client:
         response = conn.getresponse()
         body = response.read()
         elapsed = time.perf_counter() - started
+        self.requests += 1
         if response.status != 200:
             raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
         return json.loads(body), elapsed
@@ -110,18 +128,19 @@ class Client:
 def _in_process(client, results):
     """Run ``client`` in a process of its own and send back what it measured."""
     client.run()
-    results.put((client.latencies, client.errors))
+    results.put((client.latencies, client.errors, client.requests))
 
 
 def _run_clients(clients, one_process):
-    """Run every client at once (processes, or threads of this one); return ``(latencies, errors)``."""
+    """Run every client at once (processes, or threads of this one); return ``(latencies, errors, requests)``."""
     if one_process:
         threads = [threading.Thread(target=client.run, daemon=True) for client in clients]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return [client.latencies for client in clients], sum(client.errors for client in clients)
+        return ([client.latencies for client in clients], sum(client.errors for client in clients),
+                sum(client.requests for client in clients))
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     processes = [context.Process(target=_in_process, args=(client, results), daemon=True) for client in clients]
@@ -130,7 +149,8 @@ def _run_clients(clients, one_process):
     measured = [results.get(timeout=client.deadline - time.monotonic() + 60) for client in clients]
     for process in processes:
         process.join()
-    return [latencies for latencies, _ in measured], sum(errors for _, errors in measured)
+    return ([latencies for latencies, _, _ in measured], sum(errors for _, errors, _ in measured),
+            sum(requests for _, _, requests in measured))
 
 
 def main():
@@ -140,8 +160,10 @@ def main():
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--one-process", action="store_true", help="the clients as threads of one process")
+    parser.add_argument("--keep", type=Path, help="a folder whose database is filled once and kept for later runs")
     args = parser.parse_args()
-    var_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    var_dir = args.keep or Path(tempfile.mkdtemp(prefix="bench-api-"))
+    token_file = var_dir / "bench-token"
     port = free_port()
     env = {**os.environ, "CENTRALINA_VAR_DIR": str(var_dir), "CENTRALINA_ENGINE_ENABLED": "0",
            "CENTRALINA_WEB_BIND": f"127.0.0.1:{port}", "CENTRALINA_CONFIG_DIR": str(var_dir / "etc"),
@@ -152,13 +174,19 @@ def main():
     server = None
     try:
         migrations.upgrade(db.init(conf["DATABASE_URL"]))
-        started = time.perf_counter()
-        bulk_extensions(args.extensions)
-        _bulk_records(args.records, args.extensions)
-        _, token = api_tokens.create_service(api_tokens.TokenInput(
-            "Bench", ("extensions:read", "cdr:read"), 0), ACTOR)
-        print(f"set-up: {args.extensions:,} extensions, {args.records:,} call records in "
-              f"{time.perf_counter() - started:.0f} s")
+        if token_file.exists():
+            token = token_file.read_text()
+            print(f"set-up: the database kept in {var_dir} (its extensions and call records as filled then)")
+        else:
+            started = time.perf_counter()
+            bulk_extensions(args.extensions)
+            _bulk_records(args.records, args.extensions)
+            _, token = api_tokens.create_service(api_tokens.TokenInput(
+                "Bench", ("extensions:read", "cdr:read"), 0), ACTOR)
+            print(f"set-up: {args.extensions:,} extensions, {args.records:,} call records in "
+                  f"{time.perf_counter() - started:.0f} s")
+            if args.keep:
+                token_file.write_text(token)
         db.close()
         command = supervisor._commands(conf)["web"]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -184,8 +212,10 @@ def main():
         workers = command[command.index("--workers") + 1]
         # Warm-up, not measured: every worker imports the app and opens the database on its first requests.
         for seconds in (5, args.seconds):
+            load_before, cpu_before = os.getloadavg()[0], _server_cpu(server.pid)
             clients = [Client(port, token, time.monotonic() + seconds, paths) for _ in range(args.clients)]
-            latencies, errors = _run_clients(clients, args.one_process)
+            latencies, errors, requests = _run_clients(clients, args.one_process)
+            cpu = _server_cpu(server.pid) - cpu_before
         kind = "threads of one process" if args.one_process else "processes"
         print(f"\nAPI list endpoints, {args.clients} concurrent clients ({kind}) for {args.seconds:.0f} s, "
               f"gunicorn {workers} workers (the supervisor's command line), 2 cores shared with the clients (ms)")
@@ -198,13 +228,16 @@ def main():
                 continue
             print(f"| {name} | {len(values)} | {statistics.median(values):.0f} | {_quantile(values, 0.95):.0f} | "
                   f"{_quantile(values, 0.99):.0f} | <= 100 |")
-        print(f"\nerrors: {errors}")
+        print(f"\nerrors: {errors}; {requests / args.seconds:.0f} requests/s (every request, cursor pages "
+              f"included); server CPU {1000 * cpu / max(1, requests):.2f} ms a request ({cpu / args.seconds:.2f} "
+              f"cores); load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     finally:
         if server is not None:
             server.terminate()
             server.wait(10)
         db.close()
-        shutil.rmtree(var_dir, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

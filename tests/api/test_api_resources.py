@@ -89,6 +89,44 @@ def test_call_records_of_a_number_page_through_either_side_once_each(client, app
     assert [(row["src"], row["dst"]) for row in window] == [("201", "201"), ("201", "0800")]
 
 
+def test_call_records_of_a_time_window_page_by_id_whatever_their_times(client, app):
+    """A filtered page finds its keys first (decision 046): the same rows, in id order, each once across pages."""
+    days = [5, 1, 4, 2, 9, 3, 3, 6]  # ids in another order than times; two on one day
+    for index, day in enumerate(days):
+        CallRecord.create(calldate=datetime.datetime(2026, 1, day, 10, 0, 0, 500 * index), src=f"20{index}", dst="300",
+                          uniqueid=f"{index}.1", linkedid=f"{index}.1", sequence=index, disposition="ANSWERED")
+    _, service = service_token(["cdr:read"])
+    seen, cursor = [], None
+    for _ in range(len(days)):
+        window = "since=2026-01-02T00:00:00Z&until=2026-01-06T00:00:00Z&limit=2"
+        query = window + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/call-records?{query}", headers=bearer(service)).json
+        seen += [(row["src"], row["calldate"]) for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    expected = [(f"20{index}", f"2026-01-0{day}T10:00:00.{500 * index:06d}+00:00" if index else
+                 f"2026-01-0{day}T10:00:00+00:00") for index, day in enumerate(days) if 2 <= day < 6]
+    assert seen == expected, seen
+
+
+def test_query_arguments_are_loaded_by_one_schema_instance_that_keeps_nothing_between_requests(client, app):
+    from web.api import _schema_instance
+    from web.api.calls import CallRecordFilter
+
+    for index in range(3):
+        CallRecord.create(calldate=datetime.datetime(2026, 1, 2, 10, index), src="201", dst=f"30{index}",
+                          uniqueid=f"{index}.1", linkedid=f"{index}.1", sequence=index, disposition="ANSWERED")
+    _, service = service_token(["cdr:read"])
+    one = client.get("/api/v1/call-records?limit=1&number=301", headers=bearer(service)).json
+    every = client.get("/api/v1/call-records", headers=bearer(service)).json
+    bad = client.get("/api/v1/call-records?limit=0", headers=bearer(service))
+    assert [row["dst"] for row in one["items"]] == ["301"]
+    assert [row["dst"] for row in every["items"]] == ["300", "301", "302"]  # no limit or number left over
+    assert bad.status_code == 422 and "limit" in bad.json["errors"]
+    assert _schema_instance(CallRecordFilter) is _schema_instance(CallRecordFilter)
+
+
 def test_voicemail_lists_an_empty_mailbox_without_the_phone_system(client, app):
     make_person("ana", "201")
     _, secret = personal_token("ana")

@@ -8,13 +8,14 @@ import hashlib
 import json
 import numbers
 
+import orjson
 import peewee
 from flask import Response, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import PreconditionFailed
 
 from appliance.i18n import N_
-from web.api.dumping import flat_dumper, plain_model_query
+from web.api.dumping import flat_dumper, plain_model_query, selection
 
 #: Messages of type checks, each one a msgid in the catalogs (web.problems.FIELD_MESSAGES).
 LENGTH = "Length or size out of range."
@@ -139,7 +140,8 @@ def _cut(rows, limit, key_of):
 def page(schema, query, key, args, newest_first=False):
     """Return the JSON response of one page of ``query`` dumped with ``schema``.
 
-    A flat schema over whole rows of one model reads only its columns, as tuples (web/api/dumping.py).
+    A flat schema over whole rows of one model reads only its columns, as the cursor's own tuples
+    (web/api/dumping.py).
     """
     model = plain_model_query(query)
     fast = flat_dumper(schema, model) if model is not None else None
@@ -147,9 +149,25 @@ def page(schema, query, key, args, newest_first=False):
         rows, cursor = paginate(query, key, args, newest_first)
         return json_response({"items": schema(many=True).dump(rows), "next_cursor": cursor})
     columns, dump = fast
-    query = _page_query(query.select(*columns, key), key, args, newest_first)
-    rows, cursor = _cut(list(query.tuples()), args["limit"], lambda row: row[-1])
+    if query._where is None:
+        query = _page_query(query.select(selection(columns, key)), key, args, newest_first)
+    else:
+        query = _rows_of(model, columns, key, _page_query(query.select(key), key, args, newest_first), newest_first)
+    rows = model._meta.database.execute(query).fetchall()
+    rows, cursor = _cut(rows, args["limit"], lambda row: row[-1])
     return json_response({"items": dump(rows), "next_cursor": cursor})
+
+
+def _rows_of(model, columns, key, keys, newest_first=False):
+    """Return the query of ``columns`` (then ``key``) of the rows whose key the subquery ``keys`` selects.
+
+    A filtered page finds its keys first: an index holds the key of every entry (SQLite's rowid),
+    so the filter and the sort by key run on the index alone and only the page's rows are read
+    from the table. Reading whole rows while filtering read every match (a day of call records:
+    2,880 rows sorted for the 101 kept), or both sides of an OR: about half the cost (decision 046).
+    """
+    return (model.select(selection(columns, key)).where(key.in_(keys))
+            .order_by(key.desc() if newest_first else key.asc()))
 
 
 def page_of_either(schema, queries, key, args):
@@ -159,25 +177,20 @@ def page_of_either(schema, queries, key, args):
     each query walks its own index in key order (SQLite's rowid rides in every index) for at most
     one page, and the union of those few rows is sorted; ``WHERE a = ? OR b = ?`` instead collected
     every match into a temporary B-tree before the first row (2.9 ms against 0.3 ms on 1,000,000
-    records). ``schema`` must be flat over the queries' one model (web/api/dumping.py).
+    records). Only keys are united and sorted; the page's rows are read once, by key (``_rows_of``).
+    ``schema`` must be flat over the queries' one model (web/api/dumping.py).
     """
-    columns, dump = flat_dumper(schema, plain_model_query(queries[0]))
+    model = plain_model_query(queries[0])
+    columns, dump = flat_dumper(schema, model)
     parts, params = [], []
-    for query in queries:
-        sql, values = _page_query(query.select(*columns, key), key, args, newest_first=False).sql()
-        parts.append(f"SELECT * FROM ({sql})")
+    for number, query in enumerate(queries):
+        sql, values = _page_query(query.select(key), key, args, newest_first=False).sql()
+        parts.append(f"SELECT * FROM ({sql}) AS either{number}")
         params.extend(values)
     # UNION, not UNION ALL: a row both queries find (source and destination the same) comes once.
-    sql = f"{' UNION '.join(parts)} ORDER BY {len(columns) + 1} LIMIT {int(args['limit']) + 1}"
-    rows = queries[0].model._meta.database.execute_sql(sql, params).fetchall()
+    keys = peewee.SQL(f"({' UNION '.join(parts)} ORDER BY 1 LIMIT {int(args['limit']) + 1})", params)
+    rows = model._meta.database.execute(_rows_of(model, columns, key, keys)).fetchall()
     rows, cursor = _cut(rows, args["limit"], lambda row: row[-1])
-    # Raw rows hold what SQLite stores: times come back as text, as peewee would have parsed them.
-    times = [index for index, column in enumerate(columns) if isinstance(column, peewee.DateTimeField)]
-    if times:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for index in times:
-                row[index] = columns[index].python_value(row[index])
     return json_response({"items": dump(rows), "next_cursor": cursor})
 
 
@@ -186,9 +199,23 @@ def naive_utc(moment):
     return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
 
 
+#: orjson writes what ``json.dumps(data, ensure_ascii=False, default=str)`` wrote, without its spaces:
+#: times and dataclasses go through ``str`` as before (not orjson's own forms), keys that are not
+#: text become text. A page of 100 call records: 0.015 ms against 0.18 (decision 046).
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _json_body(data):
+    """Return ``data`` as JSON bytes (UTF-8, anything else through ``str``), as every API answer writes it."""
+    try:
+        return orjson.dumps(data, default=str, option=_ORJSON)
+    except orjson.JSONEncodeError:  # what orjson refuses and json takes: an integer past 64 bits
+        return json.dumps(data, ensure_ascii=False, default=str).encode()
+
+
 def json_response(data, status=200, headers=None):
     """Return ``data`` as a JSON response (no body for a 204)."""
-    body = "" if status == 204 else json.dumps(data, ensure_ascii=False, default=str)
+    body = b"" if status == 204 else _json_body(data)
     response = Response(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
