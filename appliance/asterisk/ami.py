@@ -254,6 +254,14 @@ class Ami:
             if exc.reason != "Database entry could not be deleted":
                 raise
 
+    def db_deltree(self, family):
+        """Delete every AstDB key under ``family``; an empty family is not an error."""
+        try:
+            self._send(Action("DBDelTree", Family=family))
+        except AmiActionFailed as exc:
+            if exc.reason != "Database entry not found":
+                raise
+
     def queue_add(self, queue, interface, member_name=None, penalty=0, paused=False, state_interface=None):
         """Add ``interface`` (``PJSIP/201``) to ``queue`` as a dynamic member."""
         self._send(Action("QueueAdd", Queue=queue, Interface=interface, MemberName=member_name,

@@ -12,6 +12,8 @@ ring groups, feature codes and the hints of multi-device extensions.
 from appliance.asterisk.names import (
     ASTDB_FAMILY,
     CALLS_GROUP,
+    EXTENSION_CACHE_FAMILY,
+    EXTENSION_CACHE_FIELDS,
     HINTS_CONTEXT,
     INTERNAL_CONTEXT,
     RING_DEVICES_CONTEXT,
@@ -59,7 +61,11 @@ def _dial_extension(context, recording=True):
     context.note("A call to an extension: its row, then the person's toggles, then its devices.")
     context.exten(
         EXTENSION_PATTERN,
-        "Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it):"),
+        Note("no key, no dial string, and the row is read from realtime below."),
+        # HASH(cn)= takes its keys from ~ODBCFIELDS~ (func_strings' array()); REALTIME_HASH sets it itself.
+        "Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
+        "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})",
         Note("Toggles are AstDB keys that exist only while set: no key, nothing to check."),
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
@@ -75,10 +81,13 @@ def _dial_extension(context, recording=True):
           # No extension records: the steps (and the caller's row read) cost the common call nothing.
           (at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),)),
         "Goto(${DIALSTATUS})",
-        at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
+        at("check", f'GotoIf($["${{{row.format("dial")}}}" != ""]?known)'),
+        "Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
-        f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_" & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
-        f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)",
+        at("known", f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_"'
+                    f' & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
+                    f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)"),
         at(blocklist.RESUME_LABEL, f"Set(CN_FWD=${{{db.format('fwd_always')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
