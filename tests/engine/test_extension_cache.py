@@ -191,3 +191,29 @@ def test_a_fill_stops_between_chunks_when_asked_and_calls_read_the_rows_meanwhil
 
     assert extension_cache.keep(pbx, threading.Event(), check_filled=True)  # no fill recorded: filled now
     assert _cached(pbx, "302") == _expected(pbx, "302")
+
+
+def test_a_start_after_a_full_sync_finds_no_family_and_calls_read_the_rows(pbx, sipp):
+    # Last in the module: it restarts the module's Asterisk, as `centralina engine foreground` starts it.
+    from appliance.services import engine_sync
+
+    _, alice = extension_with_password("301", "Alice")
+    _, bob = extension_with_password("302", "Bob")
+    with _ami(pbx) as ami:  # what an edit Asterisk missed while down would leave
+        ami.db_put(EXTENSION_CACHE_FAMILY, "302", _expected(pbx, "301"))
+        ami.db_put("CN", "302/test_kept", "1")
+    pbx.stop()
+
+    engine_sync.sync(pbx)  # Asterisk down: the family goes from astdb.sqlite3
+    pbx.start()
+
+    with _ami(pbx) as ami:
+        assert ami.db_tree(EXTENSION_CACHE_FAMILY) == {}
+        assert ami.db_get("CN", "302/test_kept") == "1"  # the rest of AstDB is untouched
+        ami.db_del("CN", "302/test_kept")
+    assert sipp.register("302", bob).ok
+    with sipp.uas("302", bob) as uas:
+        assert sipp.call("301", alice, "302", hold_seconds=0.2).ok
+        assert uas.wait().received_requests("INVITE")
+    assert extension_cache.keep(pbx, threading.Event(), check_filled=True)  # the daemon's job after connecting
+    assert _cached(pbx, "302") == _expected(pbx, "302")
