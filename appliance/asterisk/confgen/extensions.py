@@ -3,7 +3,8 @@
 Extensions are not listed here one by one (only those with several devices,
 for their BLF hint). A call to a number matches one pattern in ``internal``,
 which reads the extension's realtime row (``cn_extensions``:
-devices to ring, ring time, mailbox, call limit) and the person's toggles in
+devices to ring, ring time, mailbox, call limit; from its AstDB copy ``CNX/<number>``
+when there is one, decision 047) and the person's toggles in
 AstDB (family ``CN``: DND and forwards, written by the app through AMI or by
 the feature codes below). So a new extension or device, and every toggle, is
 live on the next call without a dialplan reload; this file changes only for
