@@ -123,6 +123,24 @@ def test_the_dialplan_reads_the_cache_first_and_the_row_without_it(pbx, sipp):
         ami.db_put(EXTENSION_CACHE_FAMILY, "302", _expected(pbx, "302"))
 
 
+def test_a_ring_group_member_leg_reads_the_cache_too(pbx, sipp):
+    from appliance.services import groups
+
+    _, alice = extension_with_password("301", "Alice")
+    _, bob = extension_with_password("302", "Bob")
+    extension_with_password("303", "Carol")
+    groups.save_ring_group(groups.RingGroupInput("680", "Cache", members=["303"]), ADMIN)
+    with _ami(pbx) as ami:  # Carol's cached dial string names Bob's device: the member leg rings Bob
+        ami.db_put(EXTENSION_CACHE_FAMILY, "303", _expected(pbx, "302"))
+    try:
+        with sipp.uas("302", bob) as uas:
+            assert sipp.call("301", alice, "680", hold_seconds=0.2).ok
+            assert uas.wait().received_requests("INVITE")
+    finally:
+        with _ami(pbx) as ami:
+            ami.db_put(EXTENSION_CACHE_FAMILY, "303", _expected(pbx, "303"))
+
+
 def test_an_edit_is_seen_by_the_next_call(pbx, sipp):
     _, alice = extension_with_password("301", "Alice")
     erin, _ = extension_with_password("305", "Erin")

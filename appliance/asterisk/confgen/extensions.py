@@ -64,9 +64,7 @@ def _dial_extension(context, recording=True):
         EXTENSION_PATTERN,
         Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it):"),
         Note("no key, no dial string, and the row is read from realtime below."),
-        # HASH(cn)= takes its keys from ~ODBCFIELDS~ (func_strings' array()); REALTIME_HASH sets it itself.
-        "Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
-        "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})",
+        *_cached_row(),
         Note("Toggles are AstDB keys that exist only while set: no key, nothing to check."),
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
@@ -131,14 +129,25 @@ def _dial_extension(context, recording=True):
     )
 
 
+def _cached_row():
+    """Return the steps that fill ``HASH(cn)`` from the row's AstDB copy (decision 047); no key, no dial string."""
+    # HASH(cn)= takes its keys from ~ODBCFIELDS~ (func_strings' array()); REALTIME_HASH sets it itself.
+    return ("Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
+            "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})")
+
+
 def _ring_devices():
     devices = Context(RING_DEVICES_CONTEXT, "No forwarding, DND or voicemail: the devices ring, or the leg fails.")
     devices.exten(
         "_X.",
-        "Set(CN_DIAL=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
-        'GotoIf($["${CN_DIAL}" = ""]?unavailable)',
-        "Set(_PICKUPMARK=${EXTEN})",
-        "Dial(${CN_DIAL})",
+        Note("Each ring group member's leg and click-to-call's first leg: the dial string from the row's"),
+        Note("AstDB copy, else from realtime."),
+        *_cached_row(),
+        'GotoIf($["${HASH(cn,dial)}" != ""]?ring)',
+        "Set(HASH(cn,dial)=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
+        'GotoIf($["${HASH(cn,dial)}" = ""]?unavailable)',
+        at("ring", "Set(_PICKUPMARK=${EXTEN})"),
+        "Dial(${HASH(cn,dial)})",
         "Hangup()",
         at("unavailable", "Hangup(20)"),
     )
