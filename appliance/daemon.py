@@ -14,7 +14,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from appliance import call_events, events
-from appliance.asterisk import cdr, control, voicemail_spool
+from appliance.asterisk import cdr, control, extension_cache, voicemail_spool
 from appliance.asterisk import recordings as asterisk_recordings
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.confgen.callbacks import DISA_PIN_EVENT, DISA_REQUEST_EVENT
@@ -215,12 +215,17 @@ def run(conf, stop_event=None):
         queues = queue_board.QueueBoard(conf["VAR_DIR"], conf["TIMEZONE"], queue_log=lambda: _queue_log(engine),
                                         thresholds=_cached(supervision.sl_thresholds, 10))
         callers = _safely("queue-board", lambda: (queues.seed(), queues.resync(control.current().queue_callers())))
+        # The extensions' row cache (decision 047): filled after every (re)connect unless complete, rebuilt
+        # in chunks whenever a write failed; the stop event ends a fill between chunks.
+        row_cache = _safely("extension-cache", lambda: extension_cache.keep(engine, stop_event, check_filled=True))
+        _every(scheduler, "extension-cache", extension_cache.keep, engine, stop_event, seconds=2)
         watcher = Watcher(engine, conf["VAR_DIR"],
                           on_event=(guard.on_event, on_engine_event, calls.on_engine_event, board.on_event,
                                     rooms.on_event, queues.on_event),
                           on_connect=lambda: (scheduler.add_job(reconcile), scheduler.add_job(trunks),
                                               scheduler.add_job(overrides), scheduler.add_job(agents),
-                                              scheduler.add_job(rooms_resync), scheduler.add_job(callers))).start()
+                                              scheduler.add_job(rooms_resync), scheduler.add_job(callers),
+                                              scheduler.add_job(row_cache))).start()
         # Callbacks (services/callbacks.py): due rows start here; attempts whose outcome was lost are retried.
         _every(scheduler, "callbacks", callbacks.run_due, seconds=1)
         _every(scheduler, "callbacks-recover", callbacks.recover, seconds=60)

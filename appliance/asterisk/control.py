@@ -23,6 +23,8 @@ from appliance.asterisk.names import (
     CALLBACK_QUEUE_CONTEXT,
     DISA_OUT_CONTEXT,
     DISA_PIN_CONTEXT,
+    EXTENSION_CACHE_FAMILY,
+    EXTENSION_CACHE_FILLED,
     INTERNAL_CONTEXT,
     MESSAGE_DOMAIN,
     RING_DEVICES_CONTEXT,
@@ -128,6 +130,32 @@ class EngineControl:
         """Record in AstDB that it holds every extension's toggles."""
         with self._session() as ami:
             ami.db_put(ASTDB_FAMILY, SYNCED_KEY, "1")
+
+    # -- the extensions' row cache (appliance/asterisk/extension_cache.py) ------------------------
+
+    def put_extension_cache(self, values):
+        """Write ``{number: value}`` to the extensions' row cache in one session; a None value deletes the key."""
+        with self._session() as ami:
+            for number, value in values.items():
+                if value is None:
+                    ami.db_del(EXTENSION_CACHE_FAMILY, number)
+                else:
+                    ami.db_put(EXTENSION_CACHE_FAMILY, number, value)
+
+    def clear_extension_cache(self):
+        """Delete the whole row cache in one action: calls read the rows until it is filled again."""
+        with self._session() as ami:
+            ami.db_deltree(EXTENSION_CACHE_FAMILY)
+
+    def extension_cache_filled(self):
+        """Tell whether the row cache records a complete fill."""
+        with self._session() as ami:
+            return ami.db_get(EXTENSION_CACHE_FAMILY, EXTENSION_CACHE_FILLED) is not None
+
+    def mark_extension_cache_filled(self):
+        """Record in the row cache that every extension's value is in it."""
+        with self._session() as ami:
+            ami.db_put(EXTENSION_CACHE_FAMILY, EXTENSION_CACHE_FILLED, "1")
 
     def put_outbound_counters(self, family, values):
         """Write the outbound routes' counters (``{key: value}`` under AstDB ``family``) in one session."""

@@ -14,6 +14,14 @@ HINTS_CONTEXT = "cn-hints"
 VOICEMAIL_CONTEXT = "default"
 #: AstDB family of the person's toggles: CN/<number>/dnd, fwd_always, fwd_busy, fwd_noanswer, fwd_unavail.
 ASTDB_FAMILY = "CN"
+#: AstDB read-cache of each extension's realtime row: CNX/<number> = the fields the call path reads
+#: (appliance/asterisk/extension_cache.py). Only the app writes it; a missing key means "read the row".
+EXTENSION_CACHE_FAMILY = "CNX"
+#: Key under that family written last by a complete fill (never a number: numbers are digits).
+EXTENSION_CACHE_FILLED = "_filled"
+#: The columns of ``cn_extensions`` the call path reads, in the order of the cached value.
+EXTENSION_CACHE_FIELDS = ("dial", "ring_seconds", "max_calls", "voicemail", "record", "record_prompt", "callerid",
+                          "context", "language")
 #: Channel group holding every channel of an extension's devices (endpoint set_var
 #: ``GROUP(cn-calls)=<number>``): its count is the call limit's, its value the caller's number.
 CALLS_GROUP = "cn-calls"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from appliance import passwords, permissions, phone_numbers
 from appliance import settings as app_settings
-from appliance.asterisk import apply, confgen, control, engine_root, realtime
+from appliance.asterisk import apply, confgen, control, engine_root, extension_cache, realtime
 from appliance.asterisk.ami import AmiError
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.db import database
@@ -265,6 +265,8 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False, guests=F
         elif touched:
             changed.update(realtime.sync_rows(rows_path, caller_names.rows(touched),
                                               only_ids={caller_names.CALLER_NAMES: touched}))
+        # The extensions' row cache follows the rows it copies, under the same lock (decision 047).
+        extension_cache.follow(engine, rows_path, changed.get("cn_extensions", ()), full=usernames is None)
         # Trunk rows before the files: a registration or identify set up by the reload below finds
         # its endpoint and credentials.
         requalify, stale = _sync_trunk_rows(rows_path, settings) if files else (False, set())

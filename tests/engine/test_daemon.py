@@ -54,3 +54,27 @@ def test_a_second_daemon_for_the_same_installation_refuses_to_start(installation
             daemon.run(conf, threading.Event())
     finally:
         lock.close()
+
+
+def test_the_daemon_fills_the_extension_row_cache_after_connecting(installation):
+    from appliance.asterisk import control
+    from appliance.asterisk.names import EXTENSION_CACHE_FAMILY, EXTENSION_CACHE_FILLED
+
+    conf, engine = installation
+    for number in ("711", "712", "713"):
+        extensions.create(extensions.ExtensionInput(number, f"Person {number}"), Actor.system("test"))
+    adapter = control.current()
+    adapter.clear_extension_cache()  # as a start after a full sync leaves it (decision 047)
+    stop = threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(conf, stop), daemon=True)
+    thread.start()
+    try:
+        def family():
+            with adapter._session() as ami:
+                return ami.db_tree(EXTENSION_CACHE_FAMILY)
+        filled = wait_for(lambda: EXTENSION_CACHE_FILLED in (tree := family()) and tree, timeout=20)
+        assert filled and {"711", "712", "713"} <= set(filled), filled
+    finally:
+        stop.set()
+        thread.join(15)
+    assert not thread.is_alive()

@@ -3,7 +3,8 @@
 Extensions are not listed here one by one (only those with several devices,
 for their BLF hint). A call to a number matches one pattern in ``internal``,
 which reads the extension's realtime row (``cn_extensions``:
-devices to ring, ring time, mailbox, call limit) and the person's toggles in
+devices to ring, ring time, mailbox, call limit; from its AstDB copy ``CNX/<number>``
+when there is one, decision 047) and the person's toggles in
 AstDB (family ``CN``: DND and forwards, written by the app through AMI or by
 the feature codes below). So a new extension or device, and every toggle, is
 live on the next call without a dialplan reload; this file changes only for
@@ -12,6 +13,8 @@ ring groups, feature codes and the hints of multi-device extensions.
 from appliance.asterisk.names import (
     ASTDB_FAMILY,
     CALLS_GROUP,
+    EXTENSION_CACHE_FAMILY,
+    EXTENSION_CACHE_FIELDS,
     HINTS_CONTEXT,
     INTERNAL_CONTEXT,
     RING_DEVICES_CONTEXT,
@@ -59,7 +62,9 @@ def _dial_extension(context, recording=True):
     context.note("A call to an extension: its row, then the person's toggles, then its devices.")
     context.exten(
         EXTENSION_PATTERN,
-        "Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it):"),
+        Note("no key, no dial string, and the row is read from realtime below."),
+        *_cached_row(),
         Note("Toggles are AstDB keys that exist only while set: no key, nothing to check."),
         f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
@@ -75,10 +80,13 @@ def _dial_extension(context, recording=True):
           # No extension records: the steps (and the caller's row read) cost the common call nothing.
           (at("dial", f"Dial(${{{row.format('dial')}}},${{{row.format('ring_seconds')}}})"),)),
         "Goto(${DIALSTATUS})",
-        at("check", f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)'),
+        at("check", f'GotoIf($["${{{row.format("dial")}}}" != ""]?known)'),
+        "Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
-        f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_" & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
-        f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)",
+        at("known", f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_"'
+                    f' & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
+                    f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)"),
         at(blocklist.RESUME_LABEL, f"Set(CN_FWD=${{{db.format('fwd_always')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
@@ -121,14 +129,25 @@ def _dial_extension(context, recording=True):
     )
 
 
+def _cached_row():
+    """Return the steps that fill ``HASH(cn)`` from the row's AstDB copy (decision 047); no key, no dial string."""
+    # HASH(cn)= takes its keys from ~ODBCFIELDS~ (func_strings' array()); REALTIME_HASH sets it itself.
+    return ("Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
+            "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})")
+
+
 def _ring_devices():
     devices = Context(RING_DEVICES_CONTEXT, "No forwarding, DND or voicemail: the devices ring, or the leg fails.")
     devices.exten(
         "_X.",
-        "Set(CN_DIAL=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
-        'GotoIf($["${CN_DIAL}" = ""]?unavailable)',
-        "Set(_PICKUPMARK=${EXTEN})",
-        "Dial(${CN_DIAL})",
+        Note("Each ring group member's leg and click-to-call's first leg: the dial string from the row's"),
+        Note("AstDB copy, else from realtime."),
+        *_cached_row(),
+        'GotoIf($["${HASH(cn,dial)}" != ""]?ring)',
+        "Set(HASH(cn,dial)=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
+        'GotoIf($["${HASH(cn,dial)}" = ""]?unavailable)',
+        at("ring", "Set(_PICKUPMARK=${EXTEN})"),
+        "Dial(${HASH(cn,dial)})",
         "Hangup()",
         at("unavailable", "Hangup(20)"),
     )
