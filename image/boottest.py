@@ -9,7 +9,10 @@ uefi`` or ``uefi-sb`` (Secure Boot enforced) for the others. Then, against the b
 3. the admin password the console shows (serial log) logs in and leads to the first login's setup
    (a new password, time zone, country); with the new password a service token is made on the
    token page; two extensions are created through the REST API;
-4. SIPp registers one extension and answers; the other calls it: the call is answered (200) and hung up.
+4. SIPp registers one extension and answers; the other calls it: the call is answered (200) and hung up;
+5. an encrypted backup is made on demand through the API and downloaded; extension 202 is deleted (its
+   phone is refused); a wrong passphrase restores nothing (422); the backup restored with the right one
+   brings 202 back, and its phone is accepted again (the engine was resynchronised from the restored rows).
 
 Prints boot-to-web time. Stops qemu by its PID (system_powerdown, then quit).
 """
@@ -77,8 +80,8 @@ class Web:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.base = f"https://127.0.0.1:{HTTPS_PORT}"
 
-    def request(self, path, data=None, headers=None, method=None, timeout=30):
-        """Return (status, body text)."""
+    def request(self, path, data=None, headers=None, method=None, timeout=30, raw=False):
+        """Return (status, body text; bytes when ``raw``)."""
         body = None
         if isinstance(data, dict):
             body = urllib.parse.urlencode(data, doseq=True).encode()
@@ -90,9 +93,11 @@ class Web:
         req = urllib.request.Request(self.base + path, data=body, headers=headers, method=method)
         try:
             with self.opener.open(req, timeout=timeout) as response:
-                return response.status, response.read().decode(errors="replace")
+                content = response.read()
+                return response.status, content if raw else content.decode(errors="replace")
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")
+            content = error.read()
+            return error.code, content if raw else content.decode(errors="replace")
 
 
 def csrf(html):
@@ -198,6 +203,60 @@ def prove(run_dir, web, booted_at):
         assert result.ok, str(result)
         answering.wait(timeout=30)
     log("SIPp call 201 -> 202: answered (200), hung up")
+    return bearer, phones
+
+
+def multipart(fields, files):
+    """Return (body, content type) of a multipart/form-data request: ``fields`` text, ``files`` name → bytes."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.cbk"\r\n'
+              f'Content-Type: application/octet-stream\r\n\r\n'.encode() + content + b"\r\n"
+              for name, content in files.items()]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def prove_backup(run_dir, web, bearer, phones):
+    """Step 5 of the module docstring: an on-demand encrypted backup, then a restore that undoes a deletion."""
+    passphrase = "image test backup passphrase"
+    status, body = web.request("/api/v1/backups/settings", json.dumps({"passphrase": passphrase}).encode(),
+                               headers=bearer, method="PUT")
+    assert status == 200 and json.loads(body)["key_set"], f"backup settings: {status} {body[:300]}"
+    started = time.monotonic()
+    status, body = web.request("/api/v1/backups", b"", headers=bearer, method="POST", timeout=300)
+    assert status == 201, f"making a backup: {status} {body[:300]}"
+    made = json.loads(body)
+    status, content = web.request(f"/api/v1/backups/files/{made['name']}", headers=bearer, raw=True)
+    assert status == 200 and content.startswith(b"CENTRALINA-BACKUP\n") and len(content) == made["size"], \
+        f"download: {status}, {len(content)} bytes of {made['size']}"
+    assert b"SQLite format 3" not in content and phones["202"][1].encode() not in content, "backup not encrypted"
+    log(f"encrypted backup made by the API in {time.monotonic() - started:.1f} s and downloaded: "
+        f"{made['name']}, {made['size']} bytes")
+
+    status, body = web.request("/api/v1/extensions?q=202", headers=bearer)
+    extension = next(row for row in json.loads(body)["items"] if row["number"] == "202")
+    status, body = web.request(f"/api/v1/extensions/{extension['id']}", headers=bearer, method="DELETE")
+    assert status == 204, f"deleting 202: {status} {body[:300]}"
+    wait_for("202's phone refused after its deletion", lambda: not options_as(run_dir, *phones["202"]), 60, every=2)
+    log("extension 202 deleted through the API; its phone is refused")
+
+    body, content_type = multipart({"passphrase": "not the passphrase"}, {"file": content})
+    status, answer = web.request("/api/v1/backups/restore", body, method="POST",
+                                 headers={**bearer, "Content-Type": content_type}, timeout=300)
+    assert status == 422 and "passphrase" in answer, f"a wrong passphrase: {status} {answer[:300]}"
+    started = time.monotonic()
+    body, content_type = multipart({"passphrase": passphrase}, {"file": content})
+    status, answer = web.request("/api/v1/backups/restore", body, method="POST",
+                                 headers={**bearer, "Content-Type": content_type}, timeout=300)
+    assert status == 200 and "database" in json.loads(answer)["restored"], f"restore: {status} {answer[:300]}"
+    log(f"restored in {time.monotonic() - started:.1f} s (a wrong passphrase first: 422): "
+        f"{json.loads(answer)['restored']}")
+    status, body = web.request("/api/v1/extensions?q=202", headers=bearer)
+    assert any(row["number"] == "202" for row in json.loads(body)["items"]), "202 not back after the restore"
+    options = wait_for("202's phone accepted after the restore", lambda: options_as(run_dir, *phones["202"]), 120,
+                       every=2)
+    log(f"extension 202 is back; its phone: {options}")
 
 
 def main():
@@ -227,7 +286,8 @@ def main():
 
         wait_for("the login page over HTTPS", page, BOOT_TIMEOUT, every=1.0)
         log(f"boot to web (HTTPS login page): {time.monotonic() - started:.1f} s")
-        prove(run_dir, web, started)
+        bearer, phones = prove(run_dir, web, started)
+        prove_backup(run_dir, web, bearer, phones)
         ok = True
     except AssertionError as error:
         log(f"FAILED: {error}")
