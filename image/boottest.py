@@ -12,7 +12,10 @@ uefi`` or ``uefi-sb`` (Secure Boot enforced) for the others. Then, against the b
 4. SIPp registers one extension and answers; the other calls it: the call is answered (200) and hung up;
 5. an encrypted backup is made on demand through the API and downloaded; extension 202 is deleted (its
    phone is refused); a wrong passphrase restores nothing (422); the backup restored with the right one
-   brings 202 back, and its phone is accepted again (the engine was resynchronised from the restored rows).
+   brings 202 back, and its phone is accepted again (the engine was resynchronised from the restored rows);
+6. the image boots again as a fresh box (its own first-boot password and setup): the first box's backup
+   restored there brings its extensions (read with the first box's token; the fresh box's own token is
+   gone with its database) and both phones are accepted (``--no-fresh-restore`` skips this second boot).
 
 Prints boot-to-web time. Stops qemu by its PID (system_powerdown, then quit). A kernel panic before
 the web answers (qemu TCG's own races on a loaded host; the image's panic=10 ends such a boot) is
@@ -155,12 +158,8 @@ def wait_for(what, check, timeout, every=1.0):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def prove(run_dir, web, booted_at):
-    """Steps 2-4 of the module docstring; raise AssertionError on the first failure."""
-    # Asterisk answers an unknown sender's OPTIONS with a challenge (no anonymous endpoint): it is up.
-    status = wait_for("Asterisk answering SIP", lambda: sip_options(), 300)
-    log(f"SIP OPTIONS (no credentials): {status}")
-
+def first_login(run_dir, web):
+    """The console's password → the first login's setup → login with the new one → a token; return API headers."""
     serial = run_dir / "serial.log"
     password = wait_for("the admin password on the console", lambda: re.findall(
         r"Admin password:\s+(\S+)", serial.read_text(errors="replace")) if serial.exists() else None, 120)[-1]
@@ -184,7 +183,15 @@ def prove(run_dir, web, booted_at):
                                                      "scopes": scopes, "expires_in_days": "0"})
     token = re.search(r'<pre><code>([^<]+)</code></pre>', page)
     assert status == 200 and token, f"no token made ({status})"
-    bearer = {"Authorization": f"Bearer {token.group(1).strip()}", "Content-Type": "application/json"}
+    return {"Authorization": f"Bearer {token.group(1).strip()}", "Content-Type": "application/json"}
+
+
+def prove(run_dir, web, booted_at):
+    """Steps 2-4 of the module docstring; return (API headers, phones' credentials) or raise AssertionError."""
+    # Asterisk answers an unknown sender's OPTIONS with a challenge (no anonymous endpoint): it is up.
+    status = wait_for("Asterisk answering SIP", lambda: sip_options(), 300)
+    log(f"SIP OPTIONS (no credentials): {status}")
+    bearer = first_login(run_dir, web)
     phones = {}
     for number in ("201", "202"):
         status, body = web.request("/api/v1/extensions", json.dumps({"number": number, "name": f"Test {number}"})
@@ -259,6 +266,33 @@ def prove_backup(run_dir, web, bearer, phones):
     options = wait_for("202's phone accepted after the restore", lambda: options_as(run_dir, *phones["202"]), 120,
                        every=2)
     log(f"extension 202 is back; its phone: {options}")
+    return content, passphrase
+
+
+def prove_fresh_restore(run_dir, web, backup, passphrase, old_bearer, phones):
+    """Step 6: a fresh box (the image's first boot again) restores the first box's backup."""
+    status = wait_for("Asterisk answering SIP", lambda: sip_options(), 300)
+    bearer = first_login(run_dir, web)  # this box's own generated password, setup, token
+    status, body = web.request("/api/v1/extensions", headers=bearer)
+    assert status == 200 and not json.loads(body)["items"], f"a fresh box has extensions: {status} {body[:300]}"
+    started = time.monotonic()
+    body, content_type = multipart({"passphrase": passphrase}, {"file": backup})
+    status, answer = web.request("/api/v1/backups/restore", body, method="POST",
+                                 headers={**bearer, "Content-Type": content_type}, timeout=300)
+    assert status == 200, f"restore on the fresh box: {status} {answer[:300]}"
+    log(f"fresh box: the first box's backup restored in {time.monotonic() - started:.1f} s: "
+        f"{json.loads(answer)['restored']}")
+    # The database is the first box's now: its token works, this box's does not.
+    status, body = web.request("/api/v1/extensions", headers=old_bearer)
+    numbers = sorted(row["number"] for row in json.loads(body)["items"]) if status == 200 else []
+    assert numbers == ["201", "202"], f"after the restore, with the first box's token: {status} {body[:300]}"
+    refused, _ = web.request("/api/v1/extensions", headers=bearer)
+    assert refused == 401, f"the fresh box's own token still works after the restore ({refused})"
+    for number in ("201", "202"):
+        options = wait_for(f"{number}'s phone accepted by the fresh box",
+                           lambda number=number: options_as(run_dir, *phones[number]), 120, every=2)
+    log(f"fresh box: extensions {numbers} by the first box's token (its own refused: {refused}); "
+        f"both phones accepted: {options}")
 
 
 class EmulatorPanic(AssertionError):
@@ -296,8 +330,29 @@ def boot(image, firmware, run_dir):
     return qemu, web
 
 
+def boot_with_retries(image, firmware, boots):
+    """Boot (again after a kernel panic, up to ``boots`` times); return (qemu, web, run dir, start) or None."""
+    for attempt in range(1, boots + 1):
+        run_dir = Path(tempfile.mkdtemp(prefix="centralina-boot-"))
+        log(f"booting {image} ({firmware}), boot {attempt}; serial log {run_dir / 'serial.log'}")
+        started = time.monotonic()
+        try:
+            qemu, web = boot(image, firmware, run_dir)
+        except EmulatorPanic as error:
+            log(f"boot {attempt} failed: {error}")
+            continue
+        except AssertionError as error:
+            log(f"FAILED: {error}")
+            print((run_dir / "serial.log").read_text(errors="replace")[-3000:] if (run_dir / "serial.log").exists()
+                  else "")
+            return None
+        log(f"boot to web (HTTPS login page): {time.monotonic() - started:.1f} s")
+        return qemu, web, run_dir, started
+    return None
+
+
 def main():
-    """Boot, prove, stop; exit 0 only when every step passed."""
+    """Boot, prove, stop (and again for the fresh box); exit 0 only when every step passed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--image", default=str(HERE / "out" / "centralina.img"))
     parser.add_argument("--firmware", choices=["bios", "uefi", "uefi-sb"], default="bios")
@@ -305,39 +360,37 @@ def main():
     parser.add_argument("--boots", type=int, default=2,
                         help="boots tried when the kernel panics before the web answers (qemu TCG on a loaded "
                              "host: an int3 Oops in patched kernel text, a known multi-threaded TCG race)")
+    parser.add_argument("--no-fresh-restore", action="store_true",
+                        help="skip step 6 (a second boot that restores the backup on a fresh box)")
     args = parser.parse_args()
-    qemu, ok = None, False
-    for attempt in range(1, args.boots + 1):
-        run_dir = Path(tempfile.mkdtemp(prefix="centralina-boot-"))
-        log(f"booting {args.image} ({args.firmware}), boot {attempt}; serial log {run_dir / 'serial.log'}")
-        started = time.monotonic()
+    ok = False
+    for box in (1, 2):
+        booted = boot_with_retries(args.image, args.firmware, args.boots)
+        if booted is None:
+            ok = False
+            break
+        qemu, web, run_dir, started = booted
         try:
-            qemu, web = boot(args.image, args.firmware, run_dir)
-            break
-        except EmulatorPanic as error:
-            log(f"boot {attempt} failed: {error}")
+            if box == 1:
+                bearer, phones = prove(run_dir, web, started)
+                backup, passphrase = prove_backup(run_dir, web, bearer, phones)
+            else:
+                prove_fresh_restore(run_dir, web, backup, passphrase, bearer, phones)
+            ok = True
         except AssertionError as error:
+            ok = False
             log(f"FAILED: {error}")
-            print((run_dir / "serial.log").read_text(errors="replace")[-3000:] if (run_dir / "serial.log").exists()
-                  else "")
+            tail = (run_dir / "serial.log").read_text(errors="replace")[-3000:] \
+                if (run_dir / "serial.log").exists() else ""
+            print(tail)
+        finally:
+            if args.keep and qemu.poll() is None:
+                log(f"left running: qemu pid {qemu.pid}, monitor {run_dir / 'mon.sock'}")
+            else:
+                stop(qemu, run_dir)
+        if not ok or args.no_fresh_restore or args.keep:
             break
-    if qemu is None:
-        log("FAILED")
-        return 1
-    try:
-        log(f"boot to web (HTTPS login page): {time.monotonic() - started:.1f} s")
-        bearer, phones = prove(run_dir, web, started)
-        prove_backup(run_dir, web, bearer, phones)
-        ok = True
-    except AssertionError as error:
-        log(f"FAILED: {error}")
-        tail = (run_dir / "serial.log").read_text(errors="replace")[-3000:] if (run_dir / "serial.log").exists() else ""
-        print(tail)
-    finally:
-        if args.keep and qemu.poll() is None:
-            log(f"left running: qemu pid {qemu.pid}, monitor {run_dir / 'mon.sock'}")
-        else:
-            stop(qemu, run_dir)
+        log("box 2: the same image booted fresh, to restore box 1's backup")
     log("PASSED" if ok else "FAILED")
     return 0 if ok else 1
 
