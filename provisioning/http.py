@@ -142,8 +142,9 @@ def _device_body(vendor, device, filename, generation):
         return _cached(generation, ("directory", vendor.name, device.extension_id),
                        lambda: vendor.directory(phones.directory_entries(device.extension)))
     base_url = _base_url()
+    colleagues = _cached(generation, ("blf candidates",), phones.blf_candidates)
     files = _cached(generation, ("files", device.id, base_url),
-                    lambda: vendor.files(phones.phone_config(device, current_app.config, base_url)))
+                    lambda: vendor.files(phones.phone_config(device, current_app.config, base_url, colleagues)))
     return files.get(filename)
 
 

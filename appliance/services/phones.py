@@ -311,11 +311,28 @@ def note_failure(address, conf):
     return bool(ban.banned_until and ban.banned_until > now)
 
 
-def phone_config(device, conf, base_url):
-    """Return the PhoneConfig ``device`` is provisioned with; ``base_url`` is the /prov root phones reach."""
-    extension = device.extension
-    colleagues = (Extension.select().where((Extension.id != extension.id) & Extension.enabled)
-                  .order_by(Extension.number).limit(DEFAULT_BLF_KEYS))
+def blf_candidates():
+    """Return ``(id, number, name)`` of the first ``DEFAULT_BLF_KEYS`` + 1 enabled extensions by number.
+
+    Every phone's BLF keys are these less its own extension: the same list for all of them, which the
+    provisioning server keeps per generation instead of asking for it once a phone.
+    """
+    return list(Extension.select(Extension.id, Extension.number, Extension.name).where(Extension.enabled)
+                .order_by(Extension.number).limit(DEFAULT_BLF_KEYS + 1).tuples())
+
+
+def phone_config(device, conf, base_url, colleagues=None):
+    """Return the PhoneConfig ``device`` is provisioned with; ``base_url`` is the /prov root phones reach.
+
+    ``colleagues``: what ``blf_candidates()`` returns, when the caller already holds it.
+    """
+    # Plain SQL, as find_by_token: at a power cut's storm every phone's first file renders here, and
+    # the ORM's lazy ``device.extension`` cost more than the render.
+    number, name = database.execute_sql(f"SELECT number, name FROM extensions WHERE id = {database.param}",
+                                        (device.extension_id,)).fetchone()
+    colleagues = blf_candidates() if colleagues is None else colleagues
+    keys = tuple(Key("blf", other_number, other_name) for other_id, other_number, other_name in colleagues
+                 if other_id != device.extension_id)[:DEFAULT_BLF_KEYS]
     engine = engine_sync.configured_engine()
     server, port = (engine.settings.bind_address, engine.settings.sip_port) if engine else (
         conf["SIP_BIND"], conf["SIP_PORT"])
@@ -325,13 +342,13 @@ def phone_config(device, conf, base_url):
     return PhoneConfig(
         mac=device.mac,
         model=device.model,
-        lines=(Line(device.sip_username, device.sip_password, extension.name, extension.number),),
+        lines=(Line(device.sip_username, device.sip_password, name, number),),
         sip_server=server,
         sip_port=int(port),
         timezone=conf["TIMEZONE"],
         ntp_server=conf["NTP_SERVER"],
         language=conf["DEFAULT_LOCALE"],
-        keys=tuple(Key("blf", other.number, other.name) for other in colleagues),
+        keys=keys,
         directory_url=f"{own}/directory.xml",
         firmware_url=conf["PROV_FIRMWARE"].get(f"{device.vendor}:{device.model}", ""),
         provisioning_url=own,

@@ -190,3 +190,16 @@ def test_a_site_change_saved_by_another_process_is_served_at_once(prov, tmp_path
         assert by_date.status_code == 200
     finally:
         phone_numbers.set_region("BR")
+
+
+def test_blf_keys_are_the_first_colleagues_by_number_never_the_phone_s_own(prov):
+    # The server keeps one candidate list per generation for every phone (phones.blf_candidates).
+    client, device = prov
+    for number in range(203, 215):
+        extensions.create(extensions.ExtensionInput(str(number), f"Ramal {number}"), ADMIN)
+    candidates = phones.blf_candidates()
+    for colleagues in (None, candidates):
+        config = phones.phone_config(Device.get_by_id(device.id), client.application.config, "http://prov.test/prov",
+                                     colleagues)
+        assert [key.value for key in config.keys] == [str(n) for n in range(202, 212)]
+        assert (config.lines[0].extension, config.lines[0].display_name) == ("201", "Recepção")
