@@ -14,22 +14,13 @@ OUT=$CACHE/image-wheels-$(basename "$BASE" | sed 's/^image-base-//')
 KEY=$(cat "$0" "$HERE/../setup.cfg" | sha256sum | cut -c1-12)
 if [ "$(cat "$OUT/.key" 2>/dev/null)" = "$KEY" ]; then echo "$OUT"; exit 0; fi
 
-TMP=$(mktemp -d "$CACHE/wheel-build.XXXXXX")
-R=$TMP/root
-cleanup() {
-  for m in $(awk -v r="$R" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-mkdir -p "$R" "$TMP/upper" "$TMP/ovl" "$OUT" "$CACHE/image-pip" "$CACHE/apt-archives"
-mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$TMP/upper,workdir=$TMP/ovl" "$R"
+. "$HERE/overlay-root.sh"
+mkdir -p "$OUT" "$CACHE/image-pip" "$CACHE/apt-archives"
+overlay_root "$BASE" wheel-build
 mkdir -p "$R/wheels" "$R/var/cache/centralina-pip" "$R/var/cache/apt/archives"
-for m in proc sys dev; do mount --bind "/$m" "$R/$m"; done
 mount --bind "$OUT" "$R/wheels"
 mount --bind "$CACHE/image-pip" "$R/var/cache/centralina-pip"
 mount --bind "$CACHE/apt-archives" "$R/var/cache/apt/archives"
-rm -f "$R/etc/resolv.conf" && cp -L /etc/resolv.conf "$R/etc/resolv.conf"
-cp -L /etc/ssl/certs/ca-certificates.crt "$R/var/tmp/build-ca.crt"
 cp "$APP_WHEEL" "$R/var/tmp/"
 # The tree's commands get a clean environment, not the controller's (its PIP_*, SSL_CERT_FILE paths).
 in_root() { chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root "$@"; }

@@ -10,19 +10,10 @@ HERE=$(dirname "$(realpath "$0")")
 REPO=$(dirname "$HERE")
 CACHE=${CENTRALINA_ENGINE_CACHE:-/var/cache/centralina}
 BASE=$("$HERE/base-root.sh" | tail -1)
-TMP=$(mktemp -d "$CACHE/install-test.XXXXXX")
-R=$TMP/root
-cleanup() {
-  for m in $(awk -v r="$R" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-mkdir -p "$R" "$TMP/upper" "$TMP/ovl" "$TMP/wheel"
-mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$TMP/upper,workdir=$TMP/ovl" "$R"
-for m in proc sys dev; do mount --bind "/$m" "$R/$m"; done
+. "$HERE/overlay-root.sh"
+overlay_root "$BASE" install-test
+mkdir -p "$TMP/wheel"
 mkdir -p "$R/var/cache/apt/archives" && mount --bind "$CACHE/apt-archives" "$R/var/cache/apt/archives"
-rm -f "$R/etc/resolv.conf" && cp -L /etc/resolv.conf "$R/etc/resolv.conf"
-cp -L /etc/ssl/certs/ca-certificates.crt "$R/var/tmp/build-ca.crt"
 # This throwaway root stands for a host whose mirror is current; the snapshot mirror here is not.
 echo 'Acquire::Check-Valid-Until "false";' > "$R/etc/apt/apt.conf.d/99install-test"
 "$REPO/.venv/bin/pip" wheel -q --no-deps -w "$TMP/wheel" "$REPO"
