@@ -11,6 +11,7 @@ Started by root, Asterisk drops to the engine root's own ``asterisk`` account
 (``-U asterisk -G asterisk``). The instance folder belongs to that account and
 its group; the app's processes reach it as members of the group (decision 011).
 """
+import fcntl
 import ipaddress
 import os
 import re
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,12 +34,13 @@ INSTANCES_DIR = PurePosixPath("/srv/centralina")
 INSTANCE_SUBDIRS = ("etc", "run", "spool", "spool/recordings", "spool/recordings/ready", "lib", "lib/keys",
                     "lib/cache", "log", "cdr")
 
-# The host reaches the control socket at <root>/srv/centralina/<instance>/run/asterisk.ctl,
-# and AF_UNIX paths are limited to 107 bytes: keep instance names short.
 #: How long a start waits for Asterisk to finish booting while it runs. At 10,000 extensions (as many
 #: mailboxes to poll) a loaded machine took over 30 s, and a supervisor that gives up kills it and
 #: restarts it into the same wait: a working boot must never be cut short. A crash ends the wait at once.
 BOOT_SECONDS = 180.0
+
+# The host reaches the control socket at <root>/srv/centralina/<instance>/run/asterisk.ctl,
+# and AF_UNIX paths are limited to 107 bytes: keep instance names short.
 _INSTANCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 # Asterisk config values end at ';' (a comment) and at a newline.
 _SECRET = re.compile(r"[A-Za-z0-9_.-]{16,128}")
@@ -223,6 +226,13 @@ class Engine:
         Root (the CLI, the supervisor) and the app's user take the same locks.
         """
         return open(permissions.create_shared(self.host_path(self.instance_dir / name)), "a")
+
+    @contextmanager
+    def rows_locked(self):
+        """Hold the realtime rows' lock exclusively: taken by whatever writes the rows or copies them (AstDB)."""
+        with self.lock_file("run/realtime.lock") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def start(self, timeout=None):
         """Start Asterisk in the foreground as our child and wait until it is fully booted.

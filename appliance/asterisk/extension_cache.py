@@ -17,7 +17,6 @@ itself, so a cached value is never older than the row a later edit wrote.
 - ``keep`` (the daemon): a stale mark (an AMI write failed, Asterisk was away) deletes the family in
   one action, then the rows are written back in chunks, each under the lock, stopping when asked.
 """
-import fcntl
 import logging
 import sqlite3
 import threading
@@ -181,8 +180,7 @@ def keep(engine, stop=None, check_filled=False):
         if not stale and adapter.extension_cache_filled():
             return None
         rows_path = engine.host_path(engine.settings.realtime_db)
-        with engine.lock_file("run/realtime.lock") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with engine.rows_locked():
             _stale_path(engine).unlink(missing_ok=True)
             adapter.clear_extension_cache()
         if not rows_path.exists():
@@ -193,8 +191,7 @@ def keep(engine, stop=None, check_filled=False):
             if stop is not None and stop.is_set():
                 log.info("extension cache fill stopped after %d of %d", start, len(numbers))
                 return written
-            with engine.lock_file("run/realtime.lock") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+            with engine.rows_locked():
                 if is_stale(engine):
                     return written  # a write failed meanwhile: the next run starts over
                 values = read_values(rows_path, numbers[start:start + CHUNK])

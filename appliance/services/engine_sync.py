@@ -5,7 +5,6 @@ engine is configured (the web app and the daemon of a running appliance) one
 sync runs after the commit however many times the transaction asked, and none
 after a rollback; elsewhere (tests of the web layer) nothing happens.
 """
-import fcntl
 import logging
 import threading
 from pathlib import Path
@@ -224,8 +223,7 @@ def _drop_trunks(engine, rows_path, stale):
             control.EngineControl(engine.settings).unregister_trunks(stale)
         except AmiError as error:
             log.info("trunks %s not unregistered before removal: %s", sorted(stale), error)
-    with engine.lock_file("run/realtime.lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with engine.rows_locked():
         tables = confgen.trunks.TRUNK_TABLES
         realtime.sync_rows(rows_path, {table: [] for table in tables}, only_ids={table: stale for table in tables})
 
@@ -244,8 +242,7 @@ def sync(engine, usernames=None, files=True, numbers=(), callers=False, guests=F
     rows_path = engine.host_path(settings.realtime_db)
     # Read and write the rows under one lock: two web workers saving at once must
     # not let the older snapshot land last.
-    with engine.lock_file("run/realtime.lock") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with engine.rows_locked():
         if usernames is None:
             rows, only_ids = confgen.endpoint_rows(
                 engine_rows.engine_devices(), settings.media_address, engine_rows.engine_extensions()), None

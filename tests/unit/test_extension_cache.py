@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from appliance.asterisk import control, extension_cache
 from appliance.asterisk.ami import AmiUnavailable
+from appliance.asterisk.engine import Engine
 from appliance.asterisk.names import EXTENSION_CACHE_FIELDS
 
 
@@ -26,6 +27,8 @@ class FakeEngine:
         path = self.host_path(self.settings.instance_dir / name)
         path.parent.mkdir(parents=True, exist_ok=True)
         return open(path, "a")
+
+    rows_locked = Engine.rows_locked
 
 
 def _astdb(engine, keys):
