@@ -142,9 +142,13 @@ def _device_body(vendor, device, filename, generation):
         return _cached(generation, ("directory", vendor.name, device.extension_id),
                        lambda: vendor.directory(phones.directory_entries(device.extension)))
     base_url = _base_url()
-    colleagues = _cached(generation, ("blf candidates",), phones.blf_candidates)
-    files = _cached(generation, ("files", device.id, base_url),
-                    lambda: vendor.files(phones.phone_config(device, current_app.config, base_url, colleagues)))
+
+    def render():
+        # The BLF candidates are every phone's, kept per generation too; looked up only when rendering.
+        colleagues = _cached(generation, ("blf candidates",), phones.blf_candidates)
+        return vendor.files(phones.phone_config(device, current_app.config, base_url, colleagues))
+
+    files = _cached(generation, ("files", device.id, base_url), render)
     return files.get(filename)
 
 

@@ -160,16 +160,15 @@ def _push(query, stop=None, stored=None):
     already agree are not written again, and on an empty AstDB no absent key is deleted (most toggles are
     off, so a first fill writes a fraction of the keys).
     """
-    extensions = list(query)
+    extensions, pushed = list(query), 0
     for start in range(0, len(extensions), PUSH_CHUNK):
         if stop is not None and stop.is_set():
             break
         chunk = extensions[start:start + PUSH_CHUNK]
         control.current().push_call_settings([_call_settings(extension, stored) for extension in chunk])
         Extension.update(toggles_pushed=True).where(Extension.id.in_([e.id for e in chunk])).execute()
-    else:
-        return len(extensions)
-    return start
+        pushed += len(chunk)
+    return pushed
 
 
 #: The device a PJSIP channel belongs to: ``PJSIP/<device>-<8 hex digits>`` (a device name may hold a -).
