@@ -242,15 +242,14 @@ def install(conf, language, filename, stream, actor):
         try:
             archive = staging / "upload"
             sha256 = _receive(stream, archive, limits)
+            bounds = model_archive.Limits(limits.max_unpacked_bytes, limits.max_files)
             try:
-                found = model_archive.members(archive, model_archive.Limits(limits.max_unpacked_bytes,
-                                                                            limits.max_files))
+                found = model_archive.members(archive, bounds)
                 if shutil.disk_usage(base).free < model_archive.unpacked_size(found) + DISK_MARGIN:
                     raise ValidationError({"file": (N_("There is not enough free disk space for this model."), {})})
                 unpacked = staging / "unpacked"
                 unpacked.mkdir(mode=0o750)
-                root = model_archive.extract(archive, unpacked, model_archive.Limits(limits.max_unpacked_bytes,
-                                                                                     limits.max_files))
+                root = model_archive.extract(archive, unpacked, bounds)
                 archive.unlink()
                 missing = model_archive.missing_parts(root)
                 if missing:
