@@ -8,10 +8,10 @@ import yaml
 
 from appliance import db
 from appliance.errors import ValidationError
-from appliance.models.users import AuditEntry
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
 from appliance.models.ivr import Prompt
+from appliance.models.users import AuditEntry
 from appliance.services import (
     Actor,
     blocklist,
@@ -26,7 +26,7 @@ from appliance.services import (
     schedules,
     trunks,
 )
-from web.config_document import import_document, export_document, safe_yaml
+from web.config_document import export_document, import_document, safe_yaml
 
 ADMIN = Actor.system("test")
 TRUNK_PASSWORD = "Trunk-Secret-4711"
@@ -58,8 +58,8 @@ def build_configuration():
         outbound_routes.save_route(outbound_routes.RouteInput(
             name, "mobile" if name == "Celulares" else "local",
             [outbound_routes.PatternInput(pattern, 1, "", "asis")], [trunk.id]), ADMIN)
-    inbound_routes.save_route(inbound_routes.InboundRouteInput(did="+551130001000", destination=f"schedule:{schedule.id}",
-                                                               name="Principal"), ADMIN)
+    inbound_routes.save_route(inbound_routes.InboundRouteInput(
+        did="+551130001000", destination=f"schedule:{schedule.id}", name="Principal"), ADMIN)
     inbound_routes.save_route(inbound_routes.InboundRouteInput(did="", destination="extension:201"), ADMIN)
     blocklist.add(blocklist.BlockInput("in", "exact", "+5511999990000", "", "Telemarketing"), ADMIN)
     blocklist.add(blocklist.BlockInput("out", "prefix", "0900", "", ""), ADMIN)
