@@ -96,6 +96,8 @@ SCOPES = {
     "recordings:write": N_("Delete call recordings"),
     "site:read": N_("Read the site settings (time zone, country, default language)"),
     "site:write": N_("Change the time zone, the country and the default language"),
+    "config:read": N_("Download the telephony configuration as a YAML document (no secrets)"),
+    "config:write": N_("Apply a YAML configuration document (creates, changes and may delete what it names)"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

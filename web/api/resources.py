@@ -8,6 +8,7 @@ from web.api import (
     callcenter,
     calls,
     conferences,
+    config,
     costs,
     extensions,
     groups,
@@ -59,5 +60,6 @@ BLUEPRINTS = (
     sms.blp,
     system.blp,
     backups.blp,
+    config.blp,
     site.blp,
 )

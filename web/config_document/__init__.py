@@ -25,7 +25,7 @@ from web.config_document.sections import SECTIONS
 VERSION = 1
 HEADER = ("# Centralina telephony configuration (config as code).\n"
           "# References are numbers and names, never database ids; no passwords or secrets are written.\n"
-          "# Import it on the System > Configuration as YAML page or with POST /api/v1/config.\n")
+          "# Import it on the Telephony > Configuration as YAML page or with POST /api/v1/config.\n")
 #: The most items one section may hold.
 MAX_ITEMS = 20000
 

@@ -5,7 +5,6 @@ Destinations whose target is an id (an IVR menu, a schedule) are written ``ivr:<
 Prompts, trunks and call profiles are named by their (unique) names. Callbacks, DISA and bots
 are not part of the document: a destination at one keeps its id and must exist on the box.
 """
-from appliance.destinations import KINDS
 from appliance.i18n import N_
 from appliance.models.ivr import Ivr, Prompt
 from appliance.models.profiles import CallProfile
@@ -14,6 +13,8 @@ from appliance.models.trunks import Trunk
 
 #: Destination kinds whose target is a row id, written by the row's name in the document.
 BY_NAME = {"ivr": Ivr, "schedule": Schedule}
+MISSING = {"ivr": N_("There is no IVR menu named %(name)s."),
+           "schedule": N_("There are no business hours named %(name)s.")}
 
 
 def destination_out(text):
@@ -35,7 +36,7 @@ def destination_in(text, path, errors):
         return text
     row = model.get_or_none(model.name == target)
     if row is None:
-        errors[path] = (N_("There is no %(kind)s named %(name)s."), {"kind": KINDS[kind].title, "name": target})
+        errors[path] = (MISSING[kind], {"name": target})
         return "hangup"
     return f"{kind}:{row.id}"
 
