@@ -165,6 +165,8 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/backups/settings"),
     ("POST", "/api/v1/backups"),
     ("POST", "/api/v1/backups/restore"),
+    # A configuration document: its items' numbers free, destinations, members and prompts that exist.
+    ("POST", "/api/v1/config"),
 }
 
 

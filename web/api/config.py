@@ -27,7 +27,7 @@ class ImportArgs(Schema):
                            metadata={"description": "Delete rows of the document's sections that it leaves out"})
 
 
-class NewPasswordSchema(Schema):
+class ConfigNewPasswordSchema(Schema):
     """A new extension's first device, with its SIP password shown this once."""
 
     extension = fields.String(required=True)
@@ -35,7 +35,7 @@ class NewPasswordSchema(Schema):
     sip_password = fields.String(required=True)
 
 
-class CountsSchema(Schema):
+class ConfigCountsSchema(Schema):
     """How many items were (or would be) created, changed, deleted, left as they were."""
 
     created = fields.Integer(required=True)
@@ -51,11 +51,11 @@ class ImportResultSchema(Schema):
     """What the import did, or in a dry run would do."""
 
     dry_run = fields.Boolean(required=True)
-    counts = fields.Nested(CountsSchema, required=True)
+    counts = fields.Nested(ConfigCountsSchema, required=True)
     created = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True, metadata=_KEYS)
     changed = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True, metadata=_KEYS)
     deleted = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True, metadata=_KEYS)
-    new_passwords = fields.List(fields.Nested(NewPasswordSchema), required=True, metadata={
+    new_passwords = fields.List(fields.Nested(ConfigNewPasswordSchema), required=True, metadata={
         "description": "New extensions' devices got new passwords: shown this once (none in a dry run)"})
     trunks_without_password = fields.List(fields.String(), required=True, metadata={
         "description": "New registration trunks given a random password: type in the carrier's"})
@@ -72,7 +72,7 @@ def result(outcome):
 
 @blp.route("", methods=["GET"])
 @requires(blp, "config:read")
-@blp.response(200, {"type": "string"}, content_type=MEDIA_TYPE,
+@blp.response(200, DOCUMENT, content_type=MEDIA_TYPE,
               description="The document: version, then each section's items by natural key; no secrets")
 def config_export():
     """Download the telephony configuration as one YAML document (the same configuration, the same text)."""

@@ -94,9 +94,9 @@ def _load(document):
             errors[str(name)] = (N_("Unknown section."), {})
     loaded = {}
     for section in SECTIONS:
-        items = document.get(section.name)
-        if items is None:
-            continue
+        if section.name not in document:
+            continue  # a section left out is not touched
+        items = document[section.name]
         if not isinstance(items, list) or len(items) > MAX_ITEMS:
             errors[section.name] = (N_("Give a list of at most %(max)d items."), {"max": MAX_ITEMS})
             continue
