@@ -186,6 +186,14 @@ def test_prune_deletes_what_the_document_leaves_out(configured):
     assert Extension.select().count() == 2
     import_document(text, ADMIN, prune=True)
     assert [e.number for e in Extension.select()] == ["201"]
+
+    # Pruning an extension something kept still calls is refused (deleting would point it at hang-up).
+    document["extensions"] = [{"number": "203", "name": "Caio"}]
+    document["ring_groups"][0]["members"] = document["queues"][0]["members"] = []
+    with pytest.raises(ValidationError) as refused:
+        import_document(safe_yaml.dump(document), ADMIN, prune=True)
+    assert list(refused.value.fields) == ["extensions[201].number"]
+    assert [e.number for e in Extension.select()] == ["201"]
     assert import_document(text, ADMIN, prune=True, dry_run=True).counts()["unchanged"] == 13
 
 

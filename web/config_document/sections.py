@@ -12,6 +12,8 @@ import peewee
 from marshmallow import Schema, fields
 
 from appliance import passwords
+from appliance.errors import ValidationError
+from appliance.i18n import N_
 from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Extension
 from appliance.models.groups import RingGroup
@@ -220,7 +222,7 @@ class ExtensionDoc(extensions_api.ExtensionChangeSchema):
     profile = fields.String(validate=length(max=40), metadata={"description": "Its call profile's name"})
     external_callerid = fields.String(validate=length(max=20))
     recording_keep_days = recording_fields.keep_days_field()
-    recording_prompt = _prompt()
+    recording_prompt = fields.String(allow_none=True, validate=length(max=64))
 
 
 class Extensions(Section):
@@ -264,7 +266,10 @@ class Extensions(Section):
         return extensions.update(row.id, changes, actor), notes
 
     def remove(self, row, actor):
-        extensions.delete(row.id, actor)
+        if extensions.delete(row.id, actor):
+            # Deleting points what sent calls to it at hang-up: not what a document says. Refused whole.
+            raise ValidationError.one("number", N_("Something this document keeps still sends calls to this "
+                                                   "extension: change it in the document too."))
 
 
 # Ring groups ----------------------------------------------------------------------------------------------------
