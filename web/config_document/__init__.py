@@ -18,7 +18,7 @@ from appliance.db import database
 from appliance.errors import DomainError, ValidationError
 from appliance.i18n import N_
 from appliance.services import audit, engine_sync
-from web.config_document import safe_yaml
+from web.config_document import references, safe_yaml
 from web.config_document.sections import SECTIONS
 
 #: The document's format; an import refuses any other.
@@ -53,8 +53,9 @@ class Outcome:
 def export_document():
     """Return the whole telephony configuration as YAML text (same configuration, same text)."""
     document = {"version": VERSION}
-    for section in SECTIONS:
-        document[section.name] = [section.export(row) for row in section.rows()]
+    with references.remembered():
+        for section in SECTIONS:
+            document[section.name] = [section.export(row) for row in section.rows()]
     return safe_yaml.dump(document, HEADER)
 
 
@@ -68,7 +69,7 @@ def import_document(data, actor, prune=False, dry_run=False):
     loaded = _load(document)
     outcome = Outcome(dry_run=dry_run)
     try:
-        with engine_sync.dropped_on_error(), database.atomic():
+        with engine_sync.dropped_on_error(), database.atomic(), references.remembered():
             errors = _apply(loaded, actor, prune, outcome)
             if errors:
                 raise ValidationError(errors)

@@ -5,6 +5,8 @@ Destinations whose target is an id (an IVR menu, a schedule) are written ``ivr:<
 Prompts, trunks and call profiles are named by their (unique) names. Callbacks, DISA and bots
 are not part of the document: a destination at one keeps its id and must exist on the box.
 """
+import contextlib
+
 from appliance.i18n import N_
 from appliance.models.ivr import Ivr, Prompt
 from appliance.models.profiles import CallProfile
@@ -22,9 +24,9 @@ def destination_out(text):
     kind, sep, target = (text or "").partition(":")
     model = BY_NAME.get(kind)
     if model is not None and sep and target.isdigit():
-        row = model.get_or_none(model.id == int(target))
-        if row is not None:
-            return f"{kind}:{row.name}"
+        name = _name_out(model, int(target))
+        if name is not None:
+            return f"{kind}:{name}"
     return text
 
 
@@ -41,11 +43,30 @@ def destination_in(text, path, errors):
     return f"{kind}:{row.id}"
 
 
+_names = None  # (model, id) -> name while ``remembered()`` runs
+
+
+@contextlib.contextmanager
+def remembered():
+    """Look each referenced row's name up once inside the block (a whole export: one query per row, not per use)."""
+    global _names
+    _names = {}
+    try:
+        yield
+    finally:
+        _names = None
+
+
 def _name_out(model, row_id):
     if row_id is None:
         return None
+    if _names is not None and (model, row_id) in _names:
+        return _names[model, row_id]
     row = model.get_or_none(model.id == row_id)
-    return row.name if row is not None else None
+    name = row.name if row is not None else None
+    if _names is not None:
+        _names[model, row_id] = name
+    return name
 
 
 def _id_in(model, name, path, errors, message):
