@@ -11,6 +11,7 @@ from appliance.errors import ValidationError
 from appliance.models.extensions import Device, Extension
 from appliance.models.groups import RingGroup
 from appliance.models.ivr import Prompt
+from appliance.models.trunks import Trunk
 from appliance.models.users import AuditEntry
 from appliance.services import (
     Actor,
@@ -126,10 +127,12 @@ def test_an_edited_document_changes_only_what_it_changes(configured):
     document["extensions"][1]["name"] = "Beatriz"
     document["ring_groups"][0]["members"] = ["202"]
     document["queues"].append({"number": "651", "name": "Vendas fila", "members": [{"number": "201"}]})
+    document["trunks"][0]["host"] = "10.0.0.2"
     text = safe_yaml.dump(document)
+    passwords_before = {device.sip_username: device.sip_password for device in Device.select()}
 
     dry = import_document(text, ADMIN, dry_run=True)
-    assert dry.changed == {"extensions": ["202"], "ring_groups": ["600"]}
+    assert dry.changed == {"trunks": ["Operadora"], "extensions": ["202"], "ring_groups": ["600"]}
     assert dry.created == {"queues": ["651"]}
     assert dry.new_passwords == []
     assert export_document() == configured  # a dry run writes nothing
@@ -138,6 +141,9 @@ def test_an_edited_document_changes_only_what_it_changes(configured):
     assert done.counts() == dry.counts()
     assert Extension.get(Extension.number == "202").name == "Beatriz"
     assert groups.member_numbers(RingGroup.get(RingGroup.number == "600")) == ["202"]
+    # Secrets are kept on update: the trunk's password, the devices' passwords.
+    assert Trunk.get(Trunk.name == "Operadora").password == TRUNK_PASSWORD
+    assert {device.sip_username: device.sip_password for device in Device.select()} == passwords_before
 
 
 def test_a_bad_field_deep_in_the_document_is_reported_by_path_and_changes_nothing(configured, monkeypatch):
