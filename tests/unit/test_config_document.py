@@ -49,6 +49,7 @@ def build_configuration():
         shifts={0: "08:00-18:00", 4: "08:00-17:00"}, custom_dates="12-08 Aniversário"), ADMIN)
     groups.save_ring_group(groups.RingGroupInput("600", "Vendas", "ringall", 20, 15, f"schedule:{schedule.id}",
                                                  ["201", "202"]), ADMIN)
+    groups.save_pickup_group("Recepção", ["201", "202"], ADMIN)
     queues.save_queue(queues.QueueInput(number="650", name="Suporte", members=[
         queues.MemberInput("202", 0, True), queues.MemberInput("201", 1, False)], timeout_destination="ring_group:600"),
         ADMIN)
@@ -102,7 +103,8 @@ def test_round_trip_into_a_fresh_database_gives_the_same_text(configured, tmp_pa
     outcome = import_document(configured, ADMIN)
     assert outcome.created == {  # the default profile is on every box already: unchanged
         "call_profiles": ["Restrito"], "trunks": ["Operadora"], "extensions": ["201", "202"], "ring_groups": ["600"],
-        "queues": ["650"], "ivrs": ["Principal"], "schedules": ["Comercial"], "outbound_routes": ["Celulares", "Fixos"],
+        "pickup_groups": ["Recepção"], "queues": ["650"], "ivrs": ["Principal"], "schedules": ["Comercial"],
+        "outbound_routes": ["Celulares", "Fixos"],
         "inbound_routes": ["*", "+551130001000"], "blocklist": ["in exact +5511999990000", "out prefix 0900"]}
     assert sorted(number for number, _, _ in outcome.new_passwords) == ["201", "202"]
     assert outcome.trunks_without_password == ["Operadora"]
@@ -181,7 +183,7 @@ def test_prune_deletes_what_the_document_leaves_out(configured):
     document["extensions"] = [e for e in document["extensions"] if e["number"] == "201"]
     document["blocklist"] = document["blocklist"][:1]
     document["queues"][0]["members"] = [m for m in document["queues"][0]["members"] if m["number"] == "201"]
-    document["ring_groups"][0]["members"] = ["201"]
+    document["ring_groups"][0]["members"] = document["pickup_groups"][0]["members"] = ["201"]
     text = safe_yaml.dump(document)
     kept = import_document(text, ADMIN)
     assert kept.deleted == {}
@@ -196,11 +198,12 @@ def test_prune_deletes_what_the_document_leaves_out(configured):
     # Pruning an extension something kept still calls is refused (deleting would point it at hang-up).
     document["extensions"] = [{"number": "203", "name": "Caio"}]
     document["ring_groups"][0]["members"] = document["queues"][0]["members"] = []
+    document["pickup_groups"][0]["members"] = []
     with pytest.raises(ValidationError) as refused:
         import_document(safe_yaml.dump(document), ADMIN, prune=True)
     assert list(refused.value.fields) == ["extensions[201].number"]
     assert [e.number for e in Extension.select()] == ["201"]
-    assert import_document(text, ADMIN, prune=True, dry_run=True).counts()["unchanged"] == 13
+    assert import_document(text, ADMIN, prune=True, dry_run=True).counts()["unchanged"] == 14
 
 
 @pytest.mark.parametrize(("text", "says"), [

@@ -16,7 +16,7 @@ from appliance.errors import ValidationError
 from appliance.i18n import N_
 from appliance.models.blocklist import BlockedNumber
 from appliance.models.extensions import Extension
-from appliance.models.groups import RingGroup
+from appliance.models.groups import PickupGroup, RingGroup
 from appliance.models.inbound_routes import InboundRoute
 from appliance.models.ivr import Ivr
 from appliance.models.profiles import CallProfile
@@ -309,6 +309,32 @@ class RingGroups(Section):
         groups.delete_ring_group(row.id, actor)
 
 
+class PickupGroupDoc(groups_api.PickupGroupSchema):
+    """A pickup group; ``members`` are extension numbers."""
+
+    class Meta:
+        exclude = ("id",)
+
+
+class PickupGroups(Section):
+    """Pickup groups, by name."""
+
+    name = "pickup_groups"
+    schema = PickupGroupDoc
+
+    def rows(self):
+        return PickupGroup.select().order_by(PickupGroup.name)
+
+    def dump(self, row):
+        return _drop(groups_api.PickupGroupSchema().dump(row), "id")
+
+    def save(self, data, actor, row=None):
+        return groups.save_pickup_group(data["name"], list(data["members"]), actor, row.id if row else None), None
+
+    def remove(self, row, actor):
+        groups.delete_pickup_group(row.id, actor)
+
+
 # Queues ---------------------------------------------------------------------------------------------------------
 
 QUEUE_DESTINATIONS = ("timeout_destination", "full_destination", "empty_destination", "exit_destination")
@@ -585,5 +611,5 @@ class Blocklist(Section):
 
 
 #: Every section, in the order they are written and applied: what is pointed at before what points at it.
-SECTIONS = (CallProfiles(), Trunks(), Extensions(), RingGroups(), Queues(), Ivrs(), Schedules(), OutboundRoutes(),
-            InboundRoutes(), Blocklist())
+SECTIONS = (CallProfiles(), Trunks(), Extensions(), RingGroups(), PickupGroups(), Queues(), Ivrs(), Schedules(),
+            OutboundRoutes(), InboundRoutes(), Blocklist())
