@@ -154,11 +154,14 @@ def _apply(loaded, actor, prune, outcome):
     existing = {section.name: {section.key_of(section.export(row)): row for row in section.rows()}
                 for section in SECTIONS if section.name in loaded}
     created_early = set()
+    early_done = False
     for section in SECTIONS:
-        if section.placeholder is not None and not created_early and not errors:
+        if section.placeholder is not None and not early_done:
             # Rows that destinations point at (menus and schedules may point at each other): created
             # first with harmless destinations, once what they need (extensions) is written.
-            _create_early(loaded, existing, actor, created_early, errors)
+            early_done = True
+            if not errors:
+                _create_early(loaded, existing, actor, created_early, errors)
         if section.name in loaded:
             _save_section(section, loaded[section.name], existing[section.name], created_early, actor, outcome,
                           errors)
