@@ -163,3 +163,23 @@ def test_an_unwritable_folder_is_said_and_audits_nothing(tls, tmp_path):
 def test_no_certificate_yet(database, tmp_path):
     assert tls_certificate.current({"TLS_DIR": str(tmp_path / "none")}) is None
     assert tls_certificate.current({"TLS_DIR": ""}) is None
+
+
+def test_a_backup_carries_the_pair_and_a_restore_puts_it_back(tls, tmp_path):
+    from appliance.services import backup_restore, backups
+    conf = {**tls, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "TIMEZONE": "UTC"}
+    passphrase = "correct horse battery staple"
+    backups.save_settings(backups.BackupSettingsInput(passphrase=passphrase, confirm_passphrase=passphrase,
+                                                      include_prompts=False, include_voicemail=False), ACTOR)
+    original = tls_certificate.current(conf).fingerprint_sha256
+    path = backups.create_backup(conf, ACTOR)
+    chain = Chain()
+    assert tls_certificate.replace(conf, pem(chain.leaf), "", chain.key, ACTOR).fingerprint_sha256 != original
+    with open(path, "rb") as upload:
+        restored = backup_restore.restore(conf, upload, passphrase, ACTOR)
+    assert "certificates" in restored
+    assert tls_certificate.current(conf).fingerprint_sha256 == original
+    folder = tls_files.folder(conf)
+    assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o640
+    assert (folder / "cert.pem.previous").read_bytes() == pem(chain.leaf).encode()  # the replaced one, kept
+    assert tls_certificate.check_restorable(*tls_files.read_pair(folder))
