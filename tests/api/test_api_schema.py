@@ -165,6 +165,8 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/backups/settings"),
     ("POST", "/api/v1/backups"),
     ("POST", "/api/v1/backups/restore"),
+    # A certificate and its key that belong together, signed in order, valid now (decision 051).
+    ("PUT", "/api/v1/system/tls-certificate"),
 }
 
 
