@@ -11,7 +11,7 @@ URL = "/api/v1/system/tls-certificate"
 
 
 def test_read_replace_and_regenerate_through_the_api(client, app):
-    headers = bearer(service_token(("tls:read", "tls:write"))[1])
+    headers = bearer(service_token(("tls:read", "tls:write"))[1], **{"Accept-Language": "en"})
     assert client.get(URL, headers=headers).status_code == 404  # nothing installed yet
     made = client.post(f"{URL}/self-signed", headers=headers)
     assert made.status_code == 200 and made.json["self_signed"] and made.json["key_type"] == "EC secp256r1"
