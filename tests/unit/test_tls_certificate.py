@@ -15,6 +15,7 @@ from appliance.services import Actor, tls_certificate
 from tests.certificates import DAY, NOW, Chain, certificate, ec_key, key_pem, pem, rsa_key
 
 ACTOR = Actor.system("test")
+PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -26,6 +27,15 @@ def tls(database, tmp_path):
     tls_files.write_pair(folder, pem(certificate("first.example.com", first_key)).encode(),
                          key_pem(first_key).encode())
     return {"TLS_DIR": str(folder)}
+
+
+def _backup_box(tls, tmp_path):
+    """The box of ``tls`` with a database and the backup key set; return its settings."""
+    from appliance.services import backups
+    conf = {**tls, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "TIMEZONE": "UTC"}
+    backups.save_settings(backups.BackupSettingsInput(passphrase=PASSPHRASE, confirm_passphrase=PASSPHRASE,
+                                                      include_prompts=False, include_voicemail=False), ACTOR)
+    return conf
 
 
 def _disk(folder):
@@ -167,19 +177,42 @@ def test_no_certificate_yet(database, tmp_path):
 
 def test_a_backup_carries_the_pair_and_a_restore_puts_it_back(tls, tmp_path):
     from appliance.services import backup_restore, backups
-    conf = {**tls, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "TIMEZONE": "UTC"}
-    passphrase = "correct horse battery staple"
-    backups.save_settings(backups.BackupSettingsInput(passphrase=passphrase, confirm_passphrase=passphrase,
-                                                      include_prompts=False, include_voicemail=False), ACTOR)
+    conf = _backup_box(tls, tmp_path)
     original = tls_certificate.current(conf).fingerprint_sha256
     path = backups.create_backup(conf, ACTOR)
     chain = Chain()
     assert tls_certificate.replace(conf, pem(chain.leaf), "", chain.key, ACTOR).fingerprint_sha256 != original
     with open(path, "rb") as upload:
-        restored = backup_restore.restore(conf, upload, passphrase, ACTOR)
+        restored = backup_restore.restore(conf, upload, PASSPHRASE, ACTOR)
     assert "certificates" in restored
     assert tls_certificate.current(conf).fingerprint_sha256 == original
     folder = tls_files.folder(conf)
     assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o640
     assert (folder / "cert.pem.previous").read_bytes() == pem(chain.leaf).encode()  # the replaced one, kept
     assert tls_certificate.check_restorable(*tls_files.read_pair(folder))
+
+
+def test_a_backup_whose_key_does_not_match_its_certificate_is_refused_whole(tls, tmp_path):
+    from appliance.services import backup_restore, backups
+    conf = _backup_box(tls, tmp_path)
+    folder = tls_files.folder(conf)
+    cert, _key = tls_files.read_pair(folder)
+    tls_files.write_pair(folder, cert, key_pem(ec_key()).encode())  # past the service: a pair that does not match
+    path = backups.create_backup(conf, ACTOR)
+    chain = Chain()
+    tls_certificate.replace(conf, pem(chain.leaf), "", chain.key, ACTOR)
+    before = _disk(folder)
+    with open(path, "rb") as upload, pytest.raises(ValidationError) as error:
+        backup_restore.restore(conf, upload, PASSPHRASE, ACTOR)
+    assert set(error.value.fields) == {"file"} and _disk(folder) == before
+
+
+def test_a_restore_where_the_folder_cannot_be_written_restores_the_rest(tls, tmp_path):
+    from appliance.services import backup_restore, backups
+    conf = _backup_box(tls, tmp_path)
+    path = backups.create_backup(conf, ACTOR)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with open(path, "rb") as upload:
+        restored = backup_restore.restore({**conf, "TLS_DIR": str(blocker / "tls")}, upload, PASSPHRASE, ACTOR)
+    assert "database" in restored and "certificates" not in restored
