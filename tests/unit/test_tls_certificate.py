@@ -216,3 +216,16 @@ def test_a_restore_where_the_folder_cannot_be_written_restores_the_rest(tls, tmp
     with open(path, "rb") as upload:
         restored = backup_restore.restore({**conf, "TLS_DIR": str(blocker / "tls")}, upload, PASSPHRASE, ACTOR)
     assert "database" in restored and "certificates" not in restored
+
+
+def test_the_modes_hold_under_the_web_apps_umask(tmp_path):
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    key = ec_key()
+    previous = os.umask(0o077)  # the web unit's UMask
+    try:
+        tls_files.write_pair(folder, pem(certificate("x", key)).encode(), key_pem(key).encode())
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o640
+    assert stat.S_IMODE((folder / "cert.pem").stat().st_mode) == 0o644
