@@ -2,7 +2,11 @@
 atomically with the right modes and the previous pair kept; a self-signed one made for this box."""
 import functools
 import os
+import shutil
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -229,3 +233,30 @@ def test_the_modes_hold_under_the_web_apps_umask(tmp_path):
         os.umask(previous)
     assert stat.S_IMODE((folder / "key.pem").stat().st_mode) == 0o640
     assert stat.S_IMODE((folder / "cert.pem").stat().st_mode) == 0o644
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_the_app_user_writes_into_the_setgid_folder_and_nginxs_group_reads():
+    """As on the appliance: the folder is the app user's, setgid with nginx's group the app user is not in."""
+    import pwd
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    key = ec_key()
+    cert_pem, key_text = pem(certificate("x", key)).encode(), key_pem(key).encode()
+    with tempfile.TemporaryDirectory(dir="/tmp") as top:  # pytest's own tmp folders are root's alone
+        os.chmod(top, 0o755)
+        folder = Path(top) / "tls"
+        folder.mkdir()
+        os.chown(folder, nobody.pw_uid, 33)  # www-data's gid
+        folder.chmod(0o2750)
+        code = ("import sys; from pathlib import Path; from appliance import tls_files; "
+                "cert, key = sys.stdin.buffer.read().split(b'\\n--split--\\n'); "
+                f"tls_files.write_pair(Path('{folder}'), cert, key)")
+        root = Path(__file__).parents[2]
+        run = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                              "-c", code], cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                             input=cert_pem + b"\n--split--\n" + key_text, capture_output=True, timeout=60)
+        assert run.returncode == 0, run.stderr.decode(errors="replace")
+        written = (folder / "key.pem").stat()
+        assert (written.st_uid, written.st_gid, stat.S_IMODE(written.st_mode)) == (nobody.pw_uid, 33, 0o640)
+        assert (folder / "key.pem").read_bytes() == key_text
