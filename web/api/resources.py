@@ -25,6 +25,7 @@ from web.api import (
     sms,
     speech_models,
     system,
+    tls_certificate,
     trunks,
     users,
     webhooks,
@@ -60,4 +61,5 @@ BLUEPRINTS = (
     system.blp,
     backups.blp,
     site.blp,
+    tls_certificate.blp,
 )
