@@ -96,6 +96,8 @@ SCOPES = {
     "recordings:write": N_("Delete call recordings"),
     "site:read": N_("Read the site settings (time zone, country, default language)"),
     "site:write": N_("Change the time zone, the country and the default language"),
+    "tls:read": N_("Read the web server's TLS certificate (never its private key)"),
+    "tls:write": N_("Replace the web server's TLS certificate and key, or make a new self-signed one"),
     "config:read": N_("Download the telephony configuration as a YAML document (no secrets)"),
     "config:write": N_("Apply a YAML configuration document (creates, changes and may delete what it names)"),
 }
