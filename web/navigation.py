@@ -75,6 +75,7 @@ SECTIONS = (
         Page("telephony.disa_list", _l("Callback with dial tone"), ADMINS, ("telephony.disa",)),
         Page("telephony.costs_report", _l("Call costs"), ADMINS, ("telephony.costs", "telephony.cost_center",
                                                                   "telephony.trunk_rates")),
+        Page("telephony.config_page", _l("Configuration as YAML"), ADMINS, ("telephony.config_",)),
     )),
     Section("advanced", _l("Advanced"), ()),
     Section("system", _l("System"), (

@@ -98,6 +98,8 @@ SCOPES = {
     "site:write": N_("Change the time zone, the country and the default language"),
     "tls:read": N_("Read the web server's TLS certificate (never its private key)"),
     "tls:write": N_("Replace the web server's TLS certificate and key, or make a new self-signed one"),
+    "config:read": N_("Download the telephony configuration as a YAML document (no secrets)"),
+    "config:write": N_("Apply a YAML configuration document (creates, changes and may delete what it names)"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

@@ -5,6 +5,8 @@ engine is configured (the web app and the daemon of a running appliance) one
 sync runs after the commit however many times the transaction asked, and none
 after a rollback; elsewhere (tests of the web layer) nothing happens.
 """
+import contextlib
+import copy
 import logging
 import threading
 from pathlib import Path
@@ -125,6 +127,21 @@ def request(usernames=None, files=True, numbers=(), callers=False, guests=False)
     # Registered on every call, run once: a rolled-back transaction drops its callbacks
     # but leaves the request behind, which then joins the next transaction's sync.
     database.after_commit(_sync_pending)
+
+
+@contextlib.contextmanager
+def dropped_on_error():
+    """Forget the sync requests made inside the block when it raises (its transaction rolls back).
+
+    A request outlives a rolled-back transaction and joins the next one's sync (see ``request``);
+    a refused configuration import or a dry run must leave Asterisk alone, so it drops its own.
+    """
+    saved = copy.deepcopy(getattr(_pending, "wanted", None))
+    try:
+        yield
+    except BaseException:
+        _pending.wanted = saved
+        raise
 
 
 def _sync_pending():

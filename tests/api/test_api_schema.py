@@ -167,6 +167,8 @@ SERVICE_JUDGED = {
     ("POST", "/api/v1/backups/restore"),
     # A certificate and its key that belong together, signed in order, valid now (decision 051).
     ("PUT", "/api/v1/system/tls-certificate"),
+    # A configuration document: its items' numbers free, destinations, members and prompts that exist.
+    ("POST", "/api/v1/config"),
 }
 
 

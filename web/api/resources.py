@@ -8,6 +8,7 @@ from web.api import (
     callcenter,
     calls,
     conferences,
+    config,
     costs,
     extensions,
     groups,
@@ -60,6 +61,7 @@ BLUEPRINTS = (
     sms.blp,
     system.blp,
     backups.blp,
+    config.blp,
     site.blp,
     tls_certificate.blp,
 )

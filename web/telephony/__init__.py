@@ -8,6 +8,7 @@ from web.telephony import (  # noqa: E402,F401  (views register on bp)
     bots,
     callbacks,
     conferences,
+    config_document,
     costs,
     disa,
     extension_import,
