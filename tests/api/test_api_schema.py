@@ -165,6 +165,11 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/backups/settings"),
     ("POST", "/api/v1/backups"),
     ("POST", "/api/v1/backups/restore"),
+    # The off-box target: 404 while backups stay on the box; a restore needs a backup on a reachable target.
+    ("PUT", "/api/v1/backups/target"),
+    ("POST", "/api/v1/backups/target/test"),
+    ("GET", "/api/v1/backups/target/files"),
+    ("POST", "/api/v1/backups/target/restore"),
 }
 
 
