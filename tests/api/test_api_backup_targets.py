@@ -62,8 +62,10 @@ def test_key_login_answers_the_public_key_and_the_test_trusts_the_host_key(clien
             "kind": "sftp", "sftp_host": "127.0.0.1", "sftp_port": server.port, "sftp_username": "backup",
             "sftp_auth": "key"}, headers=headers).json
         assert saved["sftp_public_key"].startswith("ssh-ed25519 ") and saved["sftp_host_key_fingerprint"] == ""
-        refused = client.post("/api/v1/backups/target/test", headers=headers).json
-        assert refused["ok"] is False and "refused the username, password or key" in refused["error"]
+        refused = client.post("/api/v1/backups/target/test", headers={**headers, "Accept-Language": "en"}).json
+        assert refused["ok"] is False and refused["error"] == "The server refused the username, password or key."
+        recusado = client.post("/api/v1/backups/target/test", headers={**headers, "Accept-Language": "pt-BR"}).json
+        assert recusado["error"] == "O servidor recusou o usuário, a senha ou a chave."
         server.authorized_key = saved["sftp_public_key"]
         worked = client.post("/api/v1/backups/target/test", headers=headers).json
         assert worked["ok"] is True and worked["pinned_now"] is True and worked["host_key_fingerprint"]
@@ -101,7 +103,7 @@ def test_back_up_to_s3_and_restore_from_its_list(client, app, s3_server):
 
 
 def test_a_missing_bucket_is_said_and_the_backup_kept(client, app, s3_server):
-    headers = bearer(service_token()[1])
+    headers = {**bearer(service_token()[1]), "Accept-Language": "en"}
     client.put("/api/v1/backups/settings", json={"passphrase": PASSPHRASE}, headers=headers)
     client.put("/api/v1/backups/target", json=_s3_target(s3_server, "no-such-bucket-api"), headers=headers)
     test = client.post("/api/v1/backups/target/test", headers={**headers, "Accept-Language": "en"}).json

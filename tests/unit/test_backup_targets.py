@@ -321,3 +321,13 @@ def test_an_unreachable_endpoint_is_said(box, s3_server):
     _s3(s3_server, "bucket", s3_endpoint=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreError, match="Could not connect"):
         backup_targets.test_target(ACTOR)
+
+
+def test_the_daemons_daily_backup_is_uploaded(box, s3_server, bucket):
+    _s3(s3_server, bucket)
+    assert backup_targets.run_due(box, T0.replace(hour=2)) is None  # before the hour: nothing made or sent
+    assert _objects(s3_server, bucket) == []
+    made = backup_targets.run_due(box, T0)  # the job the daemon runs every 10 minutes
+    assert made is not None and _objects(s3_server, bucket) == [f"box1/{made.name}"]
+    assert backup_targets.run_due(box, T0.replace(hour=9)) is None  # once a day
+    assert AuditEntry.select().where(AuditEntry.action == "backup.upload").count() == 1

@@ -21,7 +21,7 @@ _SECRET = "Write-only: never returned. Empty (or absent) keeps the stored one."
 class TargetSchema(Schema):
     """The target; ``sftp_password`` and ``s3_secret_key`` are write-only."""
 
-    kind = fields.String(load_default="local", validate=validate.OneOf(backup_targets.KINDS),
+    kind = fields.String(required=True, validate=validate.OneOf(backup_targets.KINDS),
                          metadata={"description": "local: only on this box; sftp; s3 (any S3-compatible storage)."})
     sftp_host = fields.String(load_default="", validate=validate.Length(max=253))
     sftp_port = JsonInteger(load_default=22, validate=validate.Range(1, 65535))
