@@ -5,6 +5,7 @@ password stops everything, a failed upload is recorded and retried by the daemon
 listed on the target restores.
 """
 import datetime
+import logging
 import secrets
 
 import pytest
@@ -122,14 +123,15 @@ def test_sftp_retention_removes_only_our_old_files(box, sftp_server, sftp_folder
 
 
 def test_a_changed_host_key_refuses_to_upload(box, tmp_path_factory):
-    server = SftpServer(tmp_path_factory.mktemp("sftp-moved"), password=SFTP_PASSWORD).start()
+    root = tmp_path_factory.mktemp("sftp-moved")
+    server = SftpServer(root, password=SFTP_PASSWORD).start()
     try:
         _sftp(server, "")
         pinned = backup_targets.test_target(ACTOR)["host_key_fingerprint"]
         server.new_host_key()
         made, error = backup_targets.back_up_now(box, ACTOR)
         assert isinstance(error, HostKeyChanged) and pinned in str(error)
-        assert _ours(tmp_path_factory.getbasetemp() / "sftp-moved0") == []  # nothing sent
+        assert _ours(root) == []  # nothing sent
         assert made.is_file()  # the local copy stays
         row = backup_targets.find_target()
         assert row.upload_pending and backup_targets.upload_error(row)[0] == error.message
@@ -141,20 +143,27 @@ def test_a_changed_host_key_refuses_to_upload(box, tmp_path_factory):
         _sftp(server, "", forget_host_key=True, sftp_password="")
         assert backup_targets.test_target(ACTOR)["pinned_now"]
         backup_targets.run_due(box, T0.replace(hour=1))  # not the hour of a backup: only the pending upload
-        assert _ours(tmp_path_factory.getbasetemp() / "sftp-moved0") == [made.name]
+        assert _ours(root) == [made.name]
         assert not backup_targets.find_target().upload_pending
     finally:
         server.stop()
 
 
-def test_a_wrong_password_is_said_and_changes_nothing(box, sftp_server, sftp_folder):
+def test_a_wrong_password_is_said_and_changes_nothing(box, sftp_server, sftp_folder, caplog):
     folder, path = sftp_folder
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="peewee")  # its DEBUG lines echo every SQL parameter (any secret column)
     _sftp(sftp_server, folder, sftp_password="not-the-password")
     with pytest.raises(StoreError) as error:
         backup_targets.test_target(ACTOR)
     assert "refused the username, password or key" in str(error.value)
     row = backup_targets.find_target()
     assert row.sftp_host_key == "" and list(path.iterdir()) == []
+    BackupTarget.update(sftp_host_key=f"ssh-ed25519 {sftp_server.host_key.export_public_key().split()[1].decode()}"
+                        ).execute()  # trusted: the upload itself meets the wrong password
+    made, upload_error = backup_targets.back_up_now(box, ACTOR)
+    assert "refused the username" in str(upload_error) and list(path.iterdir()) == [] and made.is_file()
+    assert "not-the-password" not in caplog.text and "backup upload to the sftp target failed" in caplog.text
 
 
 def test_connection_errors_are_told_apart(box, sftp_server):
