@@ -113,3 +113,17 @@ def test_only_admins_reach_the_target(client, auth):
     auth.login("ana", "Blue-Lantern-Pass-77")
     assert client.get("/admin/backups/target/files").status_code in (302, 403)
     assert client.post("/admin/backups/target/test").status_code in (302, 400, 403)
+
+
+def test_back_up_now_says_when_the_upload_failed_and_keeps_the_backup(client, auth, sftp_server):
+    auth.login()
+    client.post("/admin/backups", data={"passphrase": PASSPHRASE, "confirm_passphrase": PASSPHRASE,
+                                        "enabled": "y", "hour": "3", "keep_count": "7", "keep_days": "30",
+                                        "csrf_token": _token(auth)})
+    _target(client, auth, sftp_port=str(sftp_server.port), sftp_password=SFTP_PASSWORD, sftp_folder="missing")
+    client.post("/admin/backups/target/test", data={"csrf_token": _token(auth)})  # fails: the folder is missing
+    client.post("/admin/backups/now", data={"csrf_token": _token(auth)})
+    page = client.get("/admin/backups").get_data(as_text=True)
+    assert "Test the connection first" in page  # nothing goes to an SFTP server whose key is not trusted yet
+    assert "/admin/backups/files/centralina-" in page  # the local copy is there
+    assert "The last upload failed:" in page
