@@ -182,6 +182,9 @@ DEFAULTS = {
     "BACKUP_DIR": "",
     # The largest backup a restore accepts as an upload, in MB (pages and API; nginx allows the same).
     "BACKUP_MAX_UPLOAD_MB": 4096,
+    # The web server's TLS certificate (decision 051): the folder nginx reads cert.pem (leaf + chain) and key.pem
+    # from, written by System → TLS certificate and by a restored backup ("": this installation has none).
+    "TLS_DIR": "/etc/centralina/tls",
     # Speech models (decision 045): the largest archive uploaded, what it may unpack to (MB) and hold (files),
     # and the seconds a model may take to load in the check before it is installed.
     "SPEECH_MODEL_MAX_UPLOAD_MB": 2048,

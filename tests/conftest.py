@@ -41,6 +41,7 @@ def app(tmp_path, migrated_database_file):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
             "SECRET_KEY": "test",
             "ENGINE_ENABLED": False,
+            "TLS_DIR": str(tmp_path / "tls"),  # never the box's /etc/centralina/tls
         }
     )
     users.create(users.UserInput("admin", ADMIN_PASSWORD, "Admin", role="admin", language="en"), Actor.system("test"))

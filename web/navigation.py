@@ -85,6 +85,7 @@ SECTIONS = (
         Page("admin.mail_settings", _l("E-mail"), ADMINS, ("admin.mail",)),
         Page("admin.site_settings", _l("Site settings"), ADMINS),
         Page("admin.backups_page", _l("Backups"), ADMINS, ("admin.backups",)),
+        Page("admin.tls_certificate_page", _l("TLS certificate"), ADMINS, ("admin.tls_",)),
         Page("admin.api_tokens_list", _l("API tokens"), ADMINS, ("admin.api_token",)),
         Page("admin.webhooks_list", _l("Webhooks"), ADMINS, ("admin.webhook",)),
     )),

@@ -40,10 +40,6 @@ def trunk_object(trunk_id):
     Device user names cannot hold "_" (confgen/types.py), so no device ever takes a trunk's name.
     """
     return f"trunk_{int(trunk_id)}"
-#: Outbound blacklist check, called before a route dials: ``Gosub(cn-block-out,s,1(<number>,<extension>))``
-#: with the number as the route normalised it (E.164 or as dialled) and the extension whose call it is;
-#: it returns ``GOSUB_RETVAL`` "blocked" or "" (confgen/blocklist.py).
-OUTBOUND_BLOCK_CHECK = "cn-block-out"
 #: Emergency and public-utility numbers (Anatel SUP, notes/routing-br.md 1) every device may call, before any
 #: route, profile, cap or blacklist; 112 and 911 (dialled by visitors) become 190.
 EMERGENCY_NUMBERS = ("100", "128", "180", "181", "185", "188", "190", "191", "192", "193", "194", "197", "198",

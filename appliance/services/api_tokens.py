@@ -96,6 +96,8 @@ SCOPES = {
     "recordings:write": N_("Delete call recordings"),
     "site:read": N_("Read the site settings (time zone, country, default language)"),
     "site:write": N_("Change the time zone, the country and the default language"),
+    "tls:read": N_("Read the web server's TLS certificate (never its private key)"),
+    "tls:write": N_("Replace the web server's TLS certificate and key, or make a new self-signed one"),
 }
 PERSONAL_SCOPES = frozenset({"settings:read", "settings:write", "cdr:read", "calls:originate", "calls:read",
                              "calls:hangup", "phonebook:read", "phonebook:write", "voicemail:read",

@@ -4,22 +4,25 @@ Order: decrypt into a private staging folder (a wrong passphrase or an altered b
 unpack only the names a backup holds (regular files and folders, no links, nothing outside), open the
 database copy (integrity check, a schema no newer than this code's). Only then: the database is copied
 into the live one with SQLite's backup API (every process's connections see the restored rows),
-migrated forward, the folders and VAR_DIR files are swapped in, and the engine is resynchronised.
+migrated forward, the folders and VAR_DIR files are swapped in, the TLS pair is written back (through
+tls_files: nginx reloads), and the engine is resynchronised.
 """
+import logging
 import secrets
 import shutil
 import sqlite3
 import tarfile
 from pathlib import Path
 
-from appliance import backup_crypto, migrations
+from appliance import backup_crypto, migrations, tls_files
 from appliance.db import database
 from appliance.errors import ValidationError
 from appliance.i18n import N_
-from appliance.services import audit, engine_sync
-from appliance.services.backups import FOLDERS, VAR_FILES, _folder, _sqlite_path
+from appliance.services import audit, engine_sync, tls_certificate
+from appliance.services.backups import FOLDERS, TLS_FILES, VAR_FILES, _folder, _sqlite_path
 
-_TOP = {"db", "var", *FOLDERS.values()}
+_TOP = {"db", "var", "tls", *FOLDERS.values()}
+log = logging.getLogger(__name__)
 
 
 def _damaged():
@@ -34,6 +37,8 @@ def _check_members(archive):
                 or not (member.isfile() or member.isdir())):
             raise _damaged()
         if parts[0] == "var" and (len(parts) != 2 or parts[1] not in VAR_FILES):
+            raise _damaged()
+        if parts[0] == "tls" and (len(parts) != 2 or parts[1] not in TLS_FILES):
             raise _damaged()
         members.append(member)
     return members
@@ -56,6 +61,26 @@ def _check_database(path):
     if version > migrations.head():
         raise ValidationError.one("file", N_("This backup comes from a newer version of Centralina; update this "
                                              "box first."))
+
+
+def _check_tls(folder):
+    """A backup's TLS pair is both files, and a key that belongs to the certificate (dates are not judged)."""
+    present = [(folder / name).is_file() for name in TLS_FILES]
+    if any(present) and not (all(present) and tls_certificate.check_restorable(
+            *((folder / name).read_bytes() for name in TLS_FILES))):
+        raise _damaged()
+
+
+def _restore_tls(conf, folder):
+    target = tls_files.folder(conf)
+    if target is None or not (folder / tls_files.CERT).is_file():
+        return False
+    try:
+        tls_files.write_pair(target, (folder / tls_files.CERT).read_bytes(), (folder / tls_files.KEY).read_bytes())
+    except OSError as exc:  # a developer's box without the appliance's folder: the rest is restored
+        log.warning("the backup's TLS certificate was not restored into %s: %s", target, exc.strerror)
+        return False
+    return True
 
 
 def _swap_in(source, target):
@@ -98,6 +123,7 @@ def restore(conf, upload, passphrase, actor):
         except (tarfile.TarError, OSError) as exc:
             raise _damaged() from exc
         _check_database(tree / "db" / "centralina.db")
+        _check_tls(tree / "tls")
         return _apply(conf, tree, actor)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -121,6 +147,8 @@ def _apply(conf, tree, actor):
         if (tree / name).is_dir() and folder is not None:
             _swap_in(tree / name, folder)
             restored.append(name)
+    if _restore_tls(conf, tree / "tls"):
+        restored.append("certificates")
     with database.atomic():
         audit.record(actor, "backup.restore", "backup", "", "", after={"restored": restored})
         engine_sync.request(None, files=True)

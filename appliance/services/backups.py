@@ -2,9 +2,10 @@
 
 A backup is a tar, encrypted by appliance/backup_crypto.py, of: the database (SQLite's online
 backup API: a consistent copy while the box keeps running), VAR_DIR's secret key and site settings,
-and optionally voicemail, prompts and call recordings. Restore decrypts and checks everything into
-a staging folder first (passphrase, integrity, file names, the database's own integrity and schema
-version); only then is anything replaced, so a wrong passphrase or a damaged file changes nothing.
+the web server's TLS certificate and key (TLS_DIR, decision 051), and optionally voicemail, prompts
+and call recordings. Restore decrypts and checks everything into a staging folder first (passphrase,
+integrity, file names, the database's own integrity and schema version); only then is anything
+replaced, so a wrong passphrase or a damaged file changes nothing.
 """
 import base64
 import datetime
@@ -16,7 +17,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from appliance import backup_crypto, migrations
+from appliance import backup_crypto, migrations, tls_files
 from appliance.db import database
 from appliance.errors import DomainError, NotFound, ValidationError
 from appliance.i18n import N_
@@ -28,6 +29,8 @@ MIN_PASSPHRASE = 12
 NAME_RE = re.compile(r"centralina-\d{8}-\d{6}(-\d+)?\.cbk")
 #: What VAR_DIR contributes besides the database: the session key and the site settings.
 VAR_FILES = ("secret_key", "site.json")
+#: The TLS folder's pair, under "tls/" in the archive (restored through tls_files' atomic writer).
+TLS_FILES = (tls_files.CERT, tls_files.KEY)
 #: Optional folders: setting flag -> (name in the archive, where it lives on this box).
 FOLDERS = {"include_voicemail": "voicemail", "include_prompts": "prompts", "include_recordings": "recordings"}
 
@@ -152,6 +155,10 @@ def create_backup(conf, actor, now=None):
                     path = Path(conf["VAR_DIR"]) / name
                     if path.is_file():
                         archive.add(path, f"var/{name}")
+                tls_dir = tls_files.folder(conf)
+                if tls_dir and tls_files.read_pair(tls_dir):
+                    for name in TLS_FILES:
+                        archive.add(tls_dir / name, f"tls/{name}")
                 for flag, name in FOLDERS.items():
                     folder_path = _folder(flag, conf) if getattr(row, flag) else None
                     if folder_path is not None and Path(folder_path).is_dir():

@@ -23,7 +23,7 @@ def api_schema(tmp_path):
     """The served document of an app on a fresh, seeded database."""
     app = create_app({"TESTING": True, "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
                       "SECRET_KEY": "test", "ENGINE_ENABLED": False, "API_RATE_LIMIT_PER_MINUTE": 100000,
-                      "API_FREE_BAD_TOKENS": 100000, "EVENT_STREAM_MAX_SECONDS": 1,
+                      "API_FREE_BAD_TOKENS": 100000, "EVENT_STREAM_MAX_SECONDS": 1, "TLS_DIR": str(tmp_path / "tls"),
                       # Meetings need a Jitsi server (503 without one); nothing is sent to it.
                       "JITSI_URL": "https://meet.example.com", "JITSI_APP_ID": "centralina",
                       "JITSI_APP_SECRET": "a-shared-secret-of-thirty-two-bytes"})
@@ -165,11 +165,16 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/backups/settings"),
     ("POST", "/api/v1/backups"),
     ("POST", "/api/v1/backups/restore"),
+<<<<<<< HEAD
     # The off-box target: 404 while backups stay on the box; a restore needs a backup on a reachable target.
     ("PUT", "/api/v1/backups/target"),
     ("POST", "/api/v1/backups/target/test"),
     ("GET", "/api/v1/backups/target/files"),
     ("POST", "/api/v1/backups/target/restore"),
+=======
+    # A certificate and its key that belong together, signed in order, valid now (decision 051).
+    ("PUT", "/api/v1/system/tls-certificate"),
+>>>>>>> main
 }
 
 

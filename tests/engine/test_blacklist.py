@@ -2,7 +2,6 @@
 import pytest
 
 from appliance.asterisk import cdr
-from appliance.asterisk.ami import Ami, AmiSettings
 from appliance.models.blocklist import BlockedNumber
 from appliance.services import Actor, blocklist, extension_settings, inbound_routes, outbound_presets, trunks
 from tests.engine.sipp import Sipp, free_port
@@ -111,35 +110,7 @@ def test_reconcile_restores_a_lost_block_in_key(pbx, routes):
     assert "Value: 1" in pbx.cli("database get CN 502/block_in")
 
 
-def _outbound_check(pbx, number, extension):
-    """Run ``Gosub(cn-block-out,s,1(number,extension))`` on a Local channel; return GOSUB_RETVAL."""
-    key = f"{abs(hash((number, extension))) % 10**8}"
-    pbx.cli(f"dialplan add extension {key},1,Gosub(cn-block-out,s,1({number},{extension})) into cn-test replace")
-    pbx.cli(f'dialplan add extension {key},2,Set(DB(cntest/{key})=r${{GOSUB_RETVAL}}) into cn-test replace')
-    pbx.cli(f"dialplan add extension {key},3,Hangup() into cn-test replace")
-    pbx.cli("dialplan add extension park,1,Wait(1) into cn-test replace")
-    # The Local channel's second half runs the test extension at once; the first waits in "park".
-    with Ami(AmiSettings.for_calls(pbx.settings)) as ami:
-        ami.originate(f"Local/{key}@cn-test", "park", "cn-test", timeout=5)
-    found = wait_for(lambda: "Value: r" in pbx.cli(f"database get cntest {key}"), timeout=5)
-    assert found
-    return pbx.cli(f"database get cntest {key}").split("Value: r", 1)[1].split()[0:1]
-
-
-def test_the_outbound_check_answers_blocked_for_listed_numbers_only(pbx, routes):
-    assert _outbound_check(pbx, "+5590012345", "501") == []
-    blocklist.add(blocklist.BlockInput("out", "prefix", "+55900"), ADMIN)
-    blocklist.add(blocklist.BlockInput("out", "exact", "+5511955550000", extension="502"), ADMIN)
-
-    assert _outbound_check(pbx, "+5590012346", "501") == ["blocked"]
-    entry = BlockedNumber.get(BlockedNumber.number == "+55900")
-    assert _attempts(pbx, entry, 1)
-    assert _outbound_check(pbx, "+5511955550000", "502") == ["blocked"]
-    assert _outbound_check(pbx, "+5511955550000", "501") == []
-    assert _outbound_check(pbx, "190", "501") == []
-
-
-def test_a_blacklisted_number_dialled_by_an_extension_never_reaches_the_carrier(pbx, phones, tmp_path):
+def test_blacklisted_numbers_dialled_by_an_extension_never_reach_the_carrier(pbx, phones, tmp_path):
     from tests.engine.test_outbound import carrier
     address, port = "127.0.0.66", free_port()
     trunk = trunks.save_trunk(trunks.TrunkInput(name="Carrier out", host=address, kind="ip", port=port,
@@ -147,14 +118,24 @@ def test_a_blacklisted_number_dialled_by_an_extension_never_reaches_the_carrier(
     outbound_presets.apply_brazilian_preset("11", [trunk.id], ADMIN)
     # Listed as people read it; the route turns what is dialled (0 + area code + number) into E.164.
     entry = blocklist.add(blocklist.BlockInput("out", "exact", "(11) 3333-4444"), ADMIN)
+    prefix = blocklist.add(blocklist.BlockInput("out", "prefix", "+551155"), ADMIN)
     _, password = extension_with_password("503", "Ivo")
+    _, other = extension_with_password("504", "Joana")
+    # Ivo's own list: refused for him, dialled for Joana.
+    own = blocklist.add(blocklist.BlockInput("out", "exact", "+551133334446", extension="503"), ADMIN)
 
     with carrier({"ports": {address: port}}, address, tmp_path) as far_end:
         refused = phones.call("503", password, "01133334444", expect_status=403)
+        by_prefix = phones.call("504", other, "01155550000", expect_status=403)
+        by_own_list = phones.call("503", password, "01133334446", expect_status=403)
         allowed = phones.call("503", password, "01133334445", hold_seconds=0.2)
-        invites = wait_for(lambda: far_end.received_so_far("INVITE"), timeout=5)
+        not_on_her_list = phones.call("504", other, "01133334446", hold_seconds=0.2)
+        invites = wait_for(lambda: (found := far_end.received_so_far("INVITE")) and len(found) >= 2 and found,
+                           timeout=5)
 
-    assert refused.ok, str(refused)
-    assert allowed.ok, str(allowed)
-    assert len(invites) == 1 and "+551133334445" in invites[0].split("\n", 1)[0]
-    assert _attempts(pbx, entry, 1)
+    for call in (refused, by_prefix, by_own_list, allowed, not_on_her_list):
+        assert call.ok, str(call)
+    assert sorted(invite.split("\n", 1)[0].split("sip:")[1].split("@")[0] for invite in invites) == [
+        "+551133334445", "+551133334446"]
+    assert _attempts(pbx, entry, 1) and _attempts(pbx, prefix, 1) and _attempts(pbx, own, 1)
+    assert wait_for(lambda: "Blocked outbound call from 503 to +551133334446" in pbx.log_tail(300), timeout=5)

@@ -146,3 +146,29 @@ def test_ami_accepts_only_the_app_user(engine):
     assert banner.startswith("Asterisk Call Manager/")
     assert "Response: Success" in accepted
     assert "Response: Error" in refused
+
+
+def test_a_declined_message_type_never_reaches_even_a_session_that_asks_for_every_event(engine):
+    # stasis.conf (confgen/stasis.py) declines VarSet: with the event re-enabled in manager.conf and a
+    # user reading every class, the session sees the channel's UserEvent but never the variable it set.
+    from appliance.asterisk.ami import Ami, AmiSettings
+    from tests.waiting import wait_for
+
+    manager = engine.host_path(engine.instance_dir / "etc" / "manager.conf").read_text()
+    secret = "event-check-secret-0123456789"
+    engine.write_file("manager.conf", re.sub(r"(?m)^disabledevents\s*=.*$", "disabledevents = Newexten", manager)
+                      + f"\n[eventcheck]\nsecret = {secret}\npermit = 127.0.0.1/255.255.255.255\nread = all\n")
+    engine.cli("manager reload")
+    for priority, step in enumerate(("Set(CN_STASIS_CHECK=1)", "UserEvent(StasisCheck)", "Hangup()"), start=1):
+        engine.cli(f"dialplan add extension check,{priority},{step} into cn-test-stasis replace")
+    events = []
+    try:
+        with Ami(AmiSettings("127.0.0.1", engine.settings.ami_port, "eventcheck", secret), on_event=events.append):
+            with Ami(AmiSettings.for_calls(engine.settings)) as calls:
+                calls.originate_application("Local/check@cn-test-stasis", "Wait", "1", timeout=5)
+            seen = wait_for(lambda: any(e.get("UserEvent") == "StasisCheck" for e in list(events)), timeout=10)
+    finally:
+        engine.write_file("manager.conf", manager)
+        engine.cli("manager reload")
+    assert seen, [event.get("Event") for event in events]
+    assert [e for e in events if e.get("Event") == "VarSet" and e.get("Variable") == "CN_STASIS_CHECK"] == []

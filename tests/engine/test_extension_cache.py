@@ -1,4 +1,5 @@
 """The extensions' AstDB row cache (decision 047) against a real Asterisk: read first, never stale, rebuilt."""
+import dataclasses
 import threading
 
 import pytest
@@ -139,6 +140,30 @@ def test_a_ring_group_member_leg_reads_the_cache_too(pbx, sipp):
     finally:
         with _ami(pbx) as ami:
             ami.db_put(EXTENSION_CACHE_FAMILY, "303", _expected(pbx, "303"))
+
+
+def test_a_forward_after_a_row_read_from_realtime_still_reads_the_next_cached_row_right(pbx, sipp):
+    # The cached row's field names are a dialplan global; REALTIME_HASH (no key for 302) leaves the
+    # row's every column in the channel's own ~ODBCFIELDS~, which would then name 303's cached
+    # values wrongly when 302's forward brings the call back into the same context.
+    from appliance.services import extension_settings
+
+    _, alice = extension_with_password("301", "Alice")
+    bob, _ = extension_with_password("302", "Bob")
+    _, carol = extension_with_password("303", "Carol")
+    settings = extension_settings.current(bob)
+    extension_settings.update(bob.id, dataclasses.replace(settings, forward_always="303"), ADMIN)
+    with _ami(pbx) as ami:
+        ami.db_del(EXTENSION_CACHE_FAMILY, "302")
+    try:
+        with sipp.uas("303", carol) as uas:
+            call = sipp.call("301", alice, "302", hold_seconds=0.2)
+            assert call.ok, str(call)
+            assert uas.wait().received_requests("INVITE")
+    finally:
+        extension_settings.update(bob.id, settings, ADMIN)
+        with _ami(pbx) as ami:
+            ami.db_put(EXTENSION_CACHE_FAMILY, "302", _expected(pbx, "302"))
 
 
 def test_an_edit_is_seen_by_the_next_call(pbx, sipp):

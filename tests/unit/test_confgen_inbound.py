@@ -50,11 +50,9 @@ def test_a_caller_name_row_the_dialplan_would_read_as_syntax_is_refused(row):
         _render(EngineInput(None, caller_names=(row,)))
 
 
-def test_empty_lists_render_no_check_and_the_outbound_check_returns_at_once():
+def test_empty_lists_render_no_check_at_all():
     text = _render(EngineInput(None, trunks=TRUNKS, inbound_routes=ROUTES))
-    assert "cn-block-in" not in text and "DIALPLAN_EXISTS(cn-block" not in text
-    check = text.split("[cn-block-out]")[1]
-    assert check.split("exten => ")[1].strip() == "s,1,Return()"
+    assert "cn-block-in" not in text and "cn-block-out" not in text and "DIALPLAN_EXISTS(cn-block" not in text
 
 
 def test_without_a_catch_all_an_unknown_did_is_logged_and_hung_up():

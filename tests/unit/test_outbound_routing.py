@@ -4,6 +4,7 @@ import pytest
 from appliance import dial_patterns
 from appliance.asterisk.confgen import EngineInput
 from appliance.asterisk.confgen import outbound as o
+from appliance.asterisk.confgen.blocklist import BlockRow
 from appliance.asterisk.confgen.dialplan import render
 from appliance.asterisk.confgen.trunks import TrunkRow
 
@@ -83,7 +84,25 @@ def test_a_trunk_gets_the_number_and_caller_id_in_its_formats():
     # ${CN_RECA}: the announcement Dial plays when the calling extension's policy starts a recording (decision 036).
     assert 'Dial(PJSIP/${CN_LD}${IF($["${CN_LD}" != ""]?21)}${CN_REST}@trunk_1,,f(0${CN_C:3})${CN_RECA})' in text
     assert '"${DEVICE_STATE(PJSIP/trunk_1)}" = "UNAVAILABLE" | ${GROUP_COUNT(trunk_1@cn-trunk)} >= 4' in text
-    assert "Gosub(cn-block-out,s,1(${CN_OUT},${CN_EXT}))" in text
+
+
+def test_the_blacklists_are_tests_inside_the_one_jump_and_absent_while_the_lists_are_empty():
+    route = o.RouteRow(1, "Nacional", "national", (o.PatternRow("0ZZ[2-5]XXXXXXX", 1, "+55"),), (1,))
+    steps = _dialplan((route,), ()).split("[cn-route-1]")[1].split("\n\n")[0]
+    assert "cn-block-out" not in steps and "Gosub" not in steps
+
+    blocks = (BlockRow("out", "prefix", "+55900"), BlockRow("out", "exact", "+5511955550000", extension="502"))
+    text = render("", *o.contexts(EngineInput(None, trunks=(TrunkRow(1, "A", "192.0.2.1", kind="ip"),),
+                                              routes=(route,), blocks=blocks)))
+    jump = [line for line in text.split("[cn-route-1]")[1].split("\n\n")[0].splitlines() if "Goto(" in line][0]
+    number = "${FILTER(+0123456789,${CN_OUT})}"
+    # The system list first, then the calling extension's own, then the caps: the first true one wins.
+    assert (jump.index(f"DIALPLAN_EXISTS(cn-block-out-all,{number},1)") <
+            jump.index(f"DIALPLAN_EXISTS(cn-block-out-${{FILTER(0123456789,${{CN_EXT}})}},{number},1)") <
+            jump.index("GROUP_COUNT"))
+    dial = text.split("[cn-route-1-dial]")[1]
+    assert f"n(mine),Set(CDR(userfield)=blocked-out:${{FILTER(0123456789,${{CN_EXT}})}} {number})" in dial
+    assert f"n(blocked),Set(CDR(userfield)=blocked-out {number})" in dial
 
 
 def test_emergency_numbers_skip_routes_and_112_goes_out_as_190():

@@ -26,6 +26,7 @@ from web.api import (
     sms,
     speech_models,
     system,
+    tls_certificate,
     trunks,
     users,
     webhooks,
@@ -62,4 +63,5 @@ BLUEPRINTS = (
     backups.blp,
     backup_targets.blp,
     site.blp,
+    tls_certificate.blp,
 )

@@ -44,6 +44,7 @@ from .pjsip import (
 )
 from .pjsip_notify import render_pjsip_notify_conf
 from .rtp import render_rtp_conf
+from .stasis import render_stasis_conf
 from .trunks import TrunkRow, trunk_rows
 from .types import ExtensionRow, RingGroupRow, SipDevice
 from .voicemail import render_voicemail_conf
@@ -143,10 +144,11 @@ FILES = (
         hint_includes=(queues.AGENT_HINTS_CONTEXT,), recording=source.extension_recording),
         "pbx_config.so"),
     # Read when Asterisk starts: directories, what loads, the object-to-wizard mapping (bound when
-    # res_pjsip loads), and ccss.conf (no reload entry point).
+    # res_pjsip loads), the message types never created, and ccss.conf (no reload entry point).
     ConfigFile("asterisk.conf", lambda source: render_asterisk_conf(source.settings)),
     ConfigFile("modules.conf", lambda source: render_modules_conf()),
     ConfigFile("sorcery.conf", lambda source: render_sorcery_conf()),
+    ConfigFile("stasis.conf", lambda source: render_stasis_conf()),
     ConfigFile("ccss.conf", _defaults),
 )
 _RELOAD_OF = {file.name: file.reload for file in FILES if file.reload}

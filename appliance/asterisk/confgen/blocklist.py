@@ -15,7 +15,7 @@ restarts and need no counter of their own (docs/decisions/016).
 import re
 from dataclasses import dataclass
 
-from appliance.asterisk.names import INTERNAL_CONTEXT, OUTBOUND_BLOCK_CHECK
+from appliance.asterisk.names import INTERNAL_CONTEXT
 
 from .dialplan import Context, Note, at
 
@@ -132,38 +132,46 @@ def _extension_check(rows):
     return context
 
 
-def _outbound_check(rows):
-    check = Context(OUTBOUND_BLOCK_CHECK, "Gosub(cn-block-out,s,1(<number>,<extension>)): 'blocked' or ''.")
-    system = [row for row in rows if not row.extension]
-    own = [row for row in rows if row.extension]
-    if not rows:
-        check.note("No number is refused: return at once.")
-        check.exten("s", "Return()")
-        return check
-    steps = ["Set(LOCAL(number)=${FILTER(+0123456789,${ARG1})})"]
-    if system:
-        steps.append(f"GotoIf(${{DIALPLAN_EXISTS({BLOCK_OUT_CONTEXT},${{LOCAL(number)}},1)}}?blocked)")
-    if own:
-        steps.append(f"GotoIf(${{DIALPLAN_EXISTS({EXTENSION_OUT_PREFIX}${{FILTER(0123456789,${{ARG2}})}},"
-                     "${LOCAL(number)},1)}?mine)")
-    steps += [
-        "Return()",
+#: The dialled number as the outbound lists hold it (E.164 or digits), and the calling extension's own list.
+_OUT_NUMBER = "${FILTER(+0123456789,${CN_OUT})}"
+_OUT_OWNER = "${FILTER(0123456789,${CN_EXT})}"
+
+
+def outbound_tests(source):
+    """Return ``[(condition, label)]`` a route's call is refused on for the outbound lists, in order.
+
+    Expressions inside the route's one jump (confgen/outbound.py), not steps: no list, no test at
+    all. ``blocked``: the system-wide list; ``mine``: the calling extension's own list (a context of
+    that name exists only for an extension with a list, and ``DIALPLAN_EXISTS`` on a missing context
+    is quietly false). The labels are ``outbound_refusals``' steps.
+    """
+    rows = [row for row in _rows(source) if row.direction == "out"]
+    tests = []
+    if any(not row.extension for row in rows):
+        tests.append((f"${{DIALPLAN_EXISTS({BLOCK_OUT_CONTEXT},{_OUT_NUMBER},1)}}", "blocked"))
+    if any(row.extension for row in rows):
+        tests.append((f"${{DIALPLAN_EXISTS({EXTENSION_OUT_PREFIX}{_OUT_OWNER},{_OUT_NUMBER},1)}}", "mine"))
+    return tests
+
+
+def outbound_refusals(refuse):
+    """Return the steps of the labels ``outbound_tests`` jumps to: mark, log, then the ``refuse`` step."""
+    return [
         Note("The number goes in the mark too: the record's dst is the number as dialled, not as listed."),
-        at("mine", "Set(CDR(userfield)=blocked-out:${FILTER(0123456789,${ARG2})} ${LOCAL(number)})"),
-        "Goto(log)",
-        at("blocked", "Set(CDR(userfield)=blocked-out ${LOCAL(number)})"),
-        at("log", "Log(NOTICE,Blocked outbound call from ${FILTER(0123456789,${ARG2})} to ${LOCAL(number)})"),
-        "Return(blocked)",
+        at("mine", f"Set(CDR(userfield)=blocked-out:{_OUT_OWNER} {_OUT_NUMBER})"),
+        "Goto(blocklog)",
+        at("blocked", f"Set(CDR(userfield)=blocked-out {_OUT_NUMBER})"),
+        at("blocklog", f"Log(NOTICE,Blocked outbound call from {_OUT_OWNER} to {_OUT_NUMBER})"),
+        "Set(CN_REASON=blocked number)",
+        refuse,
     ]
-    check.exten("s", *steps)
-    return check
 
 
 def contexts(source):
     """Return the dialplan contexts of the blacklists for ``source`` (an EngineInput)."""
     rows = _rows(source)
     numbered = [row for row in rows if row.match != "anonymous"]
-    found = [_outbound_check([row for row in numbered if row.direction == "out"])]
+    found = []
     system_in = [row for row in numbered if row.direction == "in" and not row.extension]
     if system_in:
         found.append(_list_context(BLOCK_IN_CONTEXT, system_in, "Callers refused by everyone."))

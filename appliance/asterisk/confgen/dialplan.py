@@ -100,6 +100,17 @@ class Context:
         self._lines.append(f"exten => {pattern},hint,{value}")
         return self
 
+    def merge(self, other):
+        """Add the body of ``other`` (a section of the same name another module built) after this one's.
+
+        Asterisk reads only the first section of a name (``[globals]``: ast_variable_browse), so every
+        module's share of one section must end up in one.
+        """
+        if other.name != self.name:
+            raise ValueError(f"cannot merge [{other.name}] into [{self.name}]")
+        self._lines += other._lines[1:]
+        return self
+
     def lines(self):
         """Return the context's lines."""
         return list(self._lines)

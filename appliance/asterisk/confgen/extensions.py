@@ -82,6 +82,9 @@ def _dial_extension(context, recording=True):
         "Goto(${DIALSTATUS})",
         at("check", f'GotoIf($["${{{row.format("dial")}}}" != ""]?known)'),
         "Set(HASH(cn)=${REALTIME_HASH(cn_extensions,id,${EXTEN})})",
+        Note("REALTIME_HASH left the row's every column in the channel's ~ODBCFIELDS~: the cached row's again,"),
+        Note("for a later HASH(cn)= on this channel (a forward back into this context)."),
+        "Set({}={})".format(*ROW_FIELDS),
         f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
         at("known", f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_"'
@@ -129,11 +132,24 @@ def _dial_extension(context, recording=True):
     )
 
 
+#: The field names ``HASH(cn)=`` gives the cached row's values (func_strings' array() reads ``~ODBCFIELDS~``,
+#: the channel's, else the global of that name): a global, so that no call spends a step setting it.
+ROW_FIELDS = ("~ODBCFIELDS~", ",".join(EXTENSION_CACHE_FIELDS))
+
+
 def _cached_row():
     """Return the steps that fill ``HASH(cn)`` from the row's AstDB copy (decision 047); no key, no dial string."""
-    # HASH(cn)= takes its keys from ~ODBCFIELDS~ (func_strings' array()); REALTIME_HASH sets it itself.
-    return ("Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
-            "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})")
+    return ("Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})",)
+
+
+def _globals(routing):
+    """Return ``[globals]``: the cached row's field names, then the other modules' globals in ``routing``."""
+    section = Context("globals", "Variables every call may read (Asterisk reads the first [globals] only).")
+    section.setting(*ROW_FIELDS)
+    for context in routing:
+        if context.name == section.name:
+            section.merge(context)
+    return section
 
 
 def _ring_devices():
@@ -355,6 +371,6 @@ def render_extensions_conf(devices, ring_groups=(), codes=None, routing=(), call
         _ring_group(internal, group)
     for number, app in sorted(numbers, key=lambda item: (len(item[0]), item[0])):
         internal.exten(number, app)
-    return render(HEADER, general, internal, *_ring_devices(), _feature_codes(codes, caller_contexts), toggle_context(),
-                  start_context(),
-                  _hints(by_number, hint_includes), *routing)
+    return render(HEADER, general, _globals(routing), internal, *_ring_devices(),
+                  _feature_codes(codes, caller_contexts), toggle_context(), start_context(),
+                  _hints(by_number, hint_includes), *(context for context in routing if context.name != "globals"))

@@ -24,7 +24,6 @@ from appliance.asterisk.names import (
     EMERGENCY_REWRITE,
     INTERNAL_CONTEXT,
     OUTBOUND_ASTDB_FAMILY,
-    OUTBOUND_BLOCK_CHECK,
     OUTBOUND_EXTENSION_GROUP,
     OUTBOUND_PROFILE_GROUP,
     TRUNK_GROUP,
@@ -33,7 +32,7 @@ from appliance.asterisk.names import (
 )
 from appliance.business_hours import valid_timezone
 
-from . import recording
+from . import blocklist, recording
 from .dialplan import Context, Note, at
 
 PERMISSION_CLASSES = ("local", "national", "mobile", "international", "premium", "collect")
@@ -297,8 +296,7 @@ def _dial_steps(route, available, intl, extensions_record=True):
         at("busy", f"UserEvent({CAP_EVENT},Extension: ${{CN_EXT}},Profile: ${{CN_PROFILE}},Cap: calls)"),
         "Set(CN_REASON=simultaneous calls cap)",
         f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)",
-        at("blocked", "Set(CN_REASON=blocked number)"),
-        f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)",
+        *blocklist.outbound_refusals(f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)"),
     ]
     if intl:
         steps += [
@@ -309,13 +307,14 @@ def _dial_steps(route, available, intl, extensions_record=True):
     return steps
 
 
-def _route_contexts(route, trunks, extensions_record=True, timezone=TIMEZONE):
+def _route_contexts(route, trunks, extensions_record=True, timezone=TIMEZONE, blocks=()):
     """Return a route's contexts: its patterns, their refusing twin, and the dial context.
 
-    The common call runs five priorities: the pattern's MSet (the number in every shape, whose call
-    it is, its caller ID, its channel groups, the CDR mark, the first trunk's group), the blacklist
-    Gosub and its Return, one Goto whose label says what happens (refused, or the first usable
-    trunk), and Dial. Every check is an expression inside those steps, not a step of its own.
+    The common call runs three priorities: the pattern's MSet (the number in every shape, whose call
+    it is, its caller ID, its channel groups, the CDR mark, the first trunk's group), one Goto whose
+    label says what happens (blacklisted, over a cap, or the first usable trunk), and Dial. Every
+    check is an expression inside those steps, not a step of its own (each step costs a channel
+    snapshot); ``blocks``: the outbound lists' ``(condition, label)``, empty while they are.
     """
     intl = route.permission_class == "international"
     available = _usable([trunks[t] for t in route.trunks if t in trunks])
@@ -346,7 +345,7 @@ def _route_contexts(route, trunks, extensions_record=True, timezone=TIMEZONE):
     day = f"${{STRFTIME(${{EPOCH}},{timezone},%Y%m%d)}}"
     tries = f"{OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/intl_tries_${{MATH(${{EPOCH}}/{VELOCITY_SECONDS},int)}}"
     # (condition, label) in the order they are asked; the first true one is where the call goes.
-    checks = [('"${GOSUB_RETVAL}" = "blocked"', "blocked")]
+    checks = list(blocks)
     if intl:
         checks.append((f'0${{DB({tries})}} > {VELOCITY_ATTEMPTS} | "${{DB({OUTBOUND_ASTDB_FAMILY}/${{CN_EXT}}/'
                        f'intl_lock_{day})}}" = "1"', "velocity"))
@@ -362,7 +361,6 @@ def _route_contexts(route, trunks, extensions_record=True, timezone=TIMEZONE):
         name = dial_patterns.dialplan_name(pattern.pattern)
         patterns.exten(name, f"MSet({_rewrite(pattern)},{','.join(shared)})",
                        *([minutes, f"Set(DB({tries})=$[0${{DB({tries})}} + 1])"] if intl else []),
-                       f"Gosub({OUTBOUND_BLOCK_CHECK},s,1(${{CN_OUT}},${{CN_EXT}}))",
                        f"Goto({dial.name},${{EXTEN}},{label})")
         refused.exten(name, f"Set(CN_REASON=route {route.id} {route.permission_class} not allowed)",
                       f"Goto({REFUSE_CONTEXT},${{EXTEN}},1)")
@@ -438,6 +436,7 @@ def contexts(source):
         out.append(context)
     # The calling extension's recording policy is read per call only while some extension records.
     extensions_record = getattr(source, "extension_recording", True)
+    blocks = blocklist.outbound_tests(source)
     for route in routes:
-        out += _route_contexts(route, trunks, extensions_record, timezone)
+        out += _route_contexts(route, trunks, extensions_record, timezone, blocks)
     return (_profile_globals(profiles), *out)
