@@ -28,7 +28,7 @@ from appliance.asterisk.names import CAP_EVENT
 from appliance.security.guard import Guard
 from appliance.services import (
     agent_board,
-    backups,
+    backup_targets,
     callbacks,
     conference_board,
     conference_guests,
@@ -280,8 +280,9 @@ def run(conf, stop_event=None):
     sender = webhook_delivery.Sender(webhook_config).start()
     _every(scheduler, "events-prune", events.prune, conf["EVENTS_KEEP_HOURS"], hours=1)
     _every(scheduler, "webhook-log-prune", webhook_delivery.prune, webhook_config.keep_days, hours=1)
-    # Encrypted backups once a day at the hour the admin chose, then retention (decision 039).
-    _every(scheduler, "backups", backups.run_due, conf, minutes=10)
+    # Encrypted backups once a day at the hour the admin chose, then retention (decision 039); then the upload
+    # to an off-box target, retried at each run until it succeeds (decision 049).
+    _every(scheduler, "backups", backup_targets.run_due, conf, minutes=10)
     # A time zone, country or language changed in the web app (VAR_DIR/site.json): jobs read conf at each run.
     _every(scheduler, "site-settings", _follow_site, conf, scheduler, queues, {"zone": conf["TIMEZONE"]},
            seconds=SITE_SECONDS)

@@ -165,6 +165,11 @@ SERVICE_JUDGED = {
     ("PUT", "/api/v1/backups/settings"),
     ("POST", "/api/v1/backups"),
     ("POST", "/api/v1/backups/restore"),
+    # The off-box target: 404 while backups stay on the box; a restore needs a backup on a reachable target.
+    ("PUT", "/api/v1/backups/target"),
+    ("POST", "/api/v1/backups/target/test"),
+    ("GET", "/api/v1/backups/target/files"),
+    ("POST", "/api/v1/backups/target/restore"),
     # A certificate and its key that belong together, signed in order, valid now (decision 051).
     ("PUT", "/api/v1/system/tls-certificate"),
     # A configuration document: its items' numbers free, destinations, members and prompts that exist.

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import audit, backups, bans, mail, site, system, tls, users, webhooks  # noqa: E402,F401  (views register on bp)
+from web.admin import audit, backup_targets, backups, bans, mail, site, system, tls, users, webhooks  # noqa: E402,F401  (views register on bp)

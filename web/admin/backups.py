@@ -1,5 +1,6 @@
 """The backups page: the passphrase they are encrypted for, the schedule and retention, back up now,
-download, and restore from an upload (services/backups.py, services/backup_restore.py)."""
+download, and restore from an upload (services/backups.py, services/backup_restore.py); the off-box
+target's part is web/admin/backup_targets.py."""
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -8,8 +9,9 @@ from wtforms import BooleanField, IntegerField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
 
 from appliance.errors import ValidationError
-from appliance.services import backup_restore, backups
+from appliance.services import backup_restore, backup_targets, backups
 from web.access import current_actor, role_required
+from web.admin import backup_targets as backup_targets_view
 from web.admin import bp
 from web.forms import Form, apply_errors
 from web.plugins import csrf, translate_error
@@ -36,10 +38,16 @@ class RestoreForm(Form):
     restore_passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=256)])
 
 
-def _page(form, restore_form, status=200):
+def render_page(form=None, restore_form=None, target_form=None, remote_form=None, status=200):
+    """The whole page; each form not given is shown as stored (or empty)."""
     conf = current_app.config
-    return render_template("admin/backups/page.html", form=form, restore_form=restore_form,
-                           settings=backups.find_settings(), files=backups.list_backups(conf)), status
+    return render_template(
+        "admin/backups/page.html", form=form or _settings_form(),
+        restore_form=restore_form or RestoreForm(formdata=None),
+        target_form=target_form or backup_targets_view.target_form(),
+        remote_form=remote_form or backup_targets_view.RemoteRestoreForm(formdata=None),
+        settings=backups.find_settings(), files=backups.list_backups(conf),
+        **backup_targets_view.page_context()), status
 
 
 def _settings_form(formdata=None):
@@ -69,22 +77,24 @@ def backups_page():
             flash(gettext("Backup settings saved."), "success")
             return redirect(url_for("admin.backups_page"))
     form.passphrase.data = form.confirm_passphrase.data = ""
-    return _page(form, RestoreForm(formdata=None), form.status)
+    return render_page(form=form, status=form.status)
 
 
 @bp.route("/backups/now", methods=["POST"])
 @role_required("admin")
 def backups_now():
-    """Make a backup now."""
+    """Make a backup now (then upload it to the target, if there is one)."""
     form = Form()
     if form.validate_on_submit():
         try:
-            path = backups.create_backup(current_app.config, current_actor())
+            path, upload_error = backup_targets.back_up_now(current_app.config, current_actor())
         except backups.BackupError as error:
             flash(translate_error(error), "error")
         else:
-            backups.prune(current_app.config)
             flash(gettext("Backup %(name)s made.", name=path.name), "success")
+            if upload_error is not None:
+                flash(gettext("It is kept on this box but could not be uploaded: %(reason)s The upload is tried "
+                              "again every few minutes.", reason=translate_error(upload_error)), "error")
     return redirect(url_for("admin.backups_page"))
 
 
@@ -115,4 +125,4 @@ def backups_restore():
         else:
             flash(gettext("Backup restored. Log in again if your session ended."), "success")
             return redirect(url_for("admin.backups_page"))
-    return _page(_settings_form(), restore_form, 422)
+    return render_page(restore_form=restore_form, status=422)

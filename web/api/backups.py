@@ -1,4 +1,5 @@
-"""Backups (admins): settings, the backups kept, make one now, download one, restore an upload (decision 039)."""
+"""Backups (admins): settings, the backups kept, make one now, download one, restore an upload (decision 039);
+the off-box target's operations are in web/api/backup_targets.py (decision 049)."""
 import functools
 
 from flask import current_app, request, send_file
@@ -6,9 +7,10 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from appliance.services import backup_restore, backups
+from appliance.services import backup_restore, backup_targets, backups
 from web.api.auth import actor, requires
 from web.api.common import JsonBoolean, JsonInteger, UtcDateTime, json_response
+from web.plugins import translate_error
 
 blp = Blueprint("backups", __name__, url_prefix="/api/v1/backups",
                 description="Encrypted backups: the key's settings, the backups kept, backing up and restoring.")
@@ -22,6 +24,9 @@ class BackupSchema(Schema):
     name = fields.String()
     size = fields.Integer()
     made_at = UtcDateTime()
+    upload_error = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Set when a backup just made could not be uploaded to the target (it is kept on the box "
+                       "and the upload is retried); null when it was uploaded or there is no target."})
 
 
 class BackupListSchema(Schema):
@@ -108,11 +113,12 @@ def list_backups():
 @blp.response(201, BackupSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 def create_backup():
-    """Make a backup now (and apply retention); Location is where to download it."""
-    path = backups.create_backup(current_app.config, actor())
-    backups.prune(current_app.config)
+    """Make a backup now (apply retention, upload it to the target if there is one); Location is where to
+    download it."""
+    path, upload_error = backup_targets.back_up_now(current_app.config, actor())
     name, size, made = next(row for row in backups.list_backups(current_app.config) if row[0] == path.name)
-    body = BackupSchema().dump({"name": name, "size": size, "made_at": made.replace(tzinfo=None)})
+    body = BackupSchema().dump({"name": name, "size": size, "made_at": made.replace(tzinfo=None),
+                                "upload_error": translate_error(upload_error) if upload_error else None})
     return json_response(body, 201, {"Location": f"{blp.url_prefix}/files/{path.name}"})
 
 

@@ -1,5 +1,6 @@
 """Every resource of the API, in the order the document lists them: one line per blueprint."""
 from web.api import (
+    backup_targets,
     backups,
     blocklist,
     bots,
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     sms.blp,
     system.blp,
     backups.blp,
+    backup_targets.blp,
     config.blp,
     site.blp,
     tls_certificate.blp,
