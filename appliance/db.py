@@ -1,8 +1,13 @@
 """The database handle: one peewee proxy, opened from a URL, SQLite tuned for an appliance."""
+import logging
 from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect
+
+# peewee logs every query with its parameters at DEBUG: trunk, SMTP and backup target secrets among
+# them. Whoever turns the app's logging to DEBUG must not find them in the journal.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 #: Every model binds to this proxy; ``init`` points it at a real database.
 database = peewee.DatabaseProxy()
