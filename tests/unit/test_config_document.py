@@ -1,5 +1,6 @@
 """The configuration as one YAML document (decision 050): export, round trip into a fresh database, upserts,
 dry runs, errors by path with nothing changed, prune, no secrets, refused bombs."""
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -87,6 +88,22 @@ def syncs(monkeypatch):
 def configured(database):
     build_configuration()
     return export_document()
+
+
+def test_numbers_written_without_quotes_are_read_as_written(configured):
+    # People write `number: 201` and IVR keys `1:`; YAML reads those as integers. A text field gets the
+    # digits back, so the unquoted document says exactly what the exported one says.
+    unquoted = re.sub(r"'([0-9]+)'", r"\1", configured)
+    assert "number: 201" in unquoted and "  1: ring_group:600" in unquoted
+
+    outcome = import_document(unquoted, ADMIN, dry_run=True)
+
+    assert (outcome.created, outcome.changed, outcome.deleted) == ({}, {}, {}), outcome
+
+
+def test_a_leading_zero_or_octal_looking_number_stays_the_text_written():
+    # YAML 1.1 reads 0700 as 448: only plain decimals become integers here.
+    assert safe_yaml.load("a: 0700\nb: 201\nc: 0x1F\n") == {"a": "0700", "b": 201, "c": "0x1F"}
 
 
 def test_round_trip_into_a_fresh_database_gives_the_same_text(configured, tmp_path, migrated_database_file):

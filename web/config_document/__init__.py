@@ -13,6 +13,7 @@ successful import asks for one engine sync after its commit, whatever it touched
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError as SchemaError
+from marshmallow import fields
 
 from appliance.db import database
 from appliance.errors import DomainError, ValidationError
@@ -109,7 +110,8 @@ def _load(document):
                 errors[path] = (N_("Give a mapping of fields."), {})
                 continue
             try:
-                value = section.schema().load(item)
+                schema = section.schema()
+                value = schema.load(numbers_as_text(schema, item))
             except SchemaError as error:
                 errors.update(_paths(error.messages, path))
                 continue
@@ -123,6 +125,38 @@ def _load(document):
     if errors:
         raise ValidationError(errors)
     return loaded
+
+
+def numbers_as_text(schema, data):
+    """Return ``data`` with every integer a text field of ``schema`` gets as the digits written.
+
+    YAML reads ``number: 201`` as the integer 201; the extension's number is the text "201". Only
+    plain decimals load as integers (safe_yaml), so the digits are the ones written.
+    """
+    if not isinstance(data, dict):
+        return data
+    converted = dict(data)
+    for name, declared in schema.fields.items():
+        key = declared.data_key or name
+        if key in converted:
+            converted[key] = _as_field_wants(declared, converted[key])
+    return converted
+
+
+def _as_field_wants(declared, value):
+    if isinstance(declared, fields.String) and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(declared, fields.Nested):
+        if isinstance(value, list):
+            return [numbers_as_text(declared.schema, item) for item in value]
+        return numbers_as_text(declared.schema, value)
+    if isinstance(declared, fields.List) and isinstance(value, list):
+        return [_as_field_wants(declared.inner, item) for item in value]
+    if isinstance(declared, fields.Dict) and isinstance(value, dict):
+        keys, values = declared.key_field, declared.value_field
+        return {(_as_field_wants(keys, key) if keys else key): (_as_field_wants(values, item) if values else item)
+                for key, item in value.items()}
+    return value
 
 
 def _paths(messages, prefix):

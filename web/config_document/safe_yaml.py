@@ -6,6 +6,8 @@ aliases outright: the document never needs them (the export writes none), and an
 "billion laughs" bomb is made of. Dumping writes no aliases either, in block style, keys in the
 order given, so two exports of the same configuration are the same text.
 """
+import re
+
 import yaml
 
 from appliance.errors import ValidationError
@@ -17,6 +19,19 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_EVENTS = 1_000_000
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_LOADER):
+    """The safe loader, reading only plain decimals as integers: YAML 1.1 reads ``0700`` as 448 (octal)
+    and ``1_000`` or ``0x1F`` as numbers too; here those stay the text written."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:int"]
+        for first, resolvers in _LOADER.yaml_implicit_resolvers.items()}
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+                              list("-+0123456789"))
 
 
 class _Dumper(_DUMPER):
@@ -46,7 +61,7 @@ def load(data):
                 refuse(N_("The document uses YAML anchors or aliases (&, *): write every value out."))
             if count > MAX_EVENTS:
                 refuse(N_("The document has more than %(max)d values."), max=MAX_EVENTS)
-        return yaml.load(data, Loader=_LOADER)  # noqa: S506 (the C or Python *safe* loader)
+        return yaml.load(data, Loader=_Loader)  # noqa: S506 (the C or Python *safe* loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
