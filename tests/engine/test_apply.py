@@ -126,4 +126,4 @@ def test_every_reloadable_file_names_a_module_asterisk_reloads(engine, database,
             if confgen.reload_of(name):
                 ami.reload_module(confgen.reload_of(name))  # raises ReloadFailed otherwise
     restart_only = sorted(name for name in running_files if confgen.reload_of(name) is None)
-    assert restart_only == ["asterisk.conf", "ccss.conf", "modules.conf", "sorcery.conf"]
+    assert restart_only == ["asterisk.conf", "ccss.conf", "modules.conf", "sorcery.conf", "stasis.conf"]

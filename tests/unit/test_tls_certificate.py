@@ -249,12 +249,13 @@ def test_the_app_user_writes_into_the_setgid_folder_and_nginxs_group_reads():
         folder.mkdir()
         os.chown(folder, nobody.pw_uid, 33)  # www-data's gid
         folder.chmod(0o2750)
-        code = ("import sys; from pathlib import Path; from appliance import tls_files; "
+        # The writer alone (it needs only os and pathlib), beside the folder: a checkout may be root's alone.
+        shutil.copy(tls_files.__file__, top)
+        code = ("import sys; from pathlib import Path; import tls_files; "
                 "cert, key = sys.stdin.buffer.read().split(b'\\n--split--\\n'); "
                 f"tls_files.write_pair(Path('{folder}'), cert, key)")
-        root = Path(__file__).parents[2]
         run = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
-                              "-c", code], cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                              "-c", code], cwd=top, env={"PYTHONPATH": top, "PATH": "/usr/bin:/bin"},
                              input=cert_pem + b"\n--split--\n" + key_text, capture_output=True, timeout=60)
         assert run.returncode == 0, run.stderr.decode(errors="replace")
         written = (folder / "key.pem").stat()
