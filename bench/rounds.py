@@ -63,6 +63,11 @@ def interleave(bare, generated, rounds, calls, pid):
     return series
 
 
+def _ratio(numerator, denominator):
+    # A round where one side answered nothing (the failed calls column says so) still prints: 0.
+    return numerator / denominator if denominator else 0.0
+
+
 def _spread(values):
     return f"{min(values):.3f}-{max(values):.3f}"
 
@@ -80,8 +85,8 @@ def report(title, bare, generated, runs):
     medians = []
     for number, series in enumerate(runs, 1):
         b, g = series[bare.name], series[generated.name]
-        rate = [x / y for x, y in zip(g.rates, b.rates, strict=True)]
-        cpu = [y / x for x, y in zip(g.cpu_ms, b.cpu_ms, strict=True)]
+        rate = [_ratio(x, y) for x, y in zip(g.rates, b.rates, strict=True)]
+        cpu = [_ratio(y, x) for x, y in zip(g.cpu_ms, b.cpu_ms, strict=True)]
         medians.append((statistics.median(rate), statistics.median(cpu)))
         print(f"\nrun {number}, ratio generated/bare per round (calls/s): {', '.join(f'{r:.3f}' for r in rate)}")
         print(f"  median {medians[-1][0]:.3f}, spread {_spread(rate)}")
