@@ -60,3 +60,11 @@ def test_endpoint_rows_match_golden():
     rows = endpoint_rows(DEVICES, SETTINGS.media_address, EXTENSIONS)
 
     assert_golden("endpoint_rows.json", json.dumps(rows, indent=1, sort_keys=True) + "\n")
+
+
+def test_every_declined_stasis_type_carries_an_event_already_disabled_in_ami():
+    # A declined type takes its AMI event away with it: no AMI user may be reading that event.
+    from appliance.asterisk.confgen.manager import DISABLED_EVENTS
+    from appliance.asterisk.confgen.stasis import DECLINED
+
+    assert set(DECLINED.values()) <= set(DISABLED_EVENTS)
