@@ -523,15 +523,16 @@ class Sipp:
         result.stats["wall_seconds"] = time.monotonic() - started
         return result
 
-    def expect_notify(self, username, password, trigger, timeout=10.0):
-        """Register ``username``, run ``trigger()``, and wait for one NOTIFY to it."""
+    def expect_notify(self, username, password, trigger, event, timeout=10.0):
+        """Register ``username``, run ``trigger()``, and wait for a NOTIFY to it with ``Event: event``
+        (other NOTIFYs, such as the MWI one a REGISTER brings, are answered on the way)."""
         port = free_port()
         registered = self.register(username, password, port=port)
         if not registered.ok:
             raise AssertionError(f"{username} could not register: {registered}")
-        scenario = self._scenario("notify_uas.xml")
-        cmd, run_dir = self._command(scenario, port=port, timeout=timeout)
-        with SippProcess(cmd, run_dir, timeout,
+        scenario = self._scenario("notify_uas.xml", event=event)
+        cmd, run_dir = self._command(scenario, port=port, timeout=timeout, calls=100)
+        with SippProcess(cmd, run_dir, timeout, stops_itself=True,
                          on_exit=lambda: self.register(username, password, port=port, expires=0)) as proc:
             trigger()
             return proc.wait()
