@@ -56,7 +56,9 @@ def value_of(texts):
         return None
     value = ",".join(escape(text or "") for text in texts)
     # AMI carries one line, its value with no blanks around it; anything else stays in realtime only.
-    if len(value) > MAX_VALUE or "\r" in value or "\n" in value or value != value.strip():
+    # Parentheses: the dialplan reads the value inside ${SET(…):0:0} (confgen/dialplan.py, quietly).
+    if (len(value) > MAX_VALUE or "\r" in value or "\n" in value or value != value.strip()
+            or "(" in value or ")" in value):
         return None
     return value
 

@@ -54,6 +54,8 @@ def test_rows_asterisk_could_not_be_sent_the_value_of_stay_uncached():
     assert extension_cache.value_of(["PJSIP/x" * 200, "25"]) is None  # past one AMI line
     assert extension_cache.value_of(["PJSIP/x", "line\nbreak"]) is None
     assert extension_cache.value_of(["PJSIP/x", "", "", "", "", "", "", "", "trailing "]) is None
+    # The dialplan reads the value inside ${SET(...):0:0}, where a stray parenthesis moves the ":".
+    assert extension_cache.value_of(["PJSIP/x", "", "", "", "", "", "", "ctx)", "pt_BR"]) is None
 
 
 def test_a_full_sync_with_asterisk_down_deletes_only_the_family_from_its_file(tmp_path):

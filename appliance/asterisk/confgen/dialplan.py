@@ -38,6 +38,19 @@ def at(label, app):
     return Step(app, label)
 
 
+def quietly(name, value):
+    """Return an expression that sets ``name`` (a variable or a writable function) to ``value`` and reads as "".
+
+    func_logic's ``SET()`` assigns and returns the value; the ``:0:0`` substring drops it. Folded into the
+    arguments of the step that follows (``Goto(ctx${SET…},…)``, ``GotoIf($["${SET…}…"…])``), it saves the
+    ``Set``/``MSet`` step: every priority a call runs publishes a channel snapshot (decision 053).
+    Asterisk expands a step's arguments left to right, so a later ``${name}`` in them reads the new value.
+    ``value`` must expand to text whose parentheses balance: Asterisk looks for the substring's ``:`` at
+    parenthesis depth 0 after expanding it.
+    """
+    return f"${{SET({name}={value}):0:0}}"
+
+
 def _check_text(text, what):
     if "\n" in text or "\r" in text:
         raise ValueError(f"a dialplan {what} cannot hold a line break: {text[:60]!r}")

@@ -24,7 +24,7 @@ from appliance.asterisk.names import (
 
 from . import blocklist
 from .asterisk import HEADER
-from .dialplan import Context, Note, at, render
+from .dialplan import Context, Note, at, quietly, render
 from .features import FeatureCodes
 from .ivr import PROMPT_RECORD_CONTEXT
 from .recording import (
@@ -62,11 +62,10 @@ def _dial_extension(context, recording=True):
     context.note("A call to an extension: its row, then the person's toggles, then its devices.")
     context.exten(
         EXTENSION_PATTERN,
-        Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it):"),
-        Note("no key, no dial string, and the row is read from realtime below."),
-        *_cached_row(),
-        Note("Toggles are AstDB keys that exist only while set: no key, nothing to check."),
-        f'GotoIf($["${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
+        Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it),"),
+        Note("read into HASH(cn) by the test itself: no key, no dial string, and the row is read from realtime"),
+        Note("below. Toggles are AstDB keys that exist only while set: no key, nothing to check."),
+        f'GotoIf($["{CACHED_ROW}${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
         *((Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
@@ -137,9 +136,9 @@ def _dial_extension(context, recording=True):
 ROW_FIELDS = ("~ODBCFIELDS~", ",".join(EXTENSION_CACHE_FIELDS))
 
 
-def _cached_row():
-    """Return the steps that fill ``HASH(cn)`` from the row's AstDB copy (decision 047); no key, no dial string."""
-    return ("Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})})",)
+#: Fills ``HASH(cn)`` from the row's AstDB copy (decision 047; no key, no dial string) inside the step that
+#: tests it (decision 053). extension_cache never caches a value whose parentheses could upset it.
+CACHED_ROW = quietly("HASH(cn)", "${DB(" + EXTENSION_CACHE_FAMILY + "/${EXTEN})}")
 
 
 def _globals(routing):
@@ -158,8 +157,7 @@ def _ring_devices():
         "_X.",
         Note("Each ring group member's leg and click-to-call's first leg: the dial string from the row's"),
         Note("AstDB copy, else from realtime."),
-        *_cached_row(),
-        'GotoIf($["${HASH(cn,dial)}" != ""]?ring)',
+        f'GotoIf($["{CACHED_ROW}${{HASH(cn,dial)}}" != ""]?ring)',
         "Set(HASH(cn,dial)=${REALTIME_FIELD(cn_extensions,id,${EXTEN},dial)})",
         'GotoIf($["${HASH(cn,dial)}" = ""]?unavailable)',
         at("ring", "Set(_PICKUPMARK=${EXTEN})"),

@@ -21,7 +21,7 @@ from appliance.destinations import HANGUP, Destination, parse
 from appliance.phone_numbers import AREA_CODES
 
 from . import blocklist, recording
-from .dialplan import Context, Note, Step, at
+from .dialplan import Context, Note, Step, at, quietly
 from .trunks import TRUNK_PREFIX
 
 TRUNK_STEPS_CONTEXT = "cn-trunk-in"
@@ -170,34 +170,36 @@ def _direct_targets(source):
     return targets
 
 
-#: Set first on every call from a trunk: the DID sent and the caller's number, digits and + only.
-_SENT = "CN_CALLER=${FILTER(+0123456789,${CALLERID(num)})}"
+#: Set first on every call from a trunk: the caller's number as sent, digits and + only.
+_CALLER_SENT = quietly("CN_CALLER", "${FILTER(+0123456789,${CALLERID(num)})}")
+#: The trunk's id, from its endpoint's name (trunk_<id>).
+_TRUNK_ID = f"${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}}"
 
 
 def _entry(source):
     trunks = source.trunks
     entry = Context(FROM_TRUNK_CONTEXT, "Every trunk's calls start here: the number sent, then the trunk's steps.")
-    steps = (f"MSet(CN_DID=${{FILTER(+0123456789,${{EXTEN}})}},{_SENT})",
-             f"Goto({TRUNK_STEPS_CONTEXT},${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},1)")
-    entry.exten("_X!", *steps)
-    entry.exten("_+X!", *steps)
+    # One step: the jump sets the DID and the caller as sent on its way (quietly: decision 053).
+    step = (f"Goto({TRUNK_STEPS_CONTEXT}{quietly('CN_DID', '${FILTER(+0123456789,${EXTEN})}')}{_CALLER_SENT},"
+            f"{_TRUNK_ID},1)")
+    entry.exten("_X!", step)
+    entry.exten("_+X!", step)
     entry.note("No user part; registration trunks' account (their DID is in the To header).")
-    entry.exten("s", *steps)
+    entry.exten("s", step)
     accounts = sorted({t.username for t in trunks if t.enabled and t.kind == "registration" and t.username
                        and _SIP_USER.fullmatch(t.username) and not re.fullmatch(r"\+?[0-9]+", t.username)})
     for account in accounts:
-        entry.exten(account, *steps)
+        entry.exten(account, step)
     entry.note("Route DIDs in the forms carriers send them: already E.164, no work per call (IP trunks);")
     entry.note("CN_ROUTE, CN_ROUTE_EXTEN, CN_ROUTE_PRIORITY: where the DID's one route goes, when it is a")
-    entry.note("plain jump (three variables: MSet would split one holding commas).")
+    entry.note("plain jump. All set by the jump to the trunk's caller forms itself.")
     direct = _direct_targets(source)
     for extension, value in sorted(_compiled_dids(source).items()):
         route = direct.get(_literal_did(extension, value)) if not extension.startswith("_") else None
-        values = [f"CN_DID={value}", _SENT]
+        sets = quietly("CN_DID", value) + _CALLER_SENT
         if route:
-            values += [f"CN_ROUTE={route[0]}", f"CN_ROUTE_EXTEN={route[1]}", f"CN_ROUTE_PRIORITY={route[2]}"]
-        entry.exten(extension, f"MSet({','.join(values)})",
-                    f"Goto({CALLER_FORMS_PREFIX}${{CHANNEL(endpoint):{len(TRUNK_PREFIX)}}},c${{CN_CALLER}},1)")
+            sets += "".join(quietly(name, part) for name, part in zip(_ROUTE_VARIABLES, route, strict=True))
+        entry.exten(extension, f"Goto({CALLER_FORMS_PREFIX}{_TRUNK_ID}{sets},c${{CN_CALLER}},1)")
     return entry
 
 
@@ -213,6 +215,8 @@ def _goto(label):
     return f"{INBOUND_CONTEXT},{label},1"
 
 
+#: The variables naming a compiled DID's direct route: MSet-free, each set by ``quietly``.
+_ROUTE_VARIABLES = ("CN_ROUTE", "CN_ROUTE_EXTEN", "CN_ROUTE_PRIORITY")
 #: Where a call goes once nothing refused it: the DID's direct route (CN_ROUTE), the compiled DID
 #: match, or the unknown DID.
 _ROUTE_TARGET = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EXTEN}},${{CN_ROUTE_PRIORITY}}:"
@@ -220,13 +224,14 @@ _ROUTE_TARGET = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EX
                  f"{INBOUND_CONTEXT},unknown,1)}})}}")
 
 
-def _route_jump(tests):
+def _route_jump(tests, first=""):
     """Return the one computed Goto that ends a trunk's common path: the first test that holds wins.
 
     ``tests`` are ``(condition, target)`` in order; then the caller's phonebook name (its extension
     in cn-caller-names sets it and goes on to the route), then the route (``_ROUTE_TARGET``). One
     priority instead of a GotoIf each and a GosubIf: every priority a call runs publishes a channel
     snapshot, and every ``$[]`` is a parse (bench/call_setup --mode inbound); EXISTS() needs neither.
+    ``first`` is expanded before the tests (the caller's number set as E.164, quietly).
     """
     target = (f"${{IF(${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CALLERID(num)}},1)}}"
               f"?{NAMES_CONTEXT},${{CALLERID(num)}},1:{_ROUTE_TARGET})}}")
@@ -234,7 +239,7 @@ def _route_jump(tests):
         if not condition.startswith("$[") and not condition.startswith("${"):
             raise ValueError(f"not an expression: {condition!r}")
         target = f"${{IF({condition}?{goto}:{target})}}"
-    return f"Goto({target})"
+    return f"Goto({first}{target})"
 
 
 def caller_forms(area):
@@ -279,7 +284,7 @@ def _trunk_steps(source):
             # This call already counts (endpoint set_var).
             tests.append((f"$[${{GROUP_COUNT({name}@{TRUNK_GROUP})}} > {int(trunk.max_channels)}]", _goto("full")))
         forms = f"{CALLER_FORMS_PREFIX}{int(trunk.id)}"
-        did = [f"Set(CN_DID={e164('CN_DID', area)})", f"Goto({forms},c${{CN_CALLER}},1)"]
+        did = [f"Goto({forms}{quietly('CN_DID', e164('CN_DID', area))},c${{CN_CALLER}},1)"]
         if trunk.kind == "registration":
             did = [Note("The Request-URI user is the account (contact_user): the DID is the To user."),
                    "Set(CN_TO=${PJSIP_HEADER(read,To)})",
@@ -289,7 +294,7 @@ def _trunk_steps(source):
         caller = Context(forms, f"Trunk {int(trunk.id)}: the caller's number (after a c) as E.164, its phonebook name,",
                          "then refused (channel limit, blacklist) or routed.")
         for pattern, value in caller_forms(area):
-            caller.exten(pattern, f"Set(CALLERID(num)={value})", *tail)
+            caller.exten(pattern, _route_jump([*tests, *refusals], first=quietly("CALLERID(num)", value)))
         caller.note("No digits at all: the number as sent (anonymous, unavailable).")
         caller.exten("c", *tail)
         forms_contexts.append(caller)
