@@ -8,13 +8,15 @@ each is measured as calls per second and as Asterisk CPU per call; the median of
 ratios is the goal (>= 0.95, 0 failed calls), ``--runs 2`` shows whether it is stable.
 
     .venv/bin/python -m bench.call_setup [--extensions 1000] [--calls 600] [--rate 60] [--rounds 3] [--runs 1]
+                                         [--warmup 4]
 
 ``--mode outbound``: the same, extension -> route -> carrier. A SIPp carrier on 127.0.0.2 answers an
 IP-authenticated trunk; the generated caller (default profile, Brazilian preset routes) dials a
 national number, the bare one ``Dial(PJSIP/${EXTEN}@trunk_<id>)`` the same number.
 
 ``--mode inbound``: carrier -> DID -> extension through ``cn-from-trunk`` against a trunk whose
-context is a bare ``Dial(PJSIP/<extension>)`` (bench/call_setup_inbound.py).
+context is a bare ``Dial(PJSIP/<extension>)`` (bench/call_setup_inbound.py); ``--control`` gives both
+trunks the bare context, an A/A run whose ratio is the bench's noise floor.
 """
 import argparse
 import os
@@ -77,6 +79,9 @@ def main():
     parser.add_argument("--rate", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=1, help="repeat the series to show the median's stability")
+    parser.add_argument("--control", action="store_true",
+                        help="inbound: both carriers' trunks run the bare Dial (A/A: the bench's noise floor)")
+    parser.add_argument("--warmup", type=int, default=4, help="unmeasured rounds first (bench/rounds.py, warm_up)")
     parser.add_argument("--mode", choices=("internal", "outbound", "inbound"), default="internal")
     args = parser.parse_args()
 
@@ -94,14 +99,14 @@ def main():
             extensions.update(device.extension_id, extensions.ExtensionChanges(
                 device.extension.name, True, voicemail_enabled=False, max_calls=500), Actor.system("bench"))
         sipp = Sipp(engine.settings.sip_port, workdir=workdir / "sipp", timeout=120)
-        total = args.calls * args.rounds * args.runs * 2
+        total = args.calls * (args.rounds * args.runs + args.warmup) * 2
         if args.mode == "inbound":
-            call_setup_inbound.prepare(engine, callee.extension.number)
+            call_setup_inbound.prepare(engine, callee.extension.number, args.control)
             with sipp.uas("2001", callee.sip_password, calls=total, timeout=600 + total // 20, trace=False):
                 call_setup_inbound.run(args, engine, workdir)
             return
         if args.mode == "outbound":
-            answering, bare_context = _outbound(engine, workdir, args.calls * args.rounds * args.runs * 2)
+            answering, bare_context = _outbound(engine, workdir, total)
             dialled = NATIONAL
         else:
             answering, bare_context = sipp.uas("2001", callee.sip_password, calls=total, timeout=600 + total // 20,
@@ -116,10 +121,12 @@ def main():
             "2000", caller.sip_password, dialled, calls=args.calls, rate=args.rate))
         # The daemon's AMI session, listening as it does in production: Asterisk wakes it per event.
         with answering, Ami(AmiSettings.for_engine(engine.settings), on_event=lambda event: None):
+            rounds.warm_up(bare, generated, args.warmup)
             runs = [rounds.interleave(bare, generated, args.rounds, args.calls, engine.pid)
                     for _ in range(args.runs)]
         rounds.report(f"call set-up ({args.mode}), {args.extensions} extensions, {args.runs} run(s) x "
-                      f"{args.rounds} interleaved rounds x {args.calls} calls offered at {args.rate}/s, 2 cores",
+                      f"{args.rounds} interleaved rounds x {args.calls} calls offered at {args.rate}/s after "
+                      f"{args.warmup} unmeasured, 2 cores",
                       bare, generated, runs)
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ DID = "+551130001000"
 CALLER = "11988887777"
 
 
-def _bare_carrier(engine, callee, actor):
+def _bare_carrier(engine, callee, actor, control=False):
     """Give the engine a carrier whose calls run a bare Dial: a trunk like the other, its context swapped.
 
     Its endpoint row is the generated trunk's (same rendering); only its context is rewritten in
@@ -25,16 +25,23 @@ def _bare_carrier(engine, callee, actor):
     """
     trunk = trunks.save_trunk(trunks.TrunkInput(name="Bench bare carrier", host=BARE_CARRIER, kind="ip",
                                                 match=BARE_CARRIER, qualify_seconds=0), actor)
+    # The control (A/A): the generated side's trunk is swapped too, so both sides run the same Dial.
+    swapped = [f"trunk_{trunk.id}"] + ([f"trunk_{t.id}" for t in trunks.list_trunks() if t.id != trunk.id]
+                                       if control else [])
     with realtime.connect(engine.host_path(engine.settings.realtime_db)) as conn:
-        conn.execute("UPDATE ps_endpoints SET context = 'bench-bare-in' WHERE id = ?", (f"trunk_{trunk.id}",))
+        conn.executemany("UPDATE ps_endpoints SET context = 'bench-bare-in' WHERE id = ?", [(t,) for t in swapped])
     etc = engine.host_path(engine.instance_dir / "etc" / "extensions.conf")
     bare = f"\n[bench-bare-in]\nexten => _X.,1,Dial(PJSIP/{callee},30)\nexten => _+X.,1,Dial(PJSIP/{callee},30)\n"
     engine.write_file("extensions.conf", etc.read_text() + bare)
     engine.cli("dialplan reload")
 
 
-def prepare(engine, callee_number):
-    """Make the generated path realistic: a trunk with a channel limit, a route, a few blacklist entries."""
+def prepare(engine, callee_number, control=False):
+    """Make the generated path realistic: a trunk with a channel limit, a route, a few blacklist entries.
+
+    ``control``: the generated carrier's trunk runs the bare Dial as well, so the ratio printed is the
+    bench's own noise floor (an A/A run: 1.0 but for the noise).
+    """
     actor = Actor.system("bench")
     trunks.save_trunk(trunks.TrunkInput(name="Bench carrier", host=GENERATED_CARRIER, kind="ip",
                                         match=GENERATED_CARRIER, qualify_seconds=0, area_code="11",
@@ -43,7 +50,7 @@ def prepare(engine, callee_number):
                               actor)
     for number in ("+5511900000001", "+5511900000002", "+55303"):
         blocklist.add(blocklist.BlockInput("in", "prefix" if len(number) < 8 else "exact", number), actor)
-    _bare_carrier(engine, callee_number, actor)
+    _bare_carrier(engine, callee_number, actor, control)
 
 
 def run(args, engine, workdir):
@@ -54,7 +61,10 @@ def run(args, engine, workdir):
     sides = [rounds.Side(name, label, lambda sipp=sipp: sipp.carrier_load(DID, CALLER, calls=args.calls,
                                                                           rate=args.rate))
              for name, label, sipp in (("bare", "bare `_X.,1,Dial(PJSIP/<ext>)`", bare),
-                                       ("generated", "generated (`cn-from-trunk`)", generated))]
+                                       ("generated", "bare again (control)" if args.control
+                                        else "generated (`cn-from-trunk`)", generated))]
+    rounds.warm_up(*sides, args.warmup)
     runs = [rounds.interleave(*sides, args.rounds, args.calls, engine.pid) for _ in range(args.runs)]
     rounds.report(f"inbound call set-up (carrier -> DID -> extension), {args.runs} run(s) x {args.rounds} "
-                  f"interleaved rounds x {args.calls} calls offered at {args.rate}/s", *sides, runs)
+                  f"interleaved rounds x {args.calls} calls offered at {args.rate}/s after {args.warmup} unmeasured",
+                  *sides, runs)
