@@ -47,6 +47,20 @@ def is_built(root):
     return (Path(root) / "usr/sbin/asterisk").exists() and (Path(root) / ".centralina-built").exists()
 
 
+def open_cache_dir():
+    """Create the cache folder searchable by every account, and make it so if it is not; return it.
+
+    The ``centralina`` command runs with a private umask (appliance/permissions.py), which made a
+    fresh machine's cache folder 0700: Asterisk's own account and the app's users (decision 011)
+    could then not reach the engine root inside it. Only its owner changes its mode.
+    """
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    info = CACHE_DIR.stat()
+    if info.st_mode & 0o755 != 0o755 and info.st_uid == os.geteuid():
+        CACHE_DIR.chmod((info.st_mode & 0o7777) | 0o755)
+    return CACHE_DIR
+
+
 def build(force=False, log=print):
     """Build the engine root into the cache unless it is already there; return its path.
 
@@ -54,11 +68,11 @@ def build(force=False, log=print):
     place only when complete, so an interrupted build never looks finished.
     """
     root = cached_root()
+    open_cache_dir()
     if is_built(root) and not force:
         return root
     if shutil.which("mmdebstrap") is None:
         raise RuntimeError("mmdebstrap is not installed (apt-get install mmdebstrap)")
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{root.name}.", dir=CACHE_DIR))
     log(f"building engine root {root} (Debian {SUITE}: {', '.join(PACKAGES)})")
     try:
