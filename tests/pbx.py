@@ -8,18 +8,19 @@ from pathlib import Path
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.services import engine_sync
-from tests.engine.sipp import free_port, free_rtp_range
+from tests.engine.sipp import free_ports, free_rtp_range
 
 
 def engine_settings(prefix="test"):
     """Return settings for a fresh instance on free loopback ports in the cached engine root."""
     rtp = free_rtp_range(span=400)
+    sip, ami, http = free_ports(3)
     return EngineSettings(
         engine_root=engine_root.build(),
         instance=f"{prefix}-{secrets.token_hex(4)}",
-        sip_port=free_port(),
-        ami_port=free_port(),
-        http_port=free_port(),
+        sip_port=sip,
+        ami_port=ami,
+        http_port=http,
         rtp_start=rtp,
         rtp_end=rtp + 398,
         ami_secret=secrets.token_urlsafe(24),
@@ -76,10 +77,11 @@ def installation(var_dir, **extra):
     var_dir = Path(var_dir)
     (var_dir / "ami_secret").write_text(secrets.token_urlsafe(24) + "\n")
     rtp = free_rtp_range(span=100)
+    sip, ami, http = free_ports(3)
     overrides = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
-        "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
-        "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
+        "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": sip, "AMI_PORT": ami,
+        "ENGINE_HTTP_PORT": http, "RTP_START": rtp, "RTP_END": rtp + 98,
     }
     overrides.update(extra)
     conf = settings.load(overrides=overrides, environ={}, config_dir=var_dir / "etc")

@@ -19,7 +19,7 @@ from appliance import supervision
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine
 from tests import waiting
-from tests.engine.sipp import free_port, free_rtp_range
+from tests.engine.sipp import free_ports, free_rtp_range
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 CHILDREN = ("asterisk", "web", "provisioning", "daemon")
@@ -87,12 +87,13 @@ def running_appliance(prepare=None, wait=CHILDREN):
 
     var_dir = Path(tempfile.mkdtemp(prefix="centralina-test-"))
     rtp = free_rtp_range(span=100)
+    sip, ami, http, web, prov, voicebot = free_ports(6)  # all bound by one appliance: distinct
     values = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
-        "ENGINE_INSTANCE": f"run-{secrets.token_hex(4)}", "SIP_PORT": free_port(), "AMI_PORT": free_port(),
-        "ENGINE_HTTP_PORT": free_port(), "RTP_START": rtp, "RTP_END": rtp + 98,
-        "WEB_BIND": f"127.0.0.1:{free_port()}", "PROV_BIND": f"127.0.0.1:{free_port()}",
-        "VOICEBOT_ADDRESS": f"127.0.0.1:{free_port()}",
+        "ENGINE_INSTANCE": f"run-{secrets.token_hex(4)}", "SIP_PORT": sip, "AMI_PORT": ami,
+        "ENGINE_HTTP_PORT": http, "RTP_START": rtp, "RTP_END": rtp + 98,
+        "WEB_BIND": f"127.0.0.1:{web}", "PROV_BIND": f"127.0.0.1:{prov}",
+        "VOICEBOT_ADDRESS": f"127.0.0.1:{voicebot}",
     }
     env = {**os.environ, **{f"CENTRALINA_{key}": str(value) for key, value in values.items()},
            "CENTRALINA_CONFIG_DIR": str(var_dir / "etc")}
