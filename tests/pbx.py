@@ -8,13 +8,23 @@ from pathlib import Path
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine, EngineSettings
 from appliance.services import engine_sync
-from tests.engine.sipp import free_ports, free_rtp_range
+from tests.engine.sipp import free_port, free_rtp_range
+
+
+def _engine_ports():
+    """Return free (SIP, AMI, HTTP) ports for one Asterisk, from one span.
+
+    Separate free_port() calls may return the same port, and an AMI sharing the HTTP server's port
+    never greets (a whole module's logins timed out).
+    """
+    base = free_port(span=3)
+    return base, base + 1, base + 2
 
 
 def engine_settings(prefix="test"):
     """Return settings for a fresh instance on free loopback ports in the cached engine root."""
     rtp = free_rtp_range(span=400)
-    sip, ami, http = free_ports(3)
+    sip, ami, http = _engine_ports()
     return EngineSettings(
         engine_root=engine_root.build(),
         instance=f"{prefix}-{secrets.token_hex(4)}",
@@ -77,7 +87,7 @@ def installation(var_dir, **extra):
     var_dir = Path(var_dir)
     (var_dir / "ami_secret").write_text(secrets.token_urlsafe(24) + "\n")
     rtp = free_rtp_range(span=100)
-    sip, ami, http = free_ports(3)
+    sip, ami, http = _engine_ports()
     overrides = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
         "ENGINE_INSTANCE": f"test-{secrets.token_hex(4)}", "SIP_PORT": sip, "AMI_PORT": ami,

@@ -67,22 +67,6 @@ def _media_port(sip_port):
             return media
 
 
-def free_ports(count):
-    """Return ``count`` distinct free ports, for one process that binds them all (an Asterisk's SIP, AMI, HTTP).
-
-    Separate ``free_port()`` calls may return the same port: AMI and HTTP then shared one, the HTTP
-    server took it, and every AMI login timed out waiting for a greeting (a whole module failed).
-    """
-    ports = []
-    for _ in range(count * 50):
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-        if len(ports) == count:
-            return ports
-    raise RuntimeError(f"no {count} distinct free ports on {LOOPBACK}")
-
-
 def free_port(span=1, low=20000, high=RTP_BAND[0], tries=200):
     """Return an even port P on loopback such that P..P+span-1 are free for UDP and TCP.
 

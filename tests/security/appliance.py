@@ -19,7 +19,7 @@ from appliance import supervision
 from appliance.asterisk import engine_root
 from appliance.asterisk.engine import Engine
 from tests import waiting
-from tests.engine.sipp import free_ports, free_rtp_range
+from tests.engine.sipp import free_port, free_rtp_range
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 CHILDREN = ("asterisk", "web", "provisioning", "daemon")
@@ -87,7 +87,8 @@ def running_appliance(prepare=None, wait=CHILDREN):
 
     var_dir = Path(tempfile.mkdtemp(prefix="centralina-test-"))
     rtp = free_rtp_range(span=100)
-    sip, ami, http, web, prov, voicebot = free_ports(6)  # all bound by one appliance: distinct
+    base = free_port(span=6)  # one span: every port this appliance binds distinct
+    sip, ami, http, web, prov, voicebot = range(base, base + 6)
     values = {
         "VAR_DIR": str(var_dir), "ENGINE_ROOT": str(engine_root.build()),
         "ENGINE_INSTANCE": f"run-{secrets.token_hex(4)}", "SIP_PORT": sip, "AMI_PORT": ami,
