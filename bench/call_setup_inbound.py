@@ -25,11 +25,11 @@ def _bare_carrier(engine, callee, actor, control=False):
     """
     trunk = trunks.save_trunk(trunks.TrunkInput(name="Bench bare carrier", host=BARE_CARRIER, kind="ip",
                                                 match=BARE_CARRIER, qualify_seconds=0), actor)
-    # The control (A/A): the generated side's trunk is swapped too, so both sides run the same Dial.
-    swapped = [f"trunk_{trunk.id}"] + ([f"trunk_{t.id}" for t in trunks.list_trunks() if t.id != trunk.id]
-                                       if control else [])
+    # The control (A/A): every trunk is swapped, the generated side's too, so both sides run the same Dial.
+    swapped = trunks.list_trunks() if control else [trunk]
     with realtime.connect(engine.host_path(engine.settings.realtime_db)) as conn:
-        conn.executemany("UPDATE ps_endpoints SET context = 'bench-bare-in' WHERE id = ?", [(t,) for t in swapped])
+        conn.executemany("UPDATE ps_endpoints SET context = 'bench-bare-in' WHERE id = ?",
+                         [(f"trunk_{t.id}",) for t in swapped])
     etc = engine.host_path(engine.instance_dir / "etc" / "extensions.conf")
     bare = f"\n[bench-bare-in]\nexten => _X.,1,Dial(PJSIP/{callee},30)\nexten => _+X.,1,Dial(PJSIP/{callee},30)\n"
     engine.write_file("extensions.conf", etc.read_text() + bare)

@@ -224,14 +224,13 @@ _ROUTE_TARGET = (f"${{IF(${{EXISTS(${{CN_ROUTE}})}}?${{CN_ROUTE}},${{CN_ROUTE_EX
                  f"{INBOUND_CONTEXT},unknown,1)}})}}")
 
 
-def _route_jump(tests, first=""):
-    """Return the one computed Goto that ends a trunk's common path: the first test that holds wins.
+def _route_target(tests):
+    """Return the one computed ``Goto`` target that ends a trunk's common path: the first test that holds wins.
 
     ``tests`` are ``(condition, target)`` in order; then the caller's phonebook name (its extension
     in cn-caller-names sets it and goes on to the route), then the route (``_ROUTE_TARGET``). One
     priority instead of a GotoIf each and a GosubIf: every priority a call runs publishes a channel
     snapshot, and every ``$[]`` is a parse (bench/call_setup --mode inbound); EXISTS() needs neither.
-    ``first`` is expanded before the tests (the caller's number set as E.164, quietly).
     """
     target = (f"${{IF(${{DIALPLAN_EXISTS({NAMES_CONTEXT},${{CALLERID(num)}},1)}}"
               f"?{NAMES_CONTEXT},${{CALLERID(num)}},1:{_ROUTE_TARGET})}}")
@@ -239,7 +238,7 @@ def _route_jump(tests, first=""):
         if not condition.startswith("$[") and not condition.startswith("${"):
             raise ValueError(f"not an expression: {condition!r}")
         target = f"${{IF({condition}?{goto}:{target})}}"
-    return f"Goto({first}{target})"
+    return target
 
 
 def caller_forms(area):
@@ -290,13 +289,14 @@ def _trunk_steps(source):
                    "Set(CN_TO=${PJSIP_HEADER(read,To)})",
                    "Set(CN_DID=${FILTER(+0123456789,${PJSIP_PARSE_URI_FROM(CN_TO,user)})})", *did]
         context.exten(str(int(trunk.id)), *did)
-        tail = [_route_jump([*tests, *refusals])]
+        target = _route_target([*tests, *refusals])
         caller = Context(forms, f"Trunk {int(trunk.id)}: the caller's number (after a c) as E.164, its phonebook name,",
                          "then refused (channel limit, blacklist) or routed.")
         for pattern, value in caller_forms(area):
-            caller.exten(pattern, _route_jump([*tests, *refusals], first=quietly("CALLERID(num)", value)))
+            # The caller set as E.164 first: the tests then read it (quietly, decision 053).
+            caller.exten(pattern, f"Goto({quietly('CALLERID(num)', value)}{target})")
         caller.note("No digits at all: the number as sent (anonymous, unavailable).")
-        caller.exten("c", *tail)
+        caller.exten("c", f"Goto({target})")
         forms_contexts.append(caller)
     return (context, *forms_contexts)
 
