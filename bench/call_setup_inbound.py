@@ -53,7 +53,7 @@ def prepare(engine, callee_number, control=False):
     _bare_carrier(engine, callee_number, actor, control)
 
 
-def run(args, engine, workdir):
+def run(args, engine, workdir, cached):
     """Run both carriers' loads in interleaved rounds; print the table. The UAS must be answering already."""
     generated = Sipp(engine.settings.sip_port, workdir=workdir / "carrier", timeout=120,
                      local_host=GENERATED_CARRIER)
@@ -65,6 +65,7 @@ def run(args, engine, workdir):
                                         else "generated (`cn-from-trunk`)", generated))]
     rounds.warm_up(*sides, args.warmup)
     runs = [rounds.interleave(*sides, args.rounds, args.calls, engine.pid) for _ in range(args.runs)]
-    rounds.report(f"inbound call set-up (carrier -> DID -> extension), {args.runs} run(s) x {args.rounds} "
+    rounds.report(f"inbound call set-up (carrier -> DID -> extension), {args.extensions} extensions ({cached} "
+                  f"cached), {args.runs} run(s) x {args.rounds} "
                   f"interleaved rounds x {args.calls} calls offered at {args.rate}/s after {args.warmup} unmeasured",
                   *sides, runs)

@@ -31,7 +31,10 @@ STEPS = {
     "~ODBCFIELDS~ (the cached row's field names)": "Set(~ODBCFIELDS~=" + ",".join(EXTENSION_CACHE_FIELDS) + ")",
     "DB of the cached row into HASH": "Set(HASH(cn)=${DB(" + EXTENSION_CACHE_FAMILY + "/2001)})",
     "DB (one AstDB key)": "Set(x=${DB(CN/2001/dnd)})",
-    "DB_KEYS (the toggles)": "Set(x=${DB_KEYS(CN/2001)})",
+    # Before decision 054 the call path read the toggles so; a LIKE over every AstDB row (main/db.c).
+    "DB_KEYS (the toggles, before decision 054)": "Set(x=${DB_KEYS(CN/2001)})",
+    "the three toggles read before the Dial, one key each": "Set(x=${DB(CN/2001/fwd_always)}${DB(CN/2001/dnd)}"
+                                                            "${DB(CN/2001/block_in)})",
     "GROUP_COUNT": "Set(x=${GROUP_COUNT(2001@cn-calls)})",
     "the toggles' GotoIf expression": 'Set(x=$["${y}" = "" | "${z}" != "" | 3 >= 0500])',
 }
@@ -62,12 +65,14 @@ def main():
         etc = engine.host_path(engine.instance_dir / "etc" / "extensions.conf")
         engine.write_file("extensions.conf", etc.read_text() + _loops(args.repeat))
         engine.cli("dialplan reload")
-        # A bench database starts Asterisk with an empty cache: 2001's value, as an edit would write it.
-        extension_cache.follow(engine, engine.host_path(engine.settings.realtime_db), ["2001"], full=False)
+        # A bench database starts Asterisk with an empty cache: filled as the daemon fills it (every
+        # extension's row in AstDB), since what an AstDB read costs may grow with the rows there.
+        cached = extension_cache.keep(engine, check_filled=True)
         if not engine.cli(f"database get {EXTENSION_CACHE_FAMILY} 2001").startswith("Value: PJSIP/"):
             raise SystemExit("extension 2001 is not in the row cache")
         manager = engine.host_path(engine.instance_dir / "etc" / "manager.conf").read_text()
-        print(f"dialplan steps, {args.extensions} extensions, each run {args.repeat} times")
+        print(f"dialplan steps, {args.extensions} extensions ({cached} rows in the AstDB cache), "
+              f"each run {args.repeat} times")
         print("| step | Asterisk CPU per step, us: as generated | with every AMI event on | "
               "wall per step, us: as generated |")
         print("|---|---|---|---|")

@@ -285,10 +285,13 @@ class Sipp:
         return self.register(username, password, final=401, **kwargs)
 
     def uas(self, username, password, *, rtp_echo=False, calls=1, timeout=None, trace=True, answer=True, play=None,
-            media_port=None):
+            media_port=None, expires=300):
         """Register ``username`` and answer ``calls`` calls in the background (``answer=False``: ring only;
         ``play``: a pcap of PCMU audio the phone sends once the call is answered; ``media_port``: answer
         with another process's RTP socket for G.711 a-law, e.g. rtp_party.RtpParty).
+
+        It registers once, for ``expires`` seconds, and never again: a UAS that must answer for longer
+        (a bench) asks for more, or its calls fail once the contact expires.
 
         Use as a context manager: on exit the UAS is stopped (by its PID) and
         its contact is removed, so later tests don't ring a dead address.
@@ -306,7 +309,7 @@ class Sipp:
         process = registered = None
         for _ in range(3):
             port = free_port()
-            registered = self.register(username, password, port=port)
+            registered = self.register(username, password, port=port, expires=expires)
             if not registered.ok and "Unable to bind main socket" in registered.output:
                 continue  # someone bound the chosen port first: choose another
             if not registered.ok:

@@ -42,6 +42,17 @@ def test_only_multi_device_extensions_get_a_hint_line_of_their_own():
     assert "exten => 30," not in text and "exten => 200," not in text
 
 
+def test_a_call_to_an_extension_reads_its_toggles_by_key_not_by_tree():
+    # DB_KEYS is a LIKE over every AstDB row (Asterisk's main/db.c), and AstDB holds every extension's
+    # cached row: a per-call cost growing with the extensions (decision 054).
+    first = next(line for line in render_extensions_conf([]).splitlines()
+                 if line.startswith("exten => _[1-9]X!,1,"))
+
+    assert "DB_KEYS" not in first
+    for key in ("fwd_always", "dnd", "block_in"):
+        assert f"${{DB(CN/${{EXTEN}}/{key})}}" in first
+
+
 def test_a_mailbox_without_a_pin_is_refused():
     # app_voicemail lets anyone into a mailbox whose password is empty.
     with pytest.raises(ValueError):

@@ -51,6 +51,13 @@ MAX_FORWARD_HOPS = 5
 EXTENSION_PATTERN = "_[1-9]X!"
 
 
+#: The toggles that change a call before its Dial, read one key each. Not DB_KEYS(CN/<number>):
+#: Asterisk answers it with a LIKE over every AstDB row (main/db.c gettree_stmt, no index), under
+#: AstDB's one lock, on every call: a cost growing with the extensions (their CNX rows) (decision 054).
+_BEFORE_DIAL_TOGGLES = "".join("${DB(" + ASTDB_FAMILY + "/${EXTEN}/" + key + ")}"
+                               for key in ("fwd_always", "dnd", blocklist.ASTDB_KEY))
+
+
 def _dial_extension(context, recording=True):
     # One pattern extension with labels in [internal] itself, not a Gosub or a Goto
     # to another context: the CDR's dst stays the number dialled (a Gosub to "s"
@@ -64,8 +71,9 @@ def _dial_extension(context, recording=True):
         EXTENSION_PATTERN,
         Note("The row from its AstDB cache (appliance/asterisk/extension_cache.py; only the app writes it),"),
         Note("read into HASH(cn) by the test itself: no key, no dial string, and the row is read from realtime"),
-        Note("below. Toggles are AstDB keys that exist only while set: no key, nothing to check."),
-        f'GotoIf($["{CACHED_ROW}${{{row.format("dial")}}}" = "" | "${{DB_KEYS({ASTDB_FAMILY}/${{EXTEN}})}}" != ""'
+        Note("below. Toggles are AstDB keys that exist only while set: none of those acting before the Dial"),
+        Note("set, nothing to check (the forwards on busy or no answer are read after it)."),
+        f'GotoIf($["{CACHED_ROW}${{{row.format("dial")}}}" = "" | "{_BEFORE_DIAL_TOGGLES}" != ""'
         # 0-prefixed: an unknown number has no max_calls, and $[] must still parse.
         " | ${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= 0${{{row.format('max_calls')}}}]?check)",
         *((Note("Recording (confgen/recording.py): the called or the calling extension's policy."),
