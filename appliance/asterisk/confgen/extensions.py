@@ -51,11 +51,12 @@ MAX_FORWARD_HOPS = 5
 EXTENSION_PATTERN = "_[1-9]X!"
 
 
+#: The called person's toggle ``{}`` (an AstDB key that exists only while set), as a function to expand.
+_TOGGLE = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
 #: The toggles that change a call before its Dial, read one key each. Not DB_KEYS(CN/<number>):
 #: Asterisk answers it with a LIKE over every AstDB row (main/db.c gettree_stmt, no index), under
 #: AstDB's one lock, on every call: a cost growing with the extensions (their CNX rows) (decision 054).
-_BEFORE_DIAL_TOGGLES = "".join("${DB(" + ASTDB_FAMILY + "/${EXTEN}/" + key + ")}"
-                               for key in ("fwd_always", "dnd", blocklist.ASTDB_KEY))
+_BEFORE_DIAL_TOGGLES = "".join("${" + _TOGGLE.format(key) + "}" for key in ("fwd_always", "dnd", blocklist.ASTDB_KEY))
 
 
 def _dial_extension(context, recording=True):
@@ -64,7 +65,6 @@ def _dial_extension(context, recording=True):
     # would show "s"), and the common call (no toggle set, under the limit) runs four
     # priorities: bench/call_setup measures it against a bare Dial.
     row = "HASH(cn,{})"
-    db = "DB(" + ASTDB_FAMILY + "/${{EXTEN}}/{})"
     called_always = policy_is(f"${{{row.format('record')}}}")
     context.note("A call to an extension: its row, then the person's toggles, then its devices.")
     context.exten(
@@ -95,26 +95,26 @@ def _dial_extension(context, recording=True):
         f'GotoIf($["${{{row.format("dial")}}}" = ""]?unknown)',
         Note("A call from a carrier to an extension with its own blacklist: checked (confgen/blocklist.py)."),
         at("known", f'GotoIf($["${{CHANNEL(name):0:12}}" = "PJSIP/trunk_"'
-                    f' & "${{{db.format(blocklist.ASTDB_KEY)}}}" = "1"]'
+                    f' & "${{{_TOGGLE.format(blocklist.ASTDB_KEY)}}}" = "1"]'
                     f"?{blocklist.EXTENSION_CHECK_CONTEXT},${{EXTEN}},1)"),
-        at(blocklist.RESUME_LABEL, f"Set(CN_FWD=${{{db.format('fwd_always')}}})"),
+        at(blocklist.RESUME_LABEL, f"Set(CN_FWD=${{{_TOGGLE.format('fwd_always')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
-        f'GotoIf($["${{{db.format("dnd")}}}" = "1"]?BUSY)',
+        f'GotoIf($["${{{_TOGGLE.format("dnd")}}}" = "1"]?BUSY)',
         Note("Every channel of the extension's devices counts (their endpoints set the group): ringing,"),
         Note("talking, calling out."),
         "GotoIf($[${GROUP_COUNT(${EXTEN}@" + CALLS_GROUP + f")}} >= ${{{row.format('max_calls')}}}]?BUSY)",
         "Goto(dial)",
-        at("NOANSWER", f"Set(CN_FWD=${{{db.format('fwd_noanswer')}}})"),
+        at("NOANSWER", f"Set(CN_FWD=${{{_TOGGLE.format('fwd_noanswer')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_unavail)',
         Note("Cause 19 (no answer): 480 whatever the devices said when their ringing was cancelled."),
         "Hangup(19)",
-        at("BUSY", f"Set(CN_FWD=${{{db.format('fwd_busy')}}})"),
+        at("BUSY", f"Set(CN_FWD=${{{_TOGGLE.format('fwd_busy')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_busy)',
         "Busy(10)",
         at("CONGESTION", "Goto(CHANUNAVAIL)"),
-        at("CHANUNAVAIL", f"Set(CN_FWD=${{{db.format('fwd_unavail')}}})"),
+        at("CHANUNAVAIL", f"Set(CN_FWD=${{{_TOGGLE.format('fwd_unavail')}}})"),
         'GotoIf($["${CN_FWD}" != ""]?forward)',
         f'GotoIf($["${{{row.format("voicemail")}}}" = "yes"]?vm_unavail)',
         Note("Cause 20 (subscriber absent): 480, not a 503 that phones take for a server failure."),
