@@ -84,12 +84,14 @@ def warm_up(bare, generated, rounds):
 def interleave(bare, generated, rounds, calls, pid):
     """Run ``rounds`` rounds of both sides, order flipping each round; return {name: Series}."""
     series = {bare.name: Series(), generated.name: Series()}
+    # One side's idle reading after its calls is the next side's before: nothing runs between them.
+    before = settle(pid)
     for round_number in range(rounds):
         order = (bare, generated) if round_number % 2 == 0 else (generated, bare)
         for side in order:
-            before = settle(pid)
             result = side.run()
-            used = settle(pid) - before
+            after = settle(pid)
+            used, before = after - before, after
             ok = int(result.stats.get("SuccessfulCall(C)", 0))
             figures = series[side.name]
             figures.failed += calls - ok
